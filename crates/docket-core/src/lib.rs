@@ -1,0 +1,12 @@
+//! Docket's domain: calls for contributions, their themed days and kinds, the call file and its
+//! checks, and the clock every time-dependent rule reads. No I/O, no SQL, no HTTP.
+
+pub mod call;
+pub mod call_file;
+pub mod clock;
+pub mod markdown;
+pub mod prose_dates;
+
+pub use call::{Call, Contact, Deadline, Email, Format, Kind, Limits, Slug, ThemedDay, Week};
+pub use call_file::{CheckReport, Diagnostic, Severity};
+pub use clock::{Clock, DemoClock, ManualClock, SystemClock};
