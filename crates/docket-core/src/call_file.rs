@@ -741,9 +741,7 @@ fn read_days(
 ) -> Option<Vec<ThemedDay>> {
     let tables = fields.tables(ctx, "days");
     if tables.is_empty() {
-        if fields.table.iter().all(|(k, _)| k.get_ref().as_ref() != "days") {
-            fields.missing(ctx, "days", " (add a [[days]] table for each themed day)");
-        }
+        fields.missing(ctx, "days", " (add a [[days]] table for each themed day)");
         return None;
     }
     let mut days: Vec<ThemedDay> = Vec::new();

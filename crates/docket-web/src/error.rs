@@ -1,0 +1,61 @@
+//! One error type for handlers. 4xx answers carry a page a person can act on; 5xx answers show a
+//! plain page and log the detail inside the request's span.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::site::{ErrorPage, Layout};
+
+/// What a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// The thing asked for does not exist (or is not this person's to see).
+    #[error("not found")]
+    NotFound(Box<Layout>),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] docket_store::StoreError),
+    /// A template failed to render.
+    #[error(transparent)]
+    Render(#[from] askama::Error),
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            WebError::NotFound(layout) => {
+                let page = ErrorPage {
+                    layout: *layout,
+                    heading: "Page not found".into(),
+                    message: "There is no page at this address. If you typed it, check it; if you followed a link, the call or day may have moved.".into(),
+                };
+                match page.render() {
+                    Ok(html) => (StatusCode::NOT_FOUND, Html(html)).into_response(),
+                    Err(error) => {
+                        tracing::error!(%error, "rendering the not-found page failed");
+                        (StatusCode::NOT_FOUND, "Page not found").into_response()
+                    }
+                }
+            }
+            WebError::Store(docket_store::StoreError::Database(error)) => {
+                tracing::error!(%error, "database error");
+                server_error(StatusCode::SERVICE_UNAVAILABLE)
+            }
+            other => {
+                tracing::error!(error = %other, "request failed");
+                server_error(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+}
+
+fn server_error(status: StatusCode) -> Response {
+    let page = ErrorPage {
+        layout: Layout::plain("Something went wrong"),
+        heading: "Something went wrong on our side".into(),
+        message: "Nothing you sent has been lost. Please try again in a minute; if it keeps happening, tell the organisers.".into(),
+    };
+    let html = page.render().unwrap_or_else(|_| "Something went wrong on our side.".into());
+    (status, Html(html)).into_response()
+}

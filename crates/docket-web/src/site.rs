@@ -1,0 +1,329 @@
+//! The public site of a call, rendered by one code path used by the server (and later by the
+//! static export): plain view values built from a [`Call`] and "now", then askama templates.
+
+use askama::Template;
+use docket_core::call::{CallPhase, describe_duration};
+use docket_core::prose_dates::long_date_with_weekday;
+use docket_core::{Call, Clock, Format, markdown};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+/// What every page's frame shows: the title, and the demo banner when the clock is simulated.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    /// "Demo: Docket's clock reads …" when the clock is not real time.
+    pub banner: Option<String>,
+    /// The call this page belongs to, for the header navigation.
+    pub call_nav: Option<CallNav>,
+}
+
+/// Header navigation within one call's pages.
+#[derive(Debug, Clone)]
+pub struct CallNav {
+    pub title: String,
+    pub href: String,
+    pub guidelines_href: String,
+}
+
+impl Layout {
+    /// A frame with no banner (for pages rendered without the app state).
+    pub fn plain(title: &str) -> Self {
+        Self {
+            title: title.to_owned(),
+            banner: None,
+            call_nav: None,
+        }
+    }
+
+    /// A frame titled `title`, with the demo banner if `clock` is simulated, its time shown in
+    /// `call`'s zone (or UTC).
+    pub fn new(title: &str, clock: &dyn Clock, call: Option<&Call>) -> Self {
+        let banner = clock.is_simulated().then(|| {
+            let now = clock.now();
+            let shown = match call {
+                Some(call) => call.local(now).strftime("%A %-d %B %Y, %H:%M %Z").to_string(),
+                None => now.strftime("%A %-d %B %Y, %H:%M UTC").to_string(),
+            };
+            format!("Docket’s clock reads {shown} and runs on from there. Deadlines and dates follow this clock, not today’s date.")
+        });
+        Self {
+            title: title.to_owned(),
+            banner,
+            call_nav: call.map(|call| CallNav {
+                title: call.title.clone(),
+                href: call_href(call),
+                guidelines_href: format!("{}/guidelines", call_href(call)),
+            }),
+        }
+    }
+}
+
+/// `/calls/digital-justice-week-2022`.
+pub fn call_href(call: &Call) -> String {
+    format!("/calls/{}", call.slug)
+}
+
+/// `/calls/digital-justice-week-2022/days/2022-11-14`.
+pub fn day_href(call: &Call, date: Date) -> String {
+    format!("{}/days/{date}", call_href(call))
+}
+
+/// The deadline as a contributor needs it.
+#[derive(Debug, Clone)]
+pub struct DeadlineView {
+    /// "12:00 GMT, Saturday 5 November 2022".
+    pub local: String,
+    /// RFC 3339 instant for `<time datetime>`.
+    pub iso: String,
+    /// "23 days, 3 hours left" or "The deadline has passed."
+    pub status: String,
+    pub open: bool,
+    /// The call's own words about the deadline.
+    pub wording: Option<String>,
+    pub grace: Option<String>,
+}
+
+impl DeadlineView {
+    fn new(call: &Call, now: Timestamp) -> Self {
+        let local = call.deadline_local();
+        let (status, open) = match call.phase(now) {
+            CallPhase::Open { left } => (format!("{} left.", capitalise(&describe_duration(left))), true),
+            CallPhase::Grace { left } => (
+                format!("The deadline has passed; late pieces are taken without penalty for {} more.", describe_duration(left)),
+                true,
+            ),
+            CallPhase::Closed { accept_late: true } => (
+                "The deadline has passed. Pieces are still accepted, and marked late.".to_owned(),
+                true,
+            ),
+            CallPhase::Closed { accept_late: false } => ("The deadline has passed: submissions are closed.".to_owned(), false),
+        };
+        let grace = (call.deadline.grace_minutes > 0).then(|| {
+            format!(
+                "A grace period of {} follows the deadline.",
+                describe_duration(jiff::SignedDuration::from_mins(i64::from(call.deadline.grace_minutes)))
+            )
+        });
+        Self {
+            local: format!("{} ({})", local.strftime("%H:%M %Z, %A %-d %B %Y"), call.time_zone.name()),
+            iso: call.deadline_at().to_string(),
+            status,
+            open,
+            wording: call.deadline.wording.clone(),
+            grace,
+        }
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// One themed day, for lists and its own page.
+#[derive(Debug, Clone)]
+pub struct DayView {
+    pub href: String,
+    pub iso: String,
+    /// "Monday 14 November 2022".
+    pub date: String,
+    pub theme: String,
+    pub prompt_html: String,
+    pub questions: Vec<String>,
+}
+
+impl DayView {
+    fn new(call: &Call, day: &docket_core::ThemedDay) -> Self {
+        Self {
+            href: day_href(call, day.date),
+            iso: day.date.to_string(),
+            date: long_date_with_weekday(day.date),
+            theme: day.theme.clone(),
+            prompt_html: markdown::to_safe_html(&day.prompt),
+            questions: day.questions(),
+        }
+    }
+}
+
+/// One kind of contribution with its limits.
+#[derive(Debug, Clone)]
+pub struct KindView {
+    pub name: String,
+    pub format: &'static str,
+    pub description: String,
+    pub limits: String,
+}
+
+/// A contact person.
+#[derive(Debug, Clone)]
+pub struct ContactView {
+    pub name: String,
+    pub role: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Everything the call's pages show, computed once per request.
+#[derive(Debug, Clone)]
+pub struct CallView {
+    pub href: String,
+    pub title: String,
+    pub hashtag: Option<String>,
+    pub organiser: String,
+    pub partner: Option<String>,
+    /// "Monday 14 November 2022 to Friday 18 November 2022".
+    pub week: String,
+    pub week_start_iso: String,
+    pub week_end_iso: String,
+    pub intro_html: String,
+    pub taking_part_html: String,
+    pub guidelines_html: String,
+    pub guidelines_href: String,
+    pub inbox: Option<String>,
+    pub deadline: DeadlineView,
+    pub days: Vec<DayView>,
+    pub kinds: Vec<KindView>,
+    pub contacts: Vec<ContactView>,
+}
+
+impl CallView {
+    /// The view of `call` at `now`.
+    pub fn new(call: &Call, now: Timestamp) -> Self {
+        Self {
+            href: call_href(call),
+            title: call.title.clone(),
+            hashtag: call.hashtag.clone(),
+            organiser: call.organiser.clone(),
+            partner: call.partner.clone(),
+            week: format!(
+                "{} to {}",
+                long_date_with_weekday(call.week.first_day),
+                long_date_with_weekday(call.week.last_day)
+            ),
+            week_start_iso: call.week.first_day.to_string(),
+            week_end_iso: call.week.last_day.to_string(),
+            intro_html: markdown::to_safe_html(&call.intro),
+            taking_part_html: markdown::to_safe_html(&call.taking_part),
+            guidelines_html: markdown::to_safe_html(&call.guidelines),
+            guidelines_href: format!("{}/guidelines", call_href(call)),
+            inbox: call.inbox.as_ref().map(ToString::to_string),
+            deadline: DeadlineView::new(call, now),
+            days: call.days.iter().map(|day| DayView::new(call, day)).collect(),
+            kinds: call
+                .kinds
+                .iter()
+                .map(|kind| KindView {
+                    name: kind.name.clone(),
+                    format: match kind.format {
+                        Format::Text => "Written piece",
+                        Format::Document => "Document (PDF)",
+                        Format::Audio => "Audio",
+                    },
+                    description: kind.description.clone(),
+                    limits: kind.limits.describe(),
+                })
+                .collect(),
+            contacts: call
+                .contacts
+                .iter()
+                .map(|contact| ContactView {
+                    name: contact.name.clone(),
+                    role: contact.role.clone(),
+                    email: contact.email.as_ref().map(ToString::to_string),
+                    phone: contact.phone.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The list of calls.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+    pub calls: Vec<CallView>,
+}
+
+/// A call's main page.
+#[derive(Template)]
+#[template(path = "call.html")]
+pub struct CallPage {
+    pub layout: Layout,
+    pub call: CallView,
+}
+
+/// One themed day's page.
+#[derive(Template)]
+#[template(path = "day.html")]
+pub struct DayPage {
+    pub layout: Layout,
+    pub call: CallView,
+    pub day: DayView,
+    pub previous: Option<DayView>,
+    pub next: Option<DayView>,
+}
+
+/// The contributor guidelines.
+#[derive(Template)]
+#[template(path = "guidelines.html")]
+pub struct GuidelinesPage {
+    pub layout: Layout,
+    pub call: CallView,
+}
+
+/// A page that says what went wrong.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub message: String,
+}
+
+/// Renders the home page listing `calls`.
+pub fn home(calls: &[Call], clock: &dyn Clock) -> Result<String, askama::Error> {
+    let now = clock.now();
+    HomePage {
+        layout: Layout::new("Calls for contributions", clock, None),
+        calls: calls.iter().map(|call| CallView::new(call, now)).collect(),
+    }
+    .render()
+}
+
+/// Renders a call's main page.
+pub fn call_page(call: &Call, clock: &dyn Clock) -> Result<String, askama::Error> {
+    CallPage {
+        layout: Layout::new(&call.title, clock, Some(call)),
+        call: CallView::new(call, clock.now()),
+    }
+    .render()
+}
+
+/// Renders the page of the themed day on `date`, or `None` when the call has no such day.
+pub fn day_page(call: &Call, date: Date, clock: &dyn Clock) -> Option<Result<String, askama::Error>> {
+    let view = CallView::new(call, clock.now());
+    let index = view.days.iter().position(|day| day.iso == date.to_string())?;
+    let day = view.days[index].clone();
+    let page = DayPage {
+        layout: Layout::new(&format!("{}: {}", day.date, day.theme), clock, Some(call)),
+        previous: index.checked_sub(1).map(|i| view.days[i].clone()),
+        next: view.days.get(index + 1).cloned(),
+        day,
+        call: view,
+    };
+    Some(page.render())
+}
+
+/// Renders the contributor guidelines page.
+pub fn guidelines_page(call: &Call, clock: &dyn Clock) -> Result<String, askama::Error> {
+    GuidelinesPage {
+        layout: Layout::new(&format!("Contributor guidelines: {}", call.title), clock, Some(call)),
+        call: CallView::new(call, clock.now()),
+    }
+    .render()
+}

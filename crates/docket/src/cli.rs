@@ -1,0 +1,260 @@
+//! The command line: one subcommand per task, each with its options.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use docket_core::call_file::{self, CheckReport};
+use docket_core::{Clock, DemoClock, SystemClock};
+use docket_store::Actor;
+use jiff::Timestamp;
+
+use crate::config::{Config, DatabaseUrl};
+use crate::server;
+
+/// Docket runs a call for contributions for a themed week and publishes what comes in.
+#[derive(Debug, Parser)]
+#[command(name = "docket", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (TOML). Defaults to ./docket.toml when present.
+    #[arg(long, global = true, env = "DOCKET_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Try Docket: the Digital Justice Week 2022 call on an embedded database and a demo clock.
+    Demo(DemoArgs),
+    /// Run the server with the configured database.
+    Serve,
+    /// Check, import and export call files.
+    #[command(subcommand)]
+    Call(CallCommand),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Address to listen on. If the port is taken, a free one is used.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// Database for the demo.
+    #[arg(long, default_value = "sqlite://docket-demo.db")]
+    database: String,
+    /// Where the demo clock starts (RFC 3339, e.g. 2022-10-13T09:00:00+01:00). Defaults to
+    /// 09:00 on the day the call was published.
+    #[arg(long)]
+    at: Option<Timestamp>,
+}
+
+#[derive(Debug, Subcommand)]
+enum CallCommand {
+    /// Check call files: every problem with its line and column; exit status 1 when any has errors.
+    Check {
+        /// Call files (TOML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Store a call (replacing the call with the same slug). Refuses a file with errors.
+    Import {
+        /// The call file (TOML).
+        file: PathBuf,
+    },
+    /// Write a stored call out as a call file.
+    Export {
+        /// The call's slug.
+        slug: String,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print a commented configuration file with every setting at its default.
+    Default,
+}
+
+/// Runs the parsed command line and returns the process's exit status.
+pub fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Config(ConfigCommand::Default) => {
+            print!("{}", crate::config::DEFAULT_FILE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Call(CallCommand::Check { files }) => check_files(&files),
+        Command::Call(CallCommand::Import { file }) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            runtime()?.block_on(import(&config, &file))
+        }
+        Command::Call(CallCommand::Export { slug, output }) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            runtime()?.block_on(export(&config, &slug, output.as_deref()))
+        }
+        Command::Serve => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            server::init_logging(&config);
+            runtime()?.block_on(serve(config))
+        }
+        Command::Demo(args) => {
+            let mut config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            config.database_url = DatabaseUrl::from(args.database.as_str());
+            config.listen = args.listen;
+            server::init_logging(&config);
+            runtime()?.block_on(demo(config, args.at))
+        }
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    String::from_utf8(bytes).map_err(|error| {
+        anyhow::anyhow!(
+            "{} is not UTF-8 text (first bad byte at offset {}): save it as UTF-8",
+            path.display(),
+            error.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn print_report(path: &Path, report: &CheckReport) {
+    for diagnostic in &report.diagnostics {
+        eprintln!("{}:{diagnostic}", path.display());
+    }
+    let errors = report.errors().count();
+    let warnings = report.warnings().count();
+    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    eprintln!("{}: {}, {}", path.display(), plural(errors, "error"), plural(warnings, "warning"));
+}
+
+fn check_files(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut failed = false;
+    for path in files {
+        let source = read_file(path)?;
+        let report = call_file::check(&source);
+        print_report(path, &report);
+        failed |= report.has_errors();
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+async fn import(config: &Config, path: &Path) -> anyhow::Result<ExitCode> {
+    let source = read_file(path)?;
+    let report = call_file::check(&source);
+    print_report(path, &report);
+    let Some(call) = report.call else {
+        eprintln!("not imported: fix the errors above and run the import again");
+        return Ok(ExitCode::from(1));
+    };
+    let store = server::open_store(config).await?;
+    let (stored, saved) = store.save_call(&call, &Actor::Cli, Timestamp::now()).await?;
+    store.close().await;
+    let verb = match saved {
+        docket_store::Saved::Created => "imported",
+        docket_store::Saved::Updated => "updated",
+    };
+    println!("{verb} call {} ({})", stored.call.slug, stored.call.title);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export(config: &Config, slug: &str, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(config).await?;
+    let stored = store.call(slug).await?;
+    store.close().await;
+    let Some(stored) = stored else {
+        bail!("there is no call with the slug `{slug}` (the home page lists the calls)");
+    };
+    let text = call_file::export(&stored.call);
+    match output {
+        Some(path) => std::fs::write(path, text).with_context(|| format!("could not write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(&config).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let app = server::bind(config.listen, server::state(&config, store.clone(), clock), false).await?;
+    let address = app.local_addr()?;
+    tracing::info!(%address, "listening");
+    println!("Docket is listening on http://{address}");
+    server::serve(app, store).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(&config).await?;
+    let calls = store.calls().await?;
+    let call = match calls.into_iter().next() {
+        Some(stored) => stored.call,
+        None => {
+            let report = call_file::check(crate::seed::SEED_CALL);
+            let call = report.call.context("the built-in seed call has errors")?;
+            store.save_call(&call, &Actor::System, Timestamp::now()).await?;
+            tracing::info!(slug = %call.slug, "loaded the seed call into the empty database");
+            call
+        }
+    };
+    let start = at.unwrap_or_else(|| demo_start(&call));
+    let clock: Arc<dyn Clock> = Arc::new(DemoClock::starting_at(start));
+    let app = server::bind(config.listen, server::state(&config, store.clone(), clock), true).await?;
+    let address = app.local_addr()?;
+    println!("Docket demo: {} on an embedded database ({}).", call.title, config.database_url.expose());
+    println!("The demo clock starts at {}.", call.local(start).strftime("%A %-d %B %Y, %H:%M %Z"));
+    println!("Open http://{address}/calls/{}   (Ctrl-C to stop)", call.slug);
+    server::serve(app, store).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// 09:00 local on the day the call was published, or two weeks before the deadline.
+fn demo_start(call: &docket_core::Call) -> Timestamp {
+    let nine = jiff::civil::time(9, 0, 0, 0);
+    match call.published_on {
+        Some(date) => docket_core::call::local_instant(date, nine, call.time_zone.zone()),
+        None => call.deadline_at() - jiff::SignedDuration::from_hours(14 * 24),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_demo_clock_starts_on_the_morning_the_seed_call_was_published() {
+        let call = call_file::check(crate::seed::SEED_CALL).call.unwrap();
+        // 13 October 2022 is BST: 09:00 local is 08:00 UTC.
+        assert_eq!(demo_start(&call), "2022-10-13T08:00:00Z".parse::<Timestamp>().unwrap());
+    }
+}

@@ -1,0 +1,157 @@
+//! Layered configuration: defaults, then a TOML file, then `DOCKET_…` environment variables.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// A value that must not appear in logs: `Debug` prints `***` in place of any password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL itself, for connecting.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&docket_store::redact_url(&self.0))
+    }
+}
+
+/// Docket's settings. See `docket config default` for each one explained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DATABASE`.
+    pub database_url: DatabaseUrl,
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// The address people use to reach Docket; an `https://` address turns on HSTS.
+    pub public_url: String,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Log filter, in `tracing` syntax (`info`, `docket=debug,info`).
+    pub log: String,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: DatabaseUrl("sqlite://docket.db".into()),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            max_body_bytes: 25 * 1024 * 1024,
+            log: "info".into(),
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// The commented example `docket config default` prints.
+pub const DEFAULT_FILE: &str = r#"# Docket configuration (TOML).
+# Every setting can also be set by an environment variable: DOCKET_ and the name in capitals,
+# e.g. DOCKET_DATABASE_URL=postgres://docket@db.internal/docket. Environment variables win over
+# this file; this file wins over the defaults shown here.
+
+# Where Docket keeps its data.
+#   Embedded (one machine):  sqlite://docket.db          (the file is created if missing)
+#   PostgreSQL (one or more nodes): postgres://USER:PASSWORD@HOST:5432/DATABASE
+database_url = "sqlite://docket.db"
+
+# Address and port to listen on. Behind a reverse proxy keep 127.0.0.1.
+listen = "127.0.0.1:8080"
+
+# The address people use to reach Docket. Links in emails use it; https:// turns on HSTS.
+public_url = "http://127.0.0.1:8080"
+
+# Largest request body accepted, in bytes (uploads included). Larger requests are refused
+# before they are read.
+max_body_bytes = 26214400
+
+# Log filter (tracing syntax) and format: "text" for people, "json" for log collectors.
+log = "info"
+log_format = "text"
+"#;
+
+impl Config {
+    /// Reads the defaults, then `file` if given (or `docket.toml` if present), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => {
+                return Err(format!("configuration file {} does not exist", path.display()));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("docket.toml").exists() => figment = figment.merge(Toml::file_exact("docket.toml")),
+            None => {}
+        }
+        figment
+            .merge(Env::prefixed("DOCKET_").ignore(&["CONFIG"]))
+            .extract()
+            .map_err(|error| format!("configuration: {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printed_default_file_is_the_default_configuration() {
+        let parsed: Config = toml::from_str(DEFAULT_FILE).expect("the default file parses");
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn environment_wins_over_the_file_which_wins_over_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("custom.toml", "listen = \"127.0.0.1:9000\"\nlog = \"debug\"\n")?;
+            jail.set_env("DOCKET_LOG", "warn");
+            let config = Config::load(Some(Path::new("custom.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.listen.port(), 9000);
+            assert_eq!(config.log, "warn");
+            assert_eq!(config.database_url.expose(), "sqlite://docket.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_setting_is_an_error_that_names_it() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "databse_url = \"sqlite://x.db\"\n")?;
+            let error = Config::load(Some(Path::new("bad.toml"))).unwrap_err();
+            assert!(error.contains("databse_url"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn database_passwords_are_hidden_in_debug_output() {
+        let url = DatabaseUrl::from("postgres://docket:hunter2@db/docket");
+        assert!(!format!("{url:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,6 @@
+//! The Docket binary's library: command line, configuration and wiring of the crates.
+
+pub mod cli;
+pub mod config;
+pub mod seed;
+pub mod server;

@@ -1,0 +1,88 @@
+//! Wiring: open the store, migrate, build the app state, serve until SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use docket_core::Clock;
+use docket_store::Store;
+use docket_web::{AppState, Application, WebConfig};
+
+use crate::config::{Config, LogFormat};
+
+/// Sets up logging once for the process, from the configuration (`RUST_LOG` wins when set).
+pub fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Opens and migrates the store the configuration names.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let url = config.database_url.expose();
+    let store = docket_store::connect(url)
+        .await
+        .with_context(|| format!("could not open the database at {}", docket_store::redact_url(url)))?;
+    store.migrate().await.context("could not bring the database schema up to date")?;
+    tracing::info!(backend = %store.backend(), database = %docket_store::redact_url(url), "database ready");
+    Ok(store)
+}
+
+/// Binds `listen`, or when `fallback_to_any_port` and that port is taken, any free port.
+pub async fn bind(listen: SocketAddr, state: AppState, fallback_to_any_port: bool) -> anyhow::Result<Application> {
+    match Application::bind(listen, state.clone()).await {
+        Ok(app) => Ok(app),
+        Err(error) if fallback_to_any_port && error.kind() == std::io::ErrorKind::AddrInUse => {
+            tracing::warn!(%listen, "address in use; picking a free port instead");
+            Ok(Application::bind(SocketAddr::new(listen.ip(), 0), state).await?)
+        }
+        Err(error) => Err(error).with_context(|| format!("could not listen on {listen} (is another server using it? set `listen` or DOCKET_LISTEN)")),
+    }
+}
+
+/// The app state over `store` and `clock`.
+pub fn state(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> AppState {
+    AppState::new(
+        store,
+        clock,
+        WebConfig {
+            max_body_bytes: config.max_body_bytes,
+            public_url: config.public_url.clone(),
+        },
+    )
+}
+
+/// Resolves when the process is asked to stop (SIGTERM, or Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Serves `app` until a shutdown signal, then closes the store.
+pub async fn serve(app: Application, store: Arc<dyn Store>) -> anyhow::Result<()> {
+    app.run(shutdown_signal()).await.context("server failed")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
