@@ -73,7 +73,8 @@ impl Email {
     /// Accepts `jago@techuk.org`; refuses missing `@`, spaces, empty parts and domains without a dot.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let problem = || format!("`{text}` is not an email address (expected the form name@example.org)");
+        let problem =
+            || format!("`{text}` is not an email address (expected the form name@example.org)");
         if text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(problem());
         }
@@ -403,13 +404,19 @@ impl Call {
     /// The deadline as an instant. A local time skipped by a clock change is read as the moment
     /// after the change; a repeated local time as its first occurrence (the checks warn about both).
     pub fn deadline_at(&self) -> Timestamp {
-        local_instant(self.deadline.date, self.deadline.time, self.time_zone.zone())
+        local_instant(
+            self.deadline.date,
+            self.deadline.time,
+            self.time_zone.zone(),
+        )
     }
 
     /// The instant after which nothing is taken on time: the deadline plus any grace.
     pub fn closes_at(&self) -> Timestamp {
         self.deadline_at()
-            .saturating_add(SignedDuration::from_mins(i64::from(self.deadline.grace_minutes)))
+            .saturating_add(SignedDuration::from_mins(i64::from(
+                self.deadline.grace_minutes,
+            )))
             .unwrap_or_else(|_| self.deadline_at())
     }
 
@@ -448,7 +455,12 @@ pub fn local_instant(date: Date, time: Time, zone: &TimeZone) -> Timestamp {
     let civil: DateTime = date.to_datetime(time);
     zone.to_ambiguous_timestamp(civil)
         .compatible()
-        .unwrap_or_else(|_| civil.to_zoned(TimeZone::UTC).map(|z| z.timestamp()).unwrap_or(Timestamp::UNIX_EPOCH))
+        .unwrap_or_else(|_| {
+            civil
+                .to_zoned(TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .unwrap_or(Timestamp::UNIX_EPOCH)
+        })
 }
 
 /// "3 days, 4 hours" / "2 hours, 5 minutes" / "less than a minute": a duration for people.
@@ -481,7 +493,15 @@ mod tests {
     #[test]
     fn slugs_are_url_safe() {
         assert!(Slug::parse("digital-justice-week-2022").is_ok());
-        for bad in ["", "Has-Caps", "with space", "-lead", "trail-", "two--hyphens", "ünï"] {
+        for bad in [
+            "",
+            "Has-Caps",
+            "with space",
+            "-lead",
+            "trail-",
+            "two--hyphens",
+            "ünï",
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -489,16 +509,32 @@ mod tests {
     #[test]
     fn email_shape() {
         assert!(Email::parse("jago@techuk.org").is_ok());
-        for bad in ["jago", "jago@", "@techuk.org", "jago@techuk", "ja go@techuk.org", "a@b..org"] {
+        for bad in [
+            "jago",
+            "jago@",
+            "@techuk.org",
+            "jago@techuk",
+            "ja go@techuk.org",
+            "a@b..org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
     }
 
     #[test]
     fn durations_read_naturally() {
-        assert_eq!(describe_duration(SignedDuration::from_secs(30)), "less than a minute");
-        assert_eq!(describe_duration(SignedDuration::from_mins(61)), "1 hour, 1 minute");
-        assert_eq!(describe_duration(SignedDuration::from_hours(50)), "2 days, 2 hours");
+        assert_eq!(
+            describe_duration(SignedDuration::from_secs(30)),
+            "less than a minute"
+        );
+        assert_eq!(
+            describe_duration(SignedDuration::from_mins(61)),
+            "1 hour, 1 minute"
+        );
+        assert_eq!(
+            describe_duration(SignedDuration::from_hours(50)),
+            "2 days, 2 hours"
+        );
         assert_eq!(describe_duration(SignedDuration::from_hours(48)), "2 days");
     }
 
@@ -509,7 +545,10 @@ mod tests {
             theme: "T".into(),
             prompt: "How can data help? It matters. What needs to change?".into(),
         };
-        assert_eq!(day.questions(), vec!["How can data help?", "What needs to change?"]);
+        assert_eq!(
+            day.questions(),
+            vec!["How can data help?", "What needs to change?"]
+        );
     }
 
     #[test]

@@ -46,7 +46,11 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
         };
         if self.field.is_empty() {
-            write!(f, "{}:{}: {severity}: {}", self.line, self.column, self.message)
+            write!(
+                f,
+                "{}:{}: {severity}: {}",
+                self.line, self.column, self.message
+            )
         } else {
             write!(
                 f,
@@ -67,17 +71,23 @@ pub struct CheckReport {
 impl CheckReport {
     /// True when the file has at least one error (and so no call).
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 
     /// The errors, in file order.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
     }
 
     /// The warnings, in file order.
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning)
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
     }
 }
 
@@ -208,7 +218,12 @@ impl<'t, 'i> Fields<'t, 'i> {
         );
     }
 
-    fn string(&mut self, ctx: &mut Ctx<'_>, key: &'static str, required: bool) -> Option<(String, Range<usize>)> {
+    fn string(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<(String, Range<usize>)> {
         let Some(value) = self.get(key) else {
             if required {
                 self.missing(ctx, key, "");
@@ -229,7 +244,12 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
-    fn date(&mut self, ctx: &mut Ctx<'_>, key: &'static str, required: bool) -> Option<(Date, Range<usize>)> {
+    fn date(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<(Date, Range<usize>)> {
         let Some(value) = self.get(key) else {
             if required {
                 self.missing(ctx, key, " (a date such as 2022-11-14)");
@@ -239,9 +259,8 @@ impl<'t, 'i> Fields<'t, 'i> {
         let field = self.field(key);
         let parsed = match value.get_ref() {
             DeValue::Datetime(datetime) => match (datetime.date, datetime.time) {
-                (Some(date), None) => {
-                    Date::new(date.year as i16, date.month as i8, date.day as i8).map_err(|e| e.to_string())
-                }
+                (Some(date), None) => Date::new(date.year as i16, date.month as i8, date.day as i8)
+                    .map_err(|e| e.to_string()),
                 _ => Err("a date alone, such as 2022-11-14".to_owned()),
             },
             DeValue::String(text) => text
@@ -261,7 +280,12 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
-    fn time(&mut self, ctx: &mut Ctx<'_>, key: &'static str, required: bool) -> Option<(Time, Range<usize>)> {
+    fn time(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<(Time, Range<usize>)> {
         let Some(value) = self.get(key) else {
             if required {
                 self.missing(ctx, key, " (a local time such as 12:00)");
@@ -327,7 +351,12 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
-    fn table(&mut self, ctx: &mut Ctx<'_>, key: &'static str, required: bool) -> Option<Fields<'t, 'i>> {
+    fn table(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        key: &'static str,
+        required: bool,
+    ) -> Option<Fields<'t, 'i>> {
         let Some(value) = self.get(key) else {
             if required {
                 self.missing(ctx, key, &format!(" (add a [{}] table)", self.field(key)));
@@ -358,7 +387,11 @@ impl<'t, 'i> Fields<'t, 'i> {
             .filter_map(|(index, item)| match item.get_ref().as_table() {
                 Some(table) => Some(Fields::new(format!("{field}[{index}]"), table, item.span())),
                 None => {
-                    ctx.error(item.span(), &format!("{field}[{index}]"), "expected a table");
+                    ctx.error(
+                        item.span(),
+                        &format!("{field}[{index}]"),
+                        "expected a table",
+                    );
                     None
                 }
             })
@@ -431,17 +464,23 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
     let hashtag = fields.string(ctx, "hashtag", false);
     if let Some((tag, span)) = &hashtag {
         if !tag.starts_with('#') || tag.contains(char::is_whitespace) {
-            ctx.warning(span.clone(), "hashtag", format!("`{tag}` should start with # and hold no spaces"));
+            ctx.warning(
+                span.clone(),
+                "hashtag",
+                format!("`{tag}` should start with # and hold no spaces"),
+            );
         }
     }
     let organiser = fields.string(ctx, "organiser", true);
     let partner = fields.string(ctx, "partner", false);
     let published_on = fields.date(ctx, "published_on", false);
-    let time_zone = fields.string(ctx, "time_zone", true).and_then(|(name, span)| {
-        CallTimeZone::parse(&name)
-            .map_err(|message| ctx.error(span, "time_zone", message))
-            .ok()
-    });
+    let time_zone = fields
+        .string(ctx, "time_zone", true)
+        .and_then(|(name, span)| {
+            CallTimeZone::parse(&name)
+                .map_err(|message| ctx.error(span, "time_zone", message))
+                .ok()
+        });
     let intro = fields.string(ctx, "intro", true);
     keep("intro", &intro);
     let taking_part = fields.string(ctx, "taking_part", false);
@@ -468,9 +507,16 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
             return None;
         }
         if first_day.until(last_day).ok()?.get_days() > 31 {
-            ctx.warning(last_span, "week.last_day", "the week is longer than 31 days: is a date mistyped?");
+            ctx.warning(
+                last_span,
+                "week.last_day",
+                "the week is longer than 31 days: is a date mistyped?",
+            );
         }
-        Some(Week { first_day, last_day })
+        Some(Week {
+            first_day,
+            last_day,
+        })
     });
 
     let deadline = fields.table(ctx, "deadline", true).and_then(|mut table| {
@@ -489,7 +535,11 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
         table.finish(ctx);
         let grace_minutes = match grace {
             Some((minutes, span)) if minutes > 7 * 24 * 60 => {
-                ctx.error(span, "deadline.grace_minutes", "a grace period longer than a week is not a deadline: at most 10080 minutes");
+                ctx.error(
+                    span,
+                    "deadline.grace_minutes",
+                    "a grace period longer than a week is not a deadline: at most 10080 minutes",
+                );
                 0
             }
             Some((minutes, _)) => minutes as u32,
@@ -515,11 +565,24 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
     fields.finish(ctx);
 
     // Rules across fields.
-    if let (Some(week), Some(zone), Some((deadline, date_span, time_span))) = (&week, &time_zone, &deadline) {
-        check_deadline(ctx, week, zone, deadline, date_span.clone(), time_span.clone());
+    if let (Some(week), Some(zone), Some((deadline, date_span, time_span))) =
+        (&week, &time_zone, &deadline)
+    {
+        check_deadline(
+            ctx,
+            week,
+            zone,
+            deadline,
+            date_span.clone(),
+            time_span.clone(),
+        );
         if let Some((published, span)) = &published_on {
             if *published > deadline.date {
-                ctx.warning(span.clone(), "published_on", "the call is published after its own deadline");
+                ctx.warning(
+                    span.clone(),
+                    "published_on",
+                    "the call is published after its own deadline",
+                );
             }
         }
     }
@@ -573,13 +636,20 @@ fn check_deadline(
     let ambiguous = zone.zone().to_ambiguous_timestamp(civil);
     if ambiguous.is_ambiguous() {
         let kind = match ambiguous.offset() {
-            jiff::tz::AmbiguousOffset::Gap { .. } => "does not exist (the clocks go forward past it)",
+            jiff::tz::AmbiguousOffset::Gap { .. } => {
+                "does not exist (the clocks go forward past it)"
+            }
             _ => "happens twice (the clocks go back over it); the first is used",
         };
         ctx.warning(
             time_span,
             "deadline.time",
-            format!("{} {} in {} {kind}: pick another time", deadline.date, deadline.time, zone.name()),
+            format!(
+                "{} {} in {} {kind}: pick another time",
+                deadline.date,
+                deadline.time,
+                zone.name()
+            ),
         );
     }
 }
@@ -595,9 +665,18 @@ fn check_prose_dates(ctx: &mut Ctx<'_>, prose: &Prose, reference: Date) {
     }
 }
 
-fn read_kinds(ctx: &mut Ctx<'_>, fields: &mut Fields<'_, '_>, prose: &mut Vec<Prose>) -> Option<Vec<Kind>> {
+fn read_kinds(
+    ctx: &mut Ctx<'_>,
+    fields: &mut Fields<'_, '_>,
+    prose: &mut Vec<Prose>,
+) -> Option<Vec<Kind>> {
     let tables = fields.tables(ctx, "kinds");
-    if tables.is_empty() && fields.table.iter().all(|(k, _)| k.get_ref().as_ref() != "kinds") {
+    if tables.is_empty()
+        && fields
+            .table
+            .iter()
+            .all(|(k, _)| k.get_ref().as_ref() != "kinds")
+    {
         fields.missing(ctx, "kinds", " (add at least one [[kinds]] table)");
         return None;
     }
@@ -609,7 +688,11 @@ fn read_kinds(ctx: &mut Ctx<'_>, fields: &mut Fields<'_, '_>, prose: &mut Vec<Pr
             let field = table.field("key");
             match Slug::parse(&text) {
                 Ok(slug) if !seen.insert(slug.clone()) => {
-                    ctx.error(span, &field, format!("another kind already has the key `{slug}`"));
+                    ctx.error(
+                        span,
+                        &field,
+                        format!("another kind already has the key `{slug}`"),
+                    );
                     None
                 }
                 Ok(slug) => Some(slug),
@@ -670,11 +753,26 @@ fn read_kinds(ctx: &mut Ctx<'_>, fields: &mut Fields<'_, '_>, prose: &mut Vec<Pr
     ok.then_some(kinds)
 }
 
-fn check_measures(ctx: &mut Ctx<'_>, table: &mut Fields<'_, '_>, format: Format, limits: &Limits, ok: &mut bool) {
+fn check_measures(
+    ctx: &mut Ctx<'_>,
+    table: &mut Fields<'_, '_>,
+    format: Format,
+    limits: &Limits,
+    ok: &mut bool,
+) {
     let misplaced = match format {
-        Format::Text => [("pages", limits.pages.is_some()), ("minutes", limits.minutes.is_some())],
-        Format::Document => [("words", limits.words.is_some()), ("minutes", limits.minutes.is_some())],
-        Format::Audio => [("words", limits.words.is_some()), ("pages", limits.pages.is_some())],
+        Format::Text => [
+            ("pages", limits.pages.is_some()),
+            ("minutes", limits.minutes.is_some()),
+        ],
+        Format::Document => [
+            ("words", limits.words.is_some()),
+            ("minutes", limits.minutes.is_some()),
+        ],
+        Format::Audio => [
+            ("words", limits.words.is_some()),
+            ("pages", limits.pages.is_some()),
+        ],
     };
     for (measure, present) in misplaced {
         if present {
@@ -682,7 +780,14 @@ fn check_measures(ctx: &mut Ctx<'_>, table: &mut Fields<'_, '_>, format: Format,
             ctx.error(
                 span,
                 &table.field(measure),
-                format!("{} kind cannot be limited in {measure}", match format { Format::Audio => "an audio", Format::Text => "a text", Format::Document => "a document" }),
+                format!(
+                    "{} kind cannot be limited in {measure}",
+                    match format {
+                        Format::Audio => "an audio",
+                        Format::Text => "a text",
+                        Format::Document => "a document",
+                    }
+                ),
             );
             *ok = false;
         }
@@ -709,26 +814,46 @@ fn read_bounds(ctx: &mut Ctx<'_>, mut table: Fields<'_, '_>, ok: &mut bool) -> O
     };
     if let (Some((min, _)), Some((max, span))) = (&min, &max) {
         if min > max {
-            problem(span.clone(), "max", format!("the minimum ({min}) exceeds the maximum ({max})"));
+            problem(
+                span.clone(),
+                "max",
+                format!("the minimum ({min}) exceeds the maximum ({max})"),
+            );
         }
     }
     if let (Some((hard_min, span)), Some((min, _))) = (&hard_min, &min) {
         if hard_min > min {
-            problem(span.clone(), "hard_min", format!("the hard minimum ({hard_min}) exceeds the soft minimum ({min})"));
+            problem(
+                span.clone(),
+                "hard_min",
+                format!("the hard minimum ({hard_min}) exceeds the soft minimum ({min})"),
+            );
         }
     }
     if let (Some((hard_max, span)), Some((max, _))) = (&hard_max, &max) {
         if hard_max < max {
-            problem(span.clone(), "hard_max", format!("the hard maximum ({hard_max}) is below the soft maximum ({max})"));
+            problem(
+                span.clone(),
+                "hard_max",
+                format!("the hard maximum ({hard_max}) is below the soft maximum ({max})"),
+            );
         }
     }
     if let (Some((hard_min, _)), Some((hard_max, span))) = (&hard_min, &hard_max) {
         if hard_min > hard_max {
-            problem(span.clone(), "hard_max", format!("the hard minimum ({hard_min}) exceeds the hard maximum ({hard_max})"));
+            problem(
+                span.clone(),
+                "hard_max",
+                format!("the hard minimum ({hard_min}) exceeds the hard maximum ({hard_max})"),
+            );
         }
     }
     if bounds == Bounds::default() {
-        ctx.warning(table_span, &path, "no bounds given: add min, max, hard_min or hard_max");
+        ctx.warning(
+            table_span,
+            &path,
+            "no bounds given: add min, max, hard_min or hard_max",
+        );
     }
     Some(bounds)
 }
@@ -806,7 +931,11 @@ fn read_days(
 fn read_contacts(ctx: &mut Ctx<'_>, fields: &mut Fields<'_, '_>) -> Vec<Contact> {
     let tables = fields.tables(ctx, "contacts");
     if tables.is_empty() {
-        ctx.warning(0..0, "contacts", "no [[contacts]]: contributors will have nobody to ask");
+        ctx.warning(
+            0..0,
+            "contacts",
+            "no [[contacts]]: contributors will have nobody to ask",
+        );
     }
     let mut contacts = Vec::new();
     for mut table in tables {
@@ -819,7 +948,11 @@ fn read_contacts(ctx: &mut Ctx<'_>, fields: &mut Fields<'_, '_>) -> Vec<Contact>
         });
         let phone = table.string(ctx, "phone", false);
         if email.is_none() && phone.is_none() && name.is_some() {
-            ctx.warning(table.span.clone(), &table.path, "this contact has neither an email nor a phone number");
+            ctx.warning(
+                table.span.clone(),
+                &table.path,
+                "this contact has neither an email nor a phone number",
+            );
         }
         table.finish(ctx);
         if let Some((name, _)) = name {
@@ -895,7 +1028,11 @@ pub fn export(call: &Call) -> String {
         }),
     );
     if call.deadline.grace_minutes > 0 {
-        put(&mut deadline, "grace_minutes", i64::from(call.deadline.grace_minutes));
+        put(
+            &mut deadline,
+            "grace_minutes",
+            i64::from(call.deadline.grace_minutes),
+        );
     }
     if call.deadline.accept_late {
         put(&mut deadline, "accept_late", true);
@@ -960,7 +1097,11 @@ pub fn export(call: &Call) -> String {
             let mut table = Table::new();
             put(&mut table, "name", contact.name.as_str());
             put_opt(&mut table, "role", contact.role.as_deref());
-            put_opt(&mut table, "email", contact.email.as_ref().map(Email::as_str));
+            put_opt(
+                &mut table,
+                "email",
+                contact.email.as_ref().map(Email::as_str),
+            );
             put_opt(&mut table, "phone", contact.phone.as_deref());
             Value::Table(table)
         })
@@ -969,7 +1110,8 @@ pub fn export(call: &Call) -> String {
         put(&mut root, "contacts", contacts);
     }
 
-    let body = toml::to_string_pretty(&root).unwrap_or_else(|error| format!("# export failed: {error}\n"));
+    let body =
+        toml::to_string_pretty(&root).unwrap_or_else(|error| format!("# export failed: {error}\n"));
     format!(
         "# Docket call file for \u{201c}{}\u{201d}, exported by Docket.\n# Format: docs/call-file.md\n\n{body}",
         call.title

@@ -48,7 +48,8 @@ impl DemoClock {
 
 impl Clock for DemoClock {
     fn now(&self) -> Timestamp {
-        let elapsed = SignedDuration::try_from(self.made_at.elapsed()).unwrap_or(SignedDuration::MAX);
+        let elapsed =
+            SignedDuration::try_from(self.made_at.elapsed()).unwrap_or(SignedDuration::MAX);
         self.start.saturating_add(elapsed).unwrap_or(self.start)
     }
 
@@ -73,19 +74,28 @@ impl ManualClock {
 
     /// Move the clock to `now`.
     pub fn set(&self, now: Timestamp) {
-        *self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = now;
+        *self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = now;
     }
 
     /// Move the clock forward by `by`.
     pub fn advance(&self, by: SignedDuration) {
-        let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut now = self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *now = now.saturating_add(by).unwrap_or(*now);
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
-        *self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn is_simulated(&self) -> bool {

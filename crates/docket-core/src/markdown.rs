@@ -34,7 +34,8 @@ mod tests {
 
     #[test]
     fn ordinary_markdown_keeps_its_structure() {
-        let html = to_safe_html("## Heading\n\n* one\n* **two**\n\n> quoted [link](https://example.org)");
+        let html =
+            to_safe_html("## Heading\n\n* one\n* **two**\n\n> quoted [link](https://example.org)");
         assert!(html.contains("<h2>Heading</h2>"), "{html}");
         assert!(html.contains("<strong>two</strong>"), "{html}");
         assert!(html.contains("<blockquote>"), "{html}");

@@ -78,7 +78,12 @@ pub fn long_date_with_weekday(date: Date) -> String {
 
 /// "4 November 2022".
 pub fn long_date(date: Date) -> String {
-    format!("{} {} {}", date.day(), MONTHS[(date.month() - 1) as usize], date.year())
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[(date.month() - 1) as usize],
+        date.year()
+    )
 }
 
 /// "Friday".
@@ -95,8 +100,18 @@ pub fn weekday_name(weekday: Weekday) -> &'static str {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// Checks every weekday-and-date phrase in `text`. Phrases without a year are read in the year
@@ -196,10 +211,18 @@ fn words(text: &str) -> Vec<Word<'_>> {
 /// Only white space, commas and full stops may stand between the parts of one phrase.
 fn joined(text: &str, before: &Word<'_>, after: &Word<'_>) -> bool {
     let gap = &text[before.end..after.start];
-    gap.len() <= 6 && gap.chars().all(|c| c.is_whitespace() || c == ',' || c == '.')
+    gap.len() <= 6
+        && gap
+            .chars()
+            .all(|c| c.is_whitespace() || c == ',' || c == '.')
 }
 
-fn date_after(text: &str, words: &[Word<'_>], at: usize, weekday: Weekday) -> Option<(ProseDate, usize)> {
+fn date_after(
+    text: &str,
+    words: &[Word<'_>],
+    at: usize,
+    weekday: Weekday,
+) -> Option<(ProseDate, usize)> {
     let mut i = at + 1;
     let next = |i: usize| words.get(i).filter(|w| joined(text, &words[i - 1], w));
     if next(i).is_some_and(|w| w.text.eq_ignore_ascii_case("the")) {
@@ -258,7 +281,9 @@ fn year_after(text: &str, words: &[Word<'_>], at: usize) -> (Option<i16>, Option
 }
 
 fn day_number(word: &str) -> Option<i8> {
-    let digits_end = word.find(|c: char| !c.is_ascii_digit()).unwrap_or(word.len());
+    let digits_end = word
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(word.len());
     let (digits, suffix) = word.split_at(digits_end);
     if digits.is_empty() || digits.len() > 2 {
         return None;
@@ -331,10 +356,17 @@ mod tests {
 
     #[test]
     fn the_seed_deadline_friday_5_november_2022_is_caught_with_the_nearest_reading() {
-        let text = "Deadline for blog submissions: Midday, Friday 5 November. Please email this to Jago.";
+        let text =
+            "Deadline for blog submissions: Midday, Friday 5 November. Please email this to Jago.";
         let findings = check(text, WEEK_2022);
         assert_eq!(findings.len(), 1, "{findings:?}");
-        let Finding::WrongWeekday { date: d, nearest, written, .. } = &findings[0] else {
+        let Finding::WrongWeekday {
+            date: d,
+            nearest,
+            written,
+            ..
+        } = &findings[0]
+        else {
             panic!("expected a weekday mismatch, got {findings:?}");
         };
         assert_eq!(*d, date(2022, 11, 5));
@@ -361,7 +393,10 @@ mod tests {
         let cases = [
             ("Fri, 5th Nov 2022", (Weekday::Friday, 5, 11, Some(2022))),
             ("Monday, November 14th", (Weekday::Monday, 14, 11, None)),
-            ("Tuesday the 15th of November", (Weekday::Tuesday, 15, 11, None)),
+            (
+                "Tuesday the 15th of November",
+                (Weekday::Tuesday, 15, 11, None),
+            ),
             ("on thursday 17 november", (Weekday::Thursday, 17, 11, None)),
             ("Wed. 16 Nov.", (Weekday::Wednesday, 16, 11, None)),
         ];
@@ -369,7 +404,12 @@ mod tests {
             let found = find(text);
             assert_eq!(found.len(), 1, "{text}: {found:?}");
             assert_eq!(
-                (found[0].weekday, found[0].day, found[0].month, found[0].year),
+                (
+                    found[0].weekday,
+                    found[0].day,
+                    found[0].month,
+                    found[0].year
+                ),
                 (weekday, day, month, year),
                 "{text}"
             );
@@ -407,14 +447,19 @@ mod tests {
     #[test]
     fn a_day_that_does_not_exist_is_reported() {
         let findings = check("Thursday 31 November", WEEK_2022);
-        assert!(matches!(findings[..], [Finding::NoSuchDate { .. }]), "{findings:?}");
+        assert!(
+            matches!(findings[..], [Finding::NoSuchDate { .. }]),
+            "{findings:?}"
+        );
     }
 
     #[test]
     fn nearest_reading_can_be_later() {
         // 5 November 2022 is a Saturday; the nearest Sunday is the 6th.
         let findings = check("Sunday 5 November", WEEK_2022);
-        let Finding::WrongWeekday { nearest, .. } = &findings[0] else { panic!() };
+        let Finding::WrongWeekday { nearest, .. } = &findings[0] else {
+            panic!()
+        };
         assert_eq!(*nearest, date(2022, 11, 6));
     }
 

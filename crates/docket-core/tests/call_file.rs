@@ -50,20 +50,36 @@ fn the_seed_prose_date_friday_5_november_is_a_warning_naming_friday_4_november()
     // Once in the deadline wording, once in the guidelines.
     assert_eq!(warnings.len(), 2, "{:#?}", report.diagnostics);
     for warning in &warnings {
-        assert!(warning.message.contains("Nearest consistent reading: Friday 4 November 2022"), "{warning}");
+        assert!(
+            warning
+                .message
+                .contains("Nearest consistent reading: Friday 4 November 2022"),
+            "{warning}"
+        );
         let line = SEED.lines().nth(warning.line - 1).unwrap();
         let column: String = line.chars().skip(warning.column - 1).take(17).collect();
-        assert_eq!(column, "Friday 5 November", "the diagnostic points at the phrase");
+        assert_eq!(
+            column, "Friday 5 November",
+            "the diagnostic points at the phrase"
+        );
     }
     // The correct prose dates (Monday 14 November – Friday 18 November) raise nothing.
-    assert!(!report.diagnostics.iter().any(|d| d.message.contains("14 November")));
+    assert!(
+        !report
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("14 November"))
+    );
 }
 
 #[test]
 fn the_seed_deadline_is_midday_gmt_in_november() {
     let call = call_file::check(SEED).call.unwrap();
     // 5 November 2022: the UK is on GMT (UTC+0), clocks went back on 30 October.
-    assert_eq!(call.deadline_at(), "2022-11-05T12:00:00Z".parse::<Timestamp>().unwrap());
+    assert_eq!(
+        call.deadline_at(),
+        "2022-11-05T12:00:00Z".parse::<Timestamp>().unwrap()
+    );
     assert_eq!(call.deadline_local().offset().seconds(), 0);
 }
 
@@ -72,7 +88,10 @@ fn a_deadline_in_british_summer_time_is_an_hour_earlier_in_utc() {
     let source = seed_with("date = 2022-11-05", "date = 2022-10-28");
     let call = call_file::check(&source).call.unwrap();
     // 28 October 2022 is still BST (UTC+1): midday local is 11:00 UTC.
-    assert_eq!(call.deadline_at(), "2022-10-28T11:00:00Z".parse::<Timestamp>().unwrap());
+    assert_eq!(
+        call.deadline_at(),
+        "2022-10-28T11:00:00Z".parse::<Timestamp>().unwrap()
+    );
     assert_eq!(call.deadline_local().offset().seconds(), 3600);
 }
 
@@ -83,11 +102,23 @@ fn the_second_example_uses_eastern_time_grace_and_late_pieces() {
     let call = report.call.unwrap();
     assert_eq!(call.time_zone.name(), "America/New_York");
     // 1 March 2027 is EST (UTC-5): 17:00 local is 22:00 UTC.
-    assert_eq!(call.deadline_at(), "2027-03-01T22:00:00Z".parse::<Timestamp>().unwrap());
+    assert_eq!(
+        call.deadline_at(),
+        "2027-03-01T22:00:00Z".parse::<Timestamp>().unwrap()
+    );
     let deadline = call.deadline_at();
-    assert!(matches!(call.phase(deadline - SignedDuration::from_mins(1)), CallPhase::Open { .. }));
-    assert!(matches!(call.phase(deadline + SignedDuration::from_mins(59)), CallPhase::Grace { .. }));
-    assert_eq!(call.phase(deadline + SignedDuration::from_mins(60)), CallPhase::Closed { accept_late: true });
+    assert!(matches!(
+        call.phase(deadline - SignedDuration::from_mins(1)),
+        CallPhase::Open { .. }
+    ));
+    assert!(matches!(
+        call.phase(deadline + SignedDuration::from_mins(59)),
+        CallPhase::Grace { .. }
+    ));
+    assert_eq!(
+        call.phase(deadline + SignedDuration::from_mins(60)),
+        CallPhase::Closed { accept_late: true }
+    );
 }
 
 #[test]
@@ -99,7 +130,10 @@ fn a_themed_day_outside_the_week_is_an_error_at_its_line() {
     let error = report.errors().next().unwrap();
     assert!(error.message.contains("outside the week"), "{error}");
     assert_eq!(error.field, "days[4].date");
-    assert_eq!(SEED.lines().nth(error.line - 1).unwrap(), "date = 2022-11-18");
+    assert_eq!(
+        SEED.lines().nth(error.line - 1).unwrap(),
+        "date = 2022-11-18"
+    );
 }
 
 #[test]
@@ -107,7 +141,13 @@ fn two_themes_on_one_date_is_an_error() {
     let source = seed_with("date = 2022-11-15", "date = 2022-11-14");
     let errors: Vec<_> = call_file::check(&source).errors().cloned().collect();
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(errors[0].message.contains("already has the theme “Tackling reoffending”"), "{}", errors[0]);
+    assert!(
+        errors[0]
+            .message
+            .contains("already has the theme “Tackling reoffending”"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
@@ -118,31 +158,59 @@ fn a_deadline_that_is_not_before_the_week_is_an_error() {
         let errors: Vec<_> = report.errors().collect();
         assert_eq!(errors.len(), 1, "{date}: {errors:#?}");
         assert_eq!(errors[0].field, "deadline.date");
-        assert!(errors[0].message.contains("must be before the week starts"), "{}", errors[0]);
+        assert!(
+            errors[0].message.contains("must be before the week starts"),
+            "{}",
+            errors[0]
+        );
     }
 }
 
 #[test]
 fn limits_whose_minimum_exceeds_the_maximum_are_an_error() {
-    let source = seed_with("words = { min = 600, max = 800, hard_max = 1000 }", "words = { min = 900, max = 800 }");
+    let source = seed_with(
+        "words = { min = 600, max = 800, hard_max = 1000 }",
+        "words = { min = 900, max = 800 }",
+    );
     let errors: Vec<_> = call_file::check(&source).errors().cloned().collect();
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].field, "kinds[0].words.max");
-    assert!(errors[0].message.contains("minimum (900) exceeds the maximum (800)"));
+    assert!(
+        errors[0]
+            .message
+            .contains("minimum (900) exceeds the maximum (800)")
+    );
 
-    let source = seed_with("words = { min = 600, max = 800, hard_max = 1000 }", "words = { min = 600, max = 800, hard_max = 700 }");
+    let source = seed_with(
+        "words = { min = 600, max = 800, hard_max = 1000 }",
+        "words = { min = 600, max = 800, hard_max = 700 }",
+    );
     let errors: Vec<_> = call_file::check(&source).errors().cloned().collect();
-    assert!(errors[0].message.contains("hard maximum (700) is below the soft maximum (800)"), "{errors:#?}");
+    assert!(
+        errors[0]
+            .message
+            .contains("hard maximum (700) is below the soft maximum (800)"),
+        "{errors:#?}"
+    );
 }
 
 #[test]
 fn an_unknown_time_zone_is_an_error_that_says_what_to_write() {
-    let source = seed_with("time_zone = \"Europe/London\"", "time_zone = \"Europe/Londres\"");
+    let source = seed_with(
+        "time_zone = \"Europe/London\"",
+        "time_zone = \"Europe/Londres\"",
+    );
     let errors: Vec<_> = call_file::check(&source).errors().cloned().collect();
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].field, "time_zone");
     assert!(errors[0].message.contains("Europe/London"), "{}", errors[0]);
-    assert_eq!(errors[0].line, SEED.lines().position(|l| l.starts_with("time_zone")).unwrap() + 1);
+    assert_eq!(
+        errors[0].line,
+        SEED.lines()
+            .position(|l| l.starts_with("time_zone"))
+            .unwrap()
+            + 1
+    );
 }
 
 #[test]
@@ -150,8 +218,21 @@ fn every_missing_required_field_is_reported_at_once() {
     let source = "slug = \"x\"\n[week]\nfirst_day = 2022-11-14\n";
     let report = call_file::check(source);
     let fields: Vec<_> = report.errors().map(|d| d.field.as_str()).collect();
-    for field in ["title", "organiser", "time_zone", "intro", "guidelines", "week.last_day", "deadline", "kinds", "days"] {
-        assert!(fields.contains(&field), "missing {field} not reported: {fields:?}");
+    for field in [
+        "title",
+        "organiser",
+        "time_zone",
+        "intro",
+        "guidelines",
+        "week.last_day",
+        "deadline",
+        "kinds",
+        "days",
+    ] {
+        assert!(
+            fields.contains(&field),
+            "missing {field} not reported: {fields:?}"
+        );
     }
 }
 
@@ -162,17 +243,31 @@ fn malformed_toml_is_one_error_with_its_line_never_a_panic() {
     let errors: Vec<_> = report.errors().collect();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].line, 2);
-    assert!(errors[0].message.starts_with("the file is not valid TOML"), "{}", errors[0]);
+    assert!(
+        errors[0].message.starts_with("the file is not valid TOML"),
+        "{}",
+        errors[0]
+    );
 }
 
 #[test]
 fn wrong_types_are_errors_with_what_was_expected() {
     let source = seed_with("first_day = 2022-11-14", "first_day = \"next monday\"");
     let errors: Vec<_> = call_file::check(&source).errors().cloned().collect();
-    assert!(errors.iter().any(|e| e.field == "week.first_day" && e.message.contains("2022-11-14")), "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "week.first_day" && e.message.contains("2022-11-14")),
+        "{errors:#?}"
+    );
     let source = seed_with("min = 600, max = 800", "min = \"600\", max = 800");
     let errors: Vec<_> = call_file::check(&source).errors().cloned().collect();
-    assert!(errors.iter().any(|e| e.field == "kinds[0].words.min" && e.message.contains("whole number")), "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.field == "kinds[0].words.min" && e.message.contains("whole number")),
+        "{errors:#?}"
+    );
 }
 
 #[test]
@@ -181,7 +276,9 @@ fn a_misspelt_field_is_a_warning_that_suggests_the_right_one() {
     let report = call_file::check(&source);
     assert!(!report.has_errors());
     assert!(
-        messages(&source).iter().any(|m| m.contains("unknown field `hashtg` is ignored (did you mean `hashtag`?)")),
+        messages(&source)
+            .iter()
+            .any(|m| m.contains("unknown field `hashtg` is ignored (did you mean `hashtag`?)")),
         "{:#?}",
         report.diagnostics
     );
@@ -190,10 +287,16 @@ fn a_misspelt_field_is_a_warning_that_suggests_the_right_one() {
 #[test]
 fn a_deadline_in_the_hour_the_clocks_skip_is_a_warning() {
     // Clocks went forward at 01:00 GMT on 27 March 2022 in the UK: 01:30 never happened.
-    let source = seed_with("date = 2022-11-05", "date = 2022-03-27").replacen("time = 12:00:00", "time = 01:30:00", 1);
+    let source = seed_with("date = 2022-11-05", "date = 2022-03-27").replacen(
+        "time = 12:00:00",
+        "time = 01:30:00",
+        1,
+    );
     let report = call_file::check(&source);
     assert!(
-        report.warnings().any(|w| w.field == "deadline.time" && w.message.contains("does not exist")),
+        report
+            .warnings()
+            .any(|w| w.field == "deadline.time" && w.message.contains("does not exist")),
         "{:#?}",
         report.diagnostics
     );
@@ -201,11 +304,20 @@ fn a_deadline_in_the_hour_the_clocks_skip_is_a_warning() {
 
 #[test]
 fn a_bad_contact_email_and_a_limit_in_the_wrong_measure_are_errors() {
-    let source = seed_with("name = \"Jago\"", "name = \"Jago\"\nemail = \"jago at techuk\"");
-    assert!(call_file::check(&source).errors().any(|e| e.field == "contacts[1].email"));
+    let source = seed_with(
+        "name = \"Jago\"",
+        "name = \"Jago\"\nemail = \"jago at techuk\"",
+    );
+    assert!(
+        call_file::check(&source)
+            .errors()
+            .any(|e| e.field == "contacts[1].email")
+    );
     let source = seed_with("minutes = { max = 60 }", "words = { max = 60 }");
     assert!(
-        call_file::check(&source).errors().any(|e| e.message.contains("an audio kind cannot be limited in words")),
+        call_file::check(&source).errors().any(|e| e
+            .message
+            .contains("an audio kind cannot be limited in words")),
         "{:#?}",
         call_file::check(&source).diagnostics
     );
@@ -224,7 +336,10 @@ fn export_then_check_gives_back_the_same_call() {
 
 #[test]
 fn diagnostics_are_in_file_order_and_errors_sort_apart_from_warnings() {
-    let source = seed_with("time_zone = \"Europe/London\"", "time_zone = \"Mars/Olympus\"");
+    let source = seed_with(
+        "time_zone = \"Europe/London\"",
+        "time_zone = \"Mars/Olympus\"",
+    );
     let report = call_file::check(&source);
     let lines: Vec<_> = report.diagnostics.iter().map(|d| d.line).collect();
     let mut sorted = lines.clone();

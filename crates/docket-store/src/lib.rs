@@ -104,7 +104,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn ping(&self) -> Result<(), StoreError>;
 
     /// Stores `call`, replacing any call with the same slug, with an audit event, in one transaction.
-    async fn save_call(&self, call: &Call, actor: &Actor, now: Timestamp) -> Result<(StoredCall, Saved), StoreError>;
+    async fn save_call(
+        &self,
+        call: &Call,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(StoredCall, Saved), StoreError>;
 
     /// The call with this slug.
     async fn call(&self, slug: &str) -> Result<Option<StoredCall>, StoreError>;
@@ -150,11 +155,13 @@ fn call_subject(call: &Call) -> String {
 }
 
 fn decode_call(document: &str) -> Result<Call, StoreError> {
-    serde_json::from_str(document).map_err(|error| StoreError::Corrupt(format!("call document: {error}")))
+    serde_json::from_str(document)
+        .map_err(|error| StoreError::Corrupt(format!("call document: {error}")))
 }
 
 fn encode_call(call: &Call) -> Result<String, StoreError> {
-    serde_json::to_string(call).map_err(|error| StoreError::Corrupt(format!("call document: {error}")))
+    serde_json::to_string(call)
+        .map_err(|error| StoreError::Corrupt(format!("call document: {error}")))
 }
 
 #[cfg(test)]

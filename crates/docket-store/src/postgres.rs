@@ -35,12 +35,17 @@ impl PostgresStore {
 
 fn stored_call(row: &sqlx::postgres::PgRow) -> Result<StoredCall, StoreError> {
     let document: serde_json::Value = row.try_get("document")?;
-    let call: Call = serde_json::from_value(document).map_err(|e| StoreError::Corrupt(format!("call document: {e}")))?;
+    let call: Call = serde_json::from_value(document)
+        .map_err(|e| StoreError::Corrupt(format!("call document: {e}")))?;
     Ok(StoredCall {
         id: row.try_get("id")?,
         call,
-        created_at: row.try_get::<jiff_sqlx::Timestamp, _>("created_at")?.to_jiff(),
-        updated_at: row.try_get::<jiff_sqlx::Timestamp, _>("updated_at")?.to_jiff(),
+        created_at: row
+            .try_get::<jiff_sqlx::Timestamp, _>("created_at")?
+            .to_jiff(),
+        updated_at: row
+            .try_get::<jiff_sqlx::Timestamp, _>("updated_at")?
+            .to_jiff(),
     })
 }
 
@@ -61,8 +66,14 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    async fn save_call(&self, call: &Call, actor: &Actor, now: Timestamp) -> Result<(StoredCall, Saved), StoreError> {
-        let document = serde_json::to_value(call).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    async fn save_call(
+        &self,
+        call: &Call,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(StoredCall, Saved), StoreError> {
+        let document =
+            serde_json::to_value(call).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "INSERT INTO calls (slug, title, deadline_at, document, created_at, updated_at)
@@ -80,7 +91,11 @@ impl Store for PostgresStore {
         .fetch_one(&mut *tx)
         .await?;
         let inserted: bool = row.try_get("inserted")?;
-        let saved = if inserted { Saved::Created } else { Saved::Updated };
+        let saved = if inserted {
+            Saved::Created
+        } else {
+            Saved::Updated
+        };
         let action = match saved {
             Saved::Created => "call.created",
             Saved::Updated => "call.updated",
@@ -98,10 +113,11 @@ impl Store for PostgresStore {
     }
 
     async fn call(&self, slug: &str) -> Result<Option<StoredCall>, StoreError> {
-        let row = sqlx::query("SELECT id, document, created_at, updated_at FROM calls WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, document, created_at, updated_at FROM calls WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(stored_call).transpose()
     }
 

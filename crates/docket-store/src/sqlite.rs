@@ -70,7 +70,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn save_call(&self, call: &Call, actor: &Actor, now: Timestamp) -> Result<(StoredCall, Saved), StoreError> {
+    async fn save_call(
+        &self,
+        call: &Call,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(StoredCall, Saved), StoreError> {
         let document = crate::encode_call(call)?;
         let mut tx = self.pool.begin().await?;
         let existed: Option<i64> = sqlx::query_scalar("SELECT id FROM calls WHERE slug = ?")
@@ -92,28 +97,35 @@ impl Store for SqliteStore {
         .bind(to_micros(now))
         .fetch_one(&mut *tx)
         .await?;
-        let saved = if existed.is_some() { Saved::Updated } else { Saved::Created };
+        let saved = if existed.is_some() {
+            Saved::Updated
+        } else {
+            Saved::Created
+        };
         let action = match saved {
             Saved::Created => "call.created",
             Saved::Updated => "call.updated",
         };
-        sqlx::query("INSERT INTO audit_events (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)")
-            .bind(to_micros(now))
-            .bind(actor.as_audit())
-            .bind(action)
-            .bind(crate::call_subject(call))
-            .bind(serde_json::json!({ "title": call.title }).to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO audit_events (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(to_micros(now))
+        .bind(actor.as_audit())
+        .bind(action)
+        .bind(crate::call_subject(call))
+        .bind(serde_json::json!({ "title": call.title }).to_string())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok((stored_call(&row)?, saved))
     }
 
     async fn call(&self, slug: &str) -> Result<Option<StoredCall>, StoreError> {
-        let row = sqlx::query("SELECT id, document, created_at, updated_at FROM calls WHERE slug = ?")
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, document, created_at, updated_at FROM calls WHERE slug = ?")
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(stored_call).transpose()
     }
 
@@ -137,7 +149,8 @@ impl Store for SqliteStore {
                     actor: row.try_get("actor")?,
                     action: row.try_get("action")?,
                     subject: row.try_get("subject")?,
-                    detail: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    detail: serde_json::from_str(&detail)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 })
             })
             .collect()

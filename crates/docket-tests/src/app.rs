@@ -35,14 +35,19 @@ pub struct Page {
 impl Page {
     /// A header's value as text, or "" when absent.
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
 /// Reads a call file that must be free of errors.
 pub fn parse_call(source: &str) -> Call {
     let report = call_file::check(source);
-    report.call.unwrap_or_else(|| panic!("call file has errors: {:#?}", report.diagnostics))
+    report
+        .call
+        .unwrap_or_else(|| panic!("call file has errors: {:#?}", report.diagnostics))
 }
 
 impl TestApp {
@@ -53,11 +58,17 @@ impl TestApp {
 
     /// As [`TestApp::spawn`], with web settings of the test's choosing.
     pub async fn spawn_with(db: &TestDb, config: WebConfig) -> Self {
-        let store = docket_store::connect(db.url()).await.expect("open the test database");
+        let store = docket_store::connect(db.url())
+            .await
+            .expect("open the test database");
         store.migrate().await.expect("migrate the test database");
         let clock = ManualClock::new(SEED_PUBLISHED.parse().expect("timestamp"));
         store
-            .save_call(&parse_call(crate::SEED_CALL), &Actor::System, clock.now_timestamp())
+            .save_call(
+                &parse_call(crate::SEED_CALL),
+                &Actor::System,
+                clock.now_timestamp(),
+            )
             .await
             .expect("import the seed call");
         let state = AppState::new(store.clone(), Arc::new(clock.clone()), config);

@@ -43,11 +43,16 @@ impl Tools {
     }
 
     fn missing(&self) -> Vec<String> {
-        [&self.chromedriver, &self.chromium, &self.axe_js, &self.vnu_jar]
-            .into_iter()
-            .filter(|path| !path.exists())
-            .map(|path| path.display().to_string())
-            .collect()
+        [
+            &self.chromedriver,
+            &self.chromium,
+            &self.axe_js,
+            &self.vnu_jar,
+        ]
+        .into_iter()
+        .filter(|path| !path.exists())
+        .map(|path| path.display().to_string())
+        .collect()
     }
 }
 
@@ -76,9 +81,14 @@ impl Browser {
         let missing = tools.missing();
         if !missing.is_empty() {
             if crate::required("DOCKET_REQUIRE_BROWSER") {
-                panic!("the browser tests are required (DOCKET_REQUIRE_BROWSER=1) but these are missing: {missing:?}. Run scripts/test.");
+                panic!(
+                    "the browser tests are required (DOCKET_REQUIRE_BROWSER=1) but these are missing: {missing:?}. Run scripts/test."
+                );
             }
-            crate::announce_skip("the browser tests", &format!("missing {missing:?}; run scripts/test to install them"));
+            crate::announce_skip(
+                "the browser tests",
+                &format!("missing {missing:?}; run scripts/test to install them"),
+            );
             return None;
         }
         let port = TcpListener::bind("127.0.0.1:0")
@@ -125,7 +135,10 @@ impl Browser {
     /// Opens `url` and returns the axe-core WCAG 2.2 AA violations on it.
     pub async fn axe(&self, url: &str) -> Vec<Violation> {
         self.client.goto(url).await.expect("open the page");
-        self.client.execute(&self.axe_source, vec![]).await.expect("inject axe-core");
+        self.client
+            .execute(&self.axe_source, vec![])
+            .await
+            .expect("inject axe-core");
         let result = self
             .client
             .execute(
@@ -177,7 +190,10 @@ async fn wait_until_ready(driver_url: &str) {
                 }
             }
         }
-        assert!(Instant::now() < deadline, "chromedriver did not become ready within 20 s");
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not become ready within 20 s"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -215,7 +231,9 @@ pub fn validate_html(documents: &[(String, String)]) -> Vec<String> {
             let url = message["url"].as_str().unwrap_or_default();
             let name = files
                 .iter()
-                .find(|(file, _)| url.ends_with(&*file.file_name().unwrap_or_default().to_string_lossy()))
+                .find(|(file, _)| {
+                    url.ends_with(&*file.file_name().unwrap_or_default().to_string_lossy())
+                })
                 .map_or(url, |(_, name)| name.as_str());
             format!(
                 "{name}:{}: {}",

@@ -13,8 +13,15 @@ pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test"
 /// One test's database.
 #[derive(Debug)]
 pub enum TestDb {
-    Sqlite { url: String, _dir: tempfile::TempDir },
-    Postgres { url: String, admin_url: String, schema: String },
+    Sqlite {
+        url: String,
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        url: String,
+        admin_url: String,
+        schema: String,
+    },
 }
 
 impl TestDb {
@@ -28,12 +35,15 @@ impl TestDb {
     /// A new schema on the test PostgreSQL server, or `None` (with a note) when the server is not
     /// reachable and `DOCKET_REQUIRE_POSTGRES=1` is not set. With it set, unreachable is a failure.
     pub async fn postgres() -> Option<Self> {
-        let admin_url = std::env::var("DOCKET_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+        let admin_url = std::env::var("DOCKET_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
         let mut connection = match PgConnection::connect(&admin_url).await {
             Ok(connection) => connection,
             Err(error) => {
                 if crate::required("DOCKET_REQUIRE_POSTGRES") {
-                    panic!("PostgreSQL is required (DOCKET_REQUIRE_POSTGRES=1) but {admin_url} is unreachable: {error}");
+                    panic!(
+                        "PostgreSQL is required (DOCKET_REQUIRE_POSTGRES=1) but {admin_url} is unreachable: {error}"
+                    );
                 }
                 static ONCE: OnceLock<()> = OnceLock::new();
                 ONCE.get_or_init(|| {
@@ -62,7 +72,11 @@ impl TestDb {
         let _ = connection.close().await;
         let separator = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
-        Some(TestDb::Postgres { url, admin_url, schema })
+        Some(TestDb::Postgres {
+            url,
+            admin_url,
+            schema,
+        })
     }
 
     /// The URL Docket opens.
@@ -75,25 +89,36 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let TestDb::Postgres { admin_url, schema, .. } = self else {
+        let TestDb::Postgres {
+            admin_url, schema, ..
+        } = self
+        else {
             return;
         };
         let (admin_url, schema) = (admin_url.clone(), schema.clone());
         // Drop runs inside the test's runtime, which cannot be blocked on: use a thread of our own.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async {
                 let mut connection = PgConnection::connect(&admin_url).await.ok()?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
-                    .execute(&mut connection)
-                    .await
-                    .ok()?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                )))
+                .execute(&mut connection)
+                .await
+                .ok()?;
                 connection.close().await.ok()
             })
         })
         .join();
         if !matches!(dropped, Ok(Some(()))) {
-            crate::announce_skip("dropping a test schema", "it was left behind on the test server");
+            crate::announce_skip(
+                "dropping a test schema",
+                "it was left behind on the test server",
+            );
         }
     }
 }

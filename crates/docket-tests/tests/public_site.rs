@@ -33,17 +33,28 @@ async fn call_page_shows_what_a_contributor_needs(db: &TestDb) {
         "12:00 GMT, Saturday 5 November 2022 (Europe/London)",
         "23 days, 4 hours left.",
         // Every kind with its limits.
-        "Guest blog", "600–800 words", "Case study", "Whitepaper", "up to 40 pages", "Podcast", "up to 60 minutes",
+        "Guest blog",
+        "600–800 words",
+        "Case study",
+        "Whitepaper",
+        "up to 40 pages",
+        "Podcast",
+        "up to 60 minutes",
         // How to take part, guidelines and contacts.
-        "How to take part", "/calls/digital-justice-week-2022/guidelines",
-        "Georgie Morgan", "Head of Justice and Emergency Services, techUK",
+        "How to take part",
+        "/calls/digital-justice-week-2022/guidelines",
+        "Georgie Morgan",
+        "Head of Justice and Emergency Services, techUK",
         // The demo banner, since the clock is not real time.
         "Docket’s clock reads Thursday 13 October 2022, 09:00 BST",
     ] {
         assert!(body.contains(expected), "the call page lacks {expected:?}");
     }
     for day in 14..=18 {
-        assert!(body.contains(&format!("href=\"{CALL}/days/2022-11-{day}\"")), "no link to day {day}");
+        assert!(
+            body.contains(&format!("href=\"{CALL}/days/2022-11-{day}\"")),
+            "no link to day {day}"
+        );
     }
     let guidelines = app.get(&format!("{CALL}/guidelines")).await;
     assert_eq!(guidelines.status, 200);
@@ -55,18 +66,50 @@ async fn call_page_shows_what_a_contributor_needs(db: &TestDb) {
 async fn every_themed_day_has_its_own_page(db: &TestDb) {
     let app = TestApp::spawn(db).await;
     let days = [
-        ("2022-11-14", "Monday 14 November 2022", "Tackling reoffending", "How can technology be utilised to transform how people live and work in prison?"),
-        ("2022-11-15", "Tuesday 15 November 2022", "Harnessing the power of data", "How can we move towards an interoperable CJS?"),
-        ("2022-11-16", "Wednesday 16 November 2022", "Meeting the needs of the user", "What are some of the challenges?"),
-        ("2022-11-17", "Thursday 17 November 2022", "Connected Justice", "What are your views on how data and technology can support"),
-        ("2022-11-18", "Friday 18 November 2022", "Emerging technology", "What are the barriers to implementation and, what needs to change to drive adoption?"),
+        (
+            "2022-11-14",
+            "Monday 14 November 2022",
+            "Tackling reoffending",
+            "How can technology be utilised to transform how people live and work in prison?",
+        ),
+        (
+            "2022-11-15",
+            "Tuesday 15 November 2022",
+            "Harnessing the power of data",
+            "How can we move towards an interoperable CJS?",
+        ),
+        (
+            "2022-11-16",
+            "Wednesday 16 November 2022",
+            "Meeting the needs of the user",
+            "What are some of the challenges?",
+        ),
+        (
+            "2022-11-17",
+            "Thursday 17 November 2022",
+            "Connected Justice",
+            "What are your views on how data and technology can support",
+        ),
+        (
+            "2022-11-18",
+            "Friday 18 November 2022",
+            "Emerging technology",
+            "What are the barriers to implementation and, what needs to change to drive adoption?",
+        ),
     ];
     for (iso, date, theme, question) in days {
         let page = app.get(&format!("{CALL}/days/{iso}")).await;
         assert_eq!(page.status, 200, "{iso}");
-        assert!(page.body.contains(&format!("<time datetime=\"{iso}\">{date}</time>")), "{iso} date");
+        assert!(
+            page.body
+                .contains(&format!("<time datetime=\"{iso}\">{date}</time>")),
+            "{iso} date"
+        );
         assert!(page.body.contains(theme), "{iso} theme");
-        assert!(page.body.contains(&format!("<li>{question}")), "{iso} question {question:?}");
+        assert!(
+            page.body.contains(&format!("<li>{question}")),
+            "{iso} question {question:?}"
+        );
     }
     let monday = app.get(&format!("{CALL}/days/2022-11-14")).await.body;
     assert!(monday.contains("Next day: Tuesday 15 November 2022"));
@@ -81,7 +124,10 @@ async fn after_the_deadline_the_page_says_so(db: &TestDb) {
     assert!(app.get(CALL).await.body.contains("1 minute left."));
     app.clock.advance(SignedDuration::from_mins(1));
     let body = app.get(CALL).await.body;
-    assert!(body.contains("The deadline has passed: submissions are closed."), "{body}");
+    assert!(
+        body.contains("The deadline has passed: submissions are closed."),
+        "{body}"
+    );
     assert!(body.contains("deadline--closed"));
     app.stop().await;
 }
@@ -100,8 +146,15 @@ async fn unknown_things_are_404_pages(db: &TestDb) {
         let page = app.get(path).await;
         assert_eq!(page.status, 404, "{path}");
         if !path.starts_with("/static") {
-            assert!(page.body.contains("<h1>Page not found</h1>"), "{path} is not a page: {}", page.body);
-            assert!(page.header("content-type").starts_with("text/html"), "{path}");
+            assert!(
+                page.body.contains("<h1>Page not found</h1>"),
+                "{path} is not a page: {}",
+                page.body
+            );
+            assert!(
+                page.header("content-type").starts_with("text/html"),
+                "{path}"
+            );
         }
     }
     app.stop().await;
@@ -109,17 +162,37 @@ async fn unknown_things_are_404_pages(db: &TestDb) {
 
 async fn every_response_carries_security_headers(db: &TestDb) {
     let app = TestApp::spawn(db).await;
-    for path in ["/", CALL, "/no/such/page", "/static/docket.css", "/healthz", "/metrics"] {
+    for path in [
+        "/",
+        CALL,
+        "/no/such/page",
+        "/static/docket.css",
+        "/healthz",
+        "/metrics",
+    ] {
         let page = app.get(path).await;
         let csp = page.header("content-security-policy");
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert_eq!(page.header("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(page.header("x-frame-options"), "DENY", "{path}");
-        assert_eq!(page.header("referrer-policy"), "strict-origin-when-cross-origin", "{path}");
-        assert!(page.header("strict-transport-security").is_empty(), "no HSTS over plain HTTP");
+        assert_eq!(
+            page.header("referrer-policy"),
+            "strict-origin-when-cross-origin",
+            "{path}"
+        );
+        assert!(
+            page.header("strict-transport-security").is_empty(),
+            "no HSTS over plain HTTP"
+        );
     }
-    assert_eq!(app.get("/static/docket.css").await.header("content-type"), "text/css");
+    assert_eq!(
+        app.get("/static/docket.css").await.header("content-type"),
+        "text/css"
+    );
     app.stop().await;
 }
 
@@ -157,7 +230,9 @@ async fn health_and_metrics_answer(db: &TestDb) {
     assert_eq!(metrics.status, 200);
     assert!(metrics.header("content-type").starts_with("text/plain"));
     assert!(
-        metrics.body.contains("docket_http_requests_total{method=\"GET\",route=\"/calls/{slug}\",status=\"200\"}"),
+        metrics.body.contains(
+            "docket_http_requests_total{method=\"GET\",route=\"/calls/{slug}\",status=\"200\"}"
+        ),
         "{}",
         metrics.body
     );
@@ -174,14 +249,20 @@ async fn another_call_shows_its_own_zone_and_kinds(db: &TestDb) {
         "17:00 EST, Monday 1 March 2027 (America/New_York)",
         "2 days left.",
         "A grace period of 1 hour follows the deadline.",
-        "Essay", "1000–1500 words", "Recorded conversation", "15–45 minutes", "files up to 200 MB",
+        "Essay",
+        "1000–1500 words",
+        "Recorded conversation",
+        "15–45 minutes",
+        "files up to 200 MB",
         "mailto:submissions@opendataweek.example.org",
         "Telephone: +1 212 555 0142",
     ] {
         assert!(page.body.contains(expected), "lacks {expected:?}");
     }
     let home = app.get("/").await.body;
-    assert!(home.find("Open Data Week 2027").unwrap() < home.find("Digital Justice Week 2022").unwrap());
+    assert!(
+        home.find("Open Data Week 2027").unwrap() < home.find("Digital Justice Week 2022").unwrap()
+    );
     app.stop().await;
 }
 
@@ -195,6 +276,10 @@ async fn script_in_a_call_is_rendered_inert(db: &TestDb) {
     assert!(!body.contains("<script>alert"), "script survived");
     assert!(!body.contains("onerror"), "event handler survived");
     assert!(!body.contains("<b onmouseover"), "title was not escaped");
-    assert!(body.contains("Open &lt;b onmouseover=alert(2)&gt;Data&lt;&#x2f;b&gt; Week") || body.contains("Open &#60;b"), "title shown as text: {body}");
+    assert!(
+        body.contains("Open &lt;b onmouseover=alert(2)&gt;Data&lt;&#x2f;b&gt; Week")
+            || body.contains("Open &#60;b"),
+        "title shown as text: {body}"
+    );
     app.stop().await;
 }

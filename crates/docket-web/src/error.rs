@@ -56,6 +56,8 @@ fn server_error(status: StatusCode) -> Response {
         heading: "Something went wrong on our side".into(),
         message: "Nothing you sent has been lost. Please try again in a minute; if it keeps happening, tell the organisers.".into(),
     };
-    let html = page.render().unwrap_or_else(|_| "Something went wrong on our side.".into());
+    let html = page
+        .render()
+        .unwrap_or_else(|_| "Something went wrong on our side.".into());
     (status, Html(html)).into_response()
 }

@@ -88,25 +88,40 @@ impl DeadlineView {
     fn new(call: &Call, now: Timestamp) -> Self {
         let local = call.deadline_local();
         let (status, open) = match call.phase(now) {
-            CallPhase::Open { left } => (format!("{} left.", capitalise(&describe_duration(left))), true),
+            CallPhase::Open { left } => (
+                format!("{} left.", capitalise(&describe_duration(left))),
+                true,
+            ),
             CallPhase::Grace { left } => (
-                format!("The deadline has passed; late pieces are taken without penalty for {} more.", describe_duration(left)),
+                format!(
+                    "The deadline has passed; late pieces are taken without penalty for {} more.",
+                    describe_duration(left)
+                ),
                 true,
             ),
             CallPhase::Closed { accept_late: true } => (
                 "The deadline has passed. Pieces are still accepted, and marked late.".to_owned(),
                 true,
             ),
-            CallPhase::Closed { accept_late: false } => ("The deadline has passed: submissions are closed.".to_owned(), false),
+            CallPhase::Closed { accept_late: false } => (
+                "The deadline has passed: submissions are closed.".to_owned(),
+                false,
+            ),
         };
         let grace = (call.deadline.grace_minutes > 0).then(|| {
             format!(
                 "A grace period of {} follows the deadline.",
-                describe_duration(jiff::SignedDuration::from_mins(i64::from(call.deadline.grace_minutes)))
+                describe_duration(jiff::SignedDuration::from_mins(i64::from(
+                    call.deadline.grace_minutes
+                )))
             )
         });
         Self {
-            local: format!("{} ({})", local.strftime("%H:%M %Z, %A %-d %B %Y"), call.time_zone.name()),
+            local: format!(
+                "{} ({})",
+                local.strftime("%H:%M %Z, %A %-d %B %Y"),
+                call.time_zone.name()
+            ),
             iso: call.deadline_at().to_string(),
             status,
             open,
@@ -212,7 +227,11 @@ impl CallView {
             guidelines_href: format!("{}/guidelines", call_href(call)),
             inbox: call.inbox.as_ref().map(ToString::to_string),
             deadline: DeadlineView::new(call, now),
-            days: call.days.iter().map(|day| DayView::new(call, day)).collect(),
+            days: call
+                .days
+                .iter()
+                .map(|day| DayView::new(call, day))
+                .collect(),
             kinds: call
                 .kinds
                 .iter()
@@ -305,9 +324,16 @@ pub fn call_page(call: &Call, clock: &dyn Clock) -> Result<String, askama::Error
 }
 
 /// Renders the page of the themed day on `date`, or `None` when the call has no such day.
-pub fn day_page(call: &Call, date: Date, clock: &dyn Clock) -> Option<Result<String, askama::Error>> {
+pub fn day_page(
+    call: &Call,
+    date: Date,
+    clock: &dyn Clock,
+) -> Option<Result<String, askama::Error>> {
     let view = CallView::new(call, clock.now());
-    let index = view.days.iter().position(|day| day.iso == date.to_string())?;
+    let index = view
+        .days
+        .iter()
+        .position(|day| day.iso == date.to_string())?;
     let day = view.days[index].clone();
     let page = DayPage {
         layout: Layout::new(&format!("{}: {}", day.date, day.theme), clock, Some(call)),
@@ -322,7 +348,11 @@ pub fn day_page(call: &Call, date: Date, clock: &dyn Clock) -> Option<Result<Str
 /// Renders the contributor guidelines page.
 pub fn guidelines_page(call: &Call, clock: &dyn Clock) -> Result<String, askama::Error> {
     GuidelinesPage {
-        layout: Layout::new(&format!("Contributor guidelines: {}", call.title), clock, Some(call)),
+        layout: Layout::new(
+            &format!("Contributor guidelines: {}", call.title),
+            clock,
+            Some(call),
+        ),
         call: CallView::new(call, clock.now()),
     }
     .render()

@@ -132,7 +132,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn read_file(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
     String::from_utf8(bytes).map_err(|error| {
         anyhow::anyhow!(
             "{} is not UTF-8 text (first bad byte at offset {}): save it as UTF-8",
@@ -148,8 +149,19 @@ fn print_report(path: &Path, report: &CheckReport) {
     }
     let errors = report.errors().count();
     let warnings = report.warnings().count();
-    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
-    eprintln!("{}: {}, {}", path.display(), plural(errors, "error"), plural(warnings, "warning"));
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    eprintln!(
+        "{}: {}, {}",
+        path.display(),
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    );
 }
 
 fn check_files(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
@@ -160,7 +172,11 @@ fn check_files(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         print_report(path, &report);
         failed |= report.has_errors();
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn import(config: &Config, path: &Path) -> anyhow::Result<ExitCode> {
@@ -172,7 +188,9 @@ async fn import(config: &Config, path: &Path) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let store = server::open_store(config).await?;
-    let (stored, saved) = store.save_call(&call, &Actor::Cli, Timestamp::now()).await?;
+    let (stored, saved) = store
+        .save_call(&call, &Actor::Cli, Timestamp::now())
+        .await?;
     store.close().await;
     let verb = match saved {
         docket_store::Saved::Created => "imported",
@@ -191,7 +209,8 @@ async fn export(config: &Config, slug: &str, output: Option<&Path>) -> anyhow::R
     };
     let text = call_file::export(&stored.call);
     match output {
-        Some(path) => std::fs::write(path, text).with_context(|| format!("could not write {}", path.display()))?,
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("could not write {}", path.display()))?,
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
@@ -200,7 +219,12 @@ async fn export(config: &Config, slug: &str, output: Option<&Path>) -> anyhow::R
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let store = server::open_store(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let app = server::bind(config.listen, server::state(&config, store.clone(), clock), false).await?;
+    let app = server::bind(
+        config.listen,
+        server::state(&config, store.clone(), clock),
+        false,
+    )
+    .await?;
     let address = app.local_addr()?;
     tracing::info!(%address, "listening");
     println!("Docket is listening on http://{address}");
@@ -216,18 +240,35 @@ async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode>
         None => {
             let report = call_file::check(crate::seed::SEED_CALL);
             let call = report.call.context("the built-in seed call has errors")?;
-            store.save_call(&call, &Actor::System, Timestamp::now()).await?;
+            store
+                .save_call(&call, &Actor::System, Timestamp::now())
+                .await?;
             tracing::info!(slug = %call.slug, "loaded the seed call into the empty database");
             call
         }
     };
     let start = at.unwrap_or_else(|| demo_start(&call));
     let clock: Arc<dyn Clock> = Arc::new(DemoClock::starting_at(start));
-    let app = server::bind(config.listen, server::state(&config, store.clone(), clock), true).await?;
+    let app = server::bind(
+        config.listen,
+        server::state(&config, store.clone(), clock),
+        true,
+    )
+    .await?;
     let address = app.local_addr()?;
-    println!("Docket demo: {} on an embedded database ({}).", call.title, config.database_url.expose());
-    println!("The demo clock starts at {}.", call.local(start).strftime("%A %-d %B %Y, %H:%M %Z"));
-    println!("Open http://{address}/calls/{}   (Ctrl-C to stop)", call.slug);
+    println!(
+        "Docket demo: {} on an embedded database ({}).",
+        call.title,
+        config.database_url.expose()
+    );
+    println!(
+        "The demo clock starts at {}.",
+        call.local(start).strftime("%A %-d %B %Y, %H:%M %Z")
+    );
+    println!(
+        "Open http://{address}/calls/{}   (Ctrl-C to stop)",
+        call.slug
+    );
     server::serve(app, store).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -255,6 +296,9 @@ mod tests {
     fn the_demo_clock_starts_on_the_morning_the_seed_call_was_published() {
         let call = call_file::check(crate::seed::SEED_CALL).call.unwrap();
         // 13 October 2022 is BST: 09:00 local is 08:00 UTC.
-        assert_eq!(demo_start(&call), "2022-10-13T08:00:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            demo_start(&call),
+            "2022-10-13T08:00:00Z".parse::<Timestamp>().unwrap()
+        );
     }
 }

@@ -103,10 +103,15 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match file {
             Some(path) if !path.exists() => {
-                return Err(format!("configuration file {} does not exist", path.display()));
+                return Err(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                ));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None if Path::new("docket.toml").exists() => figment = figment.merge(Toml::file_exact("docket.toml")),
+            None if Path::new("docket.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("docket.toml"))
+            }
             None => {}
         }
         figment
@@ -129,7 +134,10 @@ mod tests {
     #[test]
     fn environment_wins_over_the_file_which_wins_over_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("custom.toml", "listen = \"127.0.0.1:9000\"\nlog = \"debug\"\n")?;
+            jail.create_file(
+                "custom.toml",
+                "listen = \"127.0.0.1:9000\"\nlog = \"debug\"\n",
+            )?;
             jail.set_env("DOCKET_LOG", "warn");
             let config = Config::load(Some(Path::new("custom.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(config.listen.port(), 9000);

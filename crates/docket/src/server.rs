@@ -14,7 +14,9 @@ use crate::config::{Config, LogFormat};
 pub fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match config.log_format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
@@ -24,16 +26,26 @@ pub fn init_logging(config: &Config) {
 /// Opens and migrates the store the configuration names.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = config.database_url.expose();
-    let store = docket_store::connect(url)
+    let store = docket_store::connect(url).await.with_context(|| {
+        format!(
+            "could not open the database at {}",
+            docket_store::redact_url(url)
+        )
+    })?;
+    store
+        .migrate()
         .await
-        .with_context(|| format!("could not open the database at {}", docket_store::redact_url(url)))?;
-    store.migrate().await.context("could not bring the database schema up to date")?;
+        .context("could not bring the database schema up to date")?;
     tracing::info!(backend = %store.backend(), database = %docket_store::redact_url(url), "database ready");
     Ok(store)
 }
 
 /// Binds `listen`, or when `fallback_to_any_port` and that port is taken, any free port.
-pub async fn bind(listen: SocketAddr, state: AppState, fallback_to_any_port: bool) -> anyhow::Result<Application> {
+pub async fn bind(
+    listen: SocketAddr,
+    state: AppState,
+    fallback_to_any_port: bool,
+) -> anyhow::Result<Application> {
     match Application::bind(listen, state.clone()).await {
         Ok(app) => Ok(app),
         Err(error) if fallback_to_any_port && error.kind() == std::io::ErrorKind::AddrInUse => {

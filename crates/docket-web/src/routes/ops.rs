@@ -27,6 +27,8 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics() -> impl IntoResponse {
-    let body = crate::metrics::handle().map(|handle| handle.render()).unwrap_or_default();
+    let body = crate::metrics::handle()
+        .map(|handle| handle.render())
+        .unwrap_or_default();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

@@ -19,7 +19,11 @@ pub fn router() -> Router<AppState> {
 }
 
 fn not_found_error(state: &AppState) -> WebError {
-    WebError::NotFound(Box::new(Layout::new("Page not found", state.clock.as_ref(), None)))
+    WebError::NotFound(Box::new(Layout::new(
+        "Page not found",
+        state.clock.as_ref(),
+        None,
+    )))
 }
 
 /// The answer for any address nothing else answers.
@@ -35,16 +39,28 @@ async fn load(state: &AppState, slug: &str) -> Result<docket_core::Call, WebErro
 }
 
 async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
-    let calls: Vec<_> = state.store.calls().await?.into_iter().map(|stored| stored.call).collect();
+    let calls: Vec<_> = state
+        .store
+        .calls()
+        .await?
+        .into_iter()
+        .map(|stored| stored.call)
+        .collect();
     Ok(Html(site::home(&calls, state.clock.as_ref())?))
 }
 
-async fn call(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Html<String>, WebError> {
+async fn call(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, WebError> {
     let call = load(&state, &slug).await?;
     Ok(Html(site::call_page(&call, state.clock.as_ref())?))
 }
 
-async fn day(State(state): State<AppState>, Path((slug, date)): Path<(String, String)>) -> Result<Html<String>, WebError> {
+async fn day(
+    State(state): State<AppState>,
+    Path((slug, date)): Path<(String, String)>,
+) -> Result<Html<String>, WebError> {
     let call = load(&state, &slug).await?;
     let date: Date = date.parse().map_err(|_| not_found_error(&state))?;
     match site::day_page(&call, date, state.clock.as_ref()) {
@@ -53,7 +69,10 @@ async fn day(State(state): State<AppState>, Path((slug, date)): Path<(String, St
     }
 }
 
-async fn guidelines(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Html<String>, WebError> {
+async fn guidelines(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Html<String>, WebError> {
     let call = load(&state, &slug).await?;
     Ok(Html(site::guidelines_page(&call, state.clock.as_ref())?))
 }

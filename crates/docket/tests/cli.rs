@@ -1,0 +1,340 @@
+//! The `docket` command as a user runs it: checking, importing and exporting call files, the
+//! server with its configuration, and the demo.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use docket_tests::db::TestDb;
+
+fn docket() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_docket"));
+    // Keep the user's own configuration out of the tests.
+    command
+        .env_remove("DOCKET_CONFIG")
+        .env_remove("DOCKET_DATABASE_URL")
+        .env("NO_COLOR", "1");
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("run docket")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn seed_path() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../calls/digital-justice-week-2022.toml"
+    ))
+}
+
+#[test]
+fn checking_the_seed_call_passes_with_the_prose_date_warnings() {
+    let output = run(docket().args(["call", "check"]).arg(seed_path()));
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(":53:51: warning: deadline.wording: “Friday 5 November” does not match the calendar: 5 November 2022 is a Saturday, not a Friday. Nearest consistent reading: Friday 4 November 2022"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("0 errors, 4 warnings"), "{stderr}");
+}
+
+#[test]
+fn checking_a_broken_call_lists_every_error_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.toml");
+    let source = std::fs::read_to_string(seed_path())
+        .unwrap()
+        .replace(
+            "time_zone = \"Europe/London\"",
+            "time_zone = \"Europe/Lundon\"",
+        )
+        .replace("date = 2022-11-18", "date = 2022-11-25")
+        .replace(
+            "words = { min = 600, max = 800, hard_max = 1000 }",
+            "words = { min = 800, max = 600 }",
+        );
+    std::fs::write(&file, source).unwrap();
+    let output = run(docket().args(["call", "check"]).arg(&file));
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("broken.toml:14:13: error: time_zone: `Europe/Lundon` is not a time zone"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: days[4].date: Friday 25 November 2022 is outside the week"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: kinds[0].words.max: the minimum (800) exceeds the maximum (600)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 errors"), "{stderr}");
+}
+
+#[test]
+fn a_file_that_is_not_there_or_not_text_is_a_clear_error() {
+    let output = run(docket().args(["call", "check", "/no/such/call.toml"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("could not read /no/such/call.toml"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("latin1.toml");
+    std::fs::write(&file, b"title = \"Caf\xe9\"\n").unwrap();
+    let output = run(docket().args(["call", "check"]).arg(&file));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("is not UTF-8 text"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+fn import_export_round_trip(database_url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let imported = run(docket()
+        .args(["call", "import"])
+        .arg(seed_path())
+        .env("DOCKET_DATABASE_URL", database_url));
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert!(text(&imported.stdout).contains("imported call digital-justice-week-2022"));
+    let again = run(docket()
+        .args(["call", "import"])
+        .arg(seed_path())
+        .env("DOCKET_DATABASE_URL", database_url));
+    assert!(text(&again.stdout).contains("updated call digital-justice-week-2022"));
+
+    let exported = dir.path().join("exported.toml");
+    let output = run(docket()
+        .args(["call", "export", "digital-justice-week-2022", "--output"])
+        .arg(&exported)
+        .env("DOCKET_DATABASE_URL", database_url));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let original = docket_core::call_file::check(&std::fs::read_to_string(seed_path()).unwrap())
+        .call
+        .unwrap();
+    let back = docket_core::call_file::check(&std::fs::read_to_string(&exported).unwrap())
+        .call
+        .unwrap();
+    assert_eq!(back, original);
+
+    let missing = run(docket()
+        .args(["call", "export", "no-such-call"])
+        .env("DOCKET_DATABASE_URL", database_url));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("there is no call with the slug `no-such-call`"));
+}
+
+#[tokio::test]
+async fn import_then_export_gives_back_the_call_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    import_export_round_trip(db.url());
+}
+
+#[tokio::test]
+async fn import_then_export_gives_back_the_call_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        let url = db.url().to_owned();
+        tokio::task::spawn_blocking(move || import_export_round_trip(&url))
+            .await
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_call_with_errors_is_not_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("late.toml");
+    let source = std::fs::read_to_string(seed_path())
+        .unwrap()
+        .replace("date = 2022-11-05", "date = 2022-11-15");
+    std::fs::write(&file, source).unwrap();
+    let database = format!("sqlite://{}", dir.path().join("d.db").display());
+    let output = run(docket()
+        .args(["call", "import"])
+        .arg(&file)
+        .env("DOCKET_DATABASE_URL", &database));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("not imported"));
+    assert!(
+        !dir.path().join("d.db").exists(),
+        "nothing was opened, nothing stored"
+    );
+}
+
+#[test]
+fn config_default_prints_a_commented_file_that_docket_accepts() {
+    let output = run(docket().args(["config", "default"]));
+    assert!(output.status.success());
+    let printed = text(&output.stdout);
+    assert!(printed.contains("# Where Docket keeps its data."));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("docket.toml");
+    std::fs::write(
+        &file,
+        printed.replace("sqlite://docket.db", "sqlite::memory:"),
+    )
+    .unwrap();
+    // The printed file is a valid configuration: import through it works.
+    let output = run(docket()
+        .arg("--config")
+        .arg(&file)
+        .args(["call", "import"])
+        .arg(seed_path()));
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+/// A running `docket` process whose first stdout line names its address.
+struct Running {
+    child: Child,
+    address: String,
+}
+
+impl Running {
+    fn start(command: &mut Command, marker: &str) -> Self {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start docket");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let address = loop {
+            let line = lines
+                .next()
+                .expect("docket exited before listening")
+                .unwrap();
+            if let Some(rest) = line.split(marker).nth(1) {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_owned();
+            }
+        };
+        Self { child, address }
+    }
+
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let output = self.child.wait_with_output().unwrap();
+        (output.status, text(&output.stderr))
+    }
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let response = reqwest::get(url).await.expect("request");
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn serve_story(database_url: &str) {
+    let mut command = docket();
+    command
+        .arg("serve")
+        .env("DOCKET_DATABASE_URL", database_url)
+        .env("DOCKET_LISTEN", "127.0.0.1:0")
+        .env("DOCKET_LOG_FORMAT", "json");
+    let running = Running::start(&mut command, "listening on ");
+    assert_eq!(
+        get(&format!("{}/healthz", running.address)).await,
+        (200, "ok\n".to_owned())
+    );
+    let (status, body) = get(&format!("{}/", running.address)).await;
+    assert_eq!(status, 200);
+    assert!(
+        !body.contains("demo-banner"),
+        "no demo banner on a real clock"
+    );
+    let (status, logs) = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::task::spawn_blocking(move || running.terminate()),
+    )
+    .await
+    .expect("docket stops within 20 s of SIGTERM")
+    .unwrap();
+    assert!(status.success(), "exit status {status:?}\n{logs}");
+    assert!(
+        logs.contains("\"message\":\"database ready\""),
+        "json logs: {logs}"
+    );
+    assert!(logs.contains("\"message\":\"stopped\""), "{logs}");
+}
+
+#[tokio::test]
+async fn serve_migrates_answers_and_stops_cleanly_on_sigterm_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    serve_story(db.url()).await;
+}
+
+#[tokio::test]
+async fn serve_migrates_answers_and_stops_cleanly_on_sigterm_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        serve_story(db.url()).await;
+    }
+}
+
+#[tokio::test]
+async fn the_demo_loads_the_seed_call_and_shows_its_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let mut command = docket();
+    command.args(["demo", "--listen", "127.0.0.1:0", "--database", &database]);
+    let running = Running::start(&mut command, "Open ");
+    assert!(
+        running
+            .address
+            .ends_with("/calls/digital-justice-week-2022"),
+        "{}",
+        running.address
+    );
+    let (status, body) = get(&running.address).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Docket’s clock reads Thursday 13 October 2022, 09:0"),
+        "banner"
+    );
+    assert!(
+        body.contains("23 days, "),
+        "the call is open on the demo clock"
+    );
+    let (status, _) = running.terminate();
+    assert!(status.success());
+    // A second start finds the call already there and does not load it twice.
+    let mut command = docket();
+    command.args([
+        "demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &database,
+        "--at",
+        "2022-11-06T10:00:00Z",
+    ]);
+    let running = Running::start(&mut command, "Open ");
+    let (_, body) = get(&running.address).await;
+    assert!(
+        body.contains("The deadline has passed"),
+        "the --at clock is used"
+    );
+    let (_, home) = get(&running
+        .address
+        .replace("/calls/digital-justice-week-2022", "/"))
+    .await;
+    assert_eq!(home.matches("<h2><a href=").count(), 1, "one call");
+    let (status, _) = running.terminate();
+    assert!(status.success());
+}
