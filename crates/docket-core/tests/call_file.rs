@@ -367,3 +367,20 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn the_minimal_example_in_the_reference_page_has_no_problems() {
+    let page = include_str!("../../../docs/call-file.md");
+    let after = page
+        .split("## A minimal complete example")
+        .nth(1)
+        .expect("the section exists");
+    let example = after
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a toml block");
+    let report = call_file::check(example);
+    assert!(report.call.is_some(), "{:#?}", report.diagnostics);
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+}

@@ -71,6 +71,16 @@ impl Default for Config {
     }
 }
 
+/// The names of the settings, as in the file (and, in capitals after `DOCKET_`, the environment).
+const SETTINGS: &[&str] = &[
+    "database_url",
+    "listen",
+    "public_url",
+    "max_body_bytes",
+    "log",
+    "log_format",
+];
+
 /// The commented example `docket config default` prints.
 pub const DEFAULT_FILE: &str = r#"# Docket configuration (TOML).
 # Every setting can also be set by an environment variable: DOCKET_ and the name in capitals,
@@ -115,7 +125,8 @@ impl Config {
             None => {}
         }
         figment
-            .merge(Env::prefixed("DOCKET_").ignore(&["CONFIG"]))
+            // Only the settings' own variables: DOCKET_CONFIG and the test tools' DOCKET_… are not settings.
+            .merge(Env::prefixed("DOCKET_").only(SETTINGS))
             .extract()
             .map_err(|error| format!("configuration: {error}"))
     }
@@ -139,6 +150,7 @@ mod tests {
                 "listen = \"127.0.0.1:9000\"\nlog = \"debug\"\n",
             )?;
             jail.set_env("DOCKET_LOG", "warn");
+            jail.set_env("DOCKET_SOMETHING_ELSE", "not a setting, ignored");
             let config = Config::load(Some(Path::new("custom.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(config.listen.port(), 9000);
             assert_eq!(config.log, "warn");
