@@ -1,0 +1,369 @@
+//! Submissions: the state machine every piece moves through, the days a piece is offered for,
+//! its authors, and the rules (limits, deadline) a piece is judged by before it is stored.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::call::{Bounds, Call, CallPhase, Kind};
+
+/// Where a submission stands. "Late" is a flag on the submission, not a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionState {
+    Draft,
+    Submitted,
+    ChangesRequested,
+    Accepted,
+    Scheduled,
+    Published,
+    Rejected,
+    Withdrawn,
+}
+
+/// What someone does to a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// The contributor sends it (first time, or again after changes were requested).
+    Submit,
+    /// An editor asks for changes.
+    RequestChanges,
+    Accept,
+    Reject,
+    /// An editor places it on a day and time.
+    Schedule,
+    /// The publish job runs.
+    Publish,
+    /// The contributor takes it back (possible until a decision).
+    Withdraw,
+}
+
+/// A transition the state machine does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a piece that is {from} cannot be {attempt}")]
+pub struct NotAllowed {
+    pub from: SubmissionState,
+    pub attempt: &'static str,
+}
+
+impl SubmissionState {
+    /// Every state, in the order of the happy path.
+    pub const ALL: [SubmissionState; 8] = [
+        SubmissionState::Draft,
+        SubmissionState::Submitted,
+        SubmissionState::ChangesRequested,
+        SubmissionState::Accepted,
+        SubmissionState::Scheduled,
+        SubmissionState::Published,
+        SubmissionState::Rejected,
+        SubmissionState::Withdrawn,
+    ];
+
+    /// The state after `transition`, or why it is not allowed.
+    pub fn apply(self, transition: Transition) -> Result<SubmissionState, NotAllowed> {
+        use SubmissionState as S;
+        use Transition as T;
+        let next = match (self, transition) {
+            (S::Draft | S::ChangesRequested, T::Submit) => S::Submitted,
+            (S::Submitted, T::RequestChanges) => S::ChangesRequested,
+            (S::Submitted | S::ChangesRequested, T::Accept) => S::Accepted,
+            (S::Submitted | S::ChangesRequested, T::Reject) => S::Rejected,
+            (S::Accepted | S::Scheduled, T::Schedule) => S::Scheduled,
+            (S::Scheduled, T::Publish) => S::Published,
+            (S::Draft | S::Submitted | S::ChangesRequested, T::Withdraw) => S::Withdrawn,
+            (from, transition) => {
+                return Err(NotAllowed {
+                    from,
+                    attempt: transition.past_participle(),
+                });
+            }
+        };
+        Ok(next)
+    }
+
+    /// True while the contributor may still change the piece (a new revision each time).
+    pub fn editable_by_contributor(self) -> bool {
+        matches!(self, SubmissionState::Draft | SubmissionState::Submitted | SubmissionState::ChangesRequested)
+    }
+
+    /// The word stored in the database and used in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionState::Draft => "draft",
+            SubmissionState::Submitted => "submitted",
+            SubmissionState::ChangesRequested => "changes_requested",
+            SubmissionState::Accepted => "accepted",
+            SubmissionState::Scheduled => "scheduled",
+            SubmissionState::Published => "published",
+            SubmissionState::Rejected => "rejected",
+            SubmissionState::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Reads the stored word.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == text)
+    }
+
+    /// For people: "Changes requested".
+    pub fn label(self) -> &'static str {
+        match self {
+            SubmissionState::Draft => "Draft",
+            SubmissionState::Submitted => "Submitted",
+            SubmissionState::ChangesRequested => "Changes requested",
+            SubmissionState::Accepted => "Accepted",
+            SubmissionState::Scheduled => "Scheduled",
+            SubmissionState::Published => "Published",
+            SubmissionState::Rejected => "Not accepted",
+            SubmissionState::Withdrawn => "Withdrawn",
+        }
+    }
+}
+
+impl fmt::Display for SubmissionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label().to_lowercase())
+    }
+}
+
+impl Transition {
+    fn past_participle(self) -> &'static str {
+        match self {
+            Transition::Submit => "submitted",
+            Transition::RequestChanges => "sent back for changes",
+            Transition::Accept => "accepted",
+            Transition::Reject => "rejected",
+            Transition::Schedule => "scheduled",
+            Transition::Publish => "published",
+            Transition::Withdraw => "withdrawn",
+        }
+    }
+}
+
+/// The days a piece is offered for: any day, or one or more themed days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "dates")]
+pub enum CandidateDays {
+    AnyDay,
+    Days(BTreeSet<Date>),
+}
+
+impl CandidateDays {
+    /// Checks the chosen dates against the call: at least one, each a themed day.
+    pub fn parse(call: &Call, any_day: bool, dates: &[String]) -> Result<Self, String> {
+        if any_day {
+            return Ok(CandidateDays::AnyDay);
+        }
+        if dates.is_empty() {
+            return Err("Choose at least one day, or \u{201c}Any day\u{201d}".into());
+        }
+        let mut chosen = BTreeSet::new();
+        for text in dates {
+            let date: Date = text
+                .parse()
+                .map_err(|_| format!("\u{201c}{text}\u{201d} is not one of the call\u{2019}s days"))?;
+            if call.day(date).is_none() {
+                return Err(format!("{date} is not one of the call\u{2019}s themed days"));
+            }
+            chosen.insert(date);
+        }
+        Ok(CandidateDays::Days(chosen))
+    }
+
+    /// "Monday 14 November: Tackling reoffending; Tuesday …" or "Any day".
+    pub fn describe(&self, call: &Call) -> String {
+        match self {
+            CandidateDays::AnyDay => "Any day".into(),
+            CandidateDays::Days(dates) => dates
+                .iter()
+                .map(|date| match call.day(*date) {
+                    Some(day) => format!("{} ({})", crate::prose_dates::long_date_with_weekday(*date), day.theme),
+                    None => crate::prose_dates::long_date_with_weekday(*date),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+
+    /// True when `date` is among the candidates.
+    pub fn includes(&self, date: Date) -> bool {
+        match self {
+            CandidateDays::AnyDay => true,
+            CandidateDays::Days(dates) => dates.contains(&date),
+        }
+    }
+}
+
+/// One author of a piece, as shown with it when published.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Author {
+    pub name: String,
+    pub role: String,
+    pub organisation: String,
+    pub bio: String,
+}
+
+/// A measure of a piece against one of its kind's limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LimitCheck {
+    /// Within the soft bounds.
+    Fits,
+    /// Outside the soft bounds but inside the hard ones: accepted with this warning.
+    Warn(String),
+    /// Outside the hard bounds: refused with this message.
+    Refuse(String),
+}
+
+impl LimitCheck {
+    /// Judges `value` (a count of `unit`) against `bounds`, for a piece of kind `kind_name`.
+    pub fn judge(bounds: &Bounds, value: u64, unit: &str, kind_name: &str) -> Self {
+        let soft = bounds.describe(unit);
+        let kind = kind_name.to_lowercase();
+        if let Some(max) = bounds.refuse_above() {
+            if value > max {
+                let over = value - bounds.max.unwrap_or(max);
+                return LimitCheck::Refuse(format!(
+                    "This {kind} is {value} {unit}: the limit is {soft} and at most {max} {unit} can be accepted. Cut about {over} {unit}"
+                ));
+            }
+        }
+        if let Some(min) = bounds.hard_min {
+            if value < min {
+                return LimitCheck::Refuse(format!(
+                    "This {kind} is {value} {unit}: the call asks for {soft} and at least {min} {unit} are needed"
+                ));
+            }
+        }
+        if let Some(max) = bounds.max {
+            if value > max {
+                return LimitCheck::Warn(format!(
+                    "This {kind} is {value} {unit}, over the {soft} the call asks for. You can still send it; the editors may ask you to shorten it"
+                ));
+            }
+        }
+        if let Some(min) = bounds.min {
+            if value < min {
+                return LimitCheck::Warn(format!(
+                    "This {kind} is {value} {unit}, under the {soft} the call asks for. You can still send it"
+                ));
+            }
+        }
+        LimitCheck::Fits
+    }
+}
+
+/// Whether a piece can be submitted or changed at some instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// Before the deadline (or inside the grace period).
+    OnTime,
+    /// After the deadline, but the call takes late pieces: stored and flagged late.
+    Late,
+    /// After the deadline and any grace: refused with this message.
+    Closed(String),
+}
+
+/// Decides whether `call` takes a piece at `now`.
+pub fn admission(call: &Call, now: Timestamp) -> Admission {
+    match call.phase(now) {
+        CallPhase::Open { .. } | CallPhase::Grace { .. } => Admission::OnTime,
+        CallPhase::Closed { accept_late: true } => Admission::Late,
+        CallPhase::Closed { accept_late: false } => Admission::Closed(format!(
+            "The deadline for {} was {}. Submissions and changes are closed; contact the organisers if you need to reach them",
+            call.title,
+            call.deadline_local().strftime("%H:%M %Z on %A %-d %B %Y")
+        )),
+    }
+}
+
+/// The words-limit check for `kind`, if it has one.
+pub fn judge_words(kind: &Kind, words: u64) -> LimitCheck {
+    match &kind.limits.words {
+        Some(bounds) => LimitCheck::judge(bounds, words, "words", &kind.name),
+        None => LimitCheck::Fits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SubmissionState as S;
+    use super::Transition as T;
+    use super::*;
+
+    #[test]
+    fn every_transition_is_allowed_or_refused_as_designed() {
+        let allowed = [
+            (S::Draft, T::Submit, S::Submitted),
+            (S::ChangesRequested, T::Submit, S::Submitted),
+            (S::Submitted, T::RequestChanges, S::ChangesRequested),
+            (S::Submitted, T::Accept, S::Accepted),
+            (S::ChangesRequested, T::Accept, S::Accepted),
+            (S::Submitted, T::Reject, S::Rejected),
+            (S::ChangesRequested, T::Reject, S::Rejected),
+            (S::Accepted, T::Schedule, S::Scheduled),
+            (S::Scheduled, T::Schedule, S::Scheduled),
+            (S::Scheduled, T::Publish, S::Published),
+            (S::Draft, T::Withdraw, S::Withdrawn),
+            (S::Submitted, T::Withdraw, S::Withdrawn),
+            (S::ChangesRequested, T::Withdraw, S::Withdrawn),
+        ];
+        let transitions = [T::Submit, T::RequestChanges, T::Accept, T::Reject, T::Schedule, T::Publish, T::Withdraw];
+        for from in S::ALL {
+            for transition in transitions {
+                let expected = allowed.iter().find(|(f, t, _)| *f == from && *t == transition).map(|(_, _, to)| *to);
+                match (from.apply(transition), expected) {
+                    (Ok(to), Some(expected)) => assert_eq!(to, expected, "{from:?} {transition:?}"),
+                    (Err(_), None) => {}
+                    (got, expected) => panic!("{from:?} {transition:?}: got {got:?}, expected {expected:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_leaves_a_final_state() {
+        for from in [S::Published, S::Rejected, S::Withdrawn] {
+            for transition in [T::Submit, T::Withdraw, T::Accept, T::Schedule] {
+                assert!(from.apply(transition).is_err());
+            }
+        }
+        assert_eq!(
+            S::Accepted.apply(T::Withdraw).unwrap_err().to_string(),
+            "a piece that is accepted cannot be withdrawn"
+        );
+    }
+
+    #[test]
+    fn states_round_trip_through_their_stored_word() {
+        for state in S::ALL {
+            assert_eq!(S::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(S::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn word_limits_warn_outside_soft_bounds_and_refuse_outside_hard_ones() {
+        let bounds = Bounds {
+            min: Some(600),
+            max: Some(800),
+            hard_min: None,
+            hard_max: Some(1000),
+        };
+        assert_eq!(LimitCheck::judge(&bounds, 700, "words", "Guest blog"), LimitCheck::Fits);
+        assert!(matches!(LimitCheck::judge(&bounds, 900, "words", "Guest blog"), LimitCheck::Warn(_)));
+        assert!(matches!(LimitCheck::judge(&bounds, 500, "words", "Guest blog"), LimitCheck::Warn(_)));
+        let LimitCheck::Refuse(message) = LimitCheck::judge(&bounds, 1200, "words", "Guest blog") else {
+            panic!("1,200 words must be refused")
+        };
+        assert_eq!(
+            message,
+            "This guest blog is 1200 words: the limit is 600–800 words and at most 1000 words can be accepted. Cut about 400 words"
+        );
+        // With no hard maximum, the soft maximum is the limit.
+        let strict = Bounds { max: Some(800), ..Bounds::default() };
+        assert!(matches!(LimitCheck::judge(&strict, 801, "words", "Blog"), LimitCheck::Refuse(_)));
+    }
+}
