@@ -367,3 +367,35 @@ mod tests {
         assert!(matches!(LimitCheck::judge(&strict, 801, "words", "Blog"), LimitCheck::Refuse(_)));
     }
 }
+
+/// A stored file attached to a piece, as the piece refers to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetRef {
+    pub id: i64,
+    /// The name shown to people (from the upload, cleaned); never used as a path.
+    pub name: String,
+    /// The sniffed type's MIME name.
+    pub mime: String,
+    pub size: u64,
+}
+
+/// The content of a piece: what a draft holds and what each revision freezes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Piece {
+    pub kind: String,
+    pub days: Option<CandidateDays>,
+    pub title: String,
+    pub summary: String,
+    /// Markdown: pasted, or extracted from an uploaded document.
+    pub body: String,
+    pub authors: Vec<Author>,
+    /// The uploaded document or audio the piece is (or was extracted from).
+    pub document: Option<AssetRef>,
+    pub headshot: Option<AssetRef>,
+    /// A podcast's link, when it is not uploaded.
+    pub link: Option<String>,
+    /// Measures taken when the piece was saved.
+    pub words: Option<u64>,
+    pub pages: Option<u32>,
+    pub minutes: Option<f64>,
+}

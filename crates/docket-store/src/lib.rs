@@ -9,8 +9,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use docket_core::Call;
+use docket_core::submission::{CandidateDays, Piece, SubmissionState};
 use jiff::Timestamp;
 
+mod backend;
 pub mod postgres;
 pub mod sqlite;
 
@@ -37,6 +39,8 @@ pub enum Actor {
     System,
     /// Someone at the command line on the server.
     Cli,
+    /// A signed-in person.
+    User(i64),
 }
 
 impl Actor {
@@ -44,6 +48,7 @@ impl Actor {
         match self {
             Actor::System => "system".into(),
             Actor::Cli => "cli".into(),
+            Actor::User(id) => format!("user:{id}"),
         }
     }
 }
@@ -74,7 +79,151 @@ pub struct AuditEvent {
     pub detail: serde_json::Value,
 }
 
-/// What can go wrong in storage. Callers show [`StoreError::Unavailable`] as "try again" and log the rest.
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    /// Lower-cased address, unique.
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub confirmed_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// A live session and its account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: User,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// What a single-use email token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    ConfirmEmail,
+    SignIn,
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::ConfirmEmail => "confirm_email",
+            TokenPurpose::SignIn => "sign_in",
+            TokenPurpose::ResetPassword => "reset_password",
+        }
+    }
+}
+
+/// A token to store: only hashes are kept, never the token or code itself.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub purpose: TokenPurpose,
+    pub token_hash: String,
+    /// For sign-in: the hash of the short code typed instead of following the link.
+    pub code_hash: Option<String>,
+    pub email: String,
+    pub user_id: Option<i64>,
+    pub expires_at: Timestamp,
+}
+
+/// A redeemed token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub email: String,
+    pub user_id: Option<i64>,
+}
+
+/// The outcome of typing a sign-in code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeOutcome {
+    Accepted(Token),
+    /// Wrong code; the attempt was counted.
+    Wrong,
+    /// No live code for that address (none sent, expired, used, or too many attempts).
+    NoLiveCode,
+}
+
+/// A mail to queue in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMail {
+    /// Stable for the row, so a resend carries the same Message-ID.
+    pub message_id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Which template made it (`confirm_email`, `receipt`, …).
+    pub template: String,
+    pub submission_id: Option<i64>,
+}
+
+/// A mail in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMail {
+    pub id: i64,
+    pub mail: NewMail,
+    pub status: String,
+    pub created_at: Timestamp,
+}
+
+/// An uploaded file to store.
+#[derive(Debug, Clone)]
+pub struct NewAsset {
+    pub sha256: String,
+    pub name: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+    /// Text extracted from it, for search and counting.
+    pub text: Option<String>,
+    pub uploaded_by: i64,
+}
+
+/// A stored file.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub id: i64,
+    pub name: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A piece as stored: its working copy and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmissionRecord {
+    pub id: i64,
+    pub call_id: i64,
+    pub call_slug: String,
+    pub owner_id: i64,
+    pub owner_email: String,
+    pub state: SubmissionState,
+    pub late: bool,
+    pub draft: Piece,
+    pub revision_count: i64,
+    pub coauthors: Vec<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl SubmissionRecord {
+    /// The candidate days of the working copy.
+    pub fn days(&self) -> Option<&CandidateDays> {
+        self.draft.days.as_ref()
+    }
+}
+
+/// One submitted version of a piece. Immutable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub number: i64,
+    pub piece: Piece,
+    pub late: bool,
+    pub created_by: String,
+    pub created_at: Timestamp,
+}
+
+/// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database URL is not one Docket can use.
@@ -86,6 +235,12 @@ pub enum StoreError {
     /// Migrating the schema failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The record does not exist, or the person asking may not see it.
+    #[error("not found")]
+    NotFound,
+    /// The change conflicts with the record's current state (for example, a withdrawn piece).
+    #[error("{0}")]
+    Conflict(String),
     /// A stored document could not be read back (written by a newer Docket, or edited by hand).
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
@@ -120,6 +275,148 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The audit trail for one subject (`call:digital-justice-week-2022`), oldest first.
     async fn audit_trail(&self, subject: &str) -> Result<Vec<AuditEvent>, StoreError>;
 
+    /// Creates an unconfirmed account and queues `mail` (with `token`) in the same transaction.
+    /// Returns `None`, storing nothing, when the address already has an account.
+    async fn sign_up(
+        &self,
+        email: &str,
+        password_hash: &str,
+        token: NewToken,
+        mail: NewMail,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// The account with this (lower-cased) address.
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+
+    /// Stores a single-use token and queues the mail that carries it, in one transaction.
+    async fn issue_token(
+        &self,
+        token: NewToken,
+        mail: NewMail,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Uses a token: returns it once if it exists, has this purpose, is unused and unexpired.
+    async fn redeem_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<Option<Token>, StoreError>;
+
+    /// Uses the newest sign-in code sent to `email`, counting failed attempts.
+    async fn redeem_code(
+        &self,
+        email: &str,
+        code_hash: &str,
+        max_attempts: i64,
+        now: Timestamp,
+    ) -> Result<CodeOutcome, StoreError>;
+
+    /// Marks the address confirmed (idempotent).
+    async fn confirm_user(&self, user_id: i64, now: Timestamp) -> Result<(), StoreError>;
+
+    /// Sets a new password hash and ends every session of the account.
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Starts a session for the account.
+    async fn create_session(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The live session with this token: unexpired, and seen within `idle`. Touches it.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        idle: jiff::SignedDuration,
+    ) -> Result<Option<Session>, StoreError>;
+
+    /// Ends a session on the server.
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// The newest mail in the outbox, newest first.
+    async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError>;
+
+    /// Stores an uploaded file.
+    async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError>;
+
+    /// A stored file, if `viewer` uploaded it or may see a piece that uses it.
+    async fn asset(&self, id: i64, viewer: &User) -> Result<Option<Asset>, StoreError>;
+
+    /// Starts a draft piece for `call_id` owned by `owner`.
+    async fn create_draft(
+        &self,
+        call_id: i64,
+        owner: &User,
+        piece: &Piece,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// The piece with this id, if `viewer` owns it or co-authors it.
+    async fn submission(
+        &self,
+        id: i64,
+        viewer: &User,
+    ) -> Result<Option<SubmissionRecord>, StoreError>;
+
+    /// The pieces `viewer` owns or co-authors, latest change first.
+    async fn submissions_for(&self, viewer: &User) -> Result<Vec<SubmissionRecord>, StoreError>;
+
+    /// Replaces the working copy of a piece `viewer` may edit.
+    async fn save_draft(
+        &self,
+        id: i64,
+        viewer: &User,
+        piece: &Piece,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Freezes `piece` as the next revision, moves the piece to Submitted, sets the late flag,
+    /// and queues `receipt`, all in one transaction. Returns the revision's number.
+    async fn submit_revision(
+        &self,
+        id: i64,
+        viewer: &User,
+        piece: &Piece,
+        late: bool,
+        receipt: NewMail,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// Every revision of a piece `viewer` may see, oldest first.
+    async fn revisions(&self, id: i64, viewer: &User) -> Result<Vec<Revision>, StoreError>;
+
+    /// Moves a piece to `state` (the caller has checked the transition), with an audit event.
+    async fn set_state(
+        &self,
+        id: i64,
+        viewer: &User,
+        from: SubmissionState,
+        to: SubmissionState,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Lets `email` see and edit the piece, and queues the invitation.
+    async fn invite_coauthor(
+        &self,
+        id: i64,
+        viewer: &User,
+        email: &str,
+        mail: NewMail,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
     /// Closes the pool, waiting for connections to finish.
     async fn close(&self);
 }
@@ -152,16 +449,6 @@ pub fn redact_url(url: &str) -> String {
 
 fn call_subject(call: &Call) -> String {
     format!("call:{}", call.slug)
-}
-
-fn decode_call(document: &str) -> Result<Call, StoreError> {
-    serde_json::from_str(document)
-        .map_err(|error| StoreError::Corrupt(format!("call document: {error}")))
-}
-
-fn encode_call(call: &Call) -> Result<String, StoreError> {
-    serde_json::to_string(call)
-        .map_err(|error| StoreError::Corrupt(format!("call document: {error}")))
 }
 
 #[cfg(test)]

@@ -1,0 +1,741 @@
+//! The one implementation of the [`Store`](crate::Store) contract, instantiated for each backend.
+//!
+//! The SQL is written once, in the dialect SQLite and PostgreSQL share (`$1` parameters,
+//! `RETURNING`, `ON CONFLICT`); what differs is the timestamp type (INTEGER microseconds in
+//! SQLite, `timestamptz` in PostgreSQL), passed in as a type and two conversion functions, and
+//! each backend's migrations.
+
+/// The access rule for a piece `s`: its owner, or a co-author invited by that address.
+macro_rules! may_see {
+    ($owner:literal, $email:literal) => {
+        concat!(
+            "(s.owner_id = ",
+            $owner,
+            " OR EXISTS (SELECT 1 FROM submission_members m WHERE m.submission_id = s.id AND m.email = ",
+            $email,
+            "))"
+        )
+    };
+}
+pub(crate) use may_see;
+
+/// Columns read by `submission_row`.
+macro_rules! submission_columns {
+    () => {
+        "s.id, s.call_id, c.slug AS call_slug, s.owner_id, u.email AS owner_email, s.state, s.late, s.draft, \
+         s.revisions, s.created_at, s.updated_at"
+    };
+}
+pub(crate) use submission_columns;
+
+/// Implements `Store` for `$store` (a struct with a `pool: sqlx::Pool<$db>` field).
+macro_rules! store_impl {
+    ($store:ident, $db:ty, $backend:expr, $ts:ty, $to_db:path, $from_db:path) => {
+        use sqlx::Row as _;
+        use sqlx::types::Json;
+        use $crate::backend::{may_see, submission_columns};
+        use $crate::{
+            Actor, Asset, AuditEvent, Backend, CodeOutcome, NewAsset, NewMail, NewToken, OutboxMail, Revision, Saved,
+            Session, Store, StoreError, StoredCall, SubmissionRecord, Token, TokenPurpose, User,
+        };
+        use docket_core::Call;
+        use docket_core::submission::{Piece, SubmissionState};
+        use jiff::Timestamp;
+
+        type Tx<'c> = sqlx::Transaction<'c, $db>;
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        fn ts(row: &DbRow, column: &str) -> Result<Timestamp, StoreError> {
+            $from_db(row.try_get::<$ts, _>(column)?)
+        }
+
+        fn ts_opt(row: &DbRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
+            row.try_get::<Option<$ts>, _>(column)?.map($from_db).transpose()
+        }
+
+        fn user_row(row: &DbRow) -> Result<User, StoreError> {
+            Ok(User {
+                id: row.try_get("id")?,
+                email: row.try_get("email")?,
+                password_hash: row.try_get("password_hash")?,
+                confirmed_at: ts_opt(row, "confirmed_at")?,
+                created_at: ts(row, "created_at")?,
+            })
+        }
+
+        fn stored_call(row: &DbRow) -> Result<StoredCall, StoreError> {
+            let Json(call): Json<Call> = row.try_get("document")?;
+            Ok(StoredCall {
+                id: row.try_get("id")?,
+                call,
+                created_at: ts(row, "created_at")?,
+                updated_at: ts(row, "updated_at")?,
+            })
+        }
+
+        fn submission_row(row: &DbRow, coauthors: Vec<String>) -> Result<SubmissionRecord, StoreError> {
+            let state: String = row.try_get("state")?;
+            let Json(draft): Json<Piece> = row.try_get("draft")?;
+            Ok(SubmissionRecord {
+                id: row.try_get("id")?,
+                call_id: row.try_get("call_id")?,
+                call_slug: row.try_get("call_slug")?,
+                owner_id: row.try_get("owner_id")?,
+                owner_email: row.try_get("owner_email")?,
+                state: SubmissionState::parse(&state)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown submission state `{state}`")))?,
+                late: row.try_get("late")?,
+                draft,
+                revision_count: row.try_get("revisions")?,
+                coauthors,
+                created_at: ts(row, "created_at")?,
+                updated_at: ts(row, "updated_at")?,
+            })
+        }
+
+        /// Co-authors see a piece only once their address is confirmed.
+        fn viewer_email(viewer: &User) -> &str {
+            if viewer.confirmed_at.is_some() { &viewer.email } else { "" }
+        }
+
+        async fn audit(
+            tx: &mut Tx<'_>,
+            now: Timestamp,
+            actor: &Actor,
+            action: &str,
+            subject: &str,
+            detail: serde_json::Value,
+        ) -> Result<(), StoreError> {
+            sqlx::query("INSERT INTO audit_events (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)")
+                .bind($to_db(now))
+                .bind(actor.as_audit())
+                .bind(action)
+                .bind(subject)
+                .bind(Json(detail))
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn insert_token(tx: &mut Tx<'_>, token: &NewToken, now: Timestamp) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO email_tokens (purpose, token_hash, code_hash, email, user_id, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(token.purpose.as_str())
+            .bind(&token.token_hash)
+            .bind(&token.code_hash)
+            .bind(&token.email)
+            .bind(token.user_id)
+            .bind($to_db(now))
+            .bind($to_db(token.expires_at))
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_mail(tx: &mut Tx<'_>, mail: &NewMail, now: Timestamp) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&mail.message_id)
+            .bind(&mail.to)
+            .bind(&mail.subject)
+            .bind(&mail.text)
+            .bind(&mail.html)
+            .bind(&mail.template)
+            .bind(mail.submission_id)
+            .bind($to_db(now))
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn coauthors(executor: &sqlx::Pool<$db>, id: i64) -> Result<Vec<String>, StoreError> {
+            let emails = sqlx::query_scalar("SELECT email FROM submission_members WHERE submission_id = $1 ORDER BY invited_at, email")
+                .bind(id)
+                .fetch_all(executor)
+                .await?;
+            Ok(emails)
+        }
+
+        /// NotFound when the viewer may not see the piece; Conflict when it exists but is past editing.
+        async fn not_changed(tx: &mut Tx<'_>, id: i64, viewer: &User) -> StoreError {
+            let visible: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(concat!(
+                "SELECT s.state FROM submissions s WHERE s.id = $1 AND ",
+                may_see!("$2", "$3")
+            ))
+            .bind(id)
+            .bind(viewer.id)
+            .bind(viewer_email(viewer))
+            .fetch_optional(&mut **tx)
+            .await;
+            match visible {
+                Ok(Some(state)) => {
+                    let label = SubmissionState::parse(&state).map_or(state.clone(), |s| s.label().to_lowercase());
+                    StoreError::Conflict(format!("This piece is {label} and can no longer be changed"))
+                }
+                Ok(None) => StoreError::NotFound,
+                Err(error) => StoreError::Database(error),
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<(), StoreError> {
+                MIGRATOR.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn save_call(&self, call: &Call, actor: &Actor, now: Timestamp) -> Result<(StoredCall, Saved), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let existed: Option<i64> = sqlx::query_scalar("SELECT id FROM calls WHERE slug = $1")
+                    .bind(call.slug.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let row = sqlx::query(
+                    "INSERT INTO calls (slug, title, deadline_at, document, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $5)
+                     ON CONFLICT (slug) DO UPDATE SET
+                         title = excluded.title, deadline_at = excluded.deadline_at,
+                         document = excluded.document, updated_at = excluded.updated_at
+                     RETURNING id, document, created_at, updated_at",
+                )
+                .bind(call.slug.as_str())
+                .bind(&call.title)
+                .bind($to_db(call.deadline_at()))
+                .bind(Json(call))
+                .bind($to_db(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                let saved = if existed.is_some() { Saved::Updated } else { Saved::Created };
+                let action = match saved {
+                    Saved::Created => "call.created",
+                    Saved::Updated => "call.updated",
+                };
+                audit(&mut tx, now, actor, action, &$crate::call_subject(call), serde_json::json!({ "title": call.title })).await?;
+                tx.commit().await?;
+                Ok((stored_call(&row)?, saved))
+            }
+
+            async fn call(&self, slug: &str) -> Result<Option<StoredCall>, StoreError> {
+                let row = sqlx::query("SELECT id, document, created_at, updated_at FROM calls WHERE slug = $1")
+                    .bind(slug)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(stored_call).transpose()
+            }
+
+            async fn calls(&self) -> Result<Vec<StoredCall>, StoreError> {
+                let rows = sqlx::query("SELECT id, document, created_at, updated_at FROM calls ORDER BY deadline_at DESC, slug")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(stored_call).collect()
+            }
+
+            async fn audit_trail(&self, subject: &str) -> Result<Vec<AuditEvent>, StoreError> {
+                let rows = sqlx::query("SELECT at, actor, action, subject, detail FROM audit_events WHERE subject = $1 ORDER BY at, id")
+                    .bind(subject)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let Json(detail): Json<serde_json::Value> = row.try_get("detail")?;
+                        Ok(AuditEvent {
+                            at: ts(row, "at")?,
+                            actor: row.try_get("actor")?,
+                            action: row.try_get("action")?,
+                            subject: row.try_get("subject")?,
+                            detail,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn sign_up(&self, email: &str, password_hash: &str, mut token: NewToken, mail: NewMail, now: Timestamp) -> Result<Option<User>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(
+                    "INSERT INTO users (email, password_hash, created_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (email) DO NOTHING
+                     RETURNING id, email, password_hash, confirmed_at, created_at",
+                )
+                .bind(email)
+                .bind(password_hash)
+                .bind($to_db(now))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let user = user_row(&row)?;
+                token.user_id = Some(user.id);
+                insert_token(&mut tx, &token, now).await?;
+                insert_mail(&mut tx, &mail, now).await?;
+                audit(&mut tx, now, &Actor::User(user.id), "user.signed_up", &format!("user:{}", user.id), serde_json::json!({})).await?;
+                tx.commit().await?;
+                Ok(Some(user))
+            }
+
+            async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query("SELECT id, email, password_hash, confirmed_at, created_at FROM users WHERE email = $1")
+                    .bind(email)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(user_row).transpose()
+            }
+
+            async fn issue_token(&self, token: NewToken, mail: NewMail, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                insert_token(&mut tx, &token, now).await?;
+                insert_mail(&mut tx, &mail, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn redeem_token(&self, token_hash: &str, purpose: TokenPurpose, now: Timestamp) -> Result<Option<Token>, StoreError> {
+                let row = sqlx::query(
+                    "UPDATE email_tokens SET used_at = $1
+                     WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
+                     RETURNING email, user_id",
+                )
+                .bind($to_db(now))
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| Ok(Token { email: row.try_get("email")?, user_id: row.try_get("user_id")? })).transpose()
+            }
+
+            async fn redeem_code(&self, email: &str, code_hash: &str, max_attempts: i64, now: Timestamp) -> Result<CodeOutcome, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let live: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM email_tokens
+                     WHERE email = $1 AND purpose = 'sign_in' AND code_hash IS NOT NULL AND used_at IS NULL
+                       AND expires_at > $2 AND attempts < $3
+                     ORDER BY created_at DESC, id DESC LIMIT 1",
+                )
+                .bind(email)
+                .bind($to_db(now))
+                .bind(max_attempts)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(id) = live else {
+                    return Ok(CodeOutcome::NoLiveCode);
+                };
+                let accepted = sqlx::query(
+                    "UPDATE email_tokens SET used_at = $1
+                     WHERE id = $2 AND code_hash = $3 AND used_at IS NULL AND attempts < $4
+                     RETURNING email, user_id",
+                )
+                .bind($to_db(now))
+                .bind(id)
+                .bind(code_hash)
+                .bind(max_attempts)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let outcome = match accepted {
+                    Some(row) => CodeOutcome::Accepted(Token { email: row.try_get("email")?, user_id: row.try_get("user_id")? }),
+                    None => {
+                        sqlx::query("UPDATE email_tokens SET attempts = attempts + 1 WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        CodeOutcome::Wrong
+                    }
+                };
+                tx.commit().await?;
+                Ok(outcome)
+            }
+
+            async fn confirm_user(&self, user_id: i64, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE users SET confirmed_at = COALESCE(confirmed_at, $1) WHERE id = $2")
+                    .bind($to_db(now))
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                audit(&mut tx, now, &Actor::User(user_id), "user.confirmed", &format!("user:{user_id}"), serde_json::json!({})).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_password(&self, user_id: i64, password_hash: &str, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                audit(&mut tx, now, &Actor::User(user_id), "user.password_set", &format!("user:{user_id}"), serde_json::json!({})).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, user_id: i64, token_hash: &str, now: Timestamp, expires_at: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
+                )
+                .bind(token_hash)
+                .bind(user_id)
+                .bind($to_db(now))
+                .bind($to_db(expires_at))
+                .execute(&mut *tx)
+                .await?;
+                audit(&mut tx, now, &Actor::User(user_id), "user.signed_in", &format!("user:{user_id}"), serde_json::json!({})).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str, now: Timestamp, idle: jiff::SignedDuration) -> Result<Option<Session>, StoreError> {
+                let idle_since = now.checked_sub(idle).unwrap_or(now);
+                let row = sqlx::query(
+                    "SELECT u.id, u.email, u.password_hash, u.confirmed_at, u.created_at,
+                            s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at, s.expires_at
+                     FROM sessions s JOIN users u ON u.id = s.user_id
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
+                )
+                .bind(token_hash)
+                .bind($to_db(now))
+                .bind($to_db(idle_since))
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let last_seen = ts(&row, "last_seen_at")?;
+                if now.duration_since(last_seen) > jiff::SignedDuration::from_secs(60) {
+                    let session_id: i64 = row.try_get("session_id")?;
+                    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                        .bind($to_db(now))
+                        .bind(session_id)
+                        .execute(&self.pool)
+                        .await?;
+                }
+                Ok(Some(Session {
+                    user: user_row(&row)?,
+                    created_at: ts(&row, "session_created_at")?,
+                    expires_at: ts(&row, "expires_at")?,
+                }))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, message_id, to_address, subject, body_text, body_html, template, submission_id, status, created_at
+                     FROM outbox ORDER BY id DESC LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(OutboxMail {
+                            id: row.try_get("id")?,
+                            mail: NewMail {
+                                message_id: row.try_get("message_id")?,
+                                to: row.try_get("to_address")?,
+                                subject: row.try_get("subject")?,
+                                text: row.try_get("body_text")?,
+                                html: row.try_get("body_html")?,
+                                template: row.try_get("template")?,
+                                submission_id: row.try_get("submission_id")?,
+                            },
+                            status: row.try_get("status")?,
+                            created_at: ts(row, "created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO assets (sha256, name, mime, size, bytes, text, uploaded_by, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(&asset.sha256)
+                .bind(&asset.name)
+                .bind(&asset.mime)
+                .bind(asset.bytes.len() as i64)
+                .bind(&asset.bytes)
+                .bind(&asset.text)
+                .bind(asset.uploaded_by)
+                .bind($to_db(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                audit(
+                    &mut tx,
+                    now,
+                    &Actor::User(asset.uploaded_by),
+                    "asset.uploaded",
+                    &format!("asset:{id}"),
+                    serde_json::json!({ "sha256": asset.sha256, "mime": asset.mime, "size": asset.bytes.len() }),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn asset(&self, id: i64, viewer: &User) -> Result<Option<Asset>, StoreError> {
+                let row = sqlx::query(concat!(
+                    "SELECT a.id, a.name, a.mime, a.bytes FROM assets a WHERE a.id = $1 AND (a.uploaded_by = $2 OR EXISTS (
+                        SELECT 1 FROM submissions s WHERE s.owner_id = a.uploaded_by AND ",
+                    may_see!("$2", "$3"),
+                    "))"
+                ))
+                .bind(id)
+                .bind(viewer.id)
+                .bind(viewer_email(viewer))
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok(Asset { id: row.try_get("id")?, name: row.try_get("name")?, mime: row.try_get("mime")?, bytes: row.try_get("bytes")? })
+                })
+                .transpose()
+            }
+
+            async fn create_draft(&self, call_id: i64, owner: &User, piece: &Piece, now: Timestamp) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO submissions (call_id, owner_id, state, draft, created_at, updated_at)
+                     VALUES ($1, $2, 'draft', $3, $4, $4) RETURNING id",
+                )
+                .bind(call_id)
+                .bind(owner.id)
+                .bind(Json(piece))
+                .bind($to_db(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                audit(&mut tx, now, &Actor::User(owner.id), "submission.created", &format!("submission:{id}"), serde_json::json!({ "kind": piece.kind })).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
+
+            async fn submission(&self, id: i64, viewer: &User) -> Result<Option<SubmissionRecord>, StoreError> {
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    submission_columns!(),
+                    " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
+                     WHERE s.id = $1 AND ",
+                    may_see!("$2", "$3")
+                ))
+                .bind(id)
+                .bind(viewer.id)
+                .bind(viewer_email(viewer))
+                .fetch_optional(&self.pool)
+                .await?;
+                match row {
+                    Some(row) => Ok(Some(submission_row(&row, coauthors(&self.pool, id).await?)?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn submissions_for(&self, viewer: &User) -> Result<Vec<SubmissionRecord>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    submission_columns!(),
+                    " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
+                     WHERE ",
+                    may_see!("$1", "$2"),
+                    " ORDER BY s.updated_at DESC, s.id DESC"
+                ))
+                .bind(viewer.id)
+                .bind(viewer_email(viewer))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|row| submission_row(row, Vec::new())).collect()
+            }
+
+            async fn save_draft(&self, id: i64, viewer: &User, piece: &Piece, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let changed = sqlx::query(concat!(
+                    "UPDATE submissions SET draft = $1, updated_at = $2
+                     WHERE id = $3 AND state IN ('draft', 'submitted', 'changes_requested') AND id IN (
+                        SELECT s.id FROM submissions s WHERE s.id = $3 AND ",
+                    may_see!("$4", "$5"),
+                    ")"
+                ))
+                .bind(Json(piece))
+                .bind($to_db(now))
+                .bind(id)
+                .bind(viewer.id)
+                .bind(viewer_email(viewer))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(not_changed(&mut tx, id, viewer).await);
+                }
+                audit(&mut tx, now, &Actor::User(viewer.id), "submission.draft_saved", &format!("submission:{id}"), serde_json::json!({ "words": piece.words })).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn submit_revision(&self, id: i64, viewer: &User, piece: &Piece, late: bool, receipt: NewMail, now: Timestamp) -> Result<i64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let before: Option<String> = sqlx::query_scalar(concat!(
+                    "SELECT s.state FROM submissions s WHERE s.id = $1 AND ",
+                    may_see!("$2", "$3")
+                ))
+                .bind(id)
+                .bind(viewer.id)
+                .bind(viewer_email(viewer))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(before) = before else {
+                    return Err(StoreError::NotFound);
+                };
+                let number: Option<i64> = sqlx::query_scalar(
+                    "UPDATE submissions SET revisions = revisions + 1, state = 'submitted', late = (late OR $1),
+                            draft = $2, updated_at = $3
+                     WHERE id = $4 AND state = $5 AND state IN ('draft', 'submitted', 'changes_requested')
+                     RETURNING revisions",
+                )
+                .bind(late)
+                .bind(Json(piece))
+                .bind($to_db(now))
+                .bind(id)
+                .bind(&before)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(number) = number else {
+                    return Err(not_changed(&mut tx, id, viewer).await);
+                };
+                sqlx::query(
+                    "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(number)
+                .bind(Json(piece))
+                .bind(late)
+                .bind(viewer.id)
+                .bind($to_db(now))
+                .execute(&mut *tx)
+                .await?;
+                insert_mail(&mut tx, &receipt, now).await?;
+                let action = if before == "draft" { "submission.submitted" } else { "submission.revised" };
+                audit(
+                    &mut tx,
+                    now,
+                    &Actor::User(viewer.id),
+                    action,
+                    &format!("submission:{id}"),
+                    serde_json::json!({ "revision": number, "from": before, "late": late, "words": piece.words }),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(number)
+            }
+
+            async fn revisions(&self, id: i64, viewer: &User) -> Result<Vec<Revision>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT r.number, r.content, r.late, u.email, r.created_at
+                     FROM revisions r JOIN users u ON u.id = r.created_by JOIN submissions s ON s.id = r.submission_id
+                     WHERE r.submission_id = $1 AND ",
+                    may_see!("$2", "$3"),
+                    " ORDER BY r.number"
+                ))
+                .bind(id)
+                .bind(viewer.id)
+                .bind(viewer_email(viewer))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let Json(piece): Json<Piece> = row.try_get("content")?;
+                        Ok(Revision {
+                            number: row.try_get("number")?,
+                            piece,
+                            late: row.try_get("late")?,
+                            created_by: row.try_get("email")?,
+                            created_at: ts(row, "created_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn set_state(&self, id: i64, viewer: &User, from: SubmissionState, to: SubmissionState, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let changed = sqlx::query(concat!(
+                    "UPDATE submissions SET state = $1, updated_at = $2
+                     WHERE id = $3 AND state = $4 AND id IN (SELECT s.id FROM submissions s WHERE s.id = $3 AND ",
+                    may_see!("$5", "$6"),
+                    ")"
+                ))
+                .bind(to.as_str())
+                .bind($to_db(now))
+                .bind(id)
+                .bind(from.as_str())
+                .bind(viewer.id)
+                .bind(viewer_email(viewer))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    return Err(not_changed(&mut tx, id, viewer).await);
+                }
+                audit(
+                    &mut tx,
+                    now,
+                    &Actor::User(viewer.id),
+                    &format!("submission.{}", to.as_str()),
+                    &format!("submission:{id}"),
+                    serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn invite_coauthor(&self, id: i64, viewer: &User, email: &str, mail: NewMail, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let owns: Option<i64> = sqlx::query_scalar("SELECT id FROM submissions WHERE id = $1 AND owner_id = $2")
+                    .bind(id)
+                    .bind(viewer.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if owns.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                let added = sqlx::query(
+                    "INSERT INTO submission_members (submission_id, email, invited_by, invited_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (submission_id, email) DO NOTHING",
+                )
+                .bind(id)
+                .bind(email)
+                .bind(viewer.id)
+                .bind($to_db(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if added == 1 {
+                    insert_mail(&mut tx, &mail, now).await?;
+                    audit(&mut tx, now, &Actor::User(viewer.id), "submission.coauthor_invited", &format!("submission:{id}"), serde_json::json!({ "email": email })).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+        }
+    };
+}
+pub(crate) use store_impl;
