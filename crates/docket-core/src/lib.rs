@@ -7,6 +7,7 @@ pub mod clock;
 pub mod markdown;
 pub mod prose_dates;
 pub mod submission;
+pub mod text;
 
 pub use call::{Call, Contact, Deadline, Email, Format, Kind, Limits, Slug, ThemedDay, Week};
 pub use call_file::{CheckReport, Diagnostic, Severity};

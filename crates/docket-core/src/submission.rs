@@ -86,7 +86,10 @@ impl SubmissionState {
 
     /// True while the contributor may still change the piece (a new revision each time).
     pub fn editable_by_contributor(self) -> bool {
-        matches!(self, SubmissionState::Draft | SubmissionState::Submitted | SubmissionState::ChangesRequested)
+        matches!(
+            self,
+            SubmissionState::Draft | SubmissionState::Submitted | SubmissionState::ChangesRequested
+        )
     }
 
     /// The word stored in the database and used in the API.
@@ -162,11 +165,13 @@ impl CandidateDays {
         }
         let mut chosen = BTreeSet::new();
         for text in dates {
-            let date: Date = text
-                .parse()
-                .map_err(|_| format!("\u{201c}{text}\u{201d} is not one of the call\u{2019}s days"))?;
+            let date: Date = text.parse().map_err(|_| {
+                format!("\u{201c}{text}\u{201d} is not one of the call\u{2019}s days")
+            })?;
             if call.day(date).is_none() {
-                return Err(format!("{date} is not one of the call\u{2019}s themed days"));
+                return Err(format!(
+                    "{date} is not one of the call\u{2019}s themed days"
+                ));
             }
             chosen.insert(date);
         }
@@ -180,7 +185,11 @@ impl CandidateDays {
             CandidateDays::Days(dates) => dates
                 .iter()
                 .map(|date| match call.day(*date) {
-                    Some(day) => format!("{} ({})", crate::prose_dates::long_date_with_weekday(*date), day.theme),
+                    Some(day) => format!(
+                        "{} ({})",
+                        crate::prose_dates::long_date_with_weekday(*date),
+                        day.theme
+                    ),
                     None => crate::prose_dates::long_date_with_weekday(*date),
                 })
                 .collect::<Vec<_>>()
@@ -310,14 +319,27 @@ mod tests {
             (S::Submitted, T::Withdraw, S::Withdrawn),
             (S::ChangesRequested, T::Withdraw, S::Withdrawn),
         ];
-        let transitions = [T::Submit, T::RequestChanges, T::Accept, T::Reject, T::Schedule, T::Publish, T::Withdraw];
+        let transitions = [
+            T::Submit,
+            T::RequestChanges,
+            T::Accept,
+            T::Reject,
+            T::Schedule,
+            T::Publish,
+            T::Withdraw,
+        ];
         for from in S::ALL {
             for transition in transitions {
-                let expected = allowed.iter().find(|(f, t, _)| *f == from && *t == transition).map(|(_, _, to)| *to);
+                let expected = allowed
+                    .iter()
+                    .find(|(f, t, _)| *f == from && *t == transition)
+                    .map(|(_, _, to)| *to);
                 match (from.apply(transition), expected) {
                     (Ok(to), Some(expected)) => assert_eq!(to, expected, "{from:?} {transition:?}"),
                     (Err(_), None) => {}
-                    (got, expected) => panic!("{from:?} {transition:?}: got {got:?}, expected {expected:?}"),
+                    (got, expected) => {
+                        panic!("{from:?} {transition:?}: got {got:?}, expected {expected:?}")
+                    }
                 }
             }
         }
@@ -352,10 +374,20 @@ mod tests {
             hard_min: None,
             hard_max: Some(1000),
         };
-        assert_eq!(LimitCheck::judge(&bounds, 700, "words", "Guest blog"), LimitCheck::Fits);
-        assert!(matches!(LimitCheck::judge(&bounds, 900, "words", "Guest blog"), LimitCheck::Warn(_)));
-        assert!(matches!(LimitCheck::judge(&bounds, 500, "words", "Guest blog"), LimitCheck::Warn(_)));
-        let LimitCheck::Refuse(message) = LimitCheck::judge(&bounds, 1200, "words", "Guest blog") else {
+        assert_eq!(
+            LimitCheck::judge(&bounds, 700, "words", "Guest blog"),
+            LimitCheck::Fits
+        );
+        assert!(matches!(
+            LimitCheck::judge(&bounds, 900, "words", "Guest blog"),
+            LimitCheck::Warn(_)
+        ));
+        assert!(matches!(
+            LimitCheck::judge(&bounds, 500, "words", "Guest blog"),
+            LimitCheck::Warn(_)
+        ));
+        let LimitCheck::Refuse(message) = LimitCheck::judge(&bounds, 1200, "words", "Guest blog")
+        else {
             panic!("1,200 words must be refused")
         };
         assert_eq!(
@@ -363,8 +395,14 @@ mod tests {
             "This guest blog is 1200 words: the limit is 600–800 words and at most 1000 words can be accepted. Cut about 400 words"
         );
         // With no hard maximum, the soft maximum is the limit.
-        let strict = Bounds { max: Some(800), ..Bounds::default() };
-        assert!(matches!(LimitCheck::judge(&strict, 801, "words", "Blog"), LimitCheck::Refuse(_)));
+        let strict = Bounds {
+            max: Some(800),
+            ..Bounds::default()
+        };
+        assert!(matches!(
+            LimitCheck::judge(&strict, 801, "words", "Blog"),
+            LimitCheck::Refuse(_)
+        ));
     }
 }
 

@@ -136,9 +136,18 @@ impl Mailer {
         format!("<{hex}@{}>", self.domain)
     }
 
-    fn mail(&self, to: &str, subject: String, text: Result<String, askama::Error>, html: Result<String, askama::Error>, template: &str, submission_id: Option<i64>) -> NewMail {
+    fn mail(
+        &self,
+        to: &str,
+        subject: String,
+        text: Result<String, askama::Error>,
+        html: Result<String, askama::Error>,
+        template: &str,
+        submission_id: Option<i64>,
+    ) -> NewMail {
         // Templates are compiled in; rendering can only fail on a formatting error, which would be a bug.
-        let text = text.unwrap_or_else(|error| format!("(this message could not be rendered: {error})"));
+        let text =
+            text.unwrap_or_else(|error| format!("(this message could not be rendered: {error})"));
         let html = html.unwrap_or_else(|_| String::new());
         NewMail {
             message_id: self.message_id(),
@@ -154,7 +163,14 @@ impl Mailer {
     /// "Confirm your email address", with a single-use link.
     pub fn confirm_email(&self, to: &str, path: &str) -> NewMail {
         let link = self.link(path);
-        self.mail(to, "Confirm your email address for Docket".into(), ConfirmText { link: &link }.render(), ConfirmHtml { link: &link }.render(), "confirm_email", None)
+        self.mail(
+            to,
+            "Confirm your email address for Docket".into(),
+            ConfirmText { link: &link }.render(),
+            ConfirmHtml { link: &link }.render(),
+            "confirm_email",
+            None,
+        )
     }
 
     /// Sent instead of a confirmation when the address already has an account.
@@ -163,8 +179,16 @@ impl Mailer {
         self.mail(
             to,
             "You already have a Docket account".into(),
-            AlreadyText { sign_in: &sign_in, reset: &reset }.render(),
-            AlreadyHtml { sign_in: &sign_in, reset: &reset }.render(),
+            AlreadyText {
+                sign_in: &sign_in,
+                reset: &reset,
+            }
+            .render(),
+            AlreadyHtml {
+                sign_in: &sign_in,
+                reset: &reset,
+            }
+            .render(),
             "already_registered",
             None,
         )
@@ -186,7 +210,14 @@ impl Mailer {
     /// A password-reset link.
     pub fn reset_password(&self, to: &str, path: &str) -> NewMail {
         let link = self.link(path);
-        self.mail(to, "Reset your Docket password".into(), ResetText { link: &link }.render(), ResetHtml { link: &link }.render(), "reset_password", None)
+        self.mail(
+            to,
+            "Reset your Docket password".into(),
+            ResetText { link: &link }.render(),
+            ResetHtml { link: &link }.render(),
+            "reset_password",
+            None,
+        )
     }
 
     /// The receipt for a submitted revision: what Docket understood, and what happens next.
@@ -195,26 +226,57 @@ impl Mailer {
         let subject = if details.revision == 1 {
             format!("Received: {}", details.piece_title)
         } else {
-            format!("Received revision {}: {}", details.revision, details.piece_title)
+            format!(
+                "Received revision {}: {}",
+                details.revision, details.piece_title
+            )
         };
         self.mail(
             to,
             subject,
-            ReceiptText { r: details, link: &link }.render(),
-            ReceiptHtml { r: details, link: &link }.render(),
+            ReceiptText {
+                r: details,
+                link: &link,
+            }
+            .render(),
+            ReceiptHtml {
+                r: details,
+                link: &link,
+            }
+            .render(),
             "receipt",
             Some(submission_id),
         )
     }
 
     /// An invitation to co-author a piece.
-    pub fn coauthor_invite(&self, to: &str, submission_id: i64, inviter: &str, title: &str, call_title: &str, path: &str) -> NewMail {
+    pub fn coauthor_invite(
+        &self,
+        to: &str,
+        submission_id: i64,
+        inviter: &str,
+        title: &str,
+        call_title: &str,
+        path: &str,
+    ) -> NewMail {
         let link = self.link(path);
         self.mail(
             to,
             format!("{inviter} invited you to co-author “{title}”"),
-            InviteText { inviter, title, call_title, link: &link }.render(),
-            InviteHtml { inviter, title, call_title, link: &link }.render(),
+            InviteText {
+                inviter,
+                title,
+                call_title,
+                link: &link,
+            }
+            .render(),
+            InviteHtml {
+                inviter,
+                title,
+                call_title,
+                link: &link,
+            }
+            .render(),
             "coauthor_invite",
             Some(submission_id),
         )
@@ -231,8 +293,17 @@ mod tests {
         let a = mailer.confirm_email("a@example.org", "/account/confirm/abc");
         let b = mailer.confirm_email("a@example.org", "/account/confirm/abc");
         assert_ne!(a.message_id, b.message_id);
-        assert!(a.message_id.ends_with("@docket.example.org>"), "{}", a.message_id);
-        assert!(a.text.contains("https://docket.example.org/account/confirm/abc"), "{}", a.text);
+        assert!(
+            a.message_id.ends_with("@docket.example.org>"),
+            "{}",
+            a.message_id
+        );
+        assert!(
+            a.text
+                .contains("https://docket.example.org/account/confirm/abc"),
+            "{}",
+            a.text
+        );
     }
 
     #[test]
@@ -251,6 +322,9 @@ mod tests {
         };
         let mail = mailer.receipt("a@example.org", 1, &details);
         assert!(!mail.html.contains("<script>alert"), "{}", mail.html);
-        assert!(mail.text.contains("<script>alert(1)</script>"), "plain text shows it as typed");
+        assert!(
+            mail.text.contains("<script>alert(1)</script>"),
+            "plain text shows it as typed"
+        );
     }
 }

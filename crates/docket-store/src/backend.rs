@@ -435,6 +435,13 @@ macro_rules! store_impl {
                 Ok(())
             }
 
+            async fn enqueue_mail(&self, mail: NewMail, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                insert_mail(&mut tx, &mail, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
                 let rows = sqlx::query(
                     "SELECT id, message_id, to_address, subject, body_text, body_html, template, submission_id, status, created_at

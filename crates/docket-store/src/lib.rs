@@ -345,6 +345,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Ends a session on the server.
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
 
+    /// Queues one mail on its own (when no other change goes with it).
+    async fn enqueue_mail(&self, mail: NewMail, now: Timestamp) -> Result<(), StoreError>;
+
     /// The newest mail in the outbox, newest first.
     async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError>;
 

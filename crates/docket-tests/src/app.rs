@@ -142,3 +142,173 @@ impl NowTimestamp for ManualClock {
         docket_core::Clock::now(self)
     }
 }
+
+/// One person's browser: a cookie jar and the pages it fetched.
+pub struct Visitor {
+    pub http: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+    base: String,
+}
+
+impl TestApp {
+    /// A new visitor with an empty cookie jar.
+    pub fn visitor(&self) -> Visitor {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("http client");
+        Visitor {
+            http,
+            jar,
+            base: self.url(""),
+        }
+    }
+
+    /// The mail queued for `to`, newest first.
+    pub async fn mail_to(&self, to: &str) -> Vec<docket_store::NewMail> {
+        self.store
+            .outbox(1000)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .filter(|row| row.mail.to == to)
+            .map(|row| row.mail)
+            .collect()
+    }
+
+    /// The path of the first link in the newest mail to `to` that contains `marker`.
+    pub async fn link_in_mail(&self, to: &str, marker: &str) -> String {
+        let mails = self.mail_to(to).await;
+        let mail = mails.first().unwrap_or_else(|| panic!("no mail to {to}"));
+        let start = mail
+            .text
+            .find(marker)
+            .unwrap_or_else(|| panic!("no {marker} link in {}", mail.text));
+        let link: String = mail.text[start..]
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .collect();
+        link
+    }
+
+    /// Signs `email` up with `password`, confirms it from the mail, and returns the signed-in visitor.
+    pub async fn signed_up(&self, email: &str, password: &str) -> Visitor {
+        let visitor = self.visitor();
+        let page = visitor
+            .post(
+                "/account/sign-up",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(page.status, 303, "sign-up: {}", page.body);
+        let link = self.link_in_mail(email, "/account/confirm/").await;
+        let page = visitor.post(&link, &[]).await;
+        assert_eq!(page.status, 303, "confirm: {}", page.body);
+        visitor
+    }
+}
+
+impl Visitor {
+    /// GETs `path`.
+    pub async fn get(&self, path: &str) -> Page {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        read(response).await
+    }
+
+    /// The visitor's CSRF token (fetching a page first if it has none yet).
+    pub async fn csrf(&self) -> String {
+        if let Some(token) = self.cookie("docket_csrf") {
+            return token;
+        }
+        self.get("/account/sign-in").await;
+        self.cookie("docket_csrf").expect("a CSRF cookie")
+    }
+
+    /// The value of a cookie the visitor holds for the app.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.base.parse().ok()?;
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_owned))
+    }
+
+    /// POSTs a form with the visitor's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf", &csrf));
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .expect("request");
+        read(response).await
+    }
+
+    /// POSTs a form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("request");
+        read(response).await
+    }
+
+    /// POSTs a multipart form with the CSRF token added; files are (field, file name, bytes).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, &str, Vec<u8>)>,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new().text("csrf", self.csrf().await);
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (name, file_name, bytes) in files {
+            form = form.part(
+                name.to_string(),
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+            );
+        }
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request");
+        read(response).await
+    }
+}
+
+async fn read(response: reqwest::Response) -> Page {
+    Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.expect("body"),
+    }
+}
+
+impl Page {
+    /// The `Location` of a redirect.
+    pub fn location(&self) -> &str {
+        self.header("location")
+    }
+}

@@ -13,6 +13,15 @@ pub enum WebError {
     /// The thing asked for does not exist (or is not this person's to see).
     #[error("not found")]
     NotFound(Box<Layout>),
+    /// The request is not allowed (a failed CSRF check); the message says what to do.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Too many attempts from this address or for this account.
+    #[error("too many requests")]
+    TooManyRequests,
+    /// Something inside Docket failed; the detail goes to the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] docket_store::StoreError),
@@ -38,6 +47,22 @@ impl IntoResponse for WebError {
                     }
                 }
             }
+            WebError::Forbidden(message) => {
+                plain_page(StatusCode::FORBIDDEN, "This request was refused", &message)
+            }
+            WebError::TooManyRequests => plain_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                "There have been too many attempts from here or for this address. Wait a few minutes, then try again.",
+            ),
+            WebError::Store(docket_store::StoreError::NotFound) => plain_page(
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is no page at this address, or it is not yours to see. Check the address, or go to your submissions.",
+            ),
+            WebError::Store(docket_store::StoreError::Conflict(message)) => {
+                plain_page(StatusCode::CONFLICT, "This cannot be changed now", &message)
+            }
             WebError::Store(docket_store::StoreError::Database(error)) => {
                 tracing::error!(%error, "database error");
                 server_error(StatusCode::SERVICE_UNAVAILABLE)
@@ -48,6 +73,16 @@ impl IntoResponse for WebError {
             }
         }
     }
+}
+
+fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    let page = ErrorPage {
+        layout: Layout::plain(heading),
+        heading: heading.into(),
+        message: message.into(),
+    };
+    let html = page.render().unwrap_or_else(|_| message.to_owned());
+    (status, Html(html)).into_response()
 }
 
 fn server_error(status: StatusCode) -> Response {

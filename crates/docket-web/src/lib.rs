@@ -11,8 +11,12 @@ use docket_core::Clock;
 use docket_store::Store;
 use tokio::net::TcpListener;
 
+pub mod auth;
+mod csrf;
 mod error;
+mod forms;
 mod metrics;
+mod ratelimit;
 mod routes;
 mod security;
 pub mod site;
@@ -24,8 +28,22 @@ pub use error::WebError;
 pub struct WebConfig {
     /// Largest request body accepted, in bytes; larger requests are refused before they are read.
     pub max_body_bytes: usize,
-    /// The address people use to reach Docket (`https://docket.example.org`); decides HSTS.
+    /// The address people use to reach Docket (`https://docket.example.org`); decides HSTS,
+    /// secure cookies and the links in emails.
     pub public_url: String,
+    /// Demo mode: the outbox is readable on a demo mailbox page linked from the banner.
+    pub demo: bool,
+    /// A session ends after this long without a request.
+    pub session_idle: jiff::SignedDuration,
+    /// A session ends this long after sign-in, however active.
+    pub session_lifetime: jiff::SignedDuration,
+}
+
+impl WebConfig {
+    /// True when Docket is reached over HTTPS.
+    pub fn secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 impl Default for WebConfig {
@@ -33,6 +51,9 @@ impl Default for WebConfig {
         Self {
             max_body_bytes: 25 * 1024 * 1024,
             public_url: "http://127.0.0.1:8080".into(),
+            demo: false,
+            session_idle: jiff::SignedDuration::from_hours(12),
+            session_lifetime: jiff::SignedDuration::from_hours(7 * 24),
         }
     }
 }
@@ -43,6 +64,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
+    pub mailer: Arc<docket_mail::Mailer>,
+    limits: ratelimit::Limits,
 }
 
 impl AppState {
@@ -51,22 +74,29 @@ impl AppState {
         Self {
             store,
             clock,
+            mailer: Arc::new(docket_mail::Mailer::new(&config.public_url)),
             config: Arc::new(config),
+            limits: ratelimit::Limits::default(),
         }
     }
 }
 
 /// The whole router: pages, operational endpoints, static assets and the layers around them.
 pub fn router(state: AppState) -> Router {
-    let secure = state.config.public_url.starts_with("https://");
+    let secure = state.config.secure();
     let max_body = state.config.max_body_bytes;
     let app = Router::new()
         .merge(routes::public::router())
+        .merge(routes::account::router())
+        .merge(routes::submissions::router())
+        .merge(routes::demo::router())
         .merge(routes::ops::router())
         .merge(routes::assets::router())
         .fallback(routes::public::not_found)
         .with_state(state)
-        .layer(axum::middleware::from_fn(metrics::record));
+        .layer(axum::middleware::from_fn(metrics::record))
+        .layer(axum::middleware::from_fn(csrf::ensure_token))
+        .layer(tower_http::csrf::CsrfLayer::new());
     security::apply(app, secure)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
@@ -99,7 +129,10 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
     }

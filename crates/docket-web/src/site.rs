@@ -16,6 +16,14 @@ pub struct Layout {
     pub banner: Option<String>,
     /// The call this page belongs to, for the header navigation.
     pub call_nav: Option<CallNav>,
+    /// The signed-in person's address, for the account links.
+    pub visitor: Option<String>,
+    /// True on pages served by the app (account links shown); false in the static export.
+    pub interactive: bool,
+    /// The visitor's CSRF token, for the sign-out button and other forms.
+    pub csrf: String,
+    /// Link the demo mailbox from the banner.
+    pub demo_mailbox: bool,
 }
 
 /// Header navigation within one call's pages.
@@ -33,6 +41,10 @@ impl Layout {
             title: title.to_owned(),
             banner: None,
             call_nav: None,
+            visitor: None,
+            interactive: false,
+            csrf: String::new(),
+            demo_mailbox: false,
         }
     }
 
@@ -55,7 +67,25 @@ impl Layout {
                 href: call_href(call),
                 guidelines_href: format!("{}/guidelines", call_href(call)),
             }),
+            visitor: None,
+            interactive: false,
+            csrf: String::new(),
+            demo_mailbox: false,
         }
+    }
+
+    /// The same frame with the account links for `visitor` (signed in or not).
+    pub fn for_visitor(
+        mut self,
+        visitor: Option<&docket_store::User>,
+        csrf: &crate::csrf::CsrfToken,
+        demo: bool,
+    ) -> Self {
+        self.visitor = visitor.map(|user| user.email.clone());
+        self.interactive = true;
+        self.csrf = csrf.0.clone();
+        self.demo_mailbox = demo;
+        self
     }
 }
 
@@ -304,20 +334,43 @@ pub struct ErrorPage {
     pub message: String,
 }
 
+/// Who is looking at a page served by the app (absent in the static export).
+#[derive(Debug, Clone, Copy)]
+pub struct Visit<'a> {
+    pub user: Option<&'a docket_store::User>,
+    pub csrf: &'a crate::csrf::CsrfToken,
+    pub demo: bool,
+}
+
+fn framed(layout: Layout, visit: Option<Visit<'_>>) -> Layout {
+    match visit {
+        Some(visit) => layout.for_visitor(visit.user, visit.csrf, visit.demo),
+        None => layout,
+    }
+}
+
 /// Renders the home page listing `calls`.
-pub fn home(calls: &[Call], clock: &dyn Clock) -> Result<String, askama::Error> {
+pub fn home(
+    calls: &[Call],
+    clock: &dyn Clock,
+    visit: Option<Visit<'_>>,
+) -> Result<String, askama::Error> {
     let now = clock.now();
     HomePage {
-        layout: Layout::new("Calls for contributions", clock, None),
+        layout: framed(Layout::new("Calls for contributions", clock, None), visit),
         calls: calls.iter().map(|call| CallView::new(call, now)).collect(),
     }
     .render()
 }
 
 /// Renders a call's main page.
-pub fn call_page(call: &Call, clock: &dyn Clock) -> Result<String, askama::Error> {
+pub fn call_page(
+    call: &Call,
+    clock: &dyn Clock,
+    visit: Option<Visit<'_>>,
+) -> Result<String, askama::Error> {
     CallPage {
-        layout: Layout::new(&call.title, clock, Some(call)),
+        layout: framed(Layout::new(&call.title, clock, Some(call)), visit),
         call: CallView::new(call, clock.now()),
     }
     .render()
@@ -328,6 +381,7 @@ pub fn day_page(
     call: &Call,
     date: Date,
     clock: &dyn Clock,
+    visit: Option<Visit<'_>>,
 ) -> Option<Result<String, askama::Error>> {
     let view = CallView::new(call, clock.now());
     let index = view
@@ -336,7 +390,10 @@ pub fn day_page(
         .position(|day| day.iso == date.to_string())?;
     let day = view.days[index].clone();
     let page = DayPage {
-        layout: Layout::new(&format!("{}: {}", day.date, day.theme), clock, Some(call)),
+        layout: framed(
+            Layout::new(&format!("{}: {}", day.date, day.theme), clock, Some(call)),
+            visit,
+        ),
         previous: index.checked_sub(1).map(|i| view.days[i].clone()),
         next: view.days.get(index + 1).cloned(),
         day,
@@ -346,12 +403,19 @@ pub fn day_page(
 }
 
 /// Renders the contributor guidelines page.
-pub fn guidelines_page(call: &Call, clock: &dyn Clock) -> Result<String, askama::Error> {
+pub fn guidelines_page(
+    call: &Call,
+    clock: &dyn Clock,
+    visit: Option<Visit<'_>>,
+) -> Result<String, askama::Error> {
     GuidelinesPage {
-        layout: Layout::new(
-            &format!("Contributor guidelines: {}", call.title),
-            clock,
-            Some(call),
+        layout: framed(
+            Layout::new(
+                &format!("Contributor guidelines: {}", call.title),
+                clock,
+                Some(call),
+            ),
+            visit,
         ),
         call: CallView::new(call, clock.now()),
     }

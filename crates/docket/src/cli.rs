@@ -221,7 +221,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let app = server::bind(
         config.listen,
-        server::state(&config, store.clone(), clock),
+        server::state(&config, store.clone(), clock, false),
         false,
     )
     .await?;
@@ -251,7 +251,7 @@ async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode>
     let clock: Arc<dyn Clock> = Arc::new(DemoClock::starting_at(start));
     let app = server::bind(
         config.listen,
-        server::state(&config, store.clone(), clock),
+        server::state(&config, store.clone(), clock, true),
         true,
     )
     .await?;

@@ -56,14 +56,26 @@ pub async fn bind(
     }
 }
 
-/// The app state over `store` and `clock`.
-pub fn state(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> AppState {
+/// The app state over `store` and `clock`; `demo` opens the demo mailbox.
+pub fn state(
+    config: &Config,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    demo: bool,
+) -> AppState {
+    if !demo {
+        tracing::warn!(
+            "no SMTP server is configured yet: emails are kept in the outbox and not sent (see `docket mail outbox` once mail sending is set up)"
+        );
+    }
     AppState::new(
         store,
         clock,
         WebConfig {
             max_body_bytes: config.max_body_bytes,
             public_url: config.public_url.clone(),
+            demo,
+            ..WebConfig::default()
         },
     )
 }

@@ -1,5 +1,8 @@
 //! One module per resource, each with its own `router()`.
 
+pub mod account;
 pub mod assets;
+pub mod demo;
 pub mod ops;
 pub mod public;
+pub mod submissions;

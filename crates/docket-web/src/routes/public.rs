@@ -1,12 +1,14 @@
 //! The public pages of a call: the call, its themed days, its guidelines.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::response::Html;
 use axum::routing::get;
 use jiff::civil::Date;
 
-use crate::site::{self, Layout};
+use crate::auth::MaybeUser;
+use crate::csrf::CsrfToken;
+use crate::site::{self, Layout, Visit};
 use crate::{AppState, WebError};
 
 /// Routes for the public site.
@@ -38,7 +40,19 @@ async fn load(state: &AppState, slug: &str) -> Result<docket_core::Call, WebErro
     }
 }
 
-async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
+fn visit<'a>(state: &AppState, visitor: &'a MaybeUser, csrf: &'a CsrfToken) -> Option<Visit<'a>> {
+    Some(Visit {
+        user: visitor.0.as_ref(),
+        csrf,
+        demo: state.config.demo,
+    })
+}
+
+async fn home(
+    State(state): State<AppState>,
+    visitor: MaybeUser,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Html<String>, WebError> {
     let calls: Vec<_> = state
         .store
         .calls()
@@ -46,24 +60,31 @@ async fn home(State(state): State<AppState>) -> Result<Html<String>, WebError> {
         .into_iter()
         .map(|stored| stored.call)
         .collect();
-    Ok(Html(site::home(&calls, state.clock.as_ref())?))
+    let visit = visit(&state, &visitor, &csrf);
+    Ok(Html(site::home(&calls, state.clock.as_ref(), visit)?))
 }
 
 async fn call(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    visitor: MaybeUser,
+    Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, WebError> {
     let call = load(&state, &slug).await?;
-    Ok(Html(site::call_page(&call, state.clock.as_ref())?))
+    let visit = visit(&state, &visitor, &csrf);
+    Ok(Html(site::call_page(&call, state.clock.as_ref(), visit)?))
 }
 
 async fn day(
     State(state): State<AppState>,
     Path((slug, date)): Path<(String, String)>,
+    visitor: MaybeUser,
+    Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, WebError> {
     let call = load(&state, &slug).await?;
     let date: Date = date.parse().map_err(|_| not_found_error(&state))?;
-    match site::day_page(&call, date, state.clock.as_ref()) {
+    let visit = visit(&state, &visitor, &csrf);
+    match site::day_page(&call, date, state.clock.as_ref(), visit) {
         Some(page) => Ok(Html(page?)),
         None => Err(not_found_error(&state)),
     }
@@ -72,7 +93,14 @@ async fn day(
 async fn guidelines(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    visitor: MaybeUser,
+    Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, WebError> {
     let call = load(&state, &slug).await?;
-    Ok(Html(site::guidelines_page(&call, state.clock.as_ref())?))
+    let visit = visit(&state, &visitor, &csrf);
+    Ok(Html(site::guidelines_page(
+        &call,
+        state.clock.as_ref(),
+        visit,
+    )?))
 }

@@ -1,0 +1,47 @@
+//! Form errors gathered per field, for the error summary at the top of a form and the message
+//! beside each field (the GOV.UK Design System's pattern).
+
+/// One field's problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The `id` of the input the summary links to.
+    pub field: String,
+    pub message: String,
+}
+
+/// Every problem with a submitted form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormErrors(pub Vec<FieldError>);
+
+impl FormErrors {
+    /// Adds a problem with `field`.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// True when there is nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The message for `field`, if it has one.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|error| error.field == field)
+            .map(|error| error.message.as_str())
+    }
+
+    /// True when `field` has a problem.
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// The problems, for the summary.
+    pub fn all(&self) -> &[FieldError] {
+        &self.0
+    }
+}
