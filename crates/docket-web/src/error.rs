@@ -16,6 +16,9 @@ pub enum WebError {
     /// The request is not allowed (a failed CSRF check); the message says what to do.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The request could not be read; the message says what to do.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     /// Too many attempts from this address or for this account.
     #[error("too many requests")]
     TooManyRequests,
@@ -50,6 +53,11 @@ impl IntoResponse for WebError {
             WebError::Forbidden(message) => {
                 plain_page(StatusCode::FORBIDDEN, "This request was refused", &message)
             }
+            WebError::BadRequest(message) => plain_page(
+                StatusCode::BAD_REQUEST,
+                "This request could not be read",
+                &message,
+            ),
             WebError::TooManyRequests => plain_page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",

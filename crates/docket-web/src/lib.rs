@@ -88,7 +88,7 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(routes::public::router())
         .merge(routes::account::router())
-        .merge(routes::submissions::router())
+        .merge(routes::submissions::router(max_body))
         .merge(routes::demo::router())
         .merge(routes::ops::router())
         .merge(routes::assets::router())
@@ -99,7 +99,6 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::csrf::CsrfLayer::new());
     security::apply(app, secure)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
-        .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

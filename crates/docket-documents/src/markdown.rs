@@ -1,0 +1,508 @@
+//! A small document model shared by the Word and OpenDocument readers, and its rendering to
+//! CommonMark: escaped text, merged runs, nested lists, quotes, safe links.
+
+use std::collections::HashMap;
+
+/// A run of text with one formatting. `'\n'` in `text` is a line break.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Span {
+    pub text: String,
+    pub bold: bool,
+    pub italic: bool,
+    pub link: Option<String>,
+}
+
+impl Span {
+    fn same_format(&self, other: &Span) -> bool {
+        self.bold == other.bold && self.italic == other.italic && self.link == other.link
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum BlockKind {
+    Paragraph,
+    /// Level 1 to 6.
+    Heading(u8),
+    Quote,
+    /// An item of list `list` (an identity within the document) at nesting `level` (0 = top).
+    ListItem {
+        list: u64,
+        ordered: bool,
+        level: usize,
+    },
+    /// A further paragraph of the list item above, at nesting `level`.
+    ListContinuation {
+        level: usize,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Block {
+    pub kind: BlockKind,
+    pub spans: Vec<Span>,
+}
+
+impl Block {
+    pub(crate) fn new(kind: BlockKind) -> Self {
+        Block {
+            kind,
+            spans: Vec::new(),
+        }
+    }
+
+    /// Appends text, extending the last span when the formatting is the same.
+    pub(crate) fn push(&mut self, text: &str, bold: bool, italic: bool, link: Option<&str>) {
+        if text.is_empty() {
+            return;
+        }
+        if let Some(last) = self.spans.last_mut()
+            && last.bold == bold
+            && last.italic == italic
+            && last.link.as_deref() == link
+        {
+            last.text.push_str(text);
+            return;
+        }
+        self.spans.push(Span {
+            text: text.to_owned(),
+            bold,
+            italic,
+            link: link.map(str::to_owned),
+        });
+    }
+
+    /// The text without formatting, whitespace collapsed (for titles).
+    pub(crate) fn plain_text(&self) -> String {
+        let joined: String = self.spans.iter().map(|s| s.text.as_str()).collect();
+        collapse_whitespace(&joined)
+    }
+}
+
+/// The text of the first heading, if any.
+pub(crate) fn first_heading(blocks: &[Block]) -> Option<String> {
+    blocks
+        .iter()
+        .filter(|b| matches!(b.kind, BlockKind::Heading(_)))
+        .map(Block::plain_text)
+        .find(|t| !t.is_empty())
+}
+
+pub(crate) fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Keeps a link target only if it is `http`, `https` or `mailto`, percent-encoding the
+/// characters that would end a Markdown link destination.
+pub(crate) fn safe_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let allowed = lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("mailto:");
+    if !allowed || url.len() > 2048 {
+        return None;
+    }
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '"' => out.push_str("%22"),
+            '\\' => out.push_str("%5C"),
+            '`' => out.push_str("%60"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// Escapes text so that CommonMark (and GFM) shows it literally: emphasis, code, links, raw
+/// HTML, entities, strikethrough. Line starts are handled by [`escape_line_start`].
+pub(crate) fn escape_inline(text: &str, out: &mut String) {
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '&' if looks_like_entity(&text[i + 1..]) => out.push_str("\\&"),
+            '\t' => out.push(' '),
+            '\r' => {}
+            c if c.is_control() && c != '\n' => {}
+            c => out.push(c),
+        }
+    }
+}
+
+fn looks_like_entity(rest: &str) -> bool {
+    let body: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '#')
+        .collect();
+    !body.is_empty() && rest[body.len()..].starts_with(';')
+}
+
+/// Escapes what would make a line a heading, quote, list item, thematic break or table.
+pub(crate) fn escape_line_start(line: &str) -> String {
+    let mut chars = line.chars();
+    match chars.next() {
+        Some('#' | '>' | '-' | '+' | '=' | '|') => format!("\\{line}"),
+        Some(c) if c.is_ascii_digit() => {
+            let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+            match line.as_bytes().get(digits) {
+                Some(b'.' | b')') if digits <= 9 => {
+                    format!("{}\\{}", &line[..digits], &line[digits..])
+                }
+                _ => line.to_owned(),
+            }
+        }
+        _ => line.to_owned(),
+    }
+}
+
+/// Renders inline spans; `'\n'` stays a raw newline (the caller turns it into a hard break).
+fn render_inline(spans: &[Span], plain: bool) -> String {
+    // Normalise: drop empty spans, strip formatting in plain mode.
+    let mut spans: Vec<Span> = spans
+        .iter()
+        .filter(|s| !s.text.is_empty())
+        .map(|s| Span {
+            text: s.text.clone(),
+            bold: s.bold && !plain,
+            italic: s.italic && !plain,
+            link: s.link.clone(),
+        })
+        .collect();
+    // Whitespace between two spans of the same formatting takes that formatting, so that
+    // "**a** **b**" becomes "**a b**"; elsewhere whitespace needs no formatting at all.
+    for i in 0..spans.len() {
+        if !spans[i].text.chars().all(|c| c == ' ' || c == '\t') {
+            continue;
+        }
+        let (bold, italic) = match (i.checked_sub(1).map(|p| &spans[p]), spans.get(i + 1)) {
+            (Some(prev), Some(next))
+                if prev.bold == next.bold
+                    && prev.italic == next.italic
+                    && prev.link == spans[i].link =>
+            {
+                (prev.bold, prev.italic)
+            }
+            _ => (false, false),
+        };
+        spans[i].bold = bold;
+        spans[i].italic = italic;
+    }
+    let mut merged: Vec<Span> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match merged.last_mut() {
+            Some(last) if last.same_format(&span) => last.text.push_str(&span.text),
+            _ => merged.push(span),
+        }
+    }
+
+    let mut out = String::new();
+    let mut i = 0;
+    while i < merged.len() {
+        let link = merged[i].link.clone();
+        let mut j = i;
+        let mut inner = String::new();
+        while j < merged.len() && merged[j].link == link {
+            render_formatted(&merged[j], &mut inner);
+            j += 1;
+        }
+        match link {
+            Some(url) if !inner.trim().is_empty() => {
+                // Keep surrounding whitespace outside the brackets.
+                let start = inner.len() - inner.trim_start().len();
+                let end = inner.trim_end().len();
+                out.push_str(&inner[..start]);
+                out.push('[');
+                out.push_str(&inner[start..end].replace('\n', " "));
+                out.push_str("](");
+                out.push_str(&url);
+                out.push(')');
+                out.push_str(&inner[end..]);
+            }
+            _ => out.push_str(&inner),
+        }
+        i = j;
+    }
+    out
+}
+
+fn render_formatted(span: &Span, out: &mut String) {
+    let mut escaped = String::with_capacity(span.text.len() + 8);
+    escape_inline(&span.text, &mut escaped);
+    let marker = match (span.bold, span.italic) {
+        (true, true) => "***",
+        (true, false) => "**",
+        (false, true) => "*",
+        (false, false) => {
+            out.push_str(&escaped);
+            return;
+        }
+    };
+    let core = escaped.trim_matches(|c: char| c.is_whitespace());
+    if core.is_empty() {
+        out.push_str(&escaped);
+        return;
+    }
+    let start = escaped.len()
+        - escaped
+            .trim_start_matches(|c: char| c.is_whitespace())
+            .len();
+    let end = start + core.len();
+    out.push_str(&escaped[..start]);
+    out.push_str(marker);
+    out.push_str(core);
+    out.push_str(marker);
+    out.push_str(&escaped[end..]);
+}
+
+/// Splits rendered inline text into its non-empty lines, trimmed, spaces collapsed.
+fn lines_of(inline: &str) -> Vec<String> {
+    inline
+        .split('\n')
+        .map(|line| {
+            let mut collapsed = String::with_capacity(line.len());
+            let mut prev_space = false;
+            for c in line.trim().chars() {
+                if c == ' ' {
+                    if !prev_space {
+                        collapsed.push(' ');
+                    }
+                    prev_space = true;
+                } else {
+                    collapsed.push(c);
+                    prev_space = false;
+                }
+            }
+            collapsed
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Renders blocks to CommonMark, ending with a newline (empty string for no text).
+pub(crate) fn render(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    let mut prev: Option<&BlockKind> = None;
+    // Open list levels of the current list: content column of each level.
+    let mut open: Vec<usize> = Vec::new();
+    let mut open_list: Option<u64> = None;
+    let mut counters: HashMap<(u64, usize), u64> = HashMap::new();
+    let mut level_ordered: Vec<bool> = Vec::new();
+
+    for block in blocks {
+        let plain = matches!(block.kind, BlockKind::Heading(_));
+        let lines = lines_of(&render_inline(&block.spans, plain));
+        if lines.is_empty() {
+            continue;
+        }
+        let mut text = String::new();
+        let separator;
+        match &block.kind {
+            BlockKind::Heading(level) => {
+                let mut joined = lines.join(" ");
+                if joined.ends_with('#') {
+                    joined.pop();
+                    joined.push_str("\\#");
+                }
+                text.push_str(&"#".repeat(usize::from((*level).clamp(1, 6))));
+                text.push(' ');
+                text.push_str(&joined);
+                separator = "\n\n";
+            }
+            BlockKind::Paragraph => {
+                text.push_str(&join_lines(&lines, ""));
+                separator = "\n\n";
+            }
+            BlockKind::Quote => {
+                text.push_str("> ");
+                text.push_str(&join_lines(&lines, "> "));
+                separator = if matches!(prev, Some(BlockKind::Quote)) {
+                    "\n>\n"
+                } else {
+                    "\n\n"
+                };
+            }
+            BlockKind::ListItem {
+                list,
+                ordered,
+                level,
+            } => {
+                let continues = matches!(
+                    prev,
+                    Some(BlockKind::ListItem { .. } | BlockKind::ListContinuation { .. })
+                ) && open_list == Some(*list);
+                let mut level = *level;
+                if !continues {
+                    open.clear();
+                    level_ordered.clear();
+                    open_list = Some(*list);
+                    level = 0;
+                } else {
+                    level = level.min(open.len());
+                }
+                // A change between bullets and numbers at the same level starts a new list.
+                let switched = level_ordered.get(level).is_some_and(|o| o != ordered);
+                let fresh_list = !continues || (switched && level == 0);
+                if fresh_list {
+                    open.clear();
+                    level_ordered.clear();
+                    level = 0;
+                    counters.retain(|(l, _), _| l != list);
+                }
+                open.truncate(level);
+                level_ordered.truncate(level);
+                counters.retain(|(l, lvl), _| l != list || *lvl <= level);
+                let indent = if level == 0 { 0 } else { open[level - 1] };
+                let marker = if *ordered {
+                    let n = counters.entry((*list, level)).or_insert(0);
+                    *n += 1;
+                    format!("{n}.")
+                } else {
+                    "-".to_owned()
+                };
+                let content = indent + marker.len() + 1;
+                open.push(content);
+                level_ordered.push(*ordered);
+                text.push_str(&" ".repeat(indent));
+                text.push_str(&marker);
+                text.push(' ');
+                text.push_str(&join_lines(&lines, &" ".repeat(content)));
+                separator = if fresh_list { "\n\n" } else { "\n" };
+            }
+            BlockKind::ListContinuation { level } => {
+                let in_list = matches!(
+                    prev,
+                    Some(BlockKind::ListItem { .. } | BlockKind::ListContinuation { .. })
+                );
+                let column = if in_list {
+                    open.get((*level).min(open.len().saturating_sub(1)))
+                        .copied()
+                        .unwrap_or(0)
+                } else {
+                    0
+                };
+                let pad = " ".repeat(column);
+                text.push_str(&pad);
+                text.push_str(&join_lines(&lines, &pad));
+                separator = "\n\n";
+            }
+        }
+        if !out.is_empty() {
+            out.push_str(separator);
+        }
+        out.push_str(&text);
+        prev = Some(&block.kind);
+        if !matches!(
+            block.kind,
+            BlockKind::ListItem { .. } | BlockKind::ListContinuation { .. }
+        ) {
+            open.clear();
+            level_ordered.clear();
+            open_list = None;
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// Joins lines with hard breaks (`\` at the end of a line), each continuation line prefixed.
+fn join_lines(lines: &[String], prefix: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\\\n");
+            out.push_str(prefix);
+        }
+        out.push_str(&escape_line_start(line));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn para(spans: &[(&str, bool, bool)]) -> Block {
+        let mut b = Block::new(BlockKind::Paragraph);
+        for (t, bold, italic) in spans {
+            b.push(t, *bold, *italic, None);
+        }
+        b
+    }
+
+    #[test]
+    fn adjacent_runs_merge_and_whitespace_stays_outside_markers() {
+        let b = para(&[("a", true, false), (" ", false, false), ("b", true, false)]);
+        assert_eq!(render(&[b]), "**a b**\n");
+        let b = para(&[("word ", true, false), ("end", false, false)]);
+        assert_eq!(render(&[b]), "**word** end\n");
+        let b = para(&[
+            ("Bo", true, false),
+            ("ld", true, false),
+            ("!", false, false),
+        ]);
+        assert_eq!(render(&[b]), "**Bold**!\n");
+    }
+
+    #[test]
+    fn special_characters_are_escaped() {
+        let b = para(&[(
+            "# not a heading *or* <b>html</b> [x](y) a_b &amp; 1. ~",
+            false,
+            false,
+        )]);
+        assert_eq!(
+            render(&[b]),
+            "\\# not a heading \\*or\\* \\<b>html\\</b> \\[x\\](y) a\\_b \\&amp; 1. \\~\n"
+        );
+        let b = para(&[("1. not a list", false, false)]);
+        assert_eq!(render(&[b]), "1\\. not a list\n");
+        let b = para(&[("- not a list\n+ nor this", false, false)]);
+        assert_eq!(render(&[b]), "\\- not a list\\\n\\+ nor this\n");
+    }
+
+    #[test]
+    fn unsafe_links_are_dropped() {
+        assert_eq!(safe_url("javascript:alert(1)"), None);
+        assert_eq!(safe_url(" JavaScript:alert(1)"), None);
+        assert_eq!(safe_url("data:text/html,x"), None);
+        assert_eq!(
+            safe_url("https://example.org/a b(c)").as_deref(),
+            Some("https://example.org/a%20b%28c%29")
+        );
+    }
+
+    #[test]
+    fn nested_and_mixed_lists() {
+        let item = |list, ordered, level, text: &str| {
+            let mut b = Block::new(BlockKind::ListItem {
+                list,
+                ordered,
+                level,
+            });
+            b.push(text, false, false, None);
+            b
+        };
+        let blocks = [
+            item(1, true, 0, "one"),
+            item(1, false, 1, "sub"),
+            item(1, true, 0, "two"),
+            item(2, false, 3, "other list, too deep"),
+        ];
+        assert_eq!(
+            render(&blocks),
+            "1. one\n   - sub\n2. two\n\n- other list, too deep\n"
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! Content sniffing: the bytes decide; the name only breaks ties between text formats.
+
+use std::io::{Cursor, Read};
+
+use infer::MatcherType;
+use zip::ZipArchive;
+
+use crate::{ExtractError, FileType};
+
+const ODT_MIME: &str = "application/vnd.oasis.opendocument.text";
+const DOCX_MIME: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+pub(crate) fn sniff(bytes: &[u8], name_hint: Option<&str>) -> FileType {
+    if bytes.is_empty() {
+        return FileType::Unknown;
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return sniff_zip(bytes);
+    }
+    if let Some(kind) = infer::get(bytes) {
+        match kind.mime_type() {
+            "application/pdf" => return FileType::Pdf,
+            "image/png" => return FileType::Png,
+            "image/jpeg" => return FileType::Jpeg,
+            "image/gif" => return FileType::Gif,
+            "image/webp" => return FileType::Webp,
+            "audio/mpeg" => return FileType::Mp3,
+            "audio/m4a" => return FileType::M4a,
+            "video/mp4" if is_audio_mp4(bytes) => return FileType::M4a,
+            "audio/ogg" | "audio/opus" => return FileType::Ogg,
+            "audio/x-wav" => return FileType::Wav,
+            _ if kind.matcher_type() == MatcherType::Text => {}
+            _ => return FileType::Unknown,
+        }
+    }
+    // A PDF may have a few bytes of junk before its header (readers allow 1 KiB).
+    if find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_some() {
+        return FileType::Pdf;
+    }
+    sniff_text(bytes, name_hint)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// An MP4 whose brands say audio (`M4A `, `M4B `); other MP4s are video.
+fn is_audio_mp4(bytes: &[u8]) -> bool {
+    let Some(size) = bytes
+        .get(..4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    else {
+        return false;
+    };
+    let end = (size as usize).clamp(8, 256).min(bytes.len());
+    bytes[8.min(end)..end]
+        .chunks(4)
+        .any(|brand| brand == b"M4A " || brand == b"M4B ")
+}
+
+fn sniff_zip(bytes: &[u8]) -> FileType {
+    match ZipArchive::new(Cursor::new(bytes)) {
+        Ok(mut zip) => {
+            if zip.index_for_name("word/document.xml").is_some() {
+                return FileType::Docx;
+            }
+            if zip_mimetype(&mut zip).as_deref() == Some(ODT_MIME) {
+                return FileType::Odt;
+            }
+            FileType::Unknown
+        }
+        // A damaged zip: go by its first local header, so that the contributor hears that the
+        // document is damaged rather than unsupported.
+        Err(_) => {
+            if bytes.get(30..38) == Some(b"mimetype")
+                && find(&bytes[38..bytes.len().min(120)], ODT_MIME.as_bytes()).is_some()
+            {
+                FileType::Odt
+            } else if infer::get(bytes).is_some_and(|k| k.mime_type() == DOCX_MIME)
+                || find(&bytes[..bytes.len().min(4096)], b"word/").is_some()
+            {
+                FileType::Docx
+            } else {
+                FileType::Unknown
+            }
+        }
+    }
+}
+
+fn zip_mimetype(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Option<String> {
+    let index = zip.index_for_name("mimetype")?;
+    let entry = zip.by_index(index).ok()?;
+    let mut buf = Vec::new();
+    entry.take(200).read_to_end(&mut buf).ok()?;
+    Some(String::from_utf8_lossy(&buf).trim().to_owned())
+}
+
+// ------------------------------------------------------------------------------------ text
+
+/// Text if it has a UTF-16 BOM, or at most 1% control characters in its first 8 KiB.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let sample = &bytes[..bytes.len().min(8192)];
+    let control = sample
+        .iter()
+        .filter(|&&b| matches!(b, 0x00..=0x08 | 0x0B | 0x0E..=0x1A | 0x1C..=0x1F | 0x7F))
+        .count();
+    control * 100 <= sample.len()
+}
+
+/// The first KiB or so as lower-case text, whatever the Unicode encoding.
+fn head_text(bytes: &[u8]) -> String {
+    let head = &bytes[..bytes.len().min(4096)];
+    let (text, _, _) = encoding_rs::UTF_8.decode(head);
+    let text = match encoding_rs::Encoding::for_bom(head) {
+        Some((enc, _)) if enc != encoding_rs::UTF_8 => enc.decode(head).0,
+        _ => text,
+    };
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_lowercase()
+}
+
+fn extension(name: &str) -> Option<String> {
+    let name = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let (_, ext) = name.rsplit_once('.')?;
+    Some(ext.to_ascii_lowercase())
+}
+
+fn sniff_text(bytes: &[u8], name_hint: Option<&str>) -> FileType {
+    if !looks_like_text(bytes) {
+        return FileType::Unknown;
+    }
+    let head = head_text(bytes);
+    if head.starts_with("<!doctype html") || head.starts_with("<html") {
+        return FileType::Html;
+    }
+    match name_hint.and_then(extension).as_deref() {
+        Some("html" | "htm" | "xhtml") => return FileType::Html,
+        Some("md" | "markdown" | "mdown" | "mkd" | "mkdn") => return FileType::Markdown,
+        Some("txt" | "text") => return FileType::PlainText,
+        _ => {}
+    }
+    let html_tags = [
+        "<head", "<body", "<p>", "<p ", "<div", "<h1", "<h2", "<br", "<ul", "<table", "<meta",
+    ];
+    if head.starts_with('<') && html_tags.iter().any(|t| head.contains(t)) {
+        return FileType::Html;
+    }
+    if looks_like_markdown(&head) {
+        return FileType::Markdown;
+    }
+    FileType::PlainText
+}
+
+fn looks_like_markdown(head: &str) -> bool {
+    let mut list_lines = 0;
+    for line in head.lines() {
+        let t = line.trim_start();
+        let hashes = t.bytes().take_while(|&b| b == b'#').count();
+        if (1..=6).contains(&hashes) && t[hashes..].starts_with(' ') {
+            return true;
+        }
+        if t.starts_with("```") || t.starts_with("> ") {
+            return true;
+        }
+        if t.starts_with("- ") || t.starts_with("* ") || t.starts_with("+ ") {
+            list_lines += 1;
+        }
+    }
+    list_lines >= 2 || (head.contains("](") && head.contains('[')) || head.contains("**")
+}
+
+// ----------------------------------------------------------------------------- unsupported
+
+/// The error for a file of no type we read, naming what it is and what to send instead.
+pub(crate) fn unsupported(bytes: &[u8]) -> ExtractError {
+    const DOCUMENTS: &str = "send your piece as .docx, .odt, PDF, Markdown or plain text";
+    let (what, instead) = if bytes.starts_with(b"PK\x03\x04") {
+        zip_kind(bytes)
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        // Compound File (old Office). A password-protected .docx is one too.
+        let encrypted = "EncryptedPackage"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>();
+        if find(bytes, &encrypted).is_some() {
+            return ExtractError::Encrypted {
+                file_type: FileType::Docx,
+            };
+        }
+        match infer::get(bytes).map(|k| k.mime_type()) {
+            Some("application/vnd.ms-excel") => {
+                ("spreadsheets", "send your piece as .docx, .odt or PDF")
+            }
+            Some("application/vnd.ms-powerpoint") => ("presentations", "export the slides as PDF"),
+            _ => (
+                "old-style Word .doc files",
+                "save it as .docx (File, Save As, Word Document) or as PDF",
+            ),
+        }
+    } else {
+        match infer::get(bytes) {
+            Some(k) if k.mime_type() == "application/rtf" => (
+                "RTF files",
+                "save it as .docx or PDF, or paste the text instead",
+            ),
+            Some(k) if k.mime_type() == "application/epub+zip" => ("e-books (.epub)", DOCUMENTS),
+            Some(k) => match k.matcher_type() {
+                MatcherType::Archive => (
+                    "archives such as .zip",
+                    "send each file on its own: documents as .docx, .odt or PDF, audio as MP3 \
+                     or M4A, images as JPEG or PNG",
+                ),
+                MatcherType::App => ("programs", DOCUMENTS),
+                MatcherType::Video => (
+                    "video files",
+                    "send podcasts as audio: MP3, M4A, Ogg or WAV",
+                ),
+                MatcherType::Audio => (
+                    "this kind of audio file",
+                    "export it as MP3, M4A, Ogg or WAV",
+                ),
+                MatcherType::Image => ("this kind of image", "save it as JPEG, PNG, GIF or WebP"),
+                _ => ("this kind of file", DOCUMENTS),
+            },
+            None => ("this kind of file", DOCUMENTS),
+        }
+    };
+    ExtractError::Unsupported { what, instead }
+}
+
+fn zip_kind(bytes: &[u8]) -> (&'static str, &'static str) {
+    let archive = (
+        "ZIP archives",
+        "send each file on its own: documents as .docx, .odt or PDF, audio as MP3 or M4A, \
+         images as JPEG or PNG",
+    );
+    let Ok(mut zip) = ZipArchive::new(Cursor::new(bytes)) else {
+        return archive;
+    };
+    let has = |zip: &ZipArchive<Cursor<&[u8]>>, name: &str| zip.index_for_name(name).is_some();
+    let has_prefix = |zip: &ZipArchive<Cursor<&[u8]>>, prefix: &str| {
+        zip.file_names()
+            .any(|n| n.is_ok_and(|n| n.starts_with(prefix)))
+    };
+    if has(&zip, "Index/Document.iwa") || has(&zip, "index.xml") || has_prefix(&zip, "Index/") {
+        if has_prefix(&zip, "Index/Slide") {
+            return ("Keynote files", "export the slides as PDF");
+        }
+        if has_prefix(&zip, "Index/CalculationEngine") || has_prefix(&zip, "Index/Tables") {
+            return ("Numbers files", "send your piece as .docx, .odt or PDF");
+        }
+        return (".pages files", "export it as .docx or PDF");
+    }
+    if has(&zip, "xl/workbook.xml") {
+        return ("spreadsheets", "send your piece as .docx, .odt or PDF");
+    }
+    if has(&zip, "ppt/presentation.xml") {
+        return ("presentations", "export the slides as PDF");
+    }
+    match zip_mimetype(&mut zip).as_deref() {
+        Some("application/epub+zip") => (
+            "e-books (.epub)",
+            "send your piece as .docx, .odt, PDF, Markdown or plain text",
+        ),
+        Some(m) if m.starts_with("application/vnd.oasis.opendocument.spreadsheet") => {
+            ("spreadsheets", "send your piece as .docx, .odt or PDF")
+        }
+        Some(m) if m.starts_with("application/vnd.oasis.opendocument.presentation") => {
+            ("presentations", "export the slides as PDF")
+        }
+        _ => archive,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_formats_use_the_name_only_as_a_tie_breaker() {
+        let md = b"# Title\n\nSome *text*.\n";
+        assert_eq!(sniff(md, None), FileType::Markdown);
+        assert_eq!(sniff(md, Some("notes.txt")), FileType::PlainText);
+        assert_eq!(sniff(b"Just words.\n", Some("a.md")), FileType::Markdown);
+        assert_eq!(sniff(b"Just words.\n", None), FileType::PlainText);
+        assert_eq!(
+            sniff(b"<!DOCTYPE html><p>x</p>", Some("a.txt")),
+            FileType::Html
+        );
+        assert_eq!(sniff(b"<div><p>x</p></div>", None), FileType::Html);
+        assert_eq!(sniff(b"<p>x</p>", Some("post.md")), FileType::Markdown);
+    }
+
+    #[test]
+    fn binary_is_not_text() {
+        assert_eq!(
+            sniff(&[0u8, 1, 2, 3, 4, 5, 6, 7, 8, 9], Some("a.txt")),
+            FileType::Unknown
+        );
+        assert_eq!(sniff(b"%PDF-1.7\n", Some("a.txt")), FileType::Pdf);
+    }
+
+    #[test]
+    fn unsupported_names_what_to_send() {
+        let rtf = b"{\\rtf1\\ansi hello}";
+        let e = unsupported(rtf);
+        assert!(e.user_message().contains("RTF"), "{}", e.user_message());
+        let e = unsupported(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+        assert!(e.user_message().contains(".docx"), "{}", e.user_message());
+    }
+}
