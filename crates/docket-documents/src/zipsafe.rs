@@ -64,10 +64,20 @@ impl<'a> SafeZip<'a> {
         let entry = self.archive.by_index(index).map_err(zip_error)?;
         // The header is not trusted: read at most one byte more than the budget allows.
         let mut buf = Vec::with_capacity(declared.min(8 * 1024 * 1024) as usize);
+        let limit = self.limit;
         let read = entry
             .take(self.remaining.saturating_add(1))
             .read_to_end(&mut buf)
-            .map_err(|e| ExtractError::malformed(file_type, format!("zip entry {name}: {e}")))?;
+            .map_err(|e| {
+                // The zip reader itself stops an entry that inflates past its declared size: the
+                // signature of a bomb that lies in its headers. (Matched on the message; should
+                // it change, the file is still refused, as damaged.)
+                if e.to_string().contains("larger than its declared") {
+                    ExtractError::ZipBomb { limit }
+                } else {
+                    ExtractError::malformed(file_type, format!("zip entry {name}: {e}"))
+                }
+            })?;
         let read = read as u64;
         if read > self.remaining {
             return Err(ExtractError::ZipBomb { limit: self.limit });

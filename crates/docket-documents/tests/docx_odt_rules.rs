@@ -25,7 +25,9 @@ fn r(props: &str, text: &str) -> String {
 }
 
 fn style(id: &str, name: &str, extra: &str) -> String {
-    format!(r#"<w:style w:type="paragraph" w:styleId="{id}"><w:name w:val="{name}"/>{extra}</w:style>"#)
+    format!(
+        r#"<w:style w:type="paragraph" w:styleId="{id}"><w:name w:val="{name}"/>{extra}</w:style>"#
+    )
 }
 
 #[test]
@@ -36,7 +38,11 @@ fn docx_headings_come_from_style_names_not_ids() {
         style("berschrift2", "heading 2", ""),
         style("Titel", "Title", ""),
         style("Eigene", "Eigene", r#"<w:basedOn w:val="berschrift2"/>"#),
-        style("Gliederung", "Gliederung", r#"<w:pPr><w:outlineLvl w:val="2"/></w:pPr>"#),
+        style(
+            "Gliederung",
+            "Gliederung",
+            r#"<w:pPr><w:outlineLvl w:val="2"/></w:pPr>"#,
+        ),
         // An ID that looks like a heading but names a body style.
         style("Heading1", "Body Text", ""),
         style("Zitat", "Intense Quote", ""),
@@ -69,10 +75,43 @@ fn docx_headings_come_from_style_names_not_ids() {
 fn docx_bold_italic_honour_val_and_character_styles() {
     let styles = r#"<w:style w:type="character" w:styleId="Fett"><w:name w:val="Strong"/><w:rPr><w:b/></w:rPr></w:style>"#;
     let body = [
-        p("", &[r(r#"<w:b w:val="0"/>"#, "plain "), r(r#"<w:b w:val="false"/><w:i w:val="true"/>"#, "italic"), r("", ".")].concat()),
-        p("", &[r("<w:b/>", "Im"), r("<w:b/>", "port"), r("<w:b/>", "ant"), r("", " word")].concat()),
-        p("", &[r("<w:b/>", "two"), r("", " "), r("<w:b/>", "words"), r(r#"<w:b/><w:i/>"#, " both ")].concat()),
-        p("", &[r(r#"<w:rStyle w:val="Fett"/>"#, "strong"), r(r#"<w:rStyle w:val="Fett"/><w:b w:val="off"/>"#, " not")].concat()),
+        p(
+            "",
+            &[
+                r(r#"<w:b w:val="0"/>"#, "plain "),
+                r(r#"<w:b w:val="false"/><w:i w:val="true"/>"#, "italic"),
+                r("", "."),
+            ]
+            .concat(),
+        ),
+        p(
+            "",
+            &[
+                r("<w:b/>", "Im"),
+                r("<w:b/>", "port"),
+                r("<w:b/>", "ant"),
+                r("", " word"),
+            ]
+            .concat(),
+        ),
+        p(
+            "",
+            &[
+                r("<w:b/>", "two"),
+                r("", " "),
+                r("<w:b/>", "words"),
+                r(r#"<w:b/><w:i/>"#, " both "),
+            ]
+            .concat(),
+        ),
+        p(
+            "",
+            &[
+                r(r#"<w:rStyle w:val="Fett"/>"#, "strong"),
+                r(r#"<w:rStyle w:val="Fett"/><w:b w:val="off"/>"#, " not"),
+            ]
+            .concat(),
+        ),
         // Paragraph-mark formatting (pPr/rPr) is not run formatting.
         r#"<w:p><w:pPr><w:rPr><w:b/></w:rPr></w:pPr><w:r><w:t>mark</w:t></w:r></w:p>"#.to_owned(),
     ]
@@ -95,9 +134,15 @@ fn docx_lists_from_numbering() {
         <w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>
         <w:num w:numId="3"><w:abstractNumId w:val="1"/>
           <w:lvlOverride w:ilvl="0"><w:lvl w:ilvl="0"><w:numFmt w:val="bullet"/></w:lvl></w:lvlOverride></w:num>"#;
-    let styles = style("Aufzaehlung", "List Number", r#"<w:pPr><w:numPr><w:numId w:val="2"/></w:numPr></w:pPr>"#);
+    let styles = style(
+        "Aufzaehlung",
+        "List Number",
+        r#"<w:pPr><w:numPr><w:numId w:val="2"/></w:numPr></w:pPr>"#,
+    );
     let item = |num: u32, ilvl: u32, text: &str| {
-        format!(r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num}"/></w:numPr></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#)
+        format!(
+            r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num}"/></w:numPr></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#
+        )
     };
     let body = [
         item(1, 0, "apples"),
@@ -160,7 +205,11 @@ fn docx_links_tables_fields_and_revisions() {
 fn docx_with_malformed_styles_is_refused() {
     let bytes = docx(&p("", &r("", "text")), "<w:style><w:name>", "", "");
     let err = extract(&bytes, None, &Limits::default()).expect_err("bad styles.xml");
-    assert!(err.user_message().contains("Word document"), "{}", err.user_message());
+    assert!(
+        err.user_message().contains("Word document"),
+        "{}",
+        err.user_message()
+    );
 }
 
 const AUTO: &str = r#"
@@ -232,5 +281,9 @@ fn odt_encrypted_by_manifest_is_refused() {
         ),
     ]);
     let err = extract(&bytes, None, &Limits::default()).expect_err("encrypted");
-    assert!(err.user_message().contains("password"), "{}", err.user_message());
+    assert!(
+        err.user_message().contains("password"),
+        "{}",
+        err.user_message()
+    );
 }

@@ -81,7 +81,10 @@ fn pdf_text_and_three_pages() {
     let got = extract(&bytes, None, &Limits::default()).expect("report.pdf");
     assert_eq!(got.file_type, FileType::Pdf);
     assert_eq!(got.pages, Some(3));
-    assert_eq!(got.title.as_deref(), Some("Annual Report on Court Digitisation"));
+    assert_eq!(
+        got.title.as_deref(),
+        Some("Annual Report on Court Digitisation")
+    );
     assert_eq!(got.markdown, fixture_text("report.expected.md"));
 }
 

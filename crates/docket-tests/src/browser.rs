@@ -165,6 +165,11 @@ impl Browser {
             .collect()
     }
 
+    /// The axe-core source, for injecting into the current page.
+    pub fn axe_source(&self) -> &str {
+        &self.axe_source
+    }
+
     /// Ends the session and ChromeDriver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;

@@ -222,7 +222,7 @@ impl Running {
         Self { child, address }
     }
 
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+    fn terminate(self) -> (std::process::ExitStatus, String) {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")
