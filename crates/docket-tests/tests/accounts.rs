@@ -16,6 +16,8 @@ both_backends! {
     repeated_sign_in_attempts_are_rate_limited => sign_in_is_rate_limited,
     form_errors_are_summarised_at_the_top_and_linked_to_their_fields => errors_are_summarised,
     an_idle_session_expires => idle_sessions_expire,
+    a_session_ends_after_seven_days_however_active => sessions_have_an_absolute_lifetime,
+    behind_https_the_session_cookie_is_secure_and_host_only => secure_cookies_behind_https,
 }
 
 const PASSWORD: &str = "correct horse battery";
@@ -481,6 +483,66 @@ async fn idle_sessions_expire(db: &TestDb) {
     assert!(
         !visitor.get("/").await.body.contains("Your submissions"),
         "idle for 13 hours: signed out"
+    );
+    app.stop().await;
+}
+
+async fn sessions_have_an_absolute_lifetime(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    let visitor = app.signed_up("jay@example.org", PASSWORD).await;
+    // A request every ten hours keeps it from going idle, for 160 hours...
+    for step in 1..=16 {
+        app.clock.advance(SignedDuration::from_hours(10));
+        assert!(
+            visitor.get("/").await.body.contains("Your submissions"),
+            "active after {} hours",
+            step * 10
+        );
+    }
+    // ...but not past 168 hours (seven days) after signing in.
+    app.clock
+        .advance(SignedDuration::from_hours(8) + SignedDuration::from_mins(1));
+    assert!(
+        !visitor.get("/").await.body.contains("Your submissions"),
+        "seven days after sign-in: signed out"
+    );
+    app.stop().await;
+}
+
+async fn secure_cookies_behind_https(db: &TestDb) {
+    let config = docket_web::WebConfig {
+        public_url: "https://docket.example.org".into(),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(db, config).await;
+    let visitor = app.visitor();
+    visitor
+        .post(
+            "/account/sign-up",
+            &[("email", "kim@example.org"), ("password", PASSWORD)],
+        )
+        .await;
+    let link = app
+        .link_in_mail(
+            "kim@example.org",
+            "https://docket.example.org/account/confirm/",
+        )
+        .await;
+    let path = link.trim_start_matches("https://docket.example.org");
+    let page = visitor.post(path, &[]).await;
+    assert_eq!(page.status, 303);
+    let cookie = page.header("set-cookie");
+    assert!(cookie.starts_with("__Host-docket_session="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        app.get("/")
+            .await
+            .header("strict-transport-security")
+            .contains("max-age="),
+        "HSTS behind HTTPS"
     );
     app.stop().await;
 }
