@@ -133,3 +133,49 @@ fn count_packets(
     seconds(time_base, ticks)
         .ok_or_else(|| ExtractError::malformed(FileType::Unknown, "no time base"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// The fallback alone (packet durations, no header) gives the same answer as the headers.
+    #[test]
+    fn counting_packets_matches_the_header() {
+        let fixtures: [(&[u8], FileType); 6] = [
+            (include_bytes!("../tests/fixtures/tone.mp3"), FileType::Mp3),
+            (
+                include_bytes!("../tests/fixtures/tone-noxing.mp3"),
+                FileType::Mp3,
+            ),
+            (include_bytes!("../tests/fixtures/tone.m4a"), FileType::M4a),
+            (include_bytes!("../tests/fixtures/tone.ogg"), FileType::Ogg),
+            (include_bytes!("../tests/fixtures/tone.opus"), FileType::Ogg),
+            (include_bytes!("../tests/fixtures/tone.wav"), FileType::Wav),
+        ];
+        let deadline = Deadline::after(Duration::from_secs(30));
+        for (bytes, file_type) in fixtures {
+            let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
+            let mut format = symphonia::default::get_probe()
+                .probe(
+                    &Hint::new(),
+                    mss,
+                    FormatOptions::default(),
+                    MetadataOptions::default(),
+                )
+                .expect("probe");
+            let track = format.first_track(TrackType::Audio).expect("audio track");
+            let (id, time_base) = (track.id, track.time_base);
+            let counted = count_packets(format.as_mut(), id, time_base, &deadline).expect("count");
+            let from_header = duration(bytes, file_type, &deadline).expect("duration");
+            assert!(
+                (counted - 3.0).abs() <= 0.1,
+                "{file_type:?}: counted {counted}"
+            );
+            assert!(
+                (from_header - 3.0).abs() <= 0.1,
+                "{file_type:?}: {from_header}"
+            );
+        }
+    }
+}

@@ -157,29 +157,35 @@ fn parse_styles(xml: &str, deadline: &Deadline) -> Result<Styles, ExtractError> 
     let mut styles = Styles::default();
     let mut x = Xml::new(xml, DOCX, "word/styles.xml", deadline);
     let mut current: Option<(String, Style)> = None;
-    // Path of element names inside the current w:style.
-    let mut path: Vec<String> = Vec::new();
+    // Path of the elements inside the current w:style (only the names that matter).
+    let mut path: Vec<&'static str> = Vec::new();
     loop {
         match x.next()? {
             Ev::Start(e) => {
-                let name = local(&e).to_owned();
-                if current.is_none() {
-                    if name == "style" {
-                        let id = attr(&e, "styleId").unwrap_or_default();
-                        current = Some((id, Style::default()));
-                        path.clear();
+                let name = local(&e);
+                let Some((_, style)) = current.as_mut() else {
+                    match name {
+                        // Table styles and the latent-style list are large and carry nothing
+                        // we use.
+                        "style" if attr(&e, "type").as_deref() == Some("table") => {
+                            x.skip_element()?;
+                        }
+                        "style" => {
+                            let id = attr(&e, "styleId").unwrap_or_default();
+                            current = Some((id, Style::default()));
+                            path.clear();
+                        }
+                        "latentStyles" | "docDefaults" => x.skip_element()?,
+                        _ => {}
                     }
                     continue;
-                }
-                if name == "tblStylePr" || name == "rPrChange" || name == "pPrChange" {
-                    x.skip_element()?;
-                    continue;
-                }
-                let Some((_, style)) = current.as_mut() else {
-                    continue;
                 };
-                let parent = path.last().map(String::as_str);
-                match (parent, name.as_str()) {
+                let parent = path.last().copied();
+                match (parent, name) {
+                    (_, "tblStylePr" | "rPrChange" | "pPrChange" | "tblPr" | "trPr" | "tcPr") => {
+                        x.skip_element()?;
+                        continue;
+                    }
                     (None, "name") => style.name = attr(&e, "val").unwrap_or_default(),
                     (None, "basedOn") => style.based_on = attr(&e, "val"),
                     (Some("pPr"), "outlineLvl") => style.outline = parse_u8(attr(&e, "val")),
@@ -189,7 +195,12 @@ fn parse_styles(xml: &str, deadline: &Deadline) -> Result<Styles, ExtractError> 
                     (Some("rPr"), "i") => style.italic = Some(on_off(&e)),
                     _ => {}
                 }
-                path.push(name);
+                path.push(match name {
+                    "pPr" => "pPr",
+                    "rPr" => "rPr",
+                    "numPr" => "numPr",
+                    _ => "",
+                });
             }
             Ev::End => {
                 if current.is_some() && path.pop().is_none() {
@@ -238,20 +249,25 @@ fn is_ordered_format(format: &str) -> bool {
 fn parse_numbering(xml: &str, deadline: &Deadline) -> Result<Numbering, ExtractError> {
     let mut numbering = Numbering::default();
     let mut x = Xml::new(xml, DOCX, "word/numbering.xml", deadline);
-    let mut stack: Vec<String> = Vec::new();
+    // Open elements, by the names that matter ("" for the others).
+    let mut stack: Vec<&'static str> = Vec::new();
+    let (mut in_abstract, mut in_override) = (0u32, 0u32);
     let mut abstract_id: Option<String> = None;
     let mut num_id: Option<String> = None;
     let mut level: Option<u8> = None;
     loop {
         match x.next()? {
             Ev::Start(e) => {
-                let name = local(&e).to_owned();
-                match name.as_str() {
+                let name = local(&e);
+                let parent = stack.last().copied();
+                let tracked = match name {
                     "abstractNum" => {
+                        in_abstract += 1;
                         abstract_id = attr(&e, "abstractNumId");
                         if let Some(id) = &abstract_id {
                             numbering.abstracts.entry(id.clone()).or_default();
                         }
+                        "abstractNum"
                     }
                     "num" => {
                         num_id = attr(&e, "numId");
@@ -261,28 +277,36 @@ fn parse_numbering(xml: &str, deadline: &Deadline) -> Result<Numbering, ExtractE
                                 .entry(id.clone())
                                 .or_insert_with(|| (String::new(), HashMap::new()));
                         }
+                        "num"
                     }
-                    "abstractNumId" if stack.last().map(String::as_str) == Some("num") => {
+                    "lvlOverride" => {
+                        in_override += 1;
+                        level = parse_u8(attr(&e, "ilvl"));
+                        "lvlOverride"
+                    }
+                    "lvl" => {
+                        level = parse_u8(attr(&e, "ilvl"));
+                        "lvl"
+                    }
+                    _ => "",
+                };
+                match name {
+                    "abstractNumId" if parent == Some("num") => {
                         if let (Some(id), Some(target)) = (&num_id, attr(&e, "val"))
                             && let Some(entry) = numbering.nums.get_mut(id)
                         {
                             entry.0 = target;
                         }
                     }
-                    "lvl" => level = parse_u8(attr(&e, "ilvl")),
-                    "lvlOverride" => level = parse_u8(attr(&e, "ilvl")),
                     "numFmt" => {
                         let ordered = is_ordered_format(&attr(&e, "val").unwrap_or_default());
-                        let in_override = stack.iter().any(|s| s == "lvlOverride");
-                        match (in_override, &num_id, &abstract_id, level) {
+                        match (in_override > 0, &num_id, &abstract_id, level) {
                             (true, Some(n), _, Some(l)) => {
                                 if let Some(entry) = numbering.nums.get_mut(n) {
                                     entry.1.insert(l, ordered);
                                 }
                             }
-                            (false, _, Some(a), Some(l))
-                                if stack.iter().any(|s| s == "abstractNum") =>
-                            {
+                            (false, _, Some(a), Some(l)) if in_abstract > 0 => {
                                 if let Some(levels) = numbering.abstracts.get_mut(a) {
                                     levels.insert(l, ordered);
                                 }
@@ -292,13 +316,19 @@ fn parse_numbering(xml: &str, deadline: &Deadline) -> Result<Numbering, ExtractE
                     }
                     _ => {}
                 }
-                stack.push(name);
+                stack.push(tracked);
             }
-            Ev::End => match stack.pop().as_deref() {
-                Some("abstractNum") => abstract_id = None,
+            Ev::End => match stack.pop() {
+                Some("abstractNum") => {
+                    in_abstract -= 1;
+                    abstract_id = None;
+                }
                 Some("num") => num_id = None,
-                Some("lvl") if !stack.iter().any(|s| s == "lvlOverride") => level = None,
-                Some("lvlOverride") => level = None,
+                Some("lvl") if in_override == 0 => level = None,
+                Some("lvlOverride") => {
+                    in_override -= 1;
+                    level = None;
+                }
                 _ => {}
             },
             Ev::Text(_) => {}
@@ -396,31 +426,33 @@ struct DocReader<'s> {
     blocks: Vec<Block>,
     para: Option<Para>,
     run: Option<Run>,
-    path: Vec<&'static str>,
+    /// How many elements of each tracked name are open (see [`TRACKED`]).
+    open: [u32; TRACKED.len()],
     links: Vec<Option<String>>,
     fields: Vec<Field>,
     list_ids: HashMap<String, u64>,
 }
 
-/// The element names the reader needs to remember in its path.
-fn tracked(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "pPr" => "pPr",
-        "rPr" => "rPr",
-        "numPr" => "numPr",
-        "r" => "r",
-        "t" => "t",
-        "instrText" => "instrText",
-        "hyperlink" => "hyperlink",
-        "fldSimple" => "fldSimple",
-        "p" => "p",
-        _ => return None,
-    })
+/// The element names the reader needs to know it is inside of.
+const TRACKED: [&str; 9] = [
+    "pPr",
+    "rPr",
+    "numPr",
+    "r",
+    "t",
+    "instrText",
+    "hyperlink",
+    "fldSimple",
+    "p",
+];
+
+fn tracked(name: &str) -> Option<usize> {
+    TRACKED.iter().position(|t| *t == name)
 }
 
 impl DocReader<'_> {
     fn in_(&self, name: &str) -> bool {
-        self.path.contains(&name)
+        tracked(name).is_some_and(|i| self.open[i] > 0)
     }
 
     fn current_link(&self) -> Option<String> {
@@ -556,7 +588,8 @@ impl DocReader<'_> {
                 self.links.push(link);
             }
             "fldChar" => match attr(e, "fldCharType").as_deref() {
-                Some("begin") => self.fields.push(Field {
+                // Real fields nest a few deep; a crafted file is not allowed a long stack.
+                Some("begin") if self.fields.len() < 32 => self.fields.push(Field {
                     instruction: String::new(),
                     link: None,
                     in_result: false,
@@ -576,7 +609,7 @@ impl DocReader<'_> {
         }
     }
 
-    fn end(&mut self, name: &'static str) {
+    fn end(&mut self, name: &str) {
         match name {
             "p" => self.finish_paragraph(),
             "r" => self.run = None,
@@ -603,13 +636,13 @@ fn parse_document(
         blocks: Vec::new(),
         para: None,
         run: None,
-        path: Vec::new(),
+        open: [0; TRACKED.len()],
         links: Vec::new(),
         fields: Vec::new(),
         list_ids: HashMap::new(),
     };
-    // For each open element: the tracked name, if any.
-    let mut open: Vec<Option<&'static str>> = Vec::new();
+    // For each open element: its index in TRACKED, if any.
+    let mut open: Vec<Option<usize>> = Vec::new();
     loop {
         match x.next()? {
             Ev::Start(e) => {
@@ -621,14 +654,14 @@ fn parse_document(
                 r.start(&e);
                 let t = tracked(name);
                 if let Some(t) = t {
-                    r.path.push(t);
+                    r.open[t] += 1;
                 }
                 open.push(t);
             }
             Ev::End => {
-                if let Some(Some(name)) = open.pop() {
-                    r.path.pop();
-                    r.end(name);
+                if let Some(Some(t)) = open.pop() {
+                    r.open[t] -= 1;
+                    r.end(TRACKED[t]);
                 }
             }
             Ev::Text(text) => {

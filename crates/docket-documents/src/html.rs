@@ -7,7 +7,8 @@
 //! Before conversion the DOM is cleaned: script, style, iframe, object, embed, forms and the like
 //! are dropped with their content; links keep only `http`, `https` and `mailto` targets and
 //! images only `http`/`https` sources; nesting deeper than [`MAX_DEPTH`] is flattened to its text
-//! (htmd recurses once per level). htmd escapes text, so the Markdown carries no raw HTML and no
+//! (htmd recurses once per level), and so are lists and quotes nested more than
+//! [`MAX_INDENTING`] deep (each level indents every line inside it). htmd escapes text, so the Markdown carries no raw HTML and no
 //! event-handler attribute survives.
 
 use std::rc::Rc;
@@ -21,6 +22,9 @@ use crate::{ExtractError, Extracted, FileType, Limits};
 
 /// Deepest element nesting converted as such; deeper content is kept as plain text.
 const MAX_DEPTH: usize = 200;
+
+/// Deepest nesting of lists, and of quotes, converted as such; deeper ones become plain text.
+const MAX_INDENTING: usize = 9;
 
 /// Pages nesting elements deeper than this are refused before parsing: html5ever's scope checks
 /// scan the stack of open elements, so parsing time grows with the square of the depth (100,000
@@ -134,10 +138,15 @@ fn nesting_depth(html: &str) -> usize {
             continue;
         }
         let name = html[name_start..name_start + name_len].to_ascii_lowercase();
-        let tag_end = bytes[name_start..]
+        // No `>` left means no complete tag left (and scanning again for each `<` would be
+        // quadratic).
+        let Some(tag_end) = bytes[name_start..]
             .iter()
             .position(|&b| b == b'>')
-            .map_or(bytes.len(), |e| name_start + e);
+            .map(|e| name_start + e)
+        else {
+            break;
+        };
         let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
         i = tag_end.min(bytes.len());
         if NOT_NESTING.contains(&name.as_str()) {
@@ -152,13 +161,26 @@ fn nesting_depth(html: &str) -> usize {
                 name.as_str(),
                 "script" | "style" | "textarea" | "title" | "xmp"
             ) {
-                let end = format!("</{name}");
-                let lower = html[i..].to_ascii_lowercase();
-                i = lower.find(&end).map_or(bytes.len(), |e| i + e);
+                // Raw text up to the matching end tag (found without copying the rest).
+                i = raw_text_end(bytes, i, name.as_bytes());
             }
         }
     }
     max
+}
+
+/// Where `</name` (any case) next starts at or after `from`, or the end of the input.
+fn raw_text_end(bytes: &[u8], from: usize, name: &[u8]) -> usize {
+    let mut i = from;
+    while let Some(offset) = find(&bytes[i..], b"</") {
+        let start = i + offset;
+        let candidate = &bytes[start + 2..];
+        if candidate.len() >= name.len() && candidate[..name.len()].eq_ignore_ascii_case(name) {
+            return start;
+        }
+        i = start + 2;
+    }
+    bytes.len()
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -246,8 +268,10 @@ fn find_title(root: &Handle) -> Option<String> {
 
 /// Drops unsafe link targets and image sources, and flattens very deep nesting (iterative).
 fn clean(root: &Handle) {
-    let mut stack = vec![(Rc::clone(root), 0usize)];
-    while let Some((node, depth)) = stack.pop() {
+    // (node, depth, lists around it, quotes around it)
+    let mut stack = vec![(Rc::clone(root), 0usize, 0usize, 0usize)];
+    while let Some((node, depth, lists, quotes)) = stack.pop() {
+        let (mut lists, mut quotes) = (lists, quotes);
         if let NodeData::Element { name, attrs, .. } = &node.data {
             let tag: &str = &name.local;
             let mut attrs = attrs.borrow_mut();
@@ -262,13 +286,20 @@ fn clean(root: &Handle) {
                     (_, a) => !a.starts_with("on"),
                 }
             });
+            match tag {
+                "ul" | "ol" | "menu" => lists += 1,
+                "blockquote" => quotes += 1,
+                _ => {}
+            }
         }
-        if depth >= MAX_DEPTH {
+        // Each level of list or quote indents every line inside it: past a few levels the
+        // Markdown would grow with the square of the depth.
+        if depth >= MAX_DEPTH || lists > MAX_INDENTING || quotes > MAX_INDENTING {
             flatten(&node);
             continue;
         }
         for child in node.children.borrow().iter() {
-            stack.push((Rc::clone(child), depth + 1));
+            stack.push((Rc::clone(child), depth + 1, lists, quotes));
         }
     }
 }
@@ -339,6 +370,24 @@ mod tests {
             .and_then(|h| h.join().ok())
             .unwrap_or_default();
         assert!(md.contains("deep text"), "{md}");
+    }
+
+    #[test]
+    fn deep_lists_do_not_blow_up_the_output() {
+        let html = format!("{}{}", "<ul><li>item".repeat(150), "</li></ul>".repeat(150));
+        let (md, _) = std::thread::Builder::new()
+            .stack_size(64 * 1024 * 1024)
+            .spawn(move || convert(&html))
+            .ok()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        let deepest = md
+            .lines()
+            .map(|l| l.len() - l.trim_start().len())
+            .max()
+            .unwrap_or(0);
+        assert!(deepest <= 2 * MAX_INDENTING, "{deepest}: {md}");
+        assert!(md.matches("item").count() == 150, "{md}");
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! [`ExtractError::TimedOut`] at once and the thread is left behind (Rust cannot kill a thread);
 //! it is told to stop through a flag the parsers check between pages or packets, and the number of
 //! such abandoned threads is bounded: while [`MAX_ABANDONED`] of them are still running, new
-//! isolated work is refused with [`ExtractError::Busy`] ("try again later").
+//! isolated work is refused with [`ExtractError::Busy`] ("try again later"). The bound is one
+//! process-wide count shared by the isolated readers (PDF, audio, HTML).
 //!
 //! Residual risk, accepted for now: an abandoned thread keeps its CPU and memory until the
 //! library call it is stuck in returns (a parser that loops forever inside one page holds one

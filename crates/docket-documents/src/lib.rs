@@ -26,6 +26,8 @@
 //! The crate assumes the default `panic = "unwind"`: with `panic = "abort"` the `catch_unwind`
 //! guards do nothing.
 
+#![warn(missing_docs)]
+
 mod audio;
 mod docx;
 mod error;

@@ -123,8 +123,7 @@ pub(crate) fn safe_url(url: &str) -> Option<String> {
 /// Escapes text so that CommonMark (and GFM) shows it literally: emphasis, code, links, raw
 /// HTML, entities, strikethrough. Line starts are handled by [`escape_line_start`].
 pub(crate) fn escape_inline(text: &str, out: &mut String) {
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         match c {
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '~' => {
                 out.push('\\');
@@ -288,6 +287,9 @@ fn lines_of(inline: &str) -> Vec<String> {
         .collect()
 }
 
+/// Deepest list level rendered as such (0-based, as Word's nine levels).
+const MAX_LIST_LEVEL: usize = 8;
+
 /// Renders blocks to CommonMark, ending with a newline (empty string for no text).
 pub(crate) fn render(blocks: &[Block]) -> String {
     let mut out = String::new();
@@ -295,7 +297,8 @@ pub(crate) fn render(blocks: &[Block]) -> String {
     // Open list levels of the current list: content column of each level.
     let mut open: Vec<usize> = Vec::new();
     let mut open_list: Option<u64> = None;
-    let mut counters: HashMap<(u64, usize), u64> = HashMap::new();
+    // Numbering of each list, per level.
+    let mut counters: HashMap<u64, Vec<u64>> = HashMap::new();
     let mut level_ordered: Vec<bool> = Vec::new();
 
     for block in blocks {
@@ -347,7 +350,8 @@ pub(crate) fn render(blocks: &[Block]) -> String {
                     open_list = Some(*list);
                     level = 0;
                 } else {
-                    level = level.min(open.len());
+                    // Deeper levels render at the deepest one (indentation grows with depth).
+                    level = level.min(open.len()).min(MAX_LIST_LEVEL);
                 }
                 // A change between bullets and numbers at the same level starts a new list.
                 let switched = level_ordered.get(level).is_some_and(|o| o != ordered);
@@ -356,19 +360,23 @@ pub(crate) fn render(blocks: &[Block]) -> String {
                     open.clear();
                     level_ordered.clear();
                     level = 0;
-                    counters.retain(|(l, _), _| l != list);
+                    // A list picked up again after other blocks goes on counting (Word does
+                    // so for the same numbering); a change of kind starts again.
+                    if switched {
+                        counters.remove(list);
+                    }
                 }
                 open.truncate(level);
                 level_ordered.truncate(level);
-                counters.retain(|(l, lvl), _| l != list || *lvl <= level);
-                let indent = if level == 0 { 0 } else { open[level - 1] };
+                let numbers = counters.entry(*list).or_default();
+                numbers.resize(level + 1, 0);
                 let marker = if *ordered {
-                    let n = counters.entry((*list, level)).or_insert(0);
-                    *n += 1;
-                    format!("{n}.")
+                    numbers[level] += 1;
+                    format!("{}.", numbers[level])
                 } else {
                     "-".to_owned()
                 };
+                let indent = if level == 0 { 0 } else { open[level - 1] };
                 let content = indent + marker.len() + 1;
                 open.push(content);
                 level_ordered.push(*ordered);

@@ -180,19 +180,21 @@ fn parse_styles(
     deadline: &Deadline,
 ) -> Result<(), ExtractError> {
     let mut x = Xml::new(xml, ODT, part, deadline);
-    let mut path: Vec<String> = Vec::new();
+    // Open elements, by the names that matter ("" for the others).
+    let mut path: Vec<&'static str> = Vec::new();
+    let mut automatic = 0u32;
     let mut style: Option<(String, Style)> = None;
     let mut list: Option<String> = None;
     loop {
         match x.next()? {
             Ev::Start(e) => {
-                let name = local(&e).to_owned();
+                let name = local(&e);
                 // The body of content.xml is read separately.
                 if name == "body" || name == "master-styles" {
                     x.skip_element()?;
                     continue;
                 }
-                match name.as_str() {
+                match name {
                     "style" if style.is_none() && list.is_none() => {
                         let mut s = Style {
                             display: attr(&e, "display-name"),
@@ -239,25 +241,30 @@ fn parse_styles(
                     }
                     _ => {}
                 }
-                path.push(name);
+                if name == "automatic-styles" {
+                    automatic += 1;
+                }
+                path.push(match name {
+                    "style" => "style",
+                    "list-style" => "list-style",
+                    "automatic-styles" => "automatic-styles",
+                    _ => "",
+                });
             }
-            Ev::End => {
-                let ended = path.pop();
-                match ended.as_deref() {
-                    Some("style") => {
-                        if let Some((n, s)) = style.take() {
-                            let automatic = path.iter().any(|p| p == "automatic-styles");
-                            if automatic {
-                                styles.automatic.insert(n, s);
-                            } else {
-                                styles.named.insert(n, s);
-                            }
+            Ev::End => match path.pop() {
+                Some("automatic-styles") => automatic -= 1,
+                Some("style") => {
+                    if let Some((n, s)) = style.take() {
+                        if automatic > 0 {
+                            styles.automatic.insert(n, s);
+                        } else {
+                            styles.named.insert(n, s);
                         }
                     }
-                    Some("list-style") => list = None,
-                    _ => {}
                 }
-            }
+                Some("list-style") => list = None,
+                _ => {}
+            },
             Ev::Text(_) => {}
             Ev::Eof => return Ok(()),
         }
@@ -499,14 +506,13 @@ fn parse_content(
             }
             Ev::End => match r.open.pop() {
                 Some("p" | "h") => r.finish_paragraph(),
-                Some("span") => {
-                    // Only pop what this span pushed (a paragraph may have been cut short).
+                // Only pop what this span pushed (a paragraph may have been cut short).
+                Some("span")
                     if r.para
                         .as_ref()
-                        .is_some_and(|p| r.formats.len() > p.formats_base + 1)
-                    {
-                        r.formats.pop();
-                    }
+                        .is_some_and(|p| r.formats.len() > p.formats_base + 1) =>
+                {
+                    r.formats.pop();
                 }
                 Some("a") => {
                     r.links.pop();

@@ -152,6 +152,8 @@ fn docx_lists_from_numbering() {
         p("", &r("", "Between.")),
         p("Aufzaehlung", &r("", "step one")),
         p("Aufzaehlung", &r("", "step two")),
+        p("", &r("", "An interruption.")),
+        p("Aufzaehlung", &r("", "step three")),
         item(3, 0, "overridden to bullets"),
         // numId 0 removes the numbering a style would give.
         r#"<w:p><w:pPr><w:pStyle w:val="Aufzaehlung"/><w:numPr><w:numId w:val="0"/></w:numPr></w:pPr><w:r><w:t>not a list</w:t></w:r></w:p>"#.to_owned(),
@@ -160,7 +162,7 @@ fn docx_lists_from_numbering() {
     assert_eq!(
         markdown_of(&docx(&body, &styles, numbering, "")),
         "- apples\n  1. first kind\n  2. second kind\n- pears\n\nBetween.\n\n1. step one\n2. step two\n\n\
-         - overridden to bullets\n\nnot a list\n"
+         An interruption.\n\n3. step three\n\n- overridden to bullets\n\nnot a list\n"
     );
 }
 

@@ -8,8 +8,11 @@ use std::time::{Duration, Instant};
 use common::{assert_user_facing, docx, fixture, zip_of};
 use docket_documents::{ExtractError, FileType, Limits, check_image, extract, sniff};
 
-/// A zip built by hand, so that headers can lie: (name, method, flags, crc, claimed size, data).
-fn raw_zip(entries: &[(&str, u16, u16, u32, u32, Vec<u8>)]) -> Vec<u8> {
+/// One entry of a hand-made zip: name, method, flags, CRC, claimed size, data.
+type RawEntry<'a> = (&'a str, u16, u16, u32, u32, Vec<u8>);
+
+/// A zip built by hand, so that headers can lie.
+fn raw_zip(entries: &[RawEntry<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
     for (name, method, flags, crc, claimed, data) in entries {
@@ -578,5 +581,70 @@ fn docx_without_document_part() {
             }
         ),
         "{err:?}"
+    );
+}
+
+#[test]
+fn html_shapes_that_could_be_quadratic() {
+    let unclosed_tags = "<a".repeat(200_000);
+    let many_scripts = "<script>x</SCRIPT>".repeat(20_000);
+    let unclosed_script = format!("<p>before</p><script>{}", "<b>".repeat(100_000));
+    for page in [unclosed_tags, many_scripts, unclosed_script] {
+        let start = Instant::now();
+        match extract(page.as_bytes(), Some("page.html"), &Limits::default()) {
+            Ok(got) => assert_eq!(got.file_type, FileType::Html),
+            Err(e) => assert!(!e.user_message().is_empty()),
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+}
+
+#[test]
+fn deeply_nested_word_and_opendocument_xml() {
+    let depth = 200_000;
+    let body = format!(
+        "{}<w:t>deep</w:t>{}",
+        "<w:r>".repeat(depth),
+        "</w:r>".repeat(depth)
+    );
+    let start = Instant::now();
+    let got = extract(
+        &docx(&format!("<w:p>{body}</w:p>"), "", "", ""),
+        None,
+        &Limits::default(),
+    );
+    assert!(start.elapsed() < Duration::from_secs(20));
+    assert_eq!(got.expect("nesting is fine").markdown, "deep\n");
+    let text = format!(
+        "<text:p>{}deep{}</text:p>",
+        "<text:span>".repeat(depth),
+        "</text:span>".repeat(depth)
+    );
+    let got = extract(&common::odt(&text, "", ""), None, &Limits::default());
+    assert_eq!(got.expect("nesting is fine").markdown, "deep\n");
+    let lists = format!(
+        "{}<text:p>deep</text:p>{}",
+        "<text:list><text:list-item>".repeat(depth / 10),
+        "</text:list-item></text:list>".repeat(depth / 10)
+    );
+    let got = extract(&common::odt(&lists, "", ""), None, &Limits::default());
+    assert!(got.expect("nesting is fine").markdown.contains("deep"));
+    // An item at every level: indentation stops growing at the ninth level.
+    let lists = format!(
+        "{}{}",
+        "<text:list><text:list-item><text:p>item</text:p>".repeat(depth / 10),
+        "</text:list-item></text:list>".repeat(depth / 10)
+    );
+    let got = extract(&common::odt(&lists, "", ""), None, &Limits::default());
+    let markdown = got.expect("nesting is fine").markdown;
+    assert!(markdown.len() < 1_000_000, "{} bytes", markdown.len());
+    assert!(
+        markdown.starts_with("- item\n  - item\n    - item\n"),
+        "{}",
+        &markdown[..100]
     );
 }

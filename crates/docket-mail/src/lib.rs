@@ -1,6 +1,8 @@
 //! Docket's email: every message a person is owed, rendered from templates (subject, plain
 //! text and HTML) into outbox rows. Sending them is the outbox worker's job.
 
+pub mod outbox;
+
 use askama::Template;
 use docket_store::NewMail;
 use rand::RngCore;

@@ -30,7 +30,7 @@ pub(crate) use submission_columns;
 
 /// Implements `Store` for `$store` (a struct with a `pool: sqlx::Pool<$db>` field).
 macro_rules! store_impl {
-    ($store:ident, $db:ty, $backend:expr, $ts:ty, $to_db:path, $from_db:path) => {
+    ($store:ident, $db:ty, $backend:expr, $ts:ty, $to_db:path, $from_db:path, $skip_locked:literal) => {
         use sqlx::Row as _;
         use sqlx::types::Json;
         use $crate::backend::{may_see, submission_columns};
@@ -60,6 +60,26 @@ macro_rules! store_impl {
                 password_hash: row.try_get("password_hash")?,
                 confirmed_at: ts_opt(row, "confirmed_at")?,
                 created_at: ts(row, "created_at")?,
+            })
+        }
+
+        fn outbox_row(row: &DbRow) -> Result<OutboxMail, StoreError> {
+            Ok(OutboxMail {
+                id: row.try_get("id")?,
+                mail: NewMail {
+                    message_id: row.try_get("message_id")?,
+                    to: row.try_get("to_address")?,
+                    subject: row.try_get("subject")?,
+                    text: row.try_get("body_text")?,
+                    html: row.try_get("body_html")?,
+                    template: row.try_get("template")?,
+                    submission_id: row.try_get("submission_id")?,
+                },
+                status: row.try_get("status")?,
+                attempts: row.try_get("attempts")?,
+                last_error: row.try_get("last_error")?,
+                created_at: ts(row, "created_at")?,
+                sent_at: ts_opt(row, "sent_at")?,
             })
         }
 
@@ -444,30 +464,71 @@ macro_rules! store_impl {
 
             async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, message_id, to_address, subject, body_text, body_html, template, submission_id, status, created_at
+                    "SELECT id, message_id, to_address, subject, body_text, body_html, template, submission_id, status,
+                            attempts, last_error, created_at, sent_at
                      FROM outbox ORDER BY id DESC LIMIT $1",
                 )
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(OutboxMail {
-                            id: row.try_get("id")?,
-                            mail: NewMail {
-                                message_id: row.try_get("message_id")?,
-                                to: row.try_get("to_address")?,
-                                subject: row.try_get("subject")?,
-                                text: row.try_get("body_text")?,
-                                html: row.try_get("body_html")?,
-                                template: row.try_get("template")?,
-                                submission_id: row.try_get("submission_id")?,
-                            },
-                            status: row.try_get("status")?,
-                            created_at: ts(row, "created_at")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(outbox_row).collect()
+            }
+
+            async fn lease_outbox(&self, worker: &str, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
+                // One statement: the rows are chosen and leased atomically (PostgreSQL skips rows
+                // another worker is leasing; SQLite runs one writer at a time).
+                let rows = sqlx::query(concat!(
+                    "UPDATE outbox SET status = 'sending', lease_until = $1, leased_by = $2
+                     WHERE id IN (
+                        SELECT id FROM outbox
+                        WHERE (status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3)
+                        ORDER BY id LIMIT $4 ",
+                    $skip_locked,
+                    ")
+                     RETURNING id, message_id, to_address, subject, body_text, body_html, template, submission_id, status,
+                               attempts, last_error, created_at, sent_at"
+                ))
+                .bind($to_db(lease_until))
+                .bind(worker)
+                .bind($to_db(now))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut mails: Vec<OutboxMail> = rows.iter().map(outbox_row).collect::<Result<_, _>>()?;
+                mails.sort_by_key(|mail| mail.id);
+                Ok(mails)
+            }
+
+            async fn mark_sent(&self, id: i64, worker: &str, now: Timestamp) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL
+                     WHERE id = $2 AND leased_by = $3 AND status = 'sending'",
+                )
+                .bind($to_db(now))
+                .bind(id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn mark_attempt_failed(&self, id: i64, worker: &str, error: &str, retry_at: Option<Timestamp>) -> Result<(), StoreError> {
+                let (status, next) = match retry_at {
+                    Some(at) => ("queued", at),
+                    None => ("failed", Timestamp::UNIX_EPOCH),
+                };
+                sqlx::query(
+                    "UPDATE outbox SET status = $1, next_attempt_at = $2, attempts = attempts + 1, lease_until = NULL, last_error = $3
+                     WHERE id = $4 AND leased_by = $5 AND status = 'sending'",
+                )
+                .bind(status)
+                .bind($to_db(next))
+                .bind(error)
+                .bind(id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
 
             async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError> {

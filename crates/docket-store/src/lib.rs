@@ -164,8 +164,12 @@ pub struct NewMail {
 pub struct OutboxMail {
     pub id: i64,
     pub mail: NewMail,
+    /// `queued`, `sending`, `sent` or `failed`.
     pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
     pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
 }
 
 /// An uploaded file to store.
@@ -350,6 +354,28 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// The newest mail in the outbox, newest first.
     async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError>;
+
+    /// Takes up to `limit` mails that are due (queued and due, or whose lease ran out) for
+    /// `worker` until `lease_until`. Two workers never hold the same row at once.
+    async fn lease_outbox(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<OutboxMail>, StoreError>;
+
+    /// Records that the SMTP server accepted a leased mail.
+    async fn mark_sent(&self, id: i64, worker: &str, now: Timestamp) -> Result<(), StoreError>;
+
+    /// Records a failed attempt: tried again at `retry_at`, or marked failed when `None`.
+    async fn mark_attempt_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<(), StoreError>;
 
     /// Stores an uploaded file.
     async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError>;

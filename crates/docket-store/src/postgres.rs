@@ -41,5 +41,6 @@ crate::backend::store_impl!(
     Backend::Postgres,
     jiff_sqlx::Timestamp,
     to_db,
-    from_db
+    from_db,
+    "FOR UPDATE SKIP LOCKED"
 );

@@ -47,5 +47,6 @@ crate::backend::store_impl!(
     Backend::Sqlite,
     i64,
     to_micros,
-    from_micros
+    from_micros,
+    ""
 );

@@ -38,6 +38,19 @@ enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Email: the outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// List queued, sent and failed mail, newest first.
+    Outbox {
+        /// How many to list.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +121,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Call(CallCommand::Check { files }) => check_files(&files),
+        Command::Mail(MailCommand::Outbox { limit }) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            runtime()?.block_on(list_outbox(&config, limit))
+        }
         Command::Call(CallCommand::Import { file }) => {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
             runtime()?.block_on(import(&config, &file))
@@ -216,9 +233,38 @@ async fn export(config: &Config, slug: &str, output: Option<&Path>) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
+async fn list_outbox(config: &Config, limit: i64) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(config).await?;
+    let rows = store.outbox(limit).await?;
+    store.close().await;
+    if rows.is_empty() {
+        println!("The outbox is empty.");
+    }
+    for row in rows {
+        let when = row
+            .sent_at
+            .unwrap_or(row.created_at)
+            .strftime("%Y-%m-%d %H:%M UTC");
+        println!(
+            "{:>6}  {:<7}  {} tries  {}  {}  {}{}",
+            row.id,
+            row.status,
+            row.attempts,
+            when,
+            row.mail.to,
+            row.mail.subject,
+            row.last_error
+                .map(|error| format!("  (last error: {error})"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let store = server::open_store(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let worker = server::start_outbox_worker(&config, store.clone(), clock.clone())?;
     let app = server::bind(
         config.listen,
         server::state(&config, store.clone(), clock, false),
@@ -228,7 +274,13 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let address = app.local_addr()?;
     tracing::info!(%address, "listening");
     println!("Docket is listening on http://{address}");
-    server::serve(app, store).await?;
+    server::serve(app).await?;
+    if let Some((stop, handle)) = worker {
+        let _ = stop.send(true);
+        let _ = handle.await;
+    }
+    store.close().await;
+    tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -269,7 +321,9 @@ async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode>
         "Open http://{address}/calls/{}   (Ctrl-C to stop)",
         call.slug
     );
-    server::serve(app, store).await?;
+    server::serve(app).await?;
+    store.close().await;
+    tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 

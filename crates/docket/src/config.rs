@@ -48,6 +48,9 @@ pub struct Config {
     pub log: String,
     /// `text` for people, `json` for log collectors.
     pub log_format: LogFormat,
+    /// The SMTP server mail is sent through; without it mail stays queued in the outbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<docket_mail::outbox::SmtpSettings>,
 }
 
 /// How logs are written.
@@ -67,6 +70,7 @@ impl Default for Config {
             max_body_bytes: 25 * 1024 * 1024,
             log: "info".into(),
             log_format: LogFormat::Text,
+            smtp: None,
         }
     }
 }
@@ -79,13 +83,20 @@ const SETTINGS: &[&str] = &[
     "max_body_bytes",
     "log",
     "log_format",
+    "smtp.host",
+    "smtp.port",
+    "smtp.security",
+    "smtp.username",
+    "smtp.password",
+    "smtp.from",
 ];
 
 /// The commented example `docket config default` prints.
 pub const DEFAULT_FILE: &str = r#"# Docket configuration (TOML).
 # Every setting can also be set by an environment variable: DOCKET_ and the name in capitals,
-# e.g. DOCKET_DATABASE_URL=postgres://docket@db.internal/docket. Environment variables win over
-# this file; this file wins over the defaults shown here.
+# e.g. DOCKET_DATABASE_URL=postgres://docket@db.internal/docket; settings in a table take two
+# underscores: DOCKET_SMTP__PASSWORD. Environment variables win over this file; this file wins
+# over the defaults shown here.
 
 # Where Docket keeps its data.
 #   Embedded (one machine):  sqlite://docket.db          (the file is created if missing)
@@ -105,6 +116,16 @@ max_body_bytes = 26214400
 # Log filter (tracing syntax) and format: "text" for people, "json" for log collectors.
 log = "info"
 log_format = "text"
+
+# The SMTP server Docket sends mail through. Without this table, mail is kept in the outbox
+# (see `docket mail outbox`) and nothing is sent. Uncomment and fill in:
+# [smtp]
+# host = "smtp.example.org"
+# port = 587
+# security = "starttls"        # "starttls" (port 587), "tls" (port 465) or "none" (local relay)
+# username = "docket@example.org"
+# password = "…"               # better: DOCKET_SMTP__PASSWORD in the environment
+# from = "Docket <docket@example.org>"
 "#;
 
 impl Config {
@@ -126,7 +147,11 @@ impl Config {
         }
         figment
             // Only the settings' own variables: DOCKET_CONFIG and the test tools' DOCKET_… are not settings.
-            .merge(Env::prefixed("DOCKET_").only(SETTINGS))
+            .merge(Env::prefixed("DOCKET_").split("__").filter(|key| {
+                SETTINGS
+                    .iter()
+                    .any(|setting| key.as_str().eq_ignore_ascii_case(setting))
+            }))
             .extract()
             .map_err(|error| format!("configuration: {error}"))
     }
@@ -165,6 +190,26 @@ mod tests {
             jail.create_file("bad.toml", "databse_url = \"sqlite://x.db\"\n")?;
             let error = Config::load(Some(Path::new("bad.toml"))).unwrap_err();
             assert!(error.contains("databse_url"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_settings_come_from_the_file_and_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "mail.toml",
+                "[smtp]\nhost = \"smtp.example.org\"\nport = 587\nsecurity = \"starttls\"\nfrom = \"Docket <d@example.org>\"\n",
+            )?;
+            jail.set_env("DOCKET_SMTP__PASSWORD", "from-the-environment");
+            let config = Config::load(Some(Path::new("mail.toml"))).map_err(|e| e.to_string())?;
+            let smtp = config.smtp.expect("smtp settings");
+            assert_eq!(smtp.host, "smtp.example.org");
+            assert_eq!(smtp.password.as_deref(), Some("from-the-environment"));
+            assert!(
+                !format!("{smtp:?}").contains("from-the-environment"),
+                "password hidden in Debug"
+            );
             Ok(())
         });
     }

@@ -63,9 +63,9 @@ pub fn state(
     clock: Arc<dyn Clock>,
     demo: bool,
 ) -> AppState {
-    if !demo {
+    if !demo && config.smtp.is_none() {
         tracing::warn!(
-            "no SMTP server is configured yet: emails are kept in the outbox and not sent (see `docket mail outbox` once mail sending is set up)"
+            "no SMTP server is configured: emails are kept in the outbox and not sent. Set [smtp] in the configuration (see `docket config default`); `docket mail outbox` lists what is waiting"
         );
     }
     AppState::new(
@@ -103,10 +103,34 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Serves `app` until a shutdown signal, then closes the store.
-pub async fn serve(app: Application, store: Arc<dyn Store>) -> anyhow::Result<()> {
-    app.run(shutdown_signal()).await.context("server failed")?;
-    store.close().await;
-    tracing::info!("stopped");
-    Ok(())
+/// Serves `app` until a shutdown signal, finishing the requests in flight.
+pub async fn serve(app: Application) -> anyhow::Result<()> {
+    app.run(shutdown_signal()).await.context("server failed")
+}
+
+/// Starts the outbox worker when SMTP is configured; the returned sender stops it.
+pub fn start_outbox_worker(
+    config: &Config,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<
+    Option<(
+        tokio::sync::watch::Sender<bool>,
+        tokio::task::JoinHandle<()>,
+    )>,
+> {
+    let Some(smtp) = &config.smtp else {
+        return Ok(None);
+    };
+    let transport = docket_mail::outbox::SmtpTransport::new(smtp).map_err(anyhow::Error::msg)?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(docket_mail::outbox::run(
+        store,
+        Arc::new(transport),
+        clock,
+        docket_mail::outbox::WorkerSettings::default(),
+        stopped,
+    ));
+    tracing::info!(host = %smtp.host, port = smtp.port, "sending mail through SMTP");
+    Ok(Some((stop, worker)))
 }

@@ -1,0 +1,1164 @@
+//! What a contributor's email offers: the themed days and the kind, read from its words (and, for
+//! the kind, the types of its attachments). Pure functions of the call and the text: the inbound
+//! mail path passes the subject and the message's new text (quotes and signatures removed).
+//!
+//! # Days
+//!
+//! [`candidate_days`] finds, in order of strength:
+//!
+//! * **Any day**: "any day", "any of the days", "any themed day", "whichever day", "all days",
+//!   "all of the days", "every day", "each day", "all themes", "no preference". "All" needs a
+//!   plural ("all day Tuesday" is not any day). When any-day wording is present it wins over named
+//!   days: a piece offered for "Tuesday, or any day really" can be placed on any day.
+//! * **Dates**: "15 November", "15th Nov", "15th of November", "November 15", "Nov 15th, 2022",
+//!   "15 and 16 November", "14–16 November", "15/11", "15/11/2022", "15/11/22", "15.11.2022",
+//!   "15.11.", "2022-11-15", "2022/11/15". Numeric dates are read **day first** (DE/UK order:
+//!   15/11 is 15 November). Only when the day-first reading is impossible and the month-first one
+//!   is possible ("11/15/2022") is the US order used. A dotted date without a year needs its closing
+//!   dot ("15.11.") so that times and prices ("at 14.11", "£15.11") are not read as dates; a
+//!   hyphenated one needs its year ("14-18" is a range of numbers). Dates without a year are read
+//!   in the year nearest the call's week. "The 15th" (after "on"/"for") names the themed day with
+//!   that day of the month.
+//! * **Weekdays**: "Tuesday", "tuesday's", "Tuesdays", "Tue", "Tues", "Weds", "Thurs" name the
+//!   call's themed day(s) on that weekday. Full names are read in any case, and so are the
+//!   abbreviations that are no English word (tue, tues, weds, thu, thur, thurs); "Mon", "Wed",
+//!   "Fri", "Sat", "Sun" only when capitalised ("sun", "mon" are words). "Today", "tomorrow" are
+//!   never days. A weekday followed by a date ("Tuesday 15 November", "Friday 5 November") is one
+//!   phrase, and **the date decides**: "Friday 5 November" (the seed's deadline) names no themed
+//!   day, so Friday is not chosen either.
+//! * **Themes**: a theme title is recognised by its significant words (stop words dropped,
+//!   abbreviations and plurals tolerated: "emerging tech", "Connected Justice", "power of data",
+//!   "user needs"): all of them for a theme of one or two such words, two of them for longer ones,
+//!   close together. A single word is enough when it is *distinctive* (in no other theme's title
+//!   nor the call's title, organiser or partner: "data", "reoffending", not "justice") and stands
+//!   next to a word such as "theme", "day" or "topic": "data theme", "the reoffending day".
+//! * Several days named → all of them. Only themed days of the call count: a date outside them
+//!   (the deadline, "5 November") is no candidate.
+//! * **Ranges**: two days joined by "–", "-", "to", "until", "through" (or "between … and …") name
+//!   every themed day between them. A range spanning every themed day names the week itself
+//!   ("Monday 14 November – Friday 18 November", "Mon–Fri" in a signature) and chooses nothing.
+//!
+//! ## Days that say *when*, not *which*
+//!
+//! A contributor writes about deadlines and their own diary too. A weekday or date is **not** a
+//! candidate when it says when something happens rather than which themed day the piece is for:
+//!
+//! * it is tied to a limit word: directly after "by", "before", "until", "till", "due", "latest"
+//!   or "deadline" (fillers such as "the", "on", "midday", "end of" may stand between: "by midday
+//!   on Friday"), or directly before "deadline"/"cut-off" ("Friday's deadline", "Friday
+//!   deadline");
+//! * "deadline", "cut-off" or "closing" stands earlier in the same sentence, at most six words
+//!   before ("Deadline for blog submissions: Midday, Friday 5 November"), unless the day is
+//!   introduced by "for" ("deadline – my blog for Tuesday");
+//! * it is a relative weekday ("last Tuesday", "this Friday", "next Monday"), which names a day of
+//!   the sender's calendar, not of the themed week;
+//! * it is followed by a time of day ("Friday afternoon", "Monday morning").
+//!
+//! This rule holds whether or not the deadline happens to fall on a themed day: "before Friday's
+//! deadline" never chooses Friday. Named days in other sentences still count.
+//!
+//! # Kind
+//!
+//! [`kind`] scores each of the call's kinds: its key and name, and for the usual kinds common
+//! synonyms, are strong evidence (3): "blog", "guest blog", "blog post", "case study",
+//! "whitepaper", "white paper", "podcast"; weaker words count 1: "post", "article", "report",
+//! "paper", "episode", "audio", "recording". Attachments count by the kind's format: an audio
+//! file 2 for audio kinds, a PDF 1 for document kinds, a word-processor or text file 1 for text
+//! kinds. The highest score wins; a tie goes to the kind mentioned first in the text; a tie with
+//! no mention (a `.docx` alone, with a blog and a case-study kind) is `None`, as is no evidence.
+
+use std::collections::BTreeSet;
+
+use jiff::civil::{Date, Weekday};
+
+use crate::call::{Call, Format, Kind};
+use crate::submission::CandidateDays;
+
+/// The days a message offers a piece for, read from its subject and (unquoted) body.
+///
+/// `None` when the text names no themed day and no "any day"; see the module documentation for
+/// what is read and what is deliberately ignored.
+pub fn candidate_days(call: &Call, text: &str) -> Option<CandidateDays> {
+    let joined = joined_words(text);
+    if says_any_day(&joined) {
+        return Some(CandidateDays::AnyDay);
+    }
+    let toks = split_words(text);
+    let mut chosen = BTreeSet::new();
+    for mention in mentions(call, text, &toks) {
+        for date in mention.dates {
+            if call.day(date).is_some() {
+                chosen.insert(date);
+            }
+        }
+    }
+    chosen.extend(theme_days(call, &joined));
+    if chosen.is_empty() {
+        None
+    } else {
+        Some(CandidateDays::Days(chosen))
+    }
+}
+
+/// The kind (its key), from the words and the attachments' MIME types (e.g. a PDF attached +
+/// "whitepaper"; an audio attachment → the call's audio kind; "case study" → case-study);
+/// `None` when nothing says, or when two kinds are equally likely and neither is named first.
+pub fn kind(call: &Call, text: &str, attachment_mimes: &[&str]) -> Option<String> {
+    let words: Vec<String> = joined_words(text)
+        .iter()
+        .map(|w| singular(&w.norm))
+        .collect();
+    // (score, first position) per kind.
+    let mut scores: Vec<(u32, usize)> = vec![(0, usize::MAX); call.kinds.len()];
+    for (index, kind) in call.kinds.iter().enumerate() {
+        let (strong, weak) = kind_vocabulary(kind);
+        if let Some(at) = first_phrase(&words, &strong) {
+            scores[index] = (3, at);
+        } else if let Some(at) = first_phrase(&words, &weak) {
+            scores[index] = (1, at);
+        }
+        for mime in attachment_mimes {
+            scores[index].0 += attachment_weight(kind.format, mime);
+        }
+    }
+    let best = scores.iter().map(|s| s.0).max()?;
+    if best == 0 {
+        return None;
+    }
+    let top: Vec<usize> = (0..scores.len()).filter(|&i| scores[i].0 == best).collect();
+    let earliest = top.iter().map(|&i| scores[i].1).min()?;
+    let winners: Vec<usize> = top
+        .into_iter()
+        .filter(|&i| scores[i].1 == earliest)
+        .collect();
+    match winners[..] {
+        [only] => Some(call.kinds[only].key.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kinds
+
+/// The strong and weak phrases (normalised, singular token sequences) for one kind.
+fn kind_vocabulary(kind: &Kind) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let mut strong: Vec<Vec<String>> = Vec::new();
+    let mut weak: Vec<Vec<String>> = Vec::new();
+    let add = |list: &mut Vec<Vec<String>>, phrase: &str| {
+        let tokens: Vec<String> = phrase
+            .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+            .filter(|t| !t.is_empty())
+            .map(|t| singular(&normalise(t)))
+            .filter(|t| !t.is_empty())
+            .collect();
+        if tokens.is_empty() {
+            return;
+        }
+        if tokens.len() > 1 {
+            list.push(vec![singular(&tokens.concat())]);
+        }
+        list.push(tokens);
+    };
+    add(&mut strong, kind.key.as_str());
+    add(&mut strong, &kind.name);
+    let anchor: String = format!("{} {}", kind.key.as_str(), kind.name)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    for (needle, strong_words, weak_words) in SYNONYMS {
+        if anchor.contains(needle) {
+            for phrase in *strong_words {
+                add(&mut strong, phrase);
+            }
+            for phrase in *weak_words {
+                add(&mut weak, phrase);
+            }
+        }
+    }
+    (strong, weak)
+}
+
+/// (a word in a kind's key or name, strong synonyms, weak synonyms).
+const SYNONYMS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "blog",
+        &["blog", "guest blog", "blog post", "blogpost", "op-ed"],
+        &["post", "article", "opinion piece", "think piece"],
+    ),
+    ("casestudy", &["case study", "case-study"], &["customer story"]),
+    (
+        "paper",
+        &["whitepaper", "white paper", "white-paper"],
+        &["report", "paper", "research paper"],
+    ),
+    (
+        "podcast",
+        &["podcast", "podcast episode", "pod cast"],
+        &["episode", "audio", "recording", "audio recording"],
+    ),
+];
+
+fn first_phrase(words: &[String], phrases: &[Vec<String>]) -> Option<usize> {
+    phrases
+        .iter()
+        .filter_map(|phrase| {
+            if phrase.is_empty() || phrase.len() > words.len() {
+                return None;
+            }
+            words.windows(phrase.len()).position(|w| w == &phrase[..])
+        })
+        .min()
+}
+
+fn attachment_weight(format: Format, mime: &str) -> u32 {
+    let mime = mime.trim().to_ascii_lowercase();
+    let essence = mime.split(';').next().unwrap_or("").trim();
+    match format {
+        Format::Audio if essence.starts_with("audio/") => 2,
+        Format::Document if essence == "application/pdf" => 1,
+        Format::Text
+            if matches!(
+                essence,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                    | "application/vnd.oasis.opendocument.text"
+                    | "application/msword"
+                    | "application/rtf"
+                    | "text/rtf"
+                    | "text/plain"
+                    | "text/markdown"
+                    | "text/html"
+            ) =>
+        {
+            1
+        }
+        _ => 0,
+    }
+}
+
+/// "blogs" → "blog", "studies" → "study"; short words and "-ss" words stay.
+fn singular(word: &str) -> String {
+    if let Some(stem) = word.strip_suffix("ies") {
+        if stem.len() >= 2 {
+            return format!("{stem}y");
+        }
+    }
+    if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
+        return word[..word.len() - 1].to_owned();
+    }
+    word.to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Words
+
+/// A word as themes, kinds and "any day" are matched: letters and digits, joined across inner
+/// hyphens and apostrophes ("re-offending", "case-study", "Tuesday's"), normalised to lower case
+/// without hyphens, apostrophes or a possessive "'s".
+#[derive(Debug, Clone)]
+struct JoinedWord {
+    norm: String,
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\'' | '\u{2019}')
+}
+
+fn joined_words(text: &str) -> Vec<JoinedWord> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() {
+            current.push(c);
+        } else if is_joiner(c)
+            && !current.is_empty()
+            && chars.peek().is_some_and(|n| n.is_alphanumeric())
+        {
+            current.push(c);
+        } else if !current.is_empty() {
+            words.push(JoinedWord {
+                norm: normalise(&current),
+            });
+            current.clear();
+        }
+    }
+    if !current.is_empty() {
+        words.push(JoinedWord {
+            norm: normalise(&current),
+        });
+    }
+    words
+}
+
+/// Lower case; a trailing possessive "'s" dropped; hyphens and apostrophes removed.
+fn normalise(word: &str) -> String {
+    let lower = word.to_lowercase();
+    let without_possessive = lower
+        .strip_suffix("'s")
+        .or_else(|| lower.strip_suffix("\u{2019}s"))
+        .unwrap_or(&lower);
+    without_possessive
+        .chars()
+        .filter(|c| !is_joiner(*c))
+        .collect()
+}
+
+/// A word as dates are read: a run of letters and digits (hyphens split), with a possessive
+/// "'s" after it swallowed.
+#[derive(Debug, Clone, Copy)]
+struct Tok<'a> {
+    start: usize,
+    end: usize,
+    text: &'a str,
+}
+
+fn split_words<'a>(text: &'a str) -> Vec<Tok<'a>> {
+    let mut toks: Vec<Tok<'a>> = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut skip_until = 0usize;
+    let push = |toks: &mut Vec<Tok<'a>>, s: usize, e: usize| {
+        toks.push(Tok {
+            start: s,
+            end: e,
+            text: &text[s..e],
+        });
+    };
+    for (index, c) in text.char_indices() {
+        if index < skip_until {
+            continue;
+        }
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(index),
+            (false, Some(s)) => {
+                push(&mut toks, s, index);
+                start = None;
+                // A possessive "'s" belongs to the word before it.
+                if c == '\'' || c == '\u{2019}' {
+                    let rest = &text[index + c.len_utf8()..];
+                    let mut rest_chars = rest.chars();
+                    if matches!(rest_chars.next(), Some('s' | 'S'))
+                        && !rest_chars.next().is_some_and(char::is_alphanumeric)
+                    {
+                        skip_until = index + c.len_utf8() + 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        push(&mut toks, s, text.len());
+    }
+    toks
+}
+
+fn lower(tok: &Tok<'_>) -> String {
+    tok.text.to_lowercase()
+}
+
+fn is(tok: Option<&Tok<'_>>, words: &[&str]) -> bool {
+    tok.is_some_and(|t| words.iter().any(|w| t.text.eq_ignore_ascii_case(w)))
+}
+
+/// Only white space, commas and full stops between two parts of one date phrase.
+fn joined(text: &str, before: &Tok<'_>, after: &Tok<'_>) -> bool {
+    let gap = &text[before.end..after.start];
+    gap.len() <= 6
+        && gap
+            .chars()
+            .all(|c| c.is_whitespace() || c == ',' || c == '.')
+}
+
+/// A sentence or line ends between the two tokens.
+fn breaks(text: &str, before: &Tok<'_>, after: &Tok<'_>) -> bool {
+    let gap = &text[before.end..after.start];
+    gap.chars()
+        .any(|c| matches!(c, '.' | '!' | '?' | ';' | '\n' | '\r'))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Any day
+
+fn says_any_day(words: &[JoinedWord]) -> bool {
+    const FILLERS: &[&str] = &[
+        "of", "the", "our", "your", "these", "those", "five", "5", "four", "4", "three", "3",
+        "seven", "7", "themed", "week", "weeks", "call", "calls",
+    ];
+    let w = |i: usize| words.get(i).map(|w| w.norm.as_str());
+    for i in 0..words.len() {
+        if w(i) == Some("no") && w(i + 1) == Some("preference") {
+            return true;
+        }
+        let det = words[i].norm.as_str();
+        if !matches!(
+            det,
+            "any" | "whichever" | "whatever" | "every" | "each" | "all"
+        ) {
+            continue;
+        }
+        if det == "all" && w(i + 1) == Some("week") {
+            return true;
+        }
+        let mut j = i + 1;
+        while j < words.len() && j <= i + 3 && w(j).is_some_and(|x| FILLERS.contains(&x)) {
+            j += 1;
+        }
+        let Some(noun) = w(j) else { continue };
+        let plural = matches!(noun, "days" | "themes" | "dates");
+        let singular = matches!(noun, "day" | "theme" | "date");
+        let ok = match det {
+            "all" => plural,
+            "every" | "each" => singular,
+            _ => plural || singular,
+        };
+        if ok {
+            return true;
+        }
+    }
+    false
+}
+
+// ---------------------------------------------------------------------------------------------
+// Themes
+
+const STOP_WORDS: &[&str] = &[
+    "the", "of", "a", "an", "and", "or", "for", "to", "in", "on", "at", "by", "with", "from",
+    "into", "our", "your", "their", "its", "is", "are", "be", "how", "what", "why", "who", "new",
+    "day", "days", "week", "theme", "themes", "just", "this", "that", "these", "those", "we",
+    "you", "it", "as", "about", "not", "but", "all", "any",
+];
+
+const CUE_WORDS: &[&str] = &[
+    "theme", "themes", "themed", "day", "days", "topic", "topics", "track", "strand", "session",
+    "slot", "category",
+];
+
+fn significant(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in joined_words(text) {
+        let w = word.norm;
+        if w.chars().count() < 3 || STOP_WORDS.contains(&w.as_str()) {
+            continue;
+        }
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// A word of the text matches a word of a title: equal, one a prefix (of at least four letters)
+/// of the other ("tech", "technology"; "user", "users"), or sharing their first six letters
+/// ("technologies", "technology").
+fn word_matches(text_word: &str, title_word: &str) -> bool {
+    if STOP_WORDS.contains(&text_word) {
+        return false;
+    }
+    if text_word == title_word {
+        return true;
+    }
+    let a: Vec<char> = text_word.chars().collect();
+    let b: Vec<char> = title_word.chars().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let shorter = a.len().min(b.len());
+    (shorter >= 4 && common == shorter) || common >= 6
+}
+
+fn theme_days(call: &Call, words: &[JoinedWord]) -> BTreeSet<Date> {
+    let themes: Vec<Vec<String>> = call.days.iter().map(|d| significant(&d.theme)).collect();
+    let mut call_words = significant(&call.title);
+    call_words.extend(significant(&call.organiser));
+    if let Some(partner) = &call.partner {
+        call_words.extend(significant(partner));
+    }
+    let mut found = BTreeSet::new();
+    for (index, day) in call.days.iter().enumerate() {
+        let sig = &themes[index];
+        if sig.is_empty() {
+            continue;
+        }
+        let distinctive: Vec<&String> = sig
+            .iter()
+            .filter(|w| {
+                !themes
+                    .iter()
+                    .enumerate()
+                    .filter(|(other, _)| *other != index)
+                    .any(|(_, ws)| ws.iter().any(|o| word_matches(w, o) || word_matches(o, w)))
+                    && !call_words
+                        .iter()
+                        .any(|o| word_matches(w, o) || word_matches(o, w))
+            })
+            .collect();
+        let need = if sig.len() >= 3 { 2 } else { sig.len() };
+        let span = sig.len() + 2;
+        let matched_at = |k: usize| -> Option<usize> {
+            sig.iter().position(|s| word_matches(&words[k].norm, s))
+        };
+        let mut hit = false;
+        for start in 0..words.len() {
+            if matched_at(start).is_none() {
+                continue;
+            }
+            // Enough title words close together.
+            if need >= 2 {
+                let mut seen: Vec<usize> = Vec::new();
+                for k in start..words.len().min(start + span) {
+                    if let Some(s) = matched_at(k) {
+                        if !seen.contains(&s) {
+                            seen.push(s);
+                        }
+                    }
+                }
+                if seen.len() >= need {
+                    hit = true;
+                    break;
+                }
+            }
+            // A distinctive word beside "theme", "day", "topic" …
+            if distinctive
+                .iter()
+                .any(|d| word_matches(&words[start].norm, d))
+            {
+                let lo = start.saturating_sub(2);
+                let hi = words.len().min(start + 3);
+                if (lo..hi).any(|k| k != start && CUE_WORDS.contains(&words[k].norm.as_str())) {
+                    hit = true;
+                    break;
+                }
+            }
+        }
+        if hit {
+            found.insert(day.date);
+        }
+    }
+    found
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weekdays and dates
+
+#[derive(Debug, Clone)]
+struct Mention {
+    /// First and last token of the phrase.
+    first: usize,
+    last: usize,
+    /// The calendar dates it names (not yet limited to themed days).
+    dates: Vec<Date>,
+    weekday: bool,
+    /// Part of a range whose first mention carries the dates.
+    absorbed: bool,
+    /// The phrase names the whole week: chooses nothing.
+    whole_week: bool,
+}
+
+fn mentions(call: &Call, text: &str, toks: &[Tok<'_>]) -> Vec<Mention> {
+    let mut found: Vec<Mention> = Vec::new();
+    let mut used = vec![false; toks.len()];
+    // Numeric dates first: their digits must not be read again as words.
+    for (start, end, year, month, day) in numeric_dates(text) {
+        let covered: Vec<usize> = (0..toks.len())
+            .filter(|&i| toks[i].start >= start && toks[i].end <= end)
+            .collect();
+        let (Some(&first), Some(&last)) = (covered.first(), covered.last()) else {
+            continue;
+        };
+        for &i in &covered {
+            used[i] = true;
+        }
+        let mut m = mention(first, last, resolve(call, year, month, day));
+        // "Tuesday 15/11": the date decides, as with words.
+        if first > 0 && !used[first - 1] && weekday(&toks[first - 1]).is_some() {
+            if joined(text, &toks[first - 1], &toks[first]) {
+                used[first - 1] = true;
+                m.first = first - 1;
+            }
+        }
+        found.push(m);
+    }
+    let mut i = 0;
+    while i < toks.len() {
+        if used[i] {
+            i += 1;
+            continue;
+        }
+        if let Some(wd) = weekday(&toks[i]) {
+            if let Some((dates, last)) = date_after_weekday(call, text, toks, i) {
+                for m in dates {
+                    found.push(m);
+                }
+                i = last + 1;
+                continue;
+            }
+            let mut m = mention(i, i, weekday_days(call, wd));
+            m.weekday = true;
+            found.push(m);
+            i += 1;
+            continue;
+        }
+        if let Some((ms, last)) = day_month_phrase(call, text, toks, i) {
+            found.extend(ms);
+            i = last + 1;
+            continue;
+        }
+        if let Some((ms, last)) = month_day_phrase(call, text, toks, i) {
+            found.extend(ms);
+            i = last + 1;
+            continue;
+        }
+        // "on the 15th", "for the 15th": a day of the month alone.
+        if let Some((d, true)) = day_number(toks[i].text) {
+            let after_the = is(i.checked_sub(1).map(|p| &toks[p]), &["the"])
+                && is(i.checked_sub(2).map(|p| &toks[p]), &["on", "for"]);
+            let after_on = is(i.checked_sub(1).map(|p| &toks[p]), &["on", "for"]);
+            if after_the || after_on {
+                found.push(mention(i, i, day_of_month(call, d)));
+            }
+        }
+        i += 1;
+    }
+    found.sort_by_key(|m| m.first);
+    join_ranges(call, text, toks, &mut found);
+    for m in &mut found {
+        if m.absorbed || m.whole_week || says_when(text, toks, m) {
+            m.dates.clear();
+        }
+    }
+    found
+}
+
+fn mention(first: usize, last: usize, dates: Vec<Date>) -> Mention {
+    Mention {
+        first,
+        last,
+        dates,
+        weekday: false,
+        absorbed: false,
+        whole_week: false,
+    }
+}
+
+/// Two mentions joined by a dash, "to", "until", "through" (or "between X and Y") become every
+/// themed day between them.
+fn join_ranges(call: &Call, text: &str, toks: &[Tok<'_>], found: &mut [Mention]) {
+    let mut k = 0;
+    while k + 1 < found.len() {
+        let (a, b) = (&found[k], &found[k + 1]);
+        if b.first <= a.last {
+            k += 1;
+            continue;
+        }
+        let gap = text[toks[a.last].end..toks[b.first].start]
+            .trim()
+            .to_lowercase();
+        let dash = matches!(
+            gap.as_str(),
+            "-" | "\u{2013}" | "\u{2014}" | "to" | "until" | "till" | "through" | "thru" | "--"
+        );
+        let between = gap == "and" && is(a.first.checked_sub(1).map(|p| &toks[p]), &["between"]);
+        if !(dash || between) || a.dates.len() != 1 || b.dates.len() != 1 {
+            k += 1;
+            continue;
+        }
+        let (lo, hi) = if a.dates[0] <= b.dates[0] {
+            (a.dates[0], b.dates[0])
+        } else {
+            (b.dates[0], a.dates[0])
+        };
+        let inside: Vec<Date> = call
+            .days
+            .iter()
+            .map(|d| d.date)
+            .filter(|d| lo <= *d && *d <= hi)
+            .collect();
+        let whole = call.days.len() > 1 && inside.len() == call.days.len();
+        let last = b.last;
+        let a = &mut found[k];
+        a.dates = inside;
+        a.whole_week = whole;
+        a.last = last;
+        a.weekday = false;
+        found[k + 1].absorbed = true;
+        k += 2;
+    }
+}
+
+/// True when the mention says when something happens (a deadline, the sender's diary) rather
+/// than which themed day a piece is for. See the module documentation.
+fn says_when(text: &str, toks: &[Tok<'_>], m: &Mention) -> bool {
+    const LIMITS: &[&str] = &[
+        "by", "before", "until", "till", "til", "untill", "deadline", "deadlines", "due",
+        "latest", "cutoff",
+    ];
+    const FILLERS: &[&str] = &[
+        "the", "on", "at", "midday", "noon", "12pm", "12", "00", "pm", "am", "end", "close",
+        "of", "cob", "eod", "day", "this", "next", "coming",
+    ];
+    const RELATIVE: &[&str] = &["last", "this", "next", "past", "previous", "coming"];
+    const AFTER: &[&str] = &[
+        "deadline", "deadlines", "cutoff", "cut", "morning", "afternoon", "evening", "night",
+        "lunchtime", "lunch",
+    ];
+    const SENTENCE: &[&str] = &["deadline", "deadlines", "cutoff", "closing"];
+
+    let prev = |i: usize| -> Option<usize> {
+        let p = i.checked_sub(1)?;
+        (!breaks(text, &toks[p], &toks[i])).then_some(p)
+    };
+    // A relative weekday.
+    if m.weekday {
+        if let Some(p) = prev(m.first) {
+            if RELATIVE.iter().any(|r| toks[p].text.eq_ignore_ascii_case(r)) {
+                return true;
+            }
+        }
+    }
+    // Directly after a limit word, fillers allowed between.
+    let mut at = m.first;
+    for _ in 0..5 {
+        let Some(p) = prev(at) else { break };
+        let word = lower(&toks[p]);
+        if LIMITS.contains(&word.as_str()) {
+            return true;
+        }
+        if !FILLERS.contains(&word.as_str()) {
+            break;
+        }
+        at = p;
+    }
+    // Directly before "deadline", "morning" …
+    if let Some(next) = toks.get(m.last + 1) {
+        if !breaks(text, &toks[m.last], next) && AFTER.contains(&lower(next).as_str()) {
+            return true;
+        }
+    }
+    // "deadline" earlier in the sentence, unless the day is introduced by "for".
+    let introduced_by_for = prev(m.first).is_some_and(|p| toks[p].text.eq_ignore_ascii_case("for"));
+    if !introduced_by_for {
+        let mut at = m.first;
+        for _ in 0..6 {
+            let Some(p) = prev(at) else { break };
+            if SENTENCE.contains(&lower(&toks[p]).as_str()) {
+                return true;
+            }
+            at = p;
+        }
+    }
+    false
+}
+
+fn weekday_days(call: &Call, weekday: Weekday) -> Vec<Date> {
+    call.days
+        .iter()
+        .map(|d| d.date)
+        .filter(|d| d.weekday() == weekday)
+        .collect()
+}
+
+fn day_of_month(call: &Call, day: i8) -> Vec<Date> {
+    call.days
+        .iter()
+        .map(|d| d.date)
+        .filter(|d| d.day() == day)
+        .collect()
+}
+
+/// The date for a day and month (and perhaps a year); without a year, in the year that puts it
+/// nearest the call's week.
+fn resolve(call: &Call, year: Option<i16>, month: i8, day: i8) -> Vec<Date> {
+    let date = match year {
+        Some(year) => Date::new(year, month, day).ok(),
+        None => {
+            let reference = call.week.first_day;
+            [reference.year() - 1, reference.year(), reference.year() + 1]
+                .into_iter()
+                .filter_map(|y| Date::new(y, month, day).ok())
+                .min_by_key(|d| {
+                    d.since(reference)
+                        .map(|span| i64::from(span.get_days()).abs())
+                        .unwrap_or(i64::MAX)
+                })
+        }
+    };
+    date.into_iter().collect()
+}
+
+/// After a weekday: "Tuesday 15 November", "Tuesday, 15th of Nov 2022", "Tuesday November 15",
+/// "Tuesday the 15th". The date decides; the weekday is part of its phrase.
+fn date_after_weekday(
+    call: &Call,
+    text: &str,
+    toks: &[Tok<'_>],
+    at: usize,
+) -> Option<(Vec<Mention>, usize)> {
+    let mut i = at + 1;
+    let next_joined = |i: usize| toks.get(i).filter(|t| i > 0 && joined(text, &toks[i - 1], t));
+    if next_joined(i).is_some_and(|t| t.text.eq_ignore_ascii_case("the")) {
+        i += 1;
+    }
+    next_joined(i)?;
+    if let Some((mut ms, last)) = day_month_phrase(call, text, toks, i) {
+        if let Some(first) = ms.first_mut() {
+            first.first = at;
+        }
+        return Some((ms, last));
+    }
+    if let Some((mut ms, last)) = month_day_phrase(call, text, toks, i) {
+        if let Some(first) = ms.first_mut() {
+            first.first = at;
+        }
+        return Some((ms, last));
+    }
+    // "Tuesday 15th", "Tuesday the 15th": an ordinal alone.
+    if let Some((day, true)) = day_number(toks[i].text) {
+        return Some((vec![mention(at, i, day_of_month(call, day))], i));
+    }
+    None
+}
+
+/// A chain of day numbers: "15", "15 and 16", "14–16", "15, 16 & 18": (day, token) pairs and the
+/// last token used.
+fn day_chain(text: &str, toks: &[Tok<'_>], at: usize) -> Option<(Vec<(i8, usize)>, usize)> {
+    let (first, _) = day_number(toks.get(at)?.text)?;
+    let mut days = vec![(first, at)];
+    let mut last = at;
+    loop {
+        let mut j = last + 1;
+        if is(toks.get(j), &["and", "or", "to", "until", "till", "through", "thru"]) {
+            j += 1;
+        }
+        let Some(next) = toks.get(j) else { break };
+        let gap = &text[toks[last].end..next.start];
+        let gap_ok = gap.len() <= 12
+            && gap.chars().all(|c| {
+                c.is_alphabetic()
+                    || c.is_whitespace()
+                    || matches!(c, ',' | '&' | '/' | '-' | '\u{2013}' | '\u{2014}')
+            });
+        match day_number(next.text) {
+            Some((day, _)) if gap_ok && !breaks(text, &toks[last], next) => {
+                days.push((day, j));
+                last = j;
+            }
+            _ => break,
+        }
+    }
+    Some((days, last))
+}
+
+/// "15 November", "15th of Nov 2022", "15 and 16 November", "14–18 November".
+fn day_month_phrase(
+    call: &Call,
+    text: &str,
+    toks: &[Tok<'_>],
+    at: usize,
+) -> Option<(Vec<Mention>, usize)> {
+    let (days, last_day) = day_chain(text, toks, at)?;
+    let mut j = last_day + 1;
+    let next_joined = |j: usize| toks.get(j).filter(|t| joined(text, &toks[j - 1], t));
+    if next_joined(j).is_some_and(|t| t.text.eq_ignore_ascii_case("of")) {
+        j += 1;
+    }
+    let month_tok = next_joined(j)?;
+    let month = month(month_tok.text)?;
+    let (year, last) = year_after(text, toks, j);
+    let count = days.len();
+    let ms = days
+        .into_iter()
+        .enumerate()
+        .map(|(n, (day, tok))| {
+            let end = if n + 1 == count { last } else { tok };
+            mention(tok, end, resolve(call, year, month, day))
+        })
+        .collect();
+    Some((ms, last))
+}
+
+/// "November 15", "Nov 15th, 2022", "November 15 and 16", "Nov 14-16".
+fn month_day_phrase(
+    call: &Call,
+    text: &str,
+    toks: &[Tok<'_>],
+    at: usize,
+) -> Option<(Vec<Mention>, usize)> {
+    let month = month(toks.get(at)?.text)?;
+    let first_day = toks.get(at + 1)?;
+    if !joined(text, &toks[at], first_day) {
+        return None;
+    }
+    let (days, last_day) = day_chain(text, toks, at + 1)?;
+    let (year, last) = year_after(text, toks, last_day);
+    let count = days.len();
+    let ms = days
+        .into_iter()
+        .enumerate()
+        .map(|(n, (day, tok))| {
+            let first = if n == 0 { at } else { tok };
+            let end = if n + 1 == count { last } else { tok };
+            mention(first, end, resolve(call, year, month, day))
+        })
+        .collect();
+    Some((ms, last))
+}
+
+fn year_after(text: &str, toks: &[Tok<'_>], at: usize) -> (Option<i16>, usize) {
+    match toks.get(at + 1) {
+        Some(t) if joined(text, &toks[at], t) && t.text.len() == 4 => match t.text.parse::<i16>()
+        {
+            Ok(year) if (1900..=2999).contains(&year) => (Some(year), at + 1),
+            _ => (None, at),
+        },
+        _ => (None, at),
+    }
+}
+
+/// "15", "15th", "1st": the day and whether it carried an ordinal suffix.
+fn day_number(word: &str) -> Option<(i8, bool)> {
+    let digits_end = word
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(word.len());
+    let (digits, suffix) = word.split_at(digits_end);
+    if digits.is_empty() || digits.len() > 2 {
+        return None;
+    }
+    let suffix = suffix.to_ascii_lowercase();
+    if !matches!(suffix.as_str(), "" | "st" | "nd" | "rd" | "th") {
+        return None;
+    }
+    let day: i8 = digits.parse().ok()?;
+    (1..=31).contains(&day).then_some((day, !suffix.is_empty()))
+}
+
+fn weekday(tok: &Tok<'_>) -> Option<Weekday> {
+    let lower = lower(tok);
+    let full = |w: &str| match w {
+        "monday" => Some(Weekday::Monday),
+        "tuesday" => Some(Weekday::Tuesday),
+        "wednesday" => Some(Weekday::Wednesday),
+        "thursday" => Some(Weekday::Thursday),
+        "friday" => Some(Weekday::Friday),
+        "saturday" => Some(Weekday::Saturday),
+        "sunday" => Some(Weekday::Sunday),
+        _ => None,
+    };
+    if let Some(day) = full(&lower).or_else(|| lower.strip_suffix('s').and_then(full)) {
+        return Some(day);
+    }
+    // Abbreviations that are no English word, in any case.
+    match lower.as_str() {
+        "tue" | "tues" => return Some(Weekday::Tuesday),
+        "weds" => return Some(Weekday::Wednesday),
+        "thu" | "thur" | "thurs" => return Some(Weekday::Thursday),
+        _ => {}
+    }
+    // "mon", "wed", "fri", "sat", "sun" are words (or word parts) too: capitalised only.
+    if !tok.text.starts_with(|c: char| c.is_uppercase()) {
+        return None;
+    }
+    match lower.as_str() {
+        "mon" => Some(Weekday::Monday),
+        "wed" => Some(Weekday::Wednesday),
+        "fri" => Some(Weekday::Friday),
+        "sat" => Some(Weekday::Saturday),
+        "sun" => Some(Weekday::Sunday),
+        _ => None,
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+fn month(word: &str) -> Option<i8> {
+    let lower = word.to_lowercase();
+    let capitalised = word.starts_with(|c: char| c.is_uppercase());
+    // "may" and "march" are verbs, "mar" one too: capitalised only.
+    if matches!(lower.as_str(), "may" | "march" | "mar") && !capitalised {
+        return None;
+    }
+    if let Some(index) = MONTHS.iter().position(|m| *m == lower) {
+        return Some(index as i8 + 1);
+    }
+    if lower == "sept" {
+        return Some(9);
+    }
+    MONTHS
+        .iter()
+        .position(|m| lower.len() == 3 && m.starts_with(lower.as_str()))
+        .map(|index| index as i8 + 1)
+}
+
+/// Numeric dates: (start, end, year, month, day). See the module documentation for the forms.
+fn numeric_dates(text: &str) -> Vec<(usize, usize, Option<i16>, i8, i8)> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let digits_at = |i: usize| -> usize {
+        bytes[i..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let run = digits_at(i);
+        // Start only at the beginning of a number, not inside "1.15/11", "x15" or "£15.11".
+        let before: Vec<char> = text[..i].chars().rev().take(2).collect();
+        let starts_clean = match before.first() {
+            None => true,
+            Some(p) if p.is_alphanumeric() || matches!(p, '£' | '$' | '€' | '#') => false,
+            Some('/' | '.' | '-') => !before.get(1).is_some_and(|c| c.is_ascii_digit()),
+            Some(_) => true,
+        };
+        if !starts_clean {
+            i += run;
+            continue;
+        }
+        if let Some((end, year, month, day)) = numeric_date_at(text, i) {
+            found.push((i, end, year, month, day));
+            i = end;
+        } else {
+            i += run;
+        }
+    }
+    found
+}
+
+fn numeric_date_at(text: &str, start: usize) -> Option<(usize, Option<i16>, i8, i8)> {
+    let bytes = text.as_bytes();
+    let number = |at: usize| -> Option<(u32, usize, usize)> {
+        let len = bytes.get(at..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+        if len == 0 || len > 4 {
+            return None;
+        }
+        let value = std::str::from_utf8(&bytes[at..at + len]).ok()?.parse().ok()?;
+        Some((value, len, at + len))
+    };
+    let (a, a_len, after_a) = number(start)?;
+    let sep = *bytes.get(after_a)?;
+    if !matches!(sep, b'/' | b'.' | b'-') {
+        return None;
+    }
+    let (b, b_len, after_b) = number(after_a + 1)?;
+    if b_len > 2 {
+        return None;
+    }
+    let mut end = after_b;
+    let mut c: Option<(u32, usize)> = None;
+    if bytes.get(after_b) == Some(&sep) {
+        if let Some((value, len, after_c)) = number(after_b + 1) {
+            if len == 2 || len == 4 {
+                c = Some((value, len));
+                end = after_c;
+            } else if a_len == 4 && len == 1 {
+                c = Some((value, len));
+                end = after_c;
+            }
+        }
+    }
+    // What follows must end the number: not a letter or digit, nor a separator and a digit.
+    let mut after = text.get(end..).unwrap_or("").chars();
+    let follows_ok = match after.next() {
+        None => true,
+        Some(n) if n.is_alphanumeric() => false,
+        Some('/' | '.' | '-') => !after.next().is_some_and(|c| c.is_ascii_digit()),
+        Some(_) => true,
+    };
+    if !follows_ok {
+        return None;
+    }
+    let small = |v: u32| i8::try_from(v).ok();
+    if a_len == 4 {
+        // Year first: 2022-11-15, 2022/11/15.
+        let (d, _) = c?;
+        let year = i16::try_from(a).ok()?;
+        return Some((end, Some(year), small(b)?, small(d)?));
+    }
+    if a_len > 2 {
+        return None;
+    }
+    let year = match c {
+        Some((y, 4)) => Some(i16::try_from(y).ok()?),
+        Some((y, 2)) => Some(2000 + i16::try_from(y).ok()?),
+        Some(_) => return None,
+        None => {
+            match sep {
+                b'-' => return None,
+                // "15.11." needs its closing dot; the dot stays outside the date.
+                b'.' if bytes.get(end) != Some(&b'.') => return None,
+                _ => None,
+            }
+        }
+    };
+    let (day, month) = (small(a)?, small(b)?);
+    let valid = |d: i8, m: i8| (1..=12).contains(&m) && (1..=31).contains(&d);
+    if valid(day, month) {
+        Some((end, year, month, day))
+    } else if valid(month, day) {
+        // Day first is impossible, month first is possible: a US date (11/15/2022).
+        Some((end, year, day, month))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_swallow_possessives() {
+        let toks = split_words("Tuesday's data theme, Weds’s");
+        let words: Vec<&str> = toks.iter().map(|t| t.text).collect();
+        assert_eq!(words, vec!["Tuesday", "data", "theme", "Weds"]);
+        let joined: Vec<String> = joined_words("re-offending Tuesday's case-study")
+            .into_iter()
+            .map(|w| w.norm)
+            .collect();
+        assert_eq!(joined, vec!["reoffending", "tuesday", "casestudy"]);
+    }
+
+    #[test]
+    fn numeric_forms() {
+        let read = |t: &str| {
+            numeric_dates(t)
+                .into_iter()
+                .map(|(_, _, y, m, d)| (y, m, d))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(read("15/11"), vec![(None, 11, 15)]);
+        assert_eq!(read("on 15/11/2022."), vec![(Some(2022), 11, 15)]);
+        assert_eq!(read("15.11.2022"), vec![(Some(2022), 11, 15)]);
+        assert_eq!(read("am 15.11. bitte"), vec![(None, 11, 15)]);
+        assert_eq!(read("at 14.11 sharp"), vec![]);
+        assert_eq!(read("2022-11-15"), vec![(Some(2022), 11, 15)]);
+        assert_eq!(read("11/15/2022"), vec![(Some(2022), 11, 15)]);
+        assert_eq!(read("15/11/22"), vec![(Some(2022), 11, 15)]);
+        assert_eq!(read("14-18 November"), vec![]);
+        assert_eq!(read("v1.15/11"), vec![]);
+        assert_eq!(read("1.2.3.4"), vec![]);
+    }
+
+    #[test]
+    fn singular_forms() {
+        assert_eq!(singular("blogs"), "blog");
+        assert_eq!(singular("studies"), "study");
+        assert_eq!(singular("class"), "class");
+        assert_eq!(singular("its"), "its");
+    }
+}
