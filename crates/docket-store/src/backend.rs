@@ -35,8 +35,9 @@ macro_rules! store_impl {
         use sqlx::types::Json;
         use $crate::backend::{may_see, submission_columns};
         use $crate::{
-            Actor, Asset, AuditEvent, Backend, CodeOutcome, NewAsset, NewMail, NewToken, OutboxMail, Revision, Saved,
-            Session, Store, StoreError, StoredCall, SubmissionRecord, Token, TokenPurpose, User,
+            Actor, Asset, AuditEvent, Backend, CodeOutcome, IncomingFile, IngestReply, IngestSubmission, InboundRecord,
+            NewAsset, NewInbound, NewMail, NewToken, OutboxMail, Revision, Saved, Session, Store, StoreError, StoredCall,
+            SubmissionRecord, Token, TokenPurpose, User,
         };
         use docket_core::Call;
         use docket_core::submission::{Piece, SubmissionState};
@@ -172,6 +173,44 @@ macro_rules! store_impl {
             Ok(())
         }
 
+        /// Inserts the inbound row; false when its Message-ID is already there.
+        async fn insert_inbound(tx: &mut Tx<'_>, message: &NewInbound, submission_id: Option<i64>) -> Result<bool, StoreError> {
+            let inserted = sqlx::query(
+                "INSERT INTO inbound_messages (message_id, sender, subject, raw, outcome, reason, submission_id, received_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (message_id) DO NOTHING",
+            )
+            .bind(&message.message_id)
+            .bind(&message.sender)
+            .bind(&message.subject)
+            .bind(&message.raw)
+            .bind(&message.outcome)
+            .bind(&message.reason)
+            .bind(submission_id)
+            .bind($to_db(message.received_at))
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            Ok(inserted == 1)
+        }
+
+        async fn insert_file(tx: &mut Tx<'_>, file: &IncomingFile, user_id: i64, now: Timestamp) -> Result<docket_core::submission::AssetRef, StoreError> {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO assets (sha256, name, mime, size, bytes, text, uploaded_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(&file.sha256)
+            .bind(&file.name)
+            .bind(&file.mime)
+            .bind(file.bytes.len() as i64)
+            .bind(&file.bytes)
+            .bind(&file.text)
+            .bind(user_id)
+            .bind($to_db(now))
+            .fetch_one(&mut **tx)
+            .await?;
+            Ok(docket_core::submission::AssetRef { id, name: file.name.clone(), mime: file.mime.clone(), size: file.bytes.len() as u64 })
+        }
+
         async fn coauthors(executor: &sqlx::Pool<$db>, id: i64) -> Result<Vec<String>, StoreError> {
             let emails = sqlx::query_scalar("SELECT email FROM submission_members WHERE submission_id = $1 ORDER BY invited_at, email")
                 .bind(id)
@@ -196,6 +235,18 @@ macro_rules! store_impl {
                     let label = SubmissionState::parse(&state).map_or(state.clone(), |s| s.label().to_lowercase());
                     StoreError::Conflict(format!("This piece is {label} and can no longer be changed"))
                 }
+                Ok(None) => StoreError::NotFound,
+                Err(error) => StoreError::Database(error),
+            }
+        }
+
+        async fn not_changed_by_anyone(tx: &mut Tx<'_>, id: i64) -> StoreError {
+            let state: Result<Option<String>, sqlx::Error> = sqlx::query_scalar("SELECT state FROM submissions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await;
+            match state {
+                Ok(Some(state)) => StoreError::Conflict(format!("This piece is {state} and can no longer be changed")),
                 Ok(None) => StoreError::NotFound,
                 Err(error) => StoreError::Database(error),
             }
@@ -529,6 +580,200 @@ macro_rules! store_impl {
                 .execute(&self.pool)
                 .await?;
                 Ok(())
+            }
+
+            async fn record_inbound(&self, message: &NewInbound, answer: Option<NewMail>) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                if !insert_inbound(&mut tx, message, None).await? {
+                    return Ok(false);
+                }
+                if let Some(answer) = &answer {
+                    insert_mail(&mut tx, answer, message.received_at).await?;
+                }
+                audit(
+                    &mut tx,
+                    message.received_at,
+                    &Actor::System,
+                    &format!("inbound.{}", message.outcome),
+                    &format!("message:{}", message.message_id),
+                    serde_json::json!({ "sender": message.sender, "reason": message.reason }),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn ingest_submission(&self, ingest: IngestSubmission, now: Timestamp) -> Result<Option<i64>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                if !insert_inbound(&mut tx, &ingest.message, None).await? {
+                    return Ok(None);
+                }
+                let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+                    .bind(&ingest.sender)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let user_id = match existing {
+                    Some(id) => id,
+                    None => {
+                        let id: i64 = sqlx::query_scalar("INSERT INTO users (email, created_at) VALUES ($1, $2) RETURNING id")
+                            .bind(&ingest.sender)
+                            .bind($to_db(now))
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        audit(&mut tx, now, &Actor::System, "user.created_by_email", &format!("user:{id}"), serde_json::json!({})).await?;
+                        id
+                    }
+                };
+                let mut piece = ingest.piece.clone();
+                if let Some(file) = &ingest.document {
+                    piece.document = Some(insert_file(&mut tx, file, user_id, now).await?);
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, created_at, updated_at)
+                     VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $5) RETURNING id",
+                )
+                .bind(ingest.call_id)
+                .bind(user_id)
+                .bind(ingest.late)
+                .bind(Json(&piece))
+                .bind($to_db(now))
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at) VALUES ($1, 1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(Json(&piece))
+                .bind(ingest.late)
+                .bind(user_id)
+                .bind($to_db(now))
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE inbound_messages SET submission_id = $1 WHERE message_id = $2")
+                    .bind(id)
+                    .bind(&ingest.message.message_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut receipt = ingest.receipt.clone();
+                receipt.submission_id = Some(id);
+                receipt.text = receipt.text.replace("{submission_id}", &id.to_string());
+                receipt.html = receipt.html.replace("{submission_id}", &id.to_string());
+                insert_mail(&mut tx, &receipt, now).await?;
+                audit(
+                    &mut tx,
+                    now,
+                    &Actor::User(user_id),
+                    "submission.submitted_by_email",
+                    &format!("submission:{id}"),
+                    serde_json::json!({ "message_id": ingest.message.message_id, "late": ingest.late, "words": piece.words }),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(Some(id))
+            }
+
+            async fn ingest_reply(&self, reply: IngestReply, now: Timestamp) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                if !insert_inbound(&mut tx, &reply.message, Some(reply.submission_id)).await? {
+                    return Ok(false);
+                }
+                let id = reply.submission_id;
+                audit(
+                    &mut tx,
+                    now,
+                    &Actor::System,
+                    "submission.correspondence",
+                    &format!("submission:{id}"),
+                    serde_json::json!({ "message_id": reply.message.message_id, "sender": reply.message.sender }),
+                )
+                .await?;
+                if let Some((piece, file, late, receipt)) = &reply.revision {
+                    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM submissions WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let owner = owner.ok_or(StoreError::NotFound)?;
+                    let mut piece = piece.clone();
+                    if let Some(file) = file {
+                        piece.document = Some(insert_file(&mut tx, file, owner, now).await?);
+                    }
+                    let number: Option<i64> = sqlx::query_scalar(
+                        "UPDATE submissions SET revisions = revisions + 1, state = 'submitted', late = (late OR $1), draft = $2, updated_at = $3
+                         WHERE id = $4 AND state IN ('draft', 'submitted', 'changes_requested') RETURNING revisions",
+                    )
+                    .bind(*late)
+                    .bind(Json(&piece))
+                    .bind($to_db(now))
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(number) = number else {
+                        return Err(not_changed_by_anyone(&mut tx, id).await);
+                    };
+                    sqlx::query(
+                        "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(id)
+                    .bind(number)
+                    .bind(Json(&piece))
+                    .bind(*late)
+                    .bind(owner)
+                    .bind($to_db(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    insert_mail(&mut tx, receipt, now).await?;
+                    audit(&mut tx, now, &Actor::User(owner), "submission.revised_by_email", &format!("submission:{id}"), serde_json::json!({ "revision": number })).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn submission_for_message(&self, message_id: &str) -> Result<Option<i64>, StoreError> {
+                let found: Option<Option<i64>> = sqlx::query_scalar("SELECT submission_id FROM outbox WHERE message_id = $1 AND submission_id IS NOT NULL")
+                    .bind(message_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                if let Some(Some(id)) = found {
+                    return Ok(Some(id));
+                }
+                let inbound: Option<Option<i64>> = sqlx::query_scalar("SELECT submission_id FROM inbound_messages WHERE message_id = $1")
+                    .bind(message_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(inbound.flatten())
+            }
+
+            async fn inbound_count_since(&self, sender: &str, since: Timestamp) -> Result<i64, StoreError> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbound_messages WHERE sender = $1 AND received_at > $2")
+                    .bind(sender)
+                    .bind($to_db(since))
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(count)
+            }
+
+            async fn inbound(&self, limit: i64) -> Result<Vec<InboundRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, received_at
+                     FROM inbound_messages ORDER BY id DESC LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(InboundRecord {
+                            id: row.try_get("id")?,
+                            message_id: row.try_get("message_id")?,
+                            sender: row.try_get("sender")?,
+                            subject: row.try_get("subject")?,
+                            outcome: row.try_get("outcome")?,
+                            reason: row.try_get("reason")?,
+                            submission_id: row.try_get("submission_id")?,
+                            received_at: ts(row, "received_at")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError> {

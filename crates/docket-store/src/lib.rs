@@ -227,6 +227,67 @@ pub struct Revision {
     pub created_at: Timestamp,
 }
 
+/// An inbound message as recorded.
+#[derive(Debug, Clone)]
+pub struct NewInbound {
+    pub message_id: String,
+    pub sender: String,
+    pub subject: String,
+    pub raw: Vec<u8>,
+    /// `ignored`, `triage`, `submission`, `reply`.
+    pub outcome: String,
+    /// Why, for people: "no day named", "automatic reply".
+    pub reason: String,
+    pub received_at: Timestamp,
+}
+
+/// A file that came with a message.
+#[derive(Debug, Clone)]
+pub struct IncomingFile {
+    pub name: String,
+    pub mime: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+    pub text: Option<String>,
+}
+
+/// Everything an emailed piece becomes.
+#[derive(Debug, Clone)]
+pub struct IngestSubmission {
+    pub message: NewInbound,
+    pub call_id: i64,
+    /// The sender's address, lower-cased.
+    pub sender: String,
+    pub piece: Piece,
+    pub document: Option<IncomingFile>,
+    pub late: bool,
+    /// The receipt; its `submission_id` and link are filled in with the new piece's id
+    /// (the text's `{submission_id}` placeholder is replaced).
+    pub receipt: NewMail,
+}
+
+/// A reply to a piece's mail.
+#[derive(Debug, Clone)]
+pub struct IngestReply {
+    pub message: NewInbound,
+    pub submission_id: i64,
+    /// A new version, when the reply carried one.
+    pub revision: Option<(Piece, Option<IncomingFile>, bool, NewMail)>,
+}
+
+/// An inbound message as stored.
+#[derive(Debug, Clone)]
+pub struct InboundRecord {
+    pub id: i64,
+    pub message_id: String,
+    pub sender: String,
+    pub subject: String,
+    pub outcome: String,
+    pub reason: String,
+    pub submission_id: Option<i64>,
+    pub received_at: Timestamp,
+}
+
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -376,6 +437,28 @@ pub trait Store: Send + Sync + fmt::Debug {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<(), StoreError>;
+
+    /// Records an inbound message that becomes nothing more (ignored, or kept for triage), with an
+    /// optional answer to the sender, in one transaction. `Ok(false)`: already recorded.
+    async fn record_inbound(&self, message: &NewInbound, answer: Option<NewMail>) -> Result<bool, StoreError>;
+
+    /// Turns an inbound message into a submitted piece: finds or makes the (unconfirmed) sender's
+    /// account, stores the attachment, the piece, its first revision and the receipt, all in one
+    /// transaction. `Ok(None)`: this Message-ID was already ingested; nothing was stored.
+    async fn ingest_submission(&self, ingest: IngestSubmission, now: Timestamp) -> Result<Option<i64>, StoreError>;
+
+    /// Attaches an inbound reply to its piece as correspondence, and when it carries a new
+    /// version, stores that as the next revision with a receipt. `Ok(false)`: already recorded.
+    async fn ingest_reply(&self, reply: IngestReply, now: Timestamp) -> Result<bool, StoreError>;
+
+    /// The piece an outbound Message-ID (a receipt) belongs to.
+    async fn submission_for_message(&self, message_id: &str) -> Result<Option<i64>, StoreError>;
+
+    /// How many messages `sender` sent since `since`.
+    async fn inbound_count_since(&self, sender: &str, since: Timestamp) -> Result<i64, StoreError>;
+
+    /// The newest inbound messages, newest first.
+    async fn inbound(&self, limit: i64) -> Result<Vec<InboundRecord>, StoreError>;
 
     /// Stores an uploaded file.
     async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError>;
