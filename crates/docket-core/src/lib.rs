@@ -6,6 +6,7 @@ pub mod call_file;
 pub mod clock;
 pub mod markdown;
 pub mod prose_dates;
+pub mod recognise;
 pub mod submission;
 pub mod text;
 

@@ -186,7 +186,11 @@ const SYNONYMS: &[(&str, &[&str], &[&str])] = &[
         &["blog", "guest blog", "blog post", "blogpost", "op-ed"],
         &["post", "article", "opinion piece", "think piece"],
     ),
-    ("casestudy", &["case study", "case-study"], &["customer story"]),
+    (
+        "casestudy",
+        &["case study", "case-study"],
+        &["customer story"],
+    ),
     (
         "paper",
         &["whitepaper", "white paper", "white-paper"],
@@ -688,17 +692,34 @@ fn join_ranges(call: &Call, text: &str, toks: &[Tok<'_>], found: &mut [Mention])
 /// than which themed day a piece is for. See the module documentation.
 fn says_when(text: &str, toks: &[Tok<'_>], m: &Mention) -> bool {
     const LIMITS: &[&str] = &[
-        "by", "before", "until", "till", "til", "untill", "deadline", "deadlines", "due",
-        "latest", "cutoff",
+        "by",
+        "before",
+        "until",
+        "till",
+        "til",
+        "untill",
+        "deadline",
+        "deadlines",
+        "due",
+        "latest",
+        "cutoff",
     ];
     const FILLERS: &[&str] = &[
-        "the", "on", "at", "midday", "noon", "12pm", "12", "00", "pm", "am", "end", "close",
-        "of", "cob", "eod", "day", "this", "next", "coming",
+        "the", "on", "at", "midday", "noon", "12pm", "12", "00", "pm", "am", "end", "close", "of",
+        "cob", "eod", "day", "this", "next", "coming",
     ];
     const RELATIVE: &[&str] = &["last", "this", "next", "past", "previous", "coming"];
     const AFTER: &[&str] = &[
-        "deadline", "deadlines", "cutoff", "cut", "morning", "afternoon", "evening", "night",
-        "lunchtime", "lunch",
+        "deadline",
+        "deadlines",
+        "cutoff",
+        "cut",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "lunchtime",
+        "lunch",
     ];
     const SENTENCE: &[&str] = &["deadline", "deadlines", "cutoff", "closing"];
 
@@ -709,7 +730,10 @@ fn says_when(text: &str, toks: &[Tok<'_>], m: &Mention) -> bool {
     // A relative weekday.
     if m.weekday {
         if let Some(p) = prev(m.first) {
-            if RELATIVE.iter().any(|r| toks[p].text.eq_ignore_ascii_case(r)) {
+            if RELATIVE
+                .iter()
+                .any(|r| toks[p].text.eq_ignore_ascii_case(r))
+            {
                 return true;
             }
         }
@@ -793,7 +817,10 @@ fn date_after_weekday(
     at: usize,
 ) -> Option<(Vec<Mention>, usize)> {
     let mut i = at + 1;
-    let next_joined = |i: usize| toks.get(i).filter(|t| i > 0 && joined(text, &toks[i - 1], t));
+    let next_joined = |i: usize| {
+        toks.get(i)
+            .filter(|t| i > 0 && joined(text, &toks[i - 1], t))
+    };
     if next_joined(i).is_some_and(|t| t.text.eq_ignore_ascii_case("the")) {
         i += 1;
     }
@@ -825,7 +852,10 @@ fn day_chain(text: &str, toks: &[Tok<'_>], at: usize) -> Option<(Vec<(i8, usize)
     let mut last = at;
     loop {
         let mut j = last + 1;
-        if is(toks.get(j), &["and", "or", "to", "until", "till", "through", "thru"]) {
+        if is(
+            toks.get(j),
+            &["and", "or", "to", "until", "till", "through", "thru"],
+        ) {
             j += 1;
         }
         let Some(next) = toks.get(j) else { break };
@@ -904,8 +934,7 @@ fn month_day_phrase(
 
 fn year_after(text: &str, toks: &[Tok<'_>], at: usize) -> (Option<i16>, usize) {
     match toks.get(at + 1) {
-        Some(t) if joined(text, &toks[at], t) && t.text.len() == 4 => match t.text.parse::<i16>()
-        {
+        Some(t) if joined(text, &toks[at], t) && t.text.len() == 4 => match t.text.parse::<i16>() {
             Ok(year) if (1900..=2999).contains(&year) => (Some(year), at + 1),
             _ => (None, at),
         },
@@ -1004,12 +1033,8 @@ fn month(word: &str) -> Option<i8> {
 fn numeric_dates(text: &str) -> Vec<(usize, usize, Option<i16>, i8, i8)> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
-    let digits_at = |i: usize| -> usize {
-        bytes[i..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count()
-    };
+    let digits_at =
+        |i: usize| -> usize { bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count() };
     let mut i = 0;
     while i < bytes.len() {
         if !bytes[i].is_ascii_digit() {
@@ -1042,11 +1067,18 @@ fn numeric_dates(text: &str) -> Vec<(usize, usize, Option<i16>, i8, i8)> {
 fn numeric_date_at(text: &str, start: usize) -> Option<(usize, Option<i16>, i8, i8)> {
     let bytes = text.as_bytes();
     let number = |at: usize| -> Option<(u32, usize, usize)> {
-        let len = bytes.get(at..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+        let len = bytes
+            .get(at..)?
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if len == 0 || len > 4 {
             return None;
         }
-        let value = std::str::from_utf8(&bytes[at..at + len]).ok()?.parse().ok()?;
+        let value = std::str::from_utf8(&bytes[at..at + len])
+            .ok()?
+            .parse()
+            .ok()?;
         Some((value, len, at + len))
     };
     let (a, a_len, after_a) = number(start)?;

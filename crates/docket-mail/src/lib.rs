@@ -1,6 +1,9 @@
 //! Docket's email: every message a person is owed, rendered from templates (subject, plain
 //! text and HTML) into outbox rows. Sending them is the outbox worker's job.
 
+pub mod imap;
+pub mod inbound;
+pub mod ingest;
 pub mod outbox;
 
 use askama::Template;
@@ -94,6 +97,30 @@ struct ReceiptText<'a> {
 struct ReceiptHtml<'a> {
     r: &'a ReceiptDetails,
     link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "triage_answer.txt")]
+struct TriageText<'a> {
+    problem: &'a str,
+    sign_in: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "triage_answer.html")]
+struct TriageHtml<'a> {
+    problem: &'a str,
+    sign_in: &'a str,
+}
+
+/// "712 words", "12 pages", "34 minutes", or empty: a piece's length for people.
+pub fn measure(piece: &docket_core::submission::Piece) -> String {
+    match (piece.words, piece.pages, piece.minutes) {
+        (Some(words), _, _) => format!("{words} words"),
+        (_, Some(pages), _) => format!("{pages} pages"),
+        (_, _, Some(minutes)) => format!("{minutes:.0} minutes"),
+        _ => String::new(),
+    }
 }
 
 #[derive(Template)]
@@ -248,6 +275,34 @@ impl Mailer {
             .render(),
             "receipt",
             Some(submission_id),
+        )
+    }
+
+    /// The answer to a message that could not be filed: what went wrong, what to send instead.
+    pub fn triage_answer(&self, to: &str, subject: &str, problem: &str) -> NewMail {
+        let sign_in = self.link("/account/sign-in");
+        self.mail(
+            to,
+            format!(
+                "We could not file your message: {}",
+                if subject.is_empty() {
+                    "(no subject)"
+                } else {
+                    subject
+                }
+            ),
+            TriageText {
+                problem,
+                sign_in: &sign_in,
+            }
+            .render(),
+            TriageHtml {
+                problem,
+                sign_in: &sign_in,
+            }
+            .render(),
+            "triage_answer",
+            None,
         )
     }
 

@@ -440,12 +440,20 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Records an inbound message that becomes nothing more (ignored, or kept for triage), with an
     /// optional answer to the sender, in one transaction. `Ok(false)`: already recorded.
-    async fn record_inbound(&self, message: &NewInbound, answer: Option<NewMail>) -> Result<bool, StoreError>;
+    async fn record_inbound(
+        &self,
+        message: &NewInbound,
+        answer: Option<NewMail>,
+    ) -> Result<bool, StoreError>;
 
     /// Turns an inbound message into a submitted piece: finds or makes the (unconfirmed) sender's
     /// account, stores the attachment, the piece, its first revision and the receipt, all in one
     /// transaction. `Ok(None)`: this Message-ID was already ingested; nothing was stored.
-    async fn ingest_submission(&self, ingest: IngestSubmission, now: Timestamp) -> Result<Option<i64>, StoreError>;
+    async fn ingest_submission(
+        &self,
+        ingest: IngestSubmission,
+        now: Timestamp,
+    ) -> Result<Option<i64>, StoreError>;
 
     /// Attaches an inbound reply to its piece as correspondence, and when it carries a new
     /// version, stores that as the next revision with a receipt. `Ok(false)`: already recorded.

@@ -51,6 +51,20 @@ enum MailCommand {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
+    /// File one raw message read from standard input (for an MTA pipe).
+    Ingest,
+    /// Watch the configured IMAP mailbox ([imap]) and file each new message.
+    Poll {
+        /// Read what is waiting once, then stop.
+        #[arg(long)]
+        once: bool,
+    },
+    /// List inbound messages and what became of them (triage first).
+    Inbound {
+        /// How many to list.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +138,22 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mail(MailCommand::Outbox { limit }) => {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
             runtime()?.block_on(list_outbox(&config, limit))
+        }
+        Command::Mail(MailCommand::Ingest) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            let mut raw = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut raw)
+                .context("could not read the message from standard input")?;
+            runtime()?.block_on(ingest_stdin(&config, &raw))
+        }
+        Command::Mail(MailCommand::Poll { once }) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            server::init_logging(&config);
+            runtime()?.block_on(poll(&config, once))
+        }
+        Command::Mail(MailCommand::Inbound { limit }) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            runtime()?.block_on(list_inbound(&config, limit))
         }
         Command::Call(CallCommand::Import { file }) => {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
@@ -233,6 +263,89 @@ async fn export(config: &Config, slug: &str, output: Option<&Path>) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
+async fn ingest_stdin(config: &Config, raw: &[u8]) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(config).await?;
+    let ingestor = server::ingestor(config, store.clone(), Arc::new(SystemClock));
+    let outcome = docket_mail::ingest::ingest(
+        store.as_ref(),
+        ingestor.clock.as_ref(),
+        &ingestor.mailer,
+        raw,
+        &ingestor.settings,
+    )
+    .await?;
+    store.close().await;
+    println!("{}", describe_outcome(&outcome));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe_outcome(outcome: &docket_mail::ingest::Outcome) -> String {
+    use docket_mail::ingest::Outcome;
+    match outcome {
+        Outcome::Submission(id) => format!("filed as submission {id}; the receipt is queued"),
+        Outcome::Reply {
+            submission_id,
+            revised: true,
+        } => format!("a reply with a new version of submission {submission_id}"),
+        Outcome::Reply {
+            submission_id,
+            revised: false,
+        } => format!("a reply about submission {submission_id}, kept with it"),
+        Outcome::Triage(reason) => format!("kept for triage: {reason}"),
+        Outcome::Ignored(reason) => format!("recorded, not answered: {reason}"),
+        Outcome::Duplicate => "already filed (same Message-ID): nothing new stored".to_owned(),
+    }
+}
+
+async fn poll(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
+    let Some(imap) = config.imap.clone() else {
+        bail!("no mailbox is configured: add an [imap] table (see `docket config default`)");
+    };
+    let store = server::open_store(config).await?;
+    let ingestor = server::ingestor(config, store.clone(), Arc::new(SystemClock));
+    if once {
+        for outcome in docket_mail::imap::poll_once(&imap, &ingestor).await? {
+            println!("{}", describe_outcome(&outcome));
+        }
+    } else {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let poller = tokio::spawn(docket_mail::imap::run(imap, ingestor, stopped));
+        server::shutdown_signal().await;
+        let _ = stop.send(true);
+        let _ = poller.await;
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list_inbound(config: &Config, limit: i64) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(config).await?;
+    let rows = store.inbound(limit).await?;
+    store.close().await;
+    if rows.is_empty() {
+        println!("No mail has come in.");
+    }
+    for row in rows {
+        println!(
+            "{:>6}  {:<10}  {}  {}  {}{}{}",
+            row.id,
+            row.outcome,
+            row.received_at.strftime("%Y-%m-%d %H:%M UTC"),
+            row.sender,
+            row.subject,
+            if row.reason.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", row.reason)
+            },
+            row.submission_id
+                .map(|id| format!("  -> submission {id}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn list_outbox(config: &Config, limit: i64) -> anyhow::Result<ExitCode> {
     let store = server::open_store(config).await?;
     let rows = store.outbox(limit).await?;
@@ -265,6 +378,12 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let store = server::open_store(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let worker = server::start_outbox_worker(&config, store.clone(), clock.clone())?;
+    let poller = config.imap.clone().map(|imap| {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let ingestor = server::ingestor(&config, store.clone(), clock.clone());
+        tracing::info!(host = %imap.host, mailbox = %imap.mailbox, "watching the mailbox for submissions");
+        (stop, tokio::spawn(docket_mail::imap::run(imap, ingestor, stopped)))
+    });
     let app = server::bind(
         config.listen,
         server::state(&config, store.clone(), clock, false),
@@ -275,6 +394,10 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     tracing::info!(%address, "listening");
     println!("Docket is listening on http://{address}");
     server::serve(app).await?;
+    if let Some((stop, handle)) = poller {
+        let _ = stop.send(true);
+        let _ = handle.await;
+    }
     if let Some((stop, handle)) = worker {
         let _ = stop.send(true);
         let _ = handle.await;

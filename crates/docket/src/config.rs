@@ -51,6 +51,9 @@ pub struct Config {
     /// The SMTP server mail is sent through; without it mail stays queued in the outbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smtp: Option<docket_mail::outbox::SmtpSettings>,
+    /// The organiser's mailbox, watched for submissions by email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imap: Option<docket_mail::imap::ImapSettings>,
 }
 
 /// How logs are written.
@@ -71,6 +74,7 @@ impl Default for Config {
             log: "info".into(),
             log_format: LogFormat::Text,
             smtp: None,
+            imap: None,
         }
     }
 }
@@ -89,6 +93,13 @@ const SETTINGS: &[&str] = &[
     "smtp.username",
     "smtp.password",
     "smtp.from",
+    "imap.host",
+    "imap.port",
+    "imap.security",
+    "imap.username",
+    "imap.password",
+    "imap.mailbox",
+    "imap.poll_seconds",
 ];
 
 /// The commented example `docket config default` prints.
@@ -126,6 +137,17 @@ log_format = "text"
 # username = "docket@example.org"
 # password = "…"               # better: DOCKET_SMTP__PASSWORD in the environment
 # from = "Docket <docket@example.org>"
+
+# The mailbox contributors write to. `docket serve` (and `docket mail poll`) file each new
+# message as a submission; messages are marked seen only after they are stored.
+# [imap]
+# host = "imap.example.org"
+# port = 993
+# security = "tls"             # "tls" (port 993) or "none" (a server on this machine)
+# username = "submissions@example.org"
+# password = "…"               # better: DOCKET_IMAP__PASSWORD in the environment
+# mailbox = "INBOX"
+# poll_seconds = 60            # used when the server has no IDLE
 "#;
 
 impl Config {

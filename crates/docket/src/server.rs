@@ -134,3 +134,17 @@ pub fn start_outbox_worker(
     tracing::info!(host = %smtp.host, port = smtp.port, "sending mail through SMTP");
     Ok(Some((stop, worker)))
 }
+
+/// What ingesting mail needs: the store, the clock, the mailer for receipts and answers.
+pub fn ingestor(
+    config: &Config,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> docket_mail::imap::Ingestor {
+    docket_mail::imap::Ingestor {
+        store,
+        clock,
+        mailer: Arc::new(docket_mail::Mailer::new(&config.public_url)),
+        settings: docket_mail::ingest::IngestSettings::default(),
+    }
+}

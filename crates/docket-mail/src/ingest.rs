@@ -1,0 +1,602 @@
+//! Flow 2, email submission: a raw message (from standard input or IMAP) becomes the same
+//! submission the web form makes, through the same rules (limits, deadline, late flag), with a
+//! receipt saying what Docket understood. What cannot be placed is kept for triage with the
+//! original message, and the sender is told what to send instead. Nothing is answered that
+//! could start a mail loop.
+
+use docket_core::submission::{Admission, Author, LimitCheck, Piece, admission};
+use docket_core::{Call, Clock, Format, recognise, text};
+use docket_store::{
+    IncomingFile, IngestReply, IngestSubmission, NewInbound, NewMail, Store, StoreError,
+};
+use jiff::SignedDuration;
+use sha2::{Digest, Sha256};
+
+use crate::inbound::{self, Attachment, Inbound};
+use crate::{Mailer, ReceiptDetails};
+
+/// Limits on inbound mail.
+#[derive(Debug, Clone)]
+pub struct IngestSettings {
+    /// Larger messages are not read; the sender is told to send a link or a smaller file.
+    pub max_message_bytes: usize,
+    /// Messages from one sender in an hour beyond which nothing more is answered.
+    pub per_sender_per_hour: i64,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: 30 * 1024 * 1024,
+            per_sender_per_hour: 20,
+        }
+    }
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new submitted piece.
+    Submission(i64),
+    /// Correspondence on a piece (with a new revision when it carried one).
+    Reply { submission_id: i64, revised: bool },
+    /// Kept for the organisers to place; the reason, for people.
+    Triage(String),
+    /// Recorded and not answered (automatic mail, or a sender over the rate limit).
+    Ignored(String),
+    /// This Message-ID was ingested before: nothing new was stored.
+    Duplicate,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Ingests one raw message. Every outcome is committed before this returns, so a caller that
+/// marks the message seen afterwards never loses or doubles it.
+pub async fn ingest(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    mailer: &Mailer,
+    raw: &[u8],
+    settings: &IngestSettings,
+) -> Result<Outcome, StoreError> {
+    let now = clock.now();
+    let too_large = raw.len() > settings.max_message_bytes;
+    // A message too large to read is still looked at for its headers, to answer the sender.
+    let readable = if too_large {
+        &raw[..raw.len().min(256 * 1024)]
+    } else {
+        raw
+    };
+    let parsed = inbound::parse(readable).ok();
+    let message_id = parsed
+        .as_ref()
+        .and_then(|message| message.message_id.clone())
+        .unwrap_or_else(|| format!("<sha256-{}@docket.invalid>", hex(&Sha256::digest(raw))));
+    let sender = parsed
+        .as_ref()
+        .and_then(|message| {
+            message
+                .from
+                .as_ref()
+                .map(|(_, address)| address.to_lowercase())
+        })
+        .unwrap_or_default();
+    let subject = parsed
+        .as_ref()
+        .map(|message| message.subject.clone())
+        .unwrap_or_default();
+    let record = |outcome: &str, reason: &str| NewInbound {
+        message_id: message_id.clone(),
+        sender: sender.clone(),
+        subject: subject.clone(),
+        raw: if too_large {
+            raw[..raw.len().min(1024 * 1024)].to_vec()
+        } else {
+            raw.to_vec()
+        },
+        outcome: outcome.to_owned(),
+        reason: reason.to_owned(),
+        received_at: now,
+    };
+    let Some(message) = parsed else {
+        let stored = store
+            .record_inbound(&record("triage", "the message could not be read"), None)
+            .await?;
+        return Ok(if stored {
+            Outcome::Triage("the message could not be read".into())
+        } else {
+            Outcome::Duplicate
+        });
+    };
+    // Never answer automatic mail, bounces, lists, or a sender writing too often: no loops.
+    if let Some(why) = &message.automatic {
+        let reason = format!("automatic message ({why})");
+        return ignored(store, record("ignored", &reason), reason).await;
+    }
+    if sender.is_empty() {
+        return triage(
+            store,
+            record("triage", "no sender address"),
+            None,
+            "no sender address",
+        )
+        .await;
+    }
+    let hour_ago = now
+        .checked_sub(SignedDuration::from_hours(1))
+        .unwrap_or(now);
+    if store.inbound_count_since(&sender, hour_ago).await? >= settings.per_sender_per_hour {
+        return ignored(
+            store,
+            record("ignored", "too many messages from this sender"),
+            "too many messages from this sender".into(),
+        )
+        .await;
+    }
+    if too_large {
+        let reason = format!(
+            "the message is larger than {} MB",
+            settings.max_message_bytes / (1024 * 1024)
+        );
+        let answer = mailer.triage_answer(&sender, &subject, &format!("Your message is larger than we can take by email ({} MB at most). Send a smaller file, or a link to it, or submit on the web.", settings.max_message_bytes / (1024 * 1024)));
+        return triage(store, record("triage", &reason), Some(answer), &reason).await;
+    }
+    // A reply to one of our messages about a piece is correspondence on that piece.
+    for reference in message.in_reply_to.iter().chain(message.references.iter()) {
+        if let Some(submission_id) = store.submission_for_message(reference).await? {
+            return reply(
+                store,
+                clock,
+                mailer,
+                &message,
+                record("reply", ""),
+                submission_id,
+            )
+            .await;
+        }
+    }
+    let calls = store.calls().await?;
+    let addressed: Vec<String> = message
+        .to
+        .iter()
+        .chain(message.cc.iter())
+        .map(|a| a.to_lowercase())
+        .collect();
+    let by_inbox = calls.iter().find(|stored| {
+        stored
+            .call
+            .inbox
+            .as_ref()
+            .is_some_and(|inbox| addressed.contains(&inbox.as_str().to_lowercase()))
+    });
+    let open: Vec<_> = calls
+        .iter()
+        .filter(|stored| !matches!(admission(&stored.call, now), Admission::Closed(_)))
+        .collect();
+    let stored_call = by_inbox
+        .or(if open.len() == 1 {
+            open.first().copied()
+        } else {
+            None
+        })
+        .or(if calls.len() == 1 {
+            calls.first()
+        } else {
+            None
+        });
+    let Some(stored_call) = stored_call else {
+        let answer = mailer.triage_answer(&sender, &subject, "We could not tell which call your message is for. Send it to the call's own address, or submit on the web.");
+        return triage(
+            store,
+            record("triage", "no call recognised"),
+            Some(answer),
+            "no call recognised",
+        )
+        .await;
+    };
+    let call = &stored_call.call;
+    let words_to_read = format!("{}\n{}", message.subject, message.text);
+    let Some(days) = recognise::candidate_days(call, &words_to_read) else {
+        let days: Vec<String> = call
+            .days
+            .iter()
+            .map(|day| {
+                format!(
+                    "{} ({})",
+                    docket_core::prose_dates::long_date_with_weekday(day.date),
+                    day.theme
+                )
+            })
+            .collect();
+        let answer = mailer.triage_answer(
+            &sender,
+            &subject,
+            &format!("We could not tell which day your piece is for. Reply with the day or days (for example \u{201c}for Tuesday\u{201d}, or \u{201c}any day\u{201d}). The days are: {}.", days.join("; ")),
+        );
+        return triage(
+            store,
+            record("triage", "no day named"),
+            Some(answer),
+            "no day named",
+        )
+        .await;
+    };
+    let body = match body_of(call, &message).await {
+        Ok(body) => body,
+        Err(problem) => {
+            let answer = mailer.triage_answer(&sender, &subject, &problem);
+            return triage(store, record("triage", &problem), Some(answer), &problem).await;
+        }
+    };
+    let mimes: Vec<&str> = message
+        .attachments
+        .iter()
+        .map(|a| a.mime.as_str())
+        .collect();
+    let kind_key = recognise::kind(call, &words_to_read, &mimes)
+        .filter(|key| {
+            call.kind(key)
+                .is_some_and(|kind| kind.format == body.format)
+        })
+        .or_else(|| {
+            call.kinds
+                .iter()
+                .find(|kind| kind.format == body.format)
+                .map(|kind| kind.key.to_string())
+        });
+    let Some(kind) = kind_key.as_deref().and_then(|key| call.kind(key)) else {
+        let answer = mailer.triage_answer(
+            &sender,
+            &subject,
+            "This call does not take this kind of file. See the call's page for what you can send.",
+        );
+        return triage(
+            store,
+            record("triage", "no kind for this file"),
+            Some(answer),
+            "no kind for this file",
+        )
+        .await;
+    };
+    let late = match admission(call, now) {
+        Admission::OnTime => false,
+        Admission::Late => true,
+        Admission::Closed(reason) => {
+            let answer = mailer.triage_answer(&sender, &subject, &format!("{reason}."));
+            return triage(
+                store,
+                record("triage", "after the deadline"),
+                Some(answer),
+                "after the deadline",
+            )
+            .await;
+        }
+    };
+    let display_name = message
+        .from
+        .as_ref()
+        .and_then(|(name, _)| name.clone())
+        .unwrap_or_default();
+    let mut piece = Piece {
+        kind: kind.key.to_string(),
+        days: Some(days),
+        title: body
+            .title
+            .clone()
+            .unwrap_or_else(|| clean_subject(&message.subject)),
+        summary: String::new(),
+        body: body.markdown.clone(),
+        authors: vec![Author {
+            name: display_name,
+            ..Author::default()
+        }],
+        pages: body.pages,
+        minutes: body.minutes,
+        ..Piece::default()
+    };
+    if kind.format == Format::Text {
+        piece.words = Some(text::count_markdown_words(&piece.body) as u64);
+    }
+    let mut warnings = Vec::new();
+    for check in limit_checks(kind, &piece) {
+        match check {
+            LimitCheck::Fits => {}
+            LimitCheck::Warn(message) => warnings.push(message),
+            LimitCheck::Refuse(problem) => {
+                let answer = mailer.triage_answer(
+                    &sender,
+                    &subject,
+                    &format!("{problem}, then send it again."),
+                );
+                return triage(store, record("triage", &problem), Some(answer), &problem).await;
+            }
+        }
+    }
+    let details = ReceiptDetails {
+        call_title: call.title.clone(),
+        piece_title: piece.title.clone(),
+        kind: kind.name.clone(),
+        days: piece
+            .days
+            .as_ref()
+            .map(|days| days.describe(call))
+            .unwrap_or_default(),
+        measure: crate::measure(&piece),
+        revision: 1,
+        late,
+        warnings,
+        path: "/submissions/{submission_id}".into(),
+    };
+    let receipt = mailer.receipt(&sender, 0, &details);
+    let ingest = IngestSubmission {
+        message: record("submission", ""),
+        call_id: stored_call.id,
+        sender: sender.clone(),
+        piece,
+        document: body.file,
+        late,
+        receipt,
+    };
+    Ok(match store.ingest_submission(ingest, now).await? {
+        Some(id) => Outcome::Submission(id),
+        None => Outcome::Duplicate,
+    })
+}
+
+async fn ignored(
+    store: &dyn Store,
+    record: NewInbound,
+    reason: String,
+) -> Result<Outcome, StoreError> {
+    Ok(if store.record_inbound(&record, None).await? {
+        Outcome::Ignored(reason)
+    } else {
+        Outcome::Duplicate
+    })
+}
+
+async fn triage(
+    store: &dyn Store,
+    record: NewInbound,
+    answer: Option<NewMail>,
+    reason: &str,
+) -> Result<Outcome, StoreError> {
+    Ok(if store.record_inbound(&record, answer).await? {
+        Outcome::Triage(reason.to_owned())
+    } else {
+        Outcome::Duplicate
+    })
+}
+
+/// "Re: Fwd: My blog for Tuesday" -> "My blog for Tuesday".
+fn clean_subject(subject: &str) -> String {
+    let mut rest = subject.trim();
+    loop {
+        let lower = rest.to_lowercase();
+        let Some(prefix) = ["re:", "fwd:", "fw:", "aw:", "wg:"]
+            .iter()
+            .find(|p| lower.starts_with(**p))
+        else {
+            break;
+        };
+        rest = rest[prefix.len()..].trim_start();
+    }
+    if rest.is_empty() {
+        "Untitled piece".into()
+    } else {
+        rest.to_owned()
+    }
+}
+
+fn limit_checks(kind: &docket_core::Kind, piece: &Piece) -> Vec<LimitCheck> {
+    let mut checks = Vec::new();
+    if let (Some(bounds), Some(words)) = (&kind.limits.words, piece.words) {
+        checks.push(LimitCheck::judge(bounds, words, "words", &kind.name));
+    }
+    if let (Some(bounds), Some(pages)) = (&kind.limits.pages, piece.pages) {
+        checks.push(LimitCheck::judge(
+            bounds,
+            u64::from(pages),
+            "pages",
+            &kind.name,
+        ));
+    }
+    if let (Some(bounds), Some(minutes)) = (&kind.limits.minutes, piece.minutes) {
+        checks.push(LimitCheck::judge(
+            bounds,
+            minutes.ceil() as u64,
+            "minutes",
+            &kind.name,
+        ));
+    }
+    checks
+}
+
+/// What a message's piece is: from its first readable attachment, or its own text.
+struct Body {
+    format: Format,
+    markdown: String,
+    title: Option<String>,
+    pages: Option<u32>,
+    minutes: Option<f64>,
+    file: Option<IncomingFile>,
+}
+
+async fn extract(
+    attachment: &Attachment,
+) -> Result<(docket_documents::Extracted, IncomingFile), String> {
+    let bytes = attachment.bytes.clone();
+    let name = attachment
+        .name
+        .clone()
+        .unwrap_or_else(|| "attachment".into());
+    let hint = name.clone();
+    let extracted = tokio::task::spawn_blocking(move || {
+        docket_documents::extract(&bytes, Some(&hint), &docket_documents::Limits::default())
+    })
+    .await
+    .map_err(|error| format!("The attachment could not be read ({error})"))?
+    .map_err(|error| error.user_message())?;
+    let file = IncomingFile {
+        name,
+        mime: extracted.file_type.mime().to_owned(),
+        sha256: hex(&Sha256::digest(&attachment.bytes)),
+        bytes: attachment.bytes.clone(),
+        text: (!extracted.markdown.is_empty()).then(|| extracted.markdown.clone()),
+    };
+    Ok((extracted, file))
+}
+
+async fn body_of(call: &Call, message: &Inbound) -> Result<Body, String> {
+    use docket_documents::FileType;
+    let mut problems = Vec::new();
+    for attachment in &message.attachments {
+        let sniffed = docket_documents::sniff(&attachment.bytes, attachment.name.as_deref());
+        if sniffed.is_image() {
+            continue;
+        }
+        let format = match sniffed {
+            FileType::Docx
+            | FileType::Odt
+            | FileType::Markdown
+            | FileType::PlainText
+            | FileType::Html => Format::Text,
+            FileType::Pdf => Format::Document,
+            other if other.is_audio() => Format::Audio,
+            other => {
+                problems.push(format!("We cannot read {} files: send a Word (.docx) or OpenDocument (.odt) document, a PDF, or an audio file", other.describe()));
+                continue;
+            }
+        };
+        if !call.kinds.iter().any(|kind| kind.format == format) {
+            continue;
+        }
+        match extract(attachment).await {
+            Ok((extracted, file)) => {
+                return Ok(Body {
+                    format,
+                    markdown: if format == Format::Text {
+                        extracted.markdown
+                    } else {
+                        message.text.trim().to_owned()
+                    },
+                    title: extracted.title,
+                    pages: extracted.pages,
+                    minutes: extracted.duration_seconds.map(|seconds| seconds / 60.0),
+                    file: Some(file),
+                });
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if let Some(problem) = problems.into_iter().next() {
+        return Err(problem);
+    }
+    // No attachment: the message text itself is the piece, if there is enough of it.
+    if text::count_words(&message.text) >= 100 {
+        return Ok(Body {
+            format: Format::Text,
+            markdown: message.text.trim().to_owned(),
+            title: None,
+            pages: None,
+            minutes: None,
+            file: None,
+        });
+    }
+    Err("We found no piece to read: attach it as a Word (.docx) or OpenDocument (.odt) document or a PDF, or paste the text into the message".into())
+}
+
+async fn reply(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    mailer: &Mailer,
+    message: &Inbound,
+    record: NewInbound,
+    submission_id: i64,
+) -> Result<Outcome, StoreError> {
+    let now = clock.now();
+    // A new version counts only from the piece's owner or a co-author, while it can still change.
+    let sender = record.sender.clone();
+    let mut revision = None;
+    if let Some(user) = store.user_by_email(&sender).await? {
+        let viewer = docket_store::User {
+            confirmed_at: user.confirmed_at.or(Some(now)),
+            ..user
+        };
+        if let Some(current) = store.submission(submission_id, &viewer).await? {
+            let call = store
+                .calls()
+                .await?
+                .into_iter()
+                .find(|stored| stored.id == current.call_id)
+                .map(|stored| stored.call);
+            if let (Some(call), true) = (
+                call,
+                current.state.editable_by_contributor() && !message.attachments.is_empty(),
+            ) {
+                if let Ok(body) = body_of(&call, message).await {
+                    let late = !matches!(admission(&call, now), Admission::OnTime);
+                    let closed = matches!(admission(&call, now), Admission::Closed(_));
+                    if !closed {
+                        let mut piece = current.draft.clone();
+                        if body.format == Format::Text {
+                            piece.body = body.markdown;
+                            piece.words = Some(text::count_markdown_words(&piece.body) as u64);
+                        }
+                        piece.pages = body.pages.or(piece.pages);
+                        piece.minutes = body.minutes.or(piece.minutes);
+                        let kind = call.kind(&piece.kind);
+                        let details = ReceiptDetails {
+                            call_title: call.title.clone(),
+                            piece_title: piece.title.clone(),
+                            kind: kind.map_or_else(|| piece.kind.clone(), |kind| kind.name.clone()),
+                            days: piece
+                                .days
+                                .as_ref()
+                                .map(|days| days.describe(&call))
+                                .unwrap_or_default(),
+                            measure: crate::measure(&piece),
+                            revision: current.revision_count + 1,
+                            late,
+                            warnings: kind
+                                .map(|kind| limit_checks(kind, &piece))
+                                .unwrap_or_default()
+                                .into_iter()
+                                .filter_map(|check| match check {
+                                    LimitCheck::Warn(message) | LimitCheck::Refuse(message) => {
+                                        Some(message)
+                                    }
+                                    LimitCheck::Fits => None,
+                                })
+                                .collect(),
+                            path: format!("/submissions/{submission_id}"),
+                        };
+                        let receipt = mailer.receipt(&sender, submission_id, &details);
+                        revision = Some((piece, body.file, late, receipt));
+                    }
+                }
+            }
+        }
+    }
+    let revised = revision.is_some();
+    let stored = store
+        .ingest_reply(
+            IngestReply {
+                message: record,
+                submission_id,
+                revision,
+            },
+            now,
+        )
+        .await?;
+    Ok(if stored {
+        Outcome::Reply {
+            submission_id,
+            revised,
+        }
+    } else {
+        Outcome::Duplicate
+    })
+}
