@@ -144,7 +144,21 @@ pub async fn ingest(
         return triage(store, record("triage", &reason), Some(answer), &reason).await;
     }
     // A reply to one of our messages about a piece is correspondence on that piece.
-    for reference in message.in_reply_to.iter().chain(message.references.iter()) {
+    // Message-IDs are compared with and without their angle brackets (parsers differ).
+    let references: Vec<String> = message
+        .in_reply_to
+        .iter()
+        .chain(message.references.iter())
+        .flat_map(|reference| {
+            let bare = reference
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned();
+            [format!("<{bare}>"), bare]
+        })
+        .collect();
+    for reference in &references {
         if let Some(submission_id) = store.submission_for_message(reference).await? {
             return reply(
                 store,

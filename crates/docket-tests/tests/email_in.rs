@@ -1,0 +1,753 @@
+//! Submissions by email, on both backends: the message as a contributor's mail client writes it
+//! becomes the same submission the web makes; replies, duplicates, automatic mail, triage, limits.
+//! The full path runs through a real Dovecot and a real SMTP receiver.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use docket_core::{Clock, ManualClock};
+use docket_mail::imap::Ingestor;
+use docket_mail::ingest::{self, IngestSettings, Outcome};
+use docket_mail::outbox::{self, SmtpTransport, WorkerSettings};
+use docket_store::Store;
+use docket_tests::app::parse_call;
+use docket_tests::db::TestDb;
+use docket_tests::dovecot::Dovecot;
+use docket_tests::smtp::SmtpReceiver;
+use docket_tests::{SEED_CALL, both_backends};
+
+both_backends! {
+    my_blog_for_tuesdays_data_theme_with_a_docx_is_filed_on_day_two_with_a_receipt => docx_by_email,
+    a_reply_to_the_receipt_with_a_corrected_document_is_a_new_revision => reply_makes_revision,
+    the_same_message_twice_makes_one_submission => duplicates_are_dropped,
+    automatic_replies_and_bounces_are_recorded_and_never_answered => no_loops,
+    a_message_naming_no_day_is_kept_for_triage_and_the_sender_told_what_to_send => no_day_triage,
+    too_large_too_many_and_too_late_are_refused_with_a_message => limits_on_mail,
+    a_message_delivered_to_dovecot_is_polled_filed_and_its_receipt_reaches_the_receiver => full_path,
+    a_crash_before_the_commit_or_before_the_flag_loses_nothing_and_doubles_nothing => poller_crashes,
+}
+
+const DOCX: &[u8] = include_bytes!("../../docket-documents/tests/fixtures/blog.docx");
+
+fn wrapped_base64(bytes: &[u8]) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+/// A message as Thunderbird writes it: multipart/mixed, a flowed text part, a .docx attachment
+/// with an RFC 2231 file name.
+fn message_with_docx(
+    message_id: &str,
+    from: &str,
+    subject: &str,
+    text: &str,
+    extra_headers: &str,
+) -> Vec<u8> {
+    format!(
+        "Message-ID: <{message_id}>\r\nDate: Thu, 20 Oct 2022 10:15:00 +0100\r\nMIME-Version: 1.0\r\n\
+         User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:102.0) Gecko/20100101 Thunderbird/102.3.3\r\n\
+         Content-Language: en-GB\r\nTo: Jago <jago@techuk.example.org>\r\nFrom: Ada Lovelace <{from}>\r\n\
+         Subject: {subject}\r\n{extra_headers}\
+         Content-Type: multipart/mixed; boundary=\"------------2yAbS9pS0i7vBqUq0NFWp0Dq\"\r\n\r\n\
+         This is a multi-part message in MIME format.\r\n\
+         --------------2yAbS9pS0i7vBqUq0NFWp0Dq\r\nContent-Type: text/plain; charset=UTF-8; format=flowed\r\n\
+         Content-Transfer-Encoding: 7bit\r\n\r\n{text}\r\n\r\n\
+         --------------2yAbS9pS0i7vBqUq0NFWp0Dq\r\n\
+         Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document;\r\n name=\"Data blog.docx\"\r\n\
+         Content-Disposition: attachment;\r\n filename*=UTF-8''Data%20blog.docx\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\r\n\
+         --------------2yAbS9pS0i7vBqUq0NFWp0Dq--\r\n",
+        wrapped_base64(DOCX)
+    )
+    .into_bytes()
+}
+
+fn blog_mail(message_id: &str) -> Vec<u8> {
+    message_with_docx(
+        message_id,
+        "ada@example.org",
+        "Guest blog for Digital Justice Week",
+        "Hi Jago,\r\n\r\nPlease find attached my blog for Tuesday's data theme.\r\n\r\nBest wishes,\r\nAda\r\n-- \r\nAda Lovelace | Analytical Engines",
+        "",
+    )
+}
+
+struct Setup {
+    store: Arc<dyn Store>,
+    clock: ManualClock,
+    ingestor: Ingestor,
+}
+
+async fn setup(db: &TestDb) -> Setup {
+    let store = docket_store::connect(db.url()).await.unwrap();
+    store.migrate().await.unwrap();
+    let clock = ManualClock::new("2022-10-20T09:15:00Z".parse().unwrap());
+    store
+        .save_call(
+            &parse_call(SEED_CALL),
+            &docket_store::Actor::Cli,
+            clock.now(),
+        )
+        .await
+        .unwrap();
+    let ingestor = Ingestor {
+        store: store.clone(),
+        clock: Arc::new(clock.clone()),
+        mailer: Arc::new(docket_mail::Mailer::new("https://docket.example.org")),
+        settings: IngestSettings::default(),
+    };
+    Setup {
+        store,
+        clock,
+        ingestor,
+    }
+}
+
+async fn file(setup: &Setup, raw: &[u8]) -> Outcome {
+    ingest::ingest(
+        setup.store.as_ref(),
+        &setup.clock,
+        &setup.ingestor.mailer,
+        raw,
+        &setup.ingestor.settings,
+    )
+    .await
+    .unwrap()
+}
+
+async fn owner(setup: &Setup, email: &str) -> docket_store::User {
+    let user = setup
+        .store
+        .user_by_email(email)
+        .await
+        .unwrap()
+        .expect("an account for the sender");
+    docket_store::User {
+        confirmed_at: Some(setup.clock.now()),
+        ..user
+    }
+}
+
+async fn docx_by_email(db: &TestDb) {
+    let setup = setup(db).await;
+    let Outcome::Submission(id) = file(&setup, &blog_mail("blog-1@example.org")).await else {
+        panic!("not filed")
+    };
+    let ada = owner(&setup, "ada@example.org").await;
+    assert!(
+        ada.password_hash.is_none(),
+        "a new, unconfirmed contributor"
+    );
+    let record = setup.store.submission(id, &ada).await.unwrap().unwrap();
+    assert_eq!(record.state.as_str(), "submitted");
+    assert_eq!(record.draft.kind, "blog");
+    let days = record.draft.days.clone().unwrap();
+    assert_eq!(
+        days,
+        docket_core::submission::CandidateDays::Days([jiff::civil::date(2022, 11, 15)].into())
+    );
+    let words = record.draft.words.unwrap();
+    assert!((600..=800).contains(&words), "{words}");
+    assert_eq!(
+        record.draft.document.as_ref().unwrap().name,
+        "Data blog.docx"
+    );
+    let receipt = setup
+        .store
+        .outbox(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|row| row.mail.to == "ada@example.org")
+        .unwrap();
+    assert!(
+        receipt
+            .mail
+            .text
+            .contains("Days: Tuesday 15 November 2022 (Harnessing the power of data)"),
+        "{}",
+        receipt.mail.text
+    );
+    assert!(
+        receipt
+            .mail
+            .text
+            .contains(&format!("Length: {words} words"))
+    );
+    assert!(
+        receipt
+            .mail
+            .text
+            .contains(&format!("https://docket.example.org/submissions/{id}")),
+        "a link to correct it"
+    );
+    assert_eq!(receipt.mail.submission_id, Some(id));
+    assert_eq!(setup.store.revisions(id, &ada).await.unwrap().len(), 1);
+}
+
+async fn reply_makes_revision(db: &TestDb) {
+    let setup = setup(db).await;
+    let Outcome::Submission(id) = file(&setup, &blog_mail("blog-2@example.org")).await else {
+        panic!("not filed")
+    };
+    let receipt_id = setup.store.outbox(10).await.unwrap()[0]
+        .mail
+        .message_id
+        .clone();
+    let headers =
+        format!("In-Reply-To: {receipt_id}\r\nReferences: <blog-2@example.org> {receipt_id}\r\n");
+    let reply = message_with_docx(
+        "reply-1@example.org",
+        "ada@example.org",
+        "Re: Received: Data at the heart of justice",
+        "Here is a corrected version.\r\n\r\nOn 20/10/2022 10:15, Docket wrote:\r\n> We have received your piece.\r\n> Days: Tuesday",
+        &headers,
+    );
+    assert_eq!(
+        file(&setup, &reply).await,
+        Outcome::Reply {
+            submission_id: id,
+            revised: true
+        }
+    );
+    let ada = owner(&setup, "ada@example.org").await;
+    assert_eq!(setup.store.revisions(id, &ada).await.unwrap().len(), 2);
+    // A reply without a document is kept as correspondence, no new revision.
+    let note = format!(
+        "Message-ID: <reply-2@example.org>\r\nFrom: Ada <ada@example.org>\r\nTo: jago@techuk.example.org\r\nSubject: Re: Received\r\nIn-Reply-To: {receipt_id}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThank you!\r\n"
+    );
+    assert_eq!(
+        file(&setup, note.as_bytes()).await,
+        Outcome::Reply {
+            submission_id: id,
+            revised: false
+        }
+    );
+    assert_eq!(setup.store.revisions(id, &ada).await.unwrap().len(), 2);
+    let trail = setup
+        .store
+        .audit_trail(&format!("submission:{id}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|event| event.action == "submission.correspondence")
+            .count(),
+        2
+    );
+}
+
+async fn duplicates_are_dropped(db: &TestDb) {
+    let setup = setup(db).await;
+    assert!(matches!(
+        file(&setup, &blog_mail("same@example.org")).await,
+        Outcome::Submission(_)
+    ));
+    assert_eq!(
+        file(&setup, &blog_mail("same@example.org")).await,
+        Outcome::Duplicate
+    );
+    let ada = owner(&setup, "ada@example.org").await;
+    assert_eq!(setup.store.submissions_for(&ada).await.unwrap().len(), 1);
+    assert_eq!(
+        setup.store.outbox(10).await.unwrap().len(),
+        1,
+        "one receipt"
+    );
+}
+
+async fn no_loops(db: &TestDb) {
+    let setup = setup(db).await;
+    let auto_reply = b"Message-ID: <ooo@example.org>\r\nFrom: Bo <bo@example.org>\r\nTo: jago@techuk.example.org\r\nSubject: Automatic reply: Your piece\r\nAuto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All\r\nContent-Type: text/plain\r\n\r\nI am out of the office until Monday 14 November.\r\n";
+    assert!(matches!(
+        file(&setup, auto_reply).await,
+        Outcome::Ignored(_)
+    ));
+    let bounce = b"Message-ID: <bounce@mx.example.org>\r\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\nTo: jago@techuk.example.org\r\nSubject: Undelivered Mail Returned to Sender\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThis is the mail system.\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--b--\r\n";
+    assert!(matches!(file(&setup, bounce).await, Outcome::Ignored(_)));
+    assert!(
+        setup.store.outbox(10).await.unwrap().is_empty(),
+        "nothing answered"
+    );
+    let kept = setup.store.inbound(10).await.unwrap();
+    assert_eq!(kept.len(), 2, "both kept");
+    assert!(kept.iter().all(|row| row.outcome == "ignored"));
+}
+
+async fn no_day_triage(db: &TestDb) {
+    let setup = setup(db).await;
+    let raw = message_with_docx(
+        "noday@example.org",
+        "cy@example.org",
+        "My guest blog",
+        "Hello, here is my blog.",
+        "",
+    );
+    let Outcome::Triage(reason) = file(&setup, &raw).await else {
+        panic!("not triaged")
+    };
+    assert_eq!(reason, "no day named");
+    let answer = &setup.store.outbox(10).await.unwrap()[0];
+    assert_eq!(answer.mail.to, "cy@example.org");
+    assert!(
+        answer
+            .mail
+            .text
+            .contains("We could not tell which day your piece is for"),
+        "{}",
+        answer.mail.text
+    );
+    assert!(
+        answer
+            .mail
+            .text
+            .contains("Tuesday 15 November 2022 (Harnessing the power of data)")
+    );
+    let row = &setup.store.inbound(10).await.unwrap()[0];
+    assert_eq!(
+        (row.outcome.as_str(), row.sender.as_str()),
+        ("triage", "cy@example.org")
+    );
+}
+
+async fn limits_on_mail(db: &TestDb) {
+    let mut setup = setup(db).await;
+    // Too large: told to send a link or a smaller file.
+    setup.ingestor.settings.max_message_bytes = 10_000;
+    let Outcome::Triage(reason) = file(&setup, &blog_mail("big@example.org")).await else {
+        panic!()
+    };
+    assert!(reason.contains("larger than"), "{reason}");
+    assert!(
+        setup.store.outbox(1).await.unwrap()[0]
+            .mail
+            .text
+            .contains("Send a smaller file, or a link to it")
+    );
+    setup.ingestor.settings = IngestSettings {
+        per_sender_per_hour: 3,
+        ..IngestSettings::default()
+    };
+    // Too many from one sender: after the limit, nothing more is answered.
+    for n in 0..3 {
+        let raw = format!(
+            "Message-ID: <many-{n}@example.org>\r\nFrom: dee@example.org\r\nTo: jago@techuk.example.org\r\nSubject: hello {n}\r\n\r\nhi\r\n"
+        );
+        assert!(matches!(
+            file(&setup, raw.as_bytes()).await,
+            Outcome::Triage(_)
+        ));
+    }
+    let raw = b"Message-ID: <many-3@example.org>\r\nFrom: dee@example.org\r\nTo: jago@techuk.example.org\r\nSubject: hello 3\r\n\r\nhi\r\n";
+    assert_eq!(
+        file(&setup, raw).await,
+        Outcome::Ignored("too many messages from this sender".into())
+    );
+    // Too late: the deadline in UK time.
+    setup.clock.set("2022-11-05T12:00:01Z".parse().unwrap());
+    let Outcome::Triage(reason) = file(&setup, &blog_mail("late@example.org")).await else {
+        panic!()
+    };
+    assert_eq!(reason, "after the deadline");
+    let answer = setup.store.outbox(1).await.unwrap().remove(0);
+    assert!(
+        answer
+            .mail
+            .text
+            .contains("12:00 GMT on Saturday 5 November 2022"),
+        "{}",
+        answer.mail.text
+    );
+}
+
+async fn full_path(db: &TestDb) {
+    let Some(mut dovecot) = Dovecot::start() else {
+        return;
+    };
+    let Some(receiver) = SmtpReceiver::start() else {
+        return;
+    };
+    let setup = setup(db).await;
+    dovecot.deliver(&blog_mail("fullpath@example.org"));
+    let outcomes = docket_mail::imap::poll_once(&dovecot.settings(), &setup.ingestor)
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcomes[..], [Outcome::Submission(_)]),
+        "{outcomes:?}"
+    );
+    assert_eq!(dovecot.seen(), 1, "marked seen after the commit");
+    assert!(
+        docket_mail::imap::poll_once(&dovecot.settings(), &setup.ingestor)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing left unseen"
+    );
+    let transport = SmtpTransport::new(&receiver.settings()).unwrap();
+    let round = outbox::run_once(
+        setup.store.as_ref(),
+        &transport,
+        &setup.clock,
+        &WorkerSettings::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(round.sent, 1);
+    let received = receiver.messages();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].header("X-RcptTo"), Some("ada@example.org"));
+    assert!(received[0].raw.contains("Tuesday 15 November 2022"));
+}
+
+/// A store that fails the first ingestion, as if the process died before its commit.
+#[derive(Debug)]
+struct FailsOnce {
+    inner: Arc<dyn Store>,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+async fn poller_crashes(db: &TestDb) {
+    let Some(mut dovecot) = Dovecot::start() else {
+        return;
+    };
+    let setup = setup(db).await;
+    // Between fetch and commit: the database is gone when the message is read.
+    dovecot.deliver(&blog_mail("crash-1@example.org"));
+    let broken = Ingestor {
+        store: Arc::new(FailsOnce {
+            inner: setup.store.clone(),
+            failed: false.into(),
+        }),
+        ..setup.ingestor.clone()
+    };
+    assert!(
+        docket_mail::imap::poll_once(&dovecot.settings(), &broken)
+            .await
+            .is_err()
+    );
+    assert_eq!(dovecot.seen(), 0, "not marked seen: it will be read again");
+    assert!(
+        setup.store.inbound(10).await.unwrap().is_empty(),
+        "nothing half-stored"
+    );
+    let outcomes = docket_mail::imap::poll_once(&dovecot.settings(), &setup.ingestor)
+        .await
+        .unwrap();
+    assert!(matches!(outcomes[..], [Outcome::Submission(_)]));
+    // Between commit and flag: the message is stored, then the poller dies before flagging it.
+    let raw = blog_mail("crash-2@example.org");
+    dovecot.deliver(&raw);
+    assert!(matches!(file(&setup, &raw).await, Outcome::Submission(_)));
+    let outcomes = docket_mail::imap::poll_once(&dovecot.settings(), &setup.ingestor)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        vec![Outcome::Duplicate],
+        "read again, not stored again"
+    );
+    assert_eq!(dovecot.seen(), 2);
+    let ada = owner(&setup, "ada@example.org").await;
+    assert_eq!(
+        setup.store.submissions_for(&ada).await.unwrap().len(),
+        2,
+        "two messages, two pieces, no more"
+    );
+}
+
+// The wrapper forwards everything, failing `ingest_submission` once with a database error.
+#[async_trait::async_trait]
+impl Store for FailsOnce {
+    fn backend(&self) -> docket_store::Backend {
+        self.inner.backend()
+    }
+    async fn migrate(&self) -> Result<(), docket_store::StoreError> {
+        self.inner.migrate().await
+    }
+    async fn ping(&self) -> Result<(), docket_store::StoreError> {
+        self.inner.ping().await
+    }
+    async fn save_call(
+        &self,
+        call: &docket_core::Call,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(docket_store::StoredCall, docket_store::Saved), docket_store::StoreError> {
+        self.inner.save_call(call, actor, now).await
+    }
+    async fn call(
+        &self,
+        slug: &str,
+    ) -> Result<Option<docket_store::StoredCall>, docket_store::StoreError> {
+        self.inner.call(slug).await
+    }
+    async fn calls(&self) -> Result<Vec<docket_store::StoredCall>, docket_store::StoreError> {
+        self.inner.calls().await
+    }
+    async fn audit_trail(
+        &self,
+        subject: &str,
+    ) -> Result<Vec<docket_store::AuditEvent>, docket_store::StoreError> {
+        self.inner.audit_trail(subject).await
+    }
+    async fn sign_up(
+        &self,
+        email: &str,
+        hash: &str,
+        token: docket_store::NewToken,
+        mail: docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<Option<docket_store::User>, docket_store::StoreError> {
+        self.inner.sign_up(email, hash, token, mail, now).await
+    }
+    async fn user_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<docket_store::User>, docket_store::StoreError> {
+        self.inner.user_by_email(email).await
+    }
+    async fn issue_token(
+        &self,
+        token: docket_store::NewToken,
+        mail: docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.issue_token(token, mail, now).await
+    }
+    async fn redeem_token(
+        &self,
+        hash: &str,
+        purpose: docket_store::TokenPurpose,
+        now: jiff::Timestamp,
+    ) -> Result<Option<docket_store::Token>, docket_store::StoreError> {
+        self.inner.redeem_token(hash, purpose, now).await
+    }
+    async fn redeem_code(
+        &self,
+        email: &str,
+        hash: &str,
+        max: i64,
+        now: jiff::Timestamp,
+    ) -> Result<docket_store::CodeOutcome, docket_store::StoreError> {
+        self.inner.redeem_code(email, hash, max, now).await
+    }
+    async fn confirm_user(
+        &self,
+        id: i64,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.confirm_user(id, now).await
+    }
+    async fn set_password(
+        &self,
+        id: i64,
+        hash: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.set_password(id, hash, now).await
+    }
+    async fn create_session(
+        &self,
+        id: i64,
+        hash: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.create_session(id, hash, now, until).await
+    }
+    async fn session(
+        &self,
+        hash: &str,
+        now: jiff::Timestamp,
+        idle: jiff::SignedDuration,
+    ) -> Result<Option<docket_store::Session>, docket_store::StoreError> {
+        self.inner.session(hash, now, idle).await
+    }
+    async fn delete_session(&self, hash: &str) -> Result<(), docket_store::StoreError> {
+        self.inner.delete_session(hash).await
+    }
+    async fn enqueue_mail(
+        &self,
+        mail: docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.enqueue_mail(mail, now).await
+    }
+    async fn outbox(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<docket_store::OutboxMail>, docket_store::StoreError> {
+        self.inner.outbox(limit).await
+    }
+    async fn lease_outbox(
+        &self,
+        worker: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<docket_store::OutboxMail>, docket_store::StoreError> {
+        self.inner.lease_outbox(worker, now, until, limit).await
+    }
+    async fn mark_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.mark_sent(id, worker, now).await
+    }
+    async fn mark_attempt_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry: Option<jiff::Timestamp>,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner
+            .mark_attempt_failed(id, worker, error, retry)
+            .await
+    }
+    async fn record_inbound(
+        &self,
+        message: &docket_store::NewInbound,
+        answer: Option<docket_store::NewMail>,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.record_inbound(message, answer).await
+    }
+    async fn ingest_submission(
+        &self,
+        ingest: docket_store::IngestSubmission,
+        now: jiff::Timestamp,
+    ) -> Result<Option<i64>, docket_store::StoreError> {
+        if !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(docket_store::StoreError::Database(sqlx_error()));
+        }
+        self.inner.ingest_submission(ingest, now).await
+    }
+    async fn ingest_reply(
+        &self,
+        reply: docket_store::IngestReply,
+        now: jiff::Timestamp,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.ingest_reply(reply, now).await
+    }
+    async fn submission_for_message(
+        &self,
+        id: &str,
+    ) -> Result<Option<i64>, docket_store::StoreError> {
+        self.inner.submission_for_message(id).await
+    }
+    async fn inbound_count_since(
+        &self,
+        sender: &str,
+        since: jiff::Timestamp,
+    ) -> Result<i64, docket_store::StoreError> {
+        self.inner.inbound_count_since(sender, since).await
+    }
+    async fn inbound(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<docket_store::InboundRecord>, docket_store::StoreError> {
+        self.inner.inbound(limit).await
+    }
+    async fn add_asset(
+        &self,
+        asset: docket_store::NewAsset,
+        now: jiff::Timestamp,
+    ) -> Result<i64, docket_store::StoreError> {
+        self.inner.add_asset(asset, now).await
+    }
+    async fn asset(
+        &self,
+        id: i64,
+        viewer: &docket_store::User,
+    ) -> Result<Option<docket_store::Asset>, docket_store::StoreError> {
+        self.inner.asset(id, viewer).await
+    }
+    async fn create_draft(
+        &self,
+        call: i64,
+        owner: &docket_store::User,
+        piece: &docket_core::submission::Piece,
+        now: jiff::Timestamp,
+    ) -> Result<i64, docket_store::StoreError> {
+        self.inner.create_draft(call, owner, piece, now).await
+    }
+    async fn submission(
+        &self,
+        id: i64,
+        viewer: &docket_store::User,
+    ) -> Result<Option<docket_store::SubmissionRecord>, docket_store::StoreError> {
+        self.inner.submission(id, viewer).await
+    }
+    async fn submissions_for(
+        &self,
+        viewer: &docket_store::User,
+    ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
+        self.inner.submissions_for(viewer).await
+    }
+    async fn save_draft(
+        &self,
+        id: i64,
+        viewer: &docket_store::User,
+        piece: &docket_core::submission::Piece,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.save_draft(id, viewer, piece, now).await
+    }
+    async fn submit_revision(
+        &self,
+        id: i64,
+        viewer: &docket_store::User,
+        piece: &docket_core::submission::Piece,
+        late: bool,
+        receipt: docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<i64, docket_store::StoreError> {
+        self.inner
+            .submit_revision(id, viewer, piece, late, receipt, now)
+            .await
+    }
+    async fn revisions(
+        &self,
+        id: i64,
+        viewer: &docket_store::User,
+    ) -> Result<Vec<docket_store::Revision>, docket_store::StoreError> {
+        self.inner.revisions(id, viewer).await
+    }
+    async fn set_state(
+        &self,
+        id: i64,
+        viewer: &docket_store::User,
+        from: docket_core::submission::SubmissionState,
+        to: docket_core::submission::SubmissionState,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.set_state(id, viewer, from, to, now).await
+    }
+    async fn invite_coauthor(
+        &self,
+        id: i64,
+        viewer: &docket_store::User,
+        email: &str,
+        mail: docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner
+            .invite_coauthor(id, viewer, email, mail, now)
+            .await
+    }
+    async fn close(&self) {
+        self.inner.close().await
+    }
+}
+
+fn sqlx_error() -> sqlx::Error {
+    sqlx::Error::PoolTimedOut
+}
