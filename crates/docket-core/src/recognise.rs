@@ -61,11 +61,13 @@
 //!
 //! [`kind`] scores each of the call's kinds: its key and name, and for the usual kinds common
 //! synonyms, are strong evidence (3): "blog", "guest blog", "blog post", "case study",
-//! "whitepaper", "white paper", "podcast"; weaker words count 1: "post", "article", "report",
-//! "paper", "episode", "audio", "recording". Attachments count by the kind's format: an audio
+//! "whitepaper", "white paper", "podcast". Attachments count by the kind's format: an audio
 //! file 2 for audio kinds, a PDF 1 for document kinds, a word-processor or text file 1 for text
-//! kinds. The highest score wins; a tie goes to the kind mentioned first in the text; a tie with
-//! no mention (a `.docx` alone, with a blog and a case-study kind) is `None`, as is no evidence.
+//! kinds. Weaker words ("post", "article", "report", "paper", "episode", "audio", "recording")
+//! add 1, but only to a kind that a file already supports: "report" alone (a bounce's "problem
+//! report") chooses nothing, "our report" with a PDF is a whitepaper. The highest score wins; a
+//! tie goes to the kind mentioned first in the text; a tie with no mention (a `.docx` alone,
+//! with a blog and a case-study kind) is `None`, as is no evidence.
 
 use std::collections::BTreeSet;
 
@@ -112,13 +114,19 @@ pub fn kind(call: &Call, text: &str, attachment_mimes: &[&str]) -> Option<String
     let mut scores: Vec<(u32, usize)> = vec![(0, usize::MAX); call.kinds.len()];
     for (index, kind) in call.kinds.iter().enumerate() {
         let (strong, weak) = kind_vocabulary(kind);
+        let files: u32 = attachment_mimes
+            .iter()
+            .map(|mime| attachment_weight(kind.format, mime))
+            .sum();
         if let Some(at) = first_phrase(&words, &strong) {
-            scores[index] = (3, at);
-        } else if let Some(at) = first_phrase(&words, &weak) {
-            scores[index] = (1, at);
-        }
-        for mime in attachment_mimes {
-            scores[index].0 += attachment_weight(kind.format, mime);
+            scores[index] = (3 + files, at);
+        } else if files > 0 {
+            // A weak word only counts with a file of the kind's format to back it.
+            let weak_at = first_phrase(&words, &weak);
+            scores[index] = (
+                files + u32::from(weak_at.is_some()),
+                weak_at.unwrap_or(usize::MAX),
+            );
         }
     }
     let best = scores.iter().map(|s| s.0).max()?;

@@ -67,7 +67,8 @@ pub fn count_words(text: &str) -> usize {
 }
 
 /// The text of a Markdown document as a reader sees it rendered: no syntax (no #, *, _, `, >,
-/// list markers, link URLs, image syntax, HTML tags), paragraphs, headings, list items, table
+/// link URLs, image syntax, HTML tags), each list item with the label a reader sees (`•` or
+/// `1.`, which LibreOffice Writer counts as a word), paragraphs, headings, list items, table
 /// cells and block quotes separated by newlines; link text kept (URL dropped); image alt text
 /// dropped; code spans and code blocks kept as text; HTML tags dropped but their text kept
 /// (except inside `<script>`/`<style>`); entities decoded.
@@ -85,12 +86,32 @@ pub fn markdown_to_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
     let mut image_depth = 0usize;
     let mut html = HtmlText::default();
+    // The numbering of each open list: `Some(next)` for ordered lists, `None` for bullets.
+    let mut lists: Vec<Option<u64>> = Vec::new();
     for event in Parser::new_ext(markdown, options) {
         match event {
             Event::Start(Tag::Image { .. }) => image_depth += 1,
             Event::End(TagEnd::Image) => image_depth = image_depth.saturating_sub(1),
             // Everything inside an image is its alt text, which a reader does not see.
             _ if image_depth > 0 => {}
+            Event::Start(Tag::List(start)) => {
+                line_break(&mut out);
+                lists.push(start);
+            }
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+                line_break(&mut out);
+            }
+            Event::Start(Tag::Item) => {
+                line_break(&mut out);
+                match lists.last_mut() {
+                    Some(Some(next)) => {
+                        out.push_str(&format!("{next}. "));
+                        *next += 1;
+                    }
+                    _ => out.push_str("\u{2022} "),
+                }
+            }
             Event::Start(tag) => {
                 if !is_inline(&tag) {
                     line_break(&mut out);
@@ -754,7 +775,7 @@ mod tests {
         );
         assert_eq!(
             text,
-            "Title\nA paragraph with a link.\none\ntwo\nnested\nquote\na\nb\nc\nd"
+            "Title\nA paragraph with a link.\n\u{2022} one\n\u{2022} two\n\u{2022} nested\nquote\na\nb\nc\nd"
         );
     }
 
@@ -804,7 +825,8 @@ mod tests {
             markdown_to_text("Claim.[^1]\n\n[^1]: Source."),
             "Claim.\nSource."
         );
-        assert_eq!(markdown_to_text("- [x] done"), "done");
+        // A task list item shows its bullet; the checkbox adds no text.
+        assert_eq!(markdown_to_text("- [x] done"), "\u{2022} done");
     }
 
     #[test]

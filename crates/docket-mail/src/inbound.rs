@@ -27,7 +27,8 @@
 //!   forwarded message). A "P.S." after the valediction is kept. Signatures often hold office
 //!   hours ("Mon–Fri", "Tue–Thu"), which must not read as candidate days.
 //! * Attachments: every attached part, with its decoded name. Inline images without a file name
-//!   (logos referenced from HTML) are skipped. An attached message (`message/rfc822`, a forward
+//!   (logos referenced from HTML) are skipped, and so are a report's nameless machine parts
+//!   (`message/delivery-status`, `text/rfc822-headers`). An attached message (`message/rfc822`, a forward
 //!   "as attachment") is not itself an attachment: its own attachments are, to
 //!   [`MAX_NESTING`] levels.
 //!
@@ -170,7 +171,15 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, InboundError> {
     let message = MessageParser::default()
         .parse(raw)
         .ok_or(InboundError::NotAMessage)?;
-    if message.parts.is_empty() || message.headers().is_empty() {
+    // mail-parser reads a header out of almost anything: a message has at least one field
+    // whose name is printable ASCII (NUL-filled or binary data has none).
+    let named = message.headers().iter().any(|h| {
+        let name = h.name();
+        !name.is_empty()
+            && name.len() <= 76
+            && name.bytes().all(|b| (33..=126).contains(&b) && b != b':')
+    });
+    if message.parts.is_empty() || !named {
         return Err(InboundError::NotAMessage);
     }
     let subject = message.subject().map(clean_header).unwrap_or_default();
@@ -412,7 +421,13 @@ fn collect_attachments(message: &Message<'_>, depth: usize, out: &mut Vec<Attach
                         PartType::Html(_) => "text/html".into(),
                         _ => "application/octet-stream".into(),
                     });
-                if name.is_none() && mime.starts_with("image/") {
+                // Nameless inline images are logos and spacers; nameless report parts
+                // (message/delivery-status, text/rfc822-headers) are a bounce's machinery.
+                if name.is_none()
+                    && (mime.starts_with("image/")
+                        || mime.starts_with("message/")
+                        || mime == "text/rfc822-headers")
+                {
                     continue;
                 }
                 let bytes = match body {

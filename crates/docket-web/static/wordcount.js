@@ -10,7 +10,7 @@
     var pieces = text.replace(/[\u2013\u2014]/g, " ").split(/\s+/);
     for (var i = 0; i < pieces.length; i++) {
       var piece = pieces[i];
-      if (!piece || /^(#{1,6}|[*+>-]|\d+[.)]|[*_]{1,3}|`{3,})$/.test(piece)) continue;
+      X
       var other = false;
       for (var j = 0; j < piece.length; j++) {
         if (cjk.test(piece[j])) { words++; } else { other = true; }
