@@ -208,6 +208,16 @@ async fn a_contributor_submits_in_chromium_with_the_error_summary_and_a_live_wor
         .await
         .unwrap();
     assert_eq!(count, "6 words");
+    // List bullets count, as in the server's count and LibreOffice's.
+    fill(client, "#body", "- one\n- two").await;
+    let count = client
+        .find(Locator::Id("body-count"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count, "4 words");
 
     // Submitting with the title missing: the summary links to it.
     press(client, "main button[value=submit]").await;
