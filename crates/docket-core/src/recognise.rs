@@ -281,12 +281,10 @@ fn joined_words(text: &str) -> Vec<JoinedWord> {
     let mut current = String::new();
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c.is_alphanumeric() {
-            current.push(c);
-        } else if is_joiner(c)
+        let inner_joiner = is_joiner(c)
             && !current.is_empty()
-            && chars.peek().is_some_and(|n| n.is_alphanumeric())
-        {
+            && chars.peek().is_some_and(|n| n.is_alphanumeric());
+        if c.is_alphanumeric() || inner_joiner {
             current.push(c);
         } else if !current.is_empty() {
             words.push(JoinedWord {
@@ -1102,10 +1100,8 @@ fn numeric_date_at(text: &str, start: usize) -> Option<(usize, Option<i16>, i8, 
     let mut c: Option<(u32, usize)> = None;
     if bytes.get(after_b) == Some(&sep) {
         if let Some((value, len, after_c)) = number(after_b + 1) {
-            if len == 2 || len == 4 {
-                c = Some((value, len));
-                end = after_c;
-            } else if a_len == 4 && len == 1 {
+            // A year of two or four digits; a one-digit day after a four-digit year.
+            if len == 2 || len == 4 || (a_len == 4 && len == 1) {
                 c = Some((value, len));
                 end = after_c;
             }

@@ -367,6 +367,42 @@ mod tests {
     }
 
     #[test]
+    fn the_deadline_is_enforced_in_uk_time_across_the_clock_change() {
+        let seed = include_str!("../../../calls/digital-justice-week-2022.toml");
+        let mut call = crate::call_file::check(seed).call.unwrap();
+        // Midday on Sunday 30 October 2022, the day the clocks went back at 02:00 BST: GMT by midday.
+        call.deadline.date = jiff::civil::date(2022, 10, 30);
+        let at = |text: &str| text.parse::<Timestamp>().unwrap();
+        assert_eq!(
+            admission(&call, at("2022-10-30T11:59:59Z")),
+            Admission::OnTime
+        );
+        assert!(
+            matches!(admission(&call, at("2022-10-30T12:00:00Z")), Admission::Closed(ref m) if m.contains("12:00 GMT on Sunday 30 October 2022"))
+        );
+        // Midday on Saturday 29 October 2022, still summer time: 11:00 UTC.
+        call.deadline.date = jiff::civil::date(2022, 10, 29);
+        assert_eq!(
+            admission(&call, at("2022-10-29T10:59:59Z")),
+            Admission::OnTime
+        );
+        assert!(
+            matches!(admission(&call, at("2022-10-29T11:00:00Z")), Admission::Closed(ref m) if m.contains("12:00 BST on Saturday 29 October 2022"))
+        );
+        // With a grace period, on time until it ends; with late pieces accepted, late after that.
+        call.deadline.grace_minutes = 30;
+        call.deadline.accept_late = true;
+        assert_eq!(
+            admission(&call, at("2022-10-29T11:29:59Z")),
+            Admission::OnTime
+        );
+        assert_eq!(
+            admission(&call, at("2022-10-29T11:30:00Z")),
+            Admission::Late
+        );
+    }
+
+    #[test]
     fn word_limits_warn_outside_soft_bounds_and_refuse_outside_hard_ones() {
         let bounds = Bounds {
             min: Some(600),

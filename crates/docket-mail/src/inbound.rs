@@ -201,7 +201,7 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, InboundError> {
         })
     });
     Ok(Inbound {
-        message_id: message.message_id().map(|id| clean_id(id)),
+        message_id: message.message_id().map(clean_id),
         in_reply_to: ids(message.in_reply_to()).into_iter().next(),
         references: ids(message.references()),
         reply_to: message

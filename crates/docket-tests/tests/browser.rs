@@ -28,6 +28,15 @@ async fn public_pages_pass_axe_and_the_html_checker() {
         ("guidelines", "/calls/digital-justice-week-2022/guidelines"),
         ("second call", "/calls/open-data-week-2027"),
         ("not found", "/calls/no-such-call"),
+        ("sign in", "/account/sign-in"),
+        (
+            "sign-in code",
+            "/account/sign-in/code?email=a%40example.org",
+        ),
+        ("reset request", "/account/reset"),
+        ("new password", "/account/reset/some-token"),
+        ("check your email", "/account/check-email"),
+        ("confirm button", "/account/confirm/some-token"),
     ];
     let mut failures = Vec::new();
     let mut documents = Vec::new();
