@@ -250,10 +250,10 @@ fn attachment_weight(format: Format, mime: &str) -> u32 {
 
 /// "blogs" → "blog", "studies" → "study"; short words and "-ss" words stay.
 fn singular(word: &str) -> String {
-    if let Some(stem) = word.strip_suffix("ies") {
-        if stem.len() >= 2 {
-            return format!("{stem}y");
-        }
+    if let Some(stem) = word.strip_suffix("ies")
+        && stem.len() >= 2
+    {
+        return format!("{stem}y");
     }
     if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
         return word[..word.len() - 1].to_owned();
@@ -515,10 +515,10 @@ fn theme_days(call: &Call, words: &[JoinedWord]) -> BTreeSet<Date> {
             if need >= 2 {
                 let mut seen: Vec<usize> = Vec::new();
                 for k in start..words.len().min(start + span) {
-                    if let Some(s) = matched_at(k) {
-                        if !seen.contains(&s) {
-                            seen.push(s);
-                        }
+                    if let Some(s) = matched_at(k)
+                        && !seen.contains(&s)
+                    {
+                        seen.push(s);
                     }
                 }
                 if seen.len() >= need {
@@ -568,22 +568,26 @@ fn mentions(call: &Call, text: &str, toks: &[Tok<'_>]) -> Vec<Mention> {
     let mut used = vec![false; toks.len()];
     // Numeric dates first: their digits must not be read again as words.
     for (start, end, year, month, day) in numeric_dates(text) {
-        let covered: Vec<usize> = (0..toks.len())
-            .filter(|&i| toks[i].start >= start && toks[i].end <= end)
-            .collect();
-        let (Some(&first), Some(&last)) = (covered.first(), covered.last()) else {
+        // Tokens are in text order: the date's digits are the run from the first token at or
+        // after its start to the last one ending by its end.
+        let first = toks.partition_point(|t| t.start < start);
+        let past = toks.partition_point(|t| t.end <= end);
+        if first >= past {
             continue;
-        };
-        for &i in &covered {
-            used[i] = true;
+        }
+        let last = past - 1;
+        for flag in &mut used[first..past] {
+            *flag = true;
         }
         let mut m = mention(first, last, resolve(call, year, month, day));
         // "Tuesday 15/11": the date decides, as with words.
-        if first > 0 && !used[first - 1] && weekday(&toks[first - 1]).is_some() {
-            if joined(text, &toks[first - 1], &toks[first]) {
-                used[first - 1] = true;
-                m.first = first - 1;
-            }
+        if first > 0
+            && !used[first - 1]
+            && weekday(&toks[first - 1]).is_some()
+            && joined(text, &toks[first - 1], &toks[first])
+        {
+            used[first - 1] = true;
+            m.first = first - 1;
         }
         found.push(m);
     }
@@ -734,15 +738,13 @@ fn says_when(text: &str, toks: &[Tok<'_>], m: &Mention) -> bool {
         (!breaks(text, &toks[p], &toks[i])).then_some(p)
     };
     // A relative weekday.
-    if m.weekday {
-        if let Some(p) = prev(m.first) {
-            if RELATIVE
-                .iter()
-                .any(|r| toks[p].text.eq_ignore_ascii_case(r))
-            {
-                return true;
-            }
-        }
+    if m.weekday
+        && let Some(p) = prev(m.first)
+        && RELATIVE
+            .iter()
+            .any(|r| toks[p].text.eq_ignore_ascii_case(r))
+    {
+        return true;
     }
     // Directly after a limit word, fillers allowed between.
     let mut at = m.first;
@@ -758,10 +760,11 @@ fn says_when(text: &str, toks: &[Tok<'_>], m: &Mention) -> bool {
         at = p;
     }
     // Directly before "deadline", "morning" …
-    if let Some(next) = toks.get(m.last + 1) {
-        if !breaks(text, &toks[m.last], next) && AFTER.contains(&lower(next).as_str()) {
-            return true;
-        }
+    if let Some(next) = toks.get(m.last + 1)
+        && !breaks(text, &toks[m.last], next)
+        && AFTER.contains(&lower(next).as_str())
+    {
+        return true;
     }
     // "deadline" earlier in the sentence, unless the day is introduced by "for".
     let introduced_by_for = prev(m.first).is_some_and(|p| toks[p].text.eq_ignore_ascii_case("for"));
@@ -1098,13 +1101,13 @@ fn numeric_date_at(text: &str, start: usize) -> Option<(usize, Option<i16>, i8, 
     }
     let mut end = after_b;
     let mut c: Option<(u32, usize)> = None;
-    if bytes.get(after_b) == Some(&sep) {
-        if let Some((value, len, after_c)) = number(after_b + 1) {
-            // A year of two or four digits; a one-digit day after a four-digit year.
-            if len == 2 || len == 4 || (a_len == 4 && len == 1) {
-                c = Some((value, len));
-                end = after_c;
-            }
+    if bytes.get(after_b) == Some(&sep)
+        && let Some((value, len, after_c)) = number(after_b + 1)
+    {
+        // A year of two or four digits; a one-digit day after a four-digit year.
+        if len == 2 || len == 4 || (a_len == 4 && len == 1) {
+            c = Some((value, len));
+            end = after_c;
         }
     }
     // What follows must end the number: not a letter or digit, nor a separator and a digit.

@@ -233,10 +233,10 @@ pub fn reply_token(addresses: &[String], domain_part_hint: Option<&str>) -> Opti
             _ => written.as_str(),
         };
         let (local, domain) = address.trim().rsplit_once('@')?;
-        if let Some(hint) = domain_part_hint {
-            if !domain.eq_ignore_ascii_case(hint.trim().trim_start_matches('@')) {
-                return None;
-            }
+        if let Some(hint) = domain_part_hint
+            && !domain.eq_ignore_ascii_case(hint.trim().trim_start_matches('@'))
+        {
+            return None;
         }
         let (_, tag) = local.rsplit_once('+')?;
         let rest = tag.strip_prefix(['s', 'S'])?;
@@ -348,10 +348,10 @@ fn automatic(message: &Message<'_>, from: Option<&str>) -> Option<String> {
             return Some(format!("from {from}"));
         }
     }
-    if let Some(value) = header_raw(message, "Return-Path") {
-        if value.trim() == "<>" {
-            return Some("Return-Path: <> (a bounce)".into());
-        }
+    if let Some(value) = header_raw(message, "Return-Path")
+        && value.trim() == "<>"
+    {
+        return Some("Return-Path: <> (a bounce)".into());
     }
     if message.root_part().content_type().is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case("multipart")
@@ -373,10 +373,10 @@ fn automatic(message: &Message<'_>, from: Option<&str>) -> Option<String> {
         "X-AutoReply-From",
         "X-Mail-Autoreply",
     ] {
-        if let Some(value) = header_raw(message, name) {
-            if !value.trim().eq_ignore_ascii_case("no") {
-                return Some(format!("{name}: {value}"));
-            }
+        if let Some(value) = header_raw(message, name)
+            && !value.trim().eq_ignore_ascii_case("no")
+        {
+            return Some(format!("{name}: {value}"));
         }
     }
     None
@@ -624,8 +624,10 @@ fn header_block_at(lines: &[&str], at: usize) -> bool {
 }
 
 /// "On Tue, 8 Nov 2022 at 10:15, Jago <jago@techuk.org> wrote:" (perhaps over two or three
-/// lines): how many lines it takes.
-fn attribution_at(lines: &[&str], at: usize) -> Option<usize> {
+/// lines): how many lines it takes, and whether it opens the way clients write it ("On …",
+/// "Am …", "Le …"). A line such as "Here is what I wrote:" also ends in "wrote:", so only the
+/// opened form cuts what follows; the other is only dropped when quoted lines follow it.
+fn attribution_at(lines: &[&str], at: usize) -> Option<(usize, bool)> {
     let first = lines[at].trim();
     let lower = first.to_lowercase();
     let opens = lower.starts_with("on ") || lower.starts_with("am ") || lower.starts_with("le ");
@@ -637,8 +639,8 @@ fn attribution_at(lines: &[&str], at: usize) -> Option<usize> {
             || t.ends_with("a écrit:")
             || t.ends_with("escribió:")
     };
-    if closes(first) && (opens || first.len() < 120) {
-        return Some(1);
+    if closes(first) {
+        return Some((1, opens));
     }
     if !opens {
         return None;
@@ -652,7 +654,7 @@ fn attribution_at(lines: &[&str], at: usize) -> Option<usize> {
         joined.push(' ');
         joined.push_str(next.trim());
         if closes(&joined) {
-            return Some(extra + 1);
+            return Some((extra + 1, true));
         }
     }
     None
@@ -716,6 +718,29 @@ fn is_valediction(line: &str) -> bool {
     }
 }
 
+/// "Hi Jago,", "Dear all", "Hello!", "Jago,": a greeting line.
+fn is_greeting(line: &str) -> bool {
+    let t = line.trim().to_lowercase();
+    let words = t.split_whitespace().count();
+    let opener = [
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "good morning",
+        "good afternoon",
+        "morning",
+    ]
+    .iter()
+    .any(|g| {
+        t == *g
+            || t.starts_with(&format!("{g} "))
+            || t.starts_with(&format!("{g},"))
+            || t.starts_with(&format!("{g}!"))
+    });
+    (opener && words <= 5) || (words <= 2 && t.ends_with(','))
+}
+
 fn is_postscript(line: &str) -> bool {
     let t = line.trim_start().to_lowercase();
     t.starts_with("p.s") || t.starts_with("ps:") || t.starts_with("ps ") || t.starts_with("ps.")
@@ -739,6 +764,9 @@ fn clean_text(text: &str, forward: bool) -> String {
     let mut forward_headers = false;
     // Inside a signature, until the next forwarded message.
     let mut signature = false;
+    // Some text other than a greeting has been kept: a valediction after it starts a signature
+    // ("Hi Jago,\n\nThanks!\n\nHere is my blog" keeps its blog line).
+    let mut has_content = false;
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
@@ -792,21 +820,23 @@ fn clean_text(text: &str, forward: bool) -> String {
             i += 1;
             continue;
         }
-        if let Some(taken) = attribution_at(&lines, i) {
+        if let Some((taken, opened)) = attribution_at(&lines, i) {
             let next = lines.iter().skip(i + taken).find(|l| !l.trim().is_empty());
             if next.is_some_and(|l| l.trim_start().starts_with('>')) {
                 // Quoted lines follow: inline answers between them are kept.
                 i += taken;
                 continue;
             }
-            if forward {
+            if opened && forward {
                 signature = true;
                 i += taken;
                 continue;
             }
-            break;
+            if opened {
+                break;
+            }
         }
-        if line == "-- " || trimmed == "--" || trimmed == "\u{2014}" {
+        if line == "-- " || trimmed == "--" {
             signature = true;
             i += 1;
             continue;
@@ -817,11 +847,12 @@ fn clean_text(text: &str, forward: bool) -> String {
             i += 1;
             continue;
         }
-        if is_valediction(line) && out.iter().any(|l| !l.trim().is_empty()) {
+        if is_valediction(line) && has_content {
             signature = true;
             i += 1;
             continue;
         }
+        has_content = has_content || !(trimmed.is_empty() || is_greeting(trimmed));
         out.push(line.trim_end());
         i += 1;
     }
@@ -1112,6 +1143,24 @@ mod tests {
             clean_text(valediction, false),
             "Blog attached.\n\nP.S. it's for Monday"
         );
+    }
+
+    #[test]
+    fn a_thank_you_after_the_greeting_is_no_signature() {
+        let text =
+            "Hi Jago,\n\nThanks!\n\nHere is my blog for Tuesday.\n\nThanks,\nPriya\nPhone 020";
+        assert_eq!(
+            clean_text(text, false),
+            "Hi Jago,\n\nThanks!\n\nHere is my blog for Tuesday."
+        );
+    }
+
+    #[test]
+    fn a_line_ending_in_wrote_is_not_always_a_quote() {
+        let text = "This is what I wrote:\n\nData sits at the heart of justice.";
+        assert_eq!(clean_text(text, false), text);
+        let quoted = "Answer.\n\nJago wrote:\n> Which day?\n\nThursday.";
+        assert_eq!(clean_text(quoted, false), "Answer.\n\nThursday.");
     }
 
     #[test]

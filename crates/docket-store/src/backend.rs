@@ -211,6 +211,30 @@ macro_rules! store_impl {
             Ok(docket_core::submission::AssetRef { id, name: file.name.clone(), mime: file.mime.clone(), size: file.bytes.len() as u64 })
         }
 
+        /// Freezes `piece` as revision `number` of a piece. Revisions are never updated.
+        async fn insert_revision(
+            tx: &mut Tx<'_>,
+            id: i64,
+            number: i64,
+            piece: &Piece,
+            late: bool,
+            created_by: i64,
+            now: Timestamp,
+        ) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(number)
+            .bind(Json(piece))
+            .bind(late)
+            .bind(created_by)
+            .bind($to_db(now))
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
         async fn coauthors(executor: &sqlx::Pool<$db>, id: i64) -> Result<Vec<String>, StoreError> {
             let emails = sqlx::query_scalar("SELECT email FROM submission_members WHERE submission_id = $1 ORDER BY invited_at, email")
                 .bind(id)
@@ -639,16 +663,7 @@ macro_rules! store_impl {
                 .bind($to_db(now))
                 .fetch_one(&mut *tx)
                 .await?;
-                sqlx::query(
-                    "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at) VALUES ($1, 1, $2, $3, $4, $5)",
-                )
-                .bind(id)
-                .bind(Json(&piece))
-                .bind(ingest.late)
-                .bind(user_id)
-                .bind($to_db(now))
-                .execute(&mut *tx)
-                .await?;
+                insert_revision(&mut tx, id, 1, &piece, ingest.late, user_id, now).await?;
                 sqlx::query("UPDATE inbound_messages SET submission_id = $1 WHERE message_id = $2")
                     .bind(id)
                     .bind(&ingest.message.message_id)
@@ -710,17 +725,7 @@ macro_rules! store_impl {
                     let Some(number) = number else {
                         return Err(not_changed_by_anyone(&mut tx, id).await);
                     };
-                    sqlx::query(
-                        "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(id)
-                    .bind(number)
-                    .bind(Json(&piece))
-                    .bind(*late)
-                    .bind(owner)
-                    .bind($to_db(now))
-                    .execute(&mut *tx)
-                    .await?;
+                    insert_revision(&mut tx, id, number, &piece, *late, owner, now).await?;
                     insert_mail(&mut tx, receipt, now).await?;
                     audit(&mut tx, now, &Actor::User(owner), "submission.revised_by_email", &format!("submission:{id}"), serde_json::json!({ "revision": number })).await?;
                 }
@@ -930,17 +935,7 @@ macro_rules! store_impl {
                 let Some(number) = number else {
                     return Err(not_changed(&mut tx, id, viewer).await);
                 };
-                sqlx::query(
-                    "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(id)
-                .bind(number)
-                .bind(Json(piece))
-                .bind(late)
-                .bind(viewer.id)
-                .bind($to_db(now))
-                .execute(&mut *tx)
-                .await?;
+                insert_revision(&mut tx, id, number, piece, late, viewer.id, now).await?;
                 insert_mail(&mut tx, &receipt, now).await?;
                 let action = if before == "draft" { "submission.submitted" } else { "submission.revised" };
                 audit(

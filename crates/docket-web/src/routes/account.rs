@@ -164,6 +164,26 @@ fn token_expiry(state: &AppState, valid_for: SignedDuration) -> Result<jiff::Tim
         .map_err(|error| WebError::Internal(error.to_string()))
 }
 
+/// What the store keeps for a single-use `token` (and sign-in `code`): only their hashes.
+fn token_record(
+    state: &AppState,
+    token: &str,
+    purpose: TokenPurpose,
+    email: String,
+    user_id: Option<i64>,
+    valid_for: SignedDuration,
+    code: Option<&str>,
+) -> Result<NewToken, WebError> {
+    Ok(NewToken {
+        purpose,
+        token_hash: auth::hash_token(token),
+        code_hash: code.map(auth::hash_token),
+        email,
+        user_id,
+        expires_at: token_expiry(state, valid_for)?,
+    })
+}
+
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct EmailPasswordForm {
@@ -215,14 +235,15 @@ async fn sign_up(
     };
     let hash = auth::hash_password(form.password).await?;
     let token = auth::random_token();
-    let new_token = NewToken {
-        purpose: TokenPurpose::ConfirmEmail,
-        token_hash: auth::hash_token(&token),
-        code_hash: None,
-        email: email.clone(),
-        user_id: None,
-        expires_at: token_expiry(&state, SignedDuration::from_hours(24))?,
-    };
+    let new_token = token_record(
+        &state,
+        &token,
+        TokenPurpose::ConfirmEmail,
+        email.clone(),
+        None,
+        SignedDuration::from_hours(24),
+        None,
+    )?;
     let mail = state
         .mailer
         .confirm_email(&email, &format!("/account/confirm/{token}"));
@@ -392,14 +413,15 @@ async fn sign_in(
         Some(user) if verified => {
             // Right password, address not yet confirmed: send a fresh link.
             let token = auth::random_token();
-            let new_token = NewToken {
-                purpose: TokenPurpose::ConfirmEmail,
-                token_hash: auth::hash_token(&token),
-                code_hash: None,
-                email: user.email.clone(),
-                user_id: Some(user.id),
-                expires_at: token_expiry(&state, SignedDuration::from_hours(24))?,
-            };
+            let new_token = token_record(
+                &state,
+                &token,
+                TokenPurpose::ConfirmEmail,
+                user.email.clone(),
+                Some(user.id),
+                SignedDuration::from_hours(24),
+                None,
+            )?;
             let mail = state
                 .mailer
                 .confirm_email(&user.email, &format!("/account/confirm/{token}"));
@@ -473,14 +495,15 @@ async fn request_code(
     };
     if let Some(user) = state.store.user_by_email(&email).await? {
         let (token, code) = (auth::random_token(), auth::random_code());
-        let new_token = NewToken {
-            purpose: TokenPurpose::SignIn,
-            token_hash: auth::hash_token(&token),
-            code_hash: Some(auth::hash_token(&code)),
-            email: email.clone(),
-            user_id: Some(user.id),
-            expires_at: token_expiry(&state, SignedDuration::from_mins(10))?,
-        };
+        let new_token = token_record(
+            &state,
+            &token,
+            TokenPurpose::SignIn,
+            email.clone(),
+            Some(user.id),
+            SignedDuration::from_mins(10),
+            Some(code.as_str()),
+        )?;
         let mail =
             state
                 .mailer
@@ -667,14 +690,15 @@ async fn request_reset(
     };
     if let Some(user) = state.store.user_by_email(&email).await? {
         let token = auth::random_token();
-        let new_token = NewToken {
-            purpose: TokenPurpose::ResetPassword,
-            token_hash: auth::hash_token(&token),
-            code_hash: None,
-            email: email.clone(),
-            user_id: Some(user.id),
-            expires_at: token_expiry(&state, SignedDuration::from_hours(1))?,
-        };
+        let new_token = token_record(
+            &state,
+            &token,
+            TokenPurpose::ResetPassword,
+            email.clone(),
+            Some(user.id),
+            SignedDuration::from_hours(1),
+            None,
+        )?;
         let mail = state
             .mailer
             .reset_password(&email, &format!("/account/reset/{token}"));

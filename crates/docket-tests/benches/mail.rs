@@ -1,0 +1,100 @@
+//! Mail throughput, measured (not a test): `cargo bench -p docket-tests --bench mail`.
+//!
+//! 1. Ingestion: 1,000 messages with a .docx attached, read from a Maildir, each filed as a
+//!    submission on embedded SQLite (parse, recognise, extract, count, commit with its receipt).
+//!    Reference in the same run: parsing the same messages only.
+//! 2. Sending: the 1,000 receipts sent by the outbox worker to a local SMTP receiver (aiosmtpd).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use base64::Engine;
+use docket_core::{Clock, ManualClock};
+use docket_mail::ingest::{self, IngestSettings, Outcome};
+use docket_mail::outbox::{self, SmtpTransport, WorkerSettings};
+use docket_tests::app::parse_call;
+use docket_tests::smtp::SmtpReceiver;
+
+const DOCX: &[u8] = include_bytes!("../../docket-documents/tests/fixtures/blog.docx");
+const MESSAGES: usize = 1000;
+
+fn message(n: usize) -> Vec<u8> {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(DOCX);
+    let body: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "Message-ID: <bench-{n}@example.org>\r\nFrom: Writer {n} <writer{n}@example.org>\r\nTo: jago@techuk.example.org\r\n\
+         Subject: Blog for Tuesday\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMy blog for Tuesday's data theme.\r\n\
+         --b\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document; name=\"blog.docx\"\r\n\
+         Content-Disposition: attachment; filename=\"blog.docx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        body.join("\r\n")
+    )
+    .into_bytes()
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let maildir = dir.path().join("Maildir/new");
+        std::fs::create_dir_all(&maildir).unwrap();
+        for n in 0..MESSAGES {
+            std::fs::write(maildir.join(format!("{n:05}.bench")), message(n)).unwrap();
+        }
+        let mut files: Vec<_> = std::fs::read_dir(&maildir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+
+        let started = Instant::now();
+        for file in &files {
+            let raw = std::fs::read(file).unwrap();
+            docket_mail::inbound::parse(&raw).unwrap();
+        }
+        let parse_rate = MESSAGES as f64 / started.elapsed().as_secs_f64();
+
+        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        let store = docket_store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let clock = ManualClock::new("2022-10-20T09:00:00Z".parse().unwrap());
+        let seed = include_str!("../../../calls/digital-justice-week-2022.toml");
+        store.save_call(&parse_call(seed), &docket_store::Actor::Cli, clock.now()).await.unwrap();
+        let mailer = docket_mail::Mailer::new("https://docket.example.org");
+        let settings = IngestSettings::default();
+        let started = Instant::now();
+        for file in &files {
+            let raw = std::fs::read(file).unwrap();
+            let outcome = ingest::ingest(store.as_ref(), &clock, &mailer, &raw, &settings).await.unwrap();
+            assert!(matches!(outcome, Outcome::Submission(_)), "{outcome:?}");
+        }
+        let ingest_rate = MESSAGES as f64 / started.elapsed().as_secs_f64();
+        println!(
+            "ingest: {ingest_rate:.1} messages/s with a .docx each, filed on SQLite (reference, parsing only: {parse_rate:.1} messages/s; ratio {:.3})",
+            ingest_rate / parse_rate
+        );
+
+        let Some(receiver) = SmtpReceiver::start() else {
+            println!("send: skipped (python3-aiosmtpd missing)");
+            return;
+        };
+        let transport = SmtpTransport::new(&receiver.settings()).unwrap();
+        let worker = WorkerSettings { batch: 50, ..WorkerSettings::default() };
+        let started = Instant::now();
+        let mut sent = 0;
+        loop {
+            let round = outbox::run_once(store.as_ref(), &transport, &clock, &worker).await.unwrap();
+            if round.sent == 0 {
+                break;
+            }
+            sent += round.sent;
+        }
+        let send_rate = sent as f64 / started.elapsed().as_secs_f64();
+        println!("send: {send_rate:.1} mails/s to a local SMTP receiver ({sent} receipts, one connection per mail)");
+        let _ = Arc::new(());
+    });
+}
