@@ -803,15 +803,16 @@ fn resolve(call: &Call, year: Option<i16>, month: i8, day: i8) -> Vec<Date> {
     let date = match year {
         Some(year) => Date::new(year, month, day).ok(),
         None => {
+            // The nearest of the three readings, by a day count that is exact enough to choose
+            // between years (and cheap: texts may hold many dates).
             let reference = call.week.first_day;
+            let ordinal =
+                |y: i16, m: i8, d: i8| i64::from(y) * 372 + i64::from(m) * 31 + i64::from(d);
+            let target = ordinal(reference.year(), reference.month(), reference.day());
             [reference.year() - 1, reference.year(), reference.year() + 1]
                 .into_iter()
                 .filter_map(|y| Date::new(y, month, day).ok())
-                .min_by_key(|d| {
-                    d.since(reference)
-                        .map(|span| i64::from(span.get_days()).abs())
-                        .unwrap_or(i64::MAX)
-                })
+                .min_by_key(|d| (ordinal(d.year(), d.month(), d.day()) - target).abs())
         }
     };
     date.into_iter().collect()
@@ -853,13 +854,17 @@ fn date_after_weekday(
     None
 }
 
+const MAX_CHAIN: usize = 8;
+
 /// A chain of day numbers: "15", "15 and 16", "14–16", "15, 16 & 18": (day, token) pairs and the
 /// last token used.
 fn day_chain(text: &str, toks: &[Tok<'_>], at: usize) -> Option<(Vec<(i8, usize)>, usize)> {
     let (first, _) = day_number(toks.get(at)?.text)?;
     let mut days = vec![(first, at)];
     let mut last = at;
-    loop {
+    // A week has a handful of days: a longer chain of numbers is no list of dates (and reading
+    // one from every number of it would take quadratic time).
+    while days.len() < MAX_CHAIN {
         let mut j = last + 1;
         if is(
             toks.get(j),

@@ -407,6 +407,30 @@ fn kinds_are_read_from_words_and_attachments() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+#[test]
+fn long_texts_are_read_in_linear_time() {
+    let call = seed();
+    for unit in [
+        "15/11 ",
+        "Tuesday ",
+        "the data theme ",
+        "14 and ",
+        "any ",
+        "Thanks, Friday's deadline 5 November 2022 \n",
+    ] {
+        let text = unit.repeat(200_000 / unit.len());
+        let started = std::time::Instant::now();
+        let _ = candidate_days(call, &text);
+        let _ = kind(call, &text, &["application/pdf"]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{unit:?} x {}: {:?}",
+            text.len() / unit.len(),
+            started.elapsed()
+        );
+    }
+}
+
 const WEEKDAYS: [&str; 5] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"];
 const DAYS: [Date; 5] = [MON, TUE, WED, THU, FRI];
 

@@ -212,7 +212,10 @@ pub async fn ingest(
     };
     let call = &stored_call.call;
     let words_to_read = format!("{}\n{}", message.subject, message.text);
-    let Some(days) = recognise::candidate_days(call, &words_to_read) else {
+    // The subject first: a piece pasted into the body must not add days of its own.
+    let days = recognise::candidate_days(call, &message.subject)
+        .or_else(|| recognise::candidate_days(call, &message.text));
+    let Some(days) = days else {
         let days: Vec<String> = call
             .days
             .iter()
