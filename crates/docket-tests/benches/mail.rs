@@ -5,7 +5,6 @@
 //!    Reference in the same run: parsing the same messages only.
 //! 2. Sending: the 1,000 receipts sent by the outbox worker to a local SMTP receiver (aiosmtpd).
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use base64::Engine;
@@ -94,7 +93,6 @@ fn main() {
             sent += round.sent;
         }
         let send_rate = sent as f64 / started.elapsed().as_secs_f64();
-        println!("send: {send_rate:.1} mails/s to a local SMTP receiver ({sent} receipts, one connection per mail)");
-        let _ = Arc::new(());
+        println!("send: {send_rate:.1} mails/s to a local SMTP receiver ({sent} receipts; each marked sent in its own durable commit)");
     });
 }
