@@ -783,27 +783,21 @@ macro_rules! store_impl {
 
             async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO assets (sha256, name, mime, size, bytes, text, uploaded_by, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                )
-                .bind(&asset.sha256)
-                .bind(&asset.name)
-                .bind(&asset.mime)
-                .bind(asset.bytes.len() as i64)
-                .bind(&asset.bytes)
-                .bind(&asset.text)
-                .bind(asset.uploaded_by)
-                .bind($to_db(now))
-                .fetch_one(&mut *tx)
-                .await?;
+                let file = IncomingFile {
+                    name: asset.name.clone(),
+                    mime: asset.mime.clone(),
+                    sha256: asset.sha256.clone(),
+                    bytes: asset.bytes,
+                    text: asset.text,
+                };
+                let id = insert_file(&mut tx, &file, asset.uploaded_by, now).await?.id;
                 audit(
                     &mut tx,
                     now,
                     &Actor::User(asset.uploaded_by),
                     "asset.uploaded",
                     &format!("asset:{id}"),
-                    serde_json::json!({ "sha256": asset.sha256, "mime": asset.mime, "size": asset.bytes.len() }),
+                    serde_json::json!({ "sha256": file.sha256, "mime": file.mime, "size": file.bytes.len() }),
                 )
                 .await?;
                 tx.commit().await?;
