@@ -230,7 +230,7 @@ fn date_after(
     }
     let first = next(i)?;
     // Day then month: "5 November", "5th of November".
-    if let Some(day) = day_number(first.text) {
+    if let Some((day, _)) = day_number(first.text) {
         let mut j = i + 1;
         if next(j).is_some_and(|w| w.text.eq_ignore_ascii_case("of")) {
             j += 1;
@@ -253,7 +253,7 @@ fn date_after(
     // Month then day: "November 14th".
     let month = month(first.text)?;
     let day_word = next(i + 1)?;
-    let day = day_number(day_word.text)?;
+    let (day, _) = day_number(day_word.text)?;
     let (year, end, after) = year_after(text, words, i + 1);
     Some((
         ProseDate {
@@ -280,7 +280,8 @@ fn year_after(text: &str, words: &[Word<'_>], at: usize) -> (Option<i16>, Option
     }
 }
 
-fn day_number(word: &str) -> Option<i8> {
+/// "15", "15th", "1st": the day of the month, and whether it carried an ordinal suffix.
+pub(crate) fn day_number(word: &str) -> Option<(i8, bool)> {
     let digits_end = word
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(word.len());
@@ -293,7 +294,7 @@ fn day_number(word: &str) -> Option<i8> {
         return None;
     }
     let day: i8 = digits.parse().ok()?;
-    (1..=31).contains(&day).then_some(day)
+    (1..=31).contains(&day).then_some((day, !suffix.is_empty()))
 }
 
 fn weekday(word: &str) -> Option<Weekday> {

@@ -74,6 +74,7 @@ use std::collections::BTreeSet;
 use jiff::civil::{Date, Weekday};
 
 use crate::call::{Call, Format, Kind};
+use crate::prose_dates::day_number;
 use crate::submission::CandidateDays;
 
 /// The days a message offers a piece for, read from its subject and (unquoted) body.
@@ -954,23 +955,6 @@ fn year_after(text: &str, toks: &[Tok<'_>], at: usize) -> (Option<i16>, usize) {
         },
         _ => (None, at),
     }
-}
-
-/// "15", "15th", "1st": the day and whether it carried an ordinal suffix.
-fn day_number(word: &str) -> Option<(i8, bool)> {
-    let digits_end = word
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(word.len());
-    let (digits, suffix) = word.split_at(digits_end);
-    if digits.is_empty() || digits.len() > 2 {
-        return None;
-    }
-    let suffix = suffix.to_ascii_lowercase();
-    if !matches!(suffix.as_str(), "" | "st" | "nd" | "rd" | "th") {
-        return None;
-    }
-    let day: i8 = digits.parse().ok()?;
-    (1..=31).contains(&day).then_some((day, !suffix.is_empty()))
 }
 
 fn weekday(tok: &Tok<'_>) -> Option<Weekday> {

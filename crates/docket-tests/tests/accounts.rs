@@ -200,16 +200,7 @@ async fn sessions_rotate_and_end(db: &TestDb) {
     assert_eq!(page.status, 303);
     let second_session = first.cookie("docket_session").unwrap();
     assert_ne!(first_session, second_session);
-    let replay = app
-        .http
-        .get(app.url("/"))
-        .header("cookie", format!("docket_session={first_session}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let replay = home_with_session(&app, &first_session).await;
     assert!(
         !replay.contains("Your submissions"),
         "the old session id is dead"
@@ -217,16 +208,7 @@ async fn sessions_rotate_and_end(db: &TestDb) {
     // Sign out ends the session on the server, not only in the browser.
     let out = first.post("/account/sign-out", &[]).await;
     assert_eq!((out.status, out.location()), (303, "/"));
-    let replay = app
-        .http
-        .get(app.url("/"))
-        .header("cookie", format!("docket_session={second_session}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let replay = home_with_session(&app, &second_session).await;
     assert!(
         !replay.contains("Your submissions"),
         "signed out on the server"
@@ -545,4 +527,16 @@ async fn secure_cookies_behind_https(db: &TestDb) {
         "HSTS behind HTTPS"
     );
     app.stop().await;
+}
+
+/// The home page as seen by a browser presenting `session` as its session cookie.
+async fn home_with_session(app: &TestApp, session: &str) -> String {
+    let response = app
+        .http
+        .get(app.url("/"))
+        .header("cookie", format!("docket_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    response.text().await.unwrap()
 }

@@ -14,6 +14,13 @@ use crate::WebError;
 
 const COOKIE: &str = "docket_csrf";
 
+/// A form that carries nothing but its CSRF token (a button that confirms or withdraws).
+#[derive(Debug, serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}
+
 /// The visitor's CSRF token, for rendering into forms and checking what comes back.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);

@@ -16,7 +16,7 @@ use jiff::SignedDuration;
 use serde::Deserialize;
 
 use crate::auth::{self, MaybeUser};
-use crate::csrf::CsrfToken;
+use crate::csrf::{CsrfOnly, CsrfToken};
 use crate::forms::FormErrors;
 use crate::ratelimit::Action;
 use crate::site::Layout;
@@ -318,12 +318,6 @@ async fn confirm_page(
         },
         StatusCode::OK,
     )
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct CsrfOnly {
-    csrf: String,
 }
 
 async fn confirm(

@@ -15,13 +15,13 @@ use docket_core::submission::{
 };
 use docket_core::{Call, Format, markdown, text};
 use docket_documents::{FileType, Limits as FileLimits};
-use docket_mail::ReceiptDetails;
+use docket_mail::{ReceiptDetails, measure};
 use docket_store::{NewAsset, StoreError, SubmissionRecord, User};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::auth::Contributor;
-use crate::csrf::CsrfToken;
+use crate::csrf::{CsrfOnly, CsrfToken};
 use crate::forms::FormErrors;
 use crate::site::Layout;
 use crate::{AppState, WebError};
@@ -305,15 +305,6 @@ struct ListPage {
     layout: Layout,
     pieces: Vec<PieceRow>,
     calls: Vec<(String, String)>,
-}
-
-fn measure(piece: &Piece) -> String {
-    match (piece.words, piece.pages, piece.minutes) {
-        (Some(words), _, _) => format!("{words} words"),
-        (_, Some(pages), _) => format!("{pages} pages"),
-        (_, _, Some(minutes)) => format!("{minutes:.0} minutes"),
-        _ => String::new(),
-    }
 }
 
 fn kind_name(call: &Call, key: &str) -> String {
@@ -1221,12 +1212,6 @@ async fn revision(
         ),
         StatusCode::OK,
     )
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct CsrfOnly {
-    csrf: String,
 }
 
 async fn withdraw(
