@@ -341,6 +341,17 @@ pub struct Deadline {
     pub accept_late: bool,
     /// The deadline as the call's prose states it ("Midday, Friday 5 November").
     pub wording: Option<String>,
+    /// How many hours before the deadline contributors who still hold drafts are reminded;
+    /// 0 sends no reminder.
+    #[serde(default = "default_reminder_hours")]
+    pub reminder_hours: u32,
+}
+
+/// Two days: enough to finish a 600–800-word piece, close enough not to be forgotten.
+pub const DEFAULT_REMINDER_HOURS: u32 = 48;
+
+fn default_reminder_hours() -> u32 {
+    DEFAULT_REMINDER_HOURS
 }
 
 /// Someone contributors may ask about the call.
@@ -418,6 +429,17 @@ impl Call {
                 self.deadline.grace_minutes,
             )))
             .unwrap_or_else(|_| self.deadline_at())
+    }
+
+    /// When contributors who still hold drafts are reminded of the deadline, if at all.
+    pub fn reminder_at(&self) -> Option<Timestamp> {
+        (self.deadline.reminder_hours > 0).then(|| {
+            self.deadline_at()
+                .saturating_sub(SignedDuration::from_hours(i64::from(
+                    self.deadline.reminder_hours,
+                )))
+                .unwrap_or_else(|_| self.deadline_at())
+        })
     }
 
     /// The deadline in the call's time zone, for display.

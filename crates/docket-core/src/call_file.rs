@@ -524,6 +524,7 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
         let time = table.time(ctx, "time", true);
         let grace = table.count(ctx, "grace_minutes");
         let accept_late = table.boolean(ctx, "accept_late").unwrap_or(false);
+        let reminder = table.count(ctx, "reminder_hours");
         let wording = table.string(ctx, "wording", false);
         if let Some((text, span)) = &wording {
             prose.push(Prose {
@@ -545,6 +546,18 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
             Some((minutes, _)) => minutes as u32,
             None => 0,
         };
+        let reminder_hours = match reminder {
+            Some((hours, span)) if hours > 60 * 24 => {
+                ctx.error(
+                    span,
+                    "deadline.reminder_hours",
+                    "a reminder more than 60 days before the deadline comes too early to help: at most 1440 hours (0 sends none)",
+                );
+                crate::call::DEFAULT_REMINDER_HOURS
+            }
+            Some((hours, _)) => hours as u32,
+            None => crate::call::DEFAULT_REMINDER_HOURS,
+        };
         let ((date, date_span), (time, time_span)) = (date?, time?);
         Some((
             Deadline {
@@ -553,6 +566,7 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
                 grace_minutes,
                 accept_late,
                 wording: wording.map(|(text, _)| text),
+                reminder_hours,
             },
             date_span,
             time_span,
@@ -1038,6 +1052,13 @@ pub fn export(call: &Call) -> String {
         put(&mut deadline, "accept_late", true);
     }
     put_opt(&mut deadline, "wording", call.deadline.wording.as_deref());
+    if call.deadline.reminder_hours != crate::call::DEFAULT_REMINDER_HOURS {
+        put(
+            &mut deadline,
+            "reminder_hours",
+            i64::from(call.deadline.reminder_hours),
+        );
+    }
     put(&mut root, "deadline", deadline);
 
     let days: Vec<Value> = call

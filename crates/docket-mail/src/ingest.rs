@@ -13,7 +13,7 @@ use jiff::SignedDuration;
 use sha2::{Digest, Sha256};
 
 use crate::inbound::{self, Attachment, Inbound};
-use crate::{Mailer, ReceiptDetails};
+use crate::{Letterhead, Mailer};
 
 /// Limits on inbound mail.
 #[derive(Debug, Clone)]
@@ -140,7 +140,7 @@ pub async fn ingest(
             "the message is larger than {} MB",
             settings.max_message_bytes / (1024 * 1024)
         );
-        let answer = mailer.triage_answer(&sender, &subject, &format!("Your message is larger than we can take by email ({} MB at most). Send a smaller file, or a link to it, or submit on the web.", settings.max_message_bytes / (1024 * 1024)));
+        let answer = mailer.triage_answer(&Letterhead::plain(), &sender, &subject, &format!("Your message is larger than we can take by email ({} MB at most). Send a smaller file, or a link to it, or submit on the web.", settings.max_message_bytes / (1024 * 1024)));
         return triage(store, record("triage", &reason), Some(answer), &reason).await;
     }
     // A reply to one of our messages about a piece is correspondence on that piece.
@@ -171,6 +171,24 @@ pub async fn ingest(
             .await;
         }
     }
+    // A reply to a piece's own address (`inbox+s42-token@…`) finds it even when the mail client
+    // dropped In-Reply-To and References.
+    let recipients: Vec<String> = message.to.iter().chain(message.cc.iter()).cloned().collect();
+    if let Some(tag) = crate::inbound::reply_token(&recipients, None)
+        && let Some((id, token)) = tag.split_once('-')
+        && let Ok(id) = id.parse::<i64>()
+        && let Some(submission_id) = store.submission_by_reply_token(id, token).await?
+    {
+        return reply(
+            store,
+            clock,
+            mailer,
+            &message,
+            record("reply", ""),
+            submission_id,
+        )
+        .await;
+    }
     let calls = store.calls().await?;
     let addressed: Vec<String> = message
         .to
@@ -183,7 +201,12 @@ pub async fn ingest(
             .call
             .inbox
             .as_ref()
-            .is_some_and(|inbox| addressed.contains(&inbox.as_str().to_lowercase()))
+            .is_some_and(|inbox| {
+                let inbox = inbox.as_str().to_lowercase();
+                addressed
+                    .iter()
+                    .any(|address| *address == inbox || without_tag(address) == without_tag(&inbox))
+            })
     });
     let open: Vec<_> = calls
         .iter()
@@ -201,7 +224,7 @@ pub async fn ingest(
             None
         });
     let Some(stored_call) = stored_call else {
-        let answer = mailer.triage_answer(&sender, &subject, "We could not tell which call your message is for. Send it to the call's own address, or submit on the web.");
+        let answer = mailer.triage_answer(&Letterhead::plain(), &sender, &subject, "We could not tell which call your message is for. Send it to the call's own address, or submit on the web.");
         return triage(
             store,
             record("triage", "no call recognised"),
@@ -211,6 +234,7 @@ pub async fn ingest(
         .await;
     };
     let call = &stored_call.call;
+    let head = mailer.letterhead(store, stored_call).await?;
     let words_to_read = format!("{}\n{}", message.subject, message.text);
     // The subject first: a piece pasted into the body must not add days of its own.
     let days = recognise::candidate_days(call, &message.subject)
@@ -228,6 +252,7 @@ pub async fn ingest(
             })
             .collect();
         let answer = mailer.triage_answer(
+            &head,
             &sender,
             &subject,
             &format!("We could not tell which day your piece is for. Reply with the day or days (for example \u{201c}for Tuesday\u{201d}, or \u{201c}any day\u{201d}). The days are: {}.", days.join("; ")),
@@ -243,7 +268,7 @@ pub async fn ingest(
     let body = match body_of(call, &message).await {
         Ok(body) => body,
         Err(problem) => {
-            let answer = mailer.triage_answer(&sender, &subject, &problem);
+            let answer = mailer.triage_answer(&head, &sender, &subject, &problem);
             return triage(store, record("triage", &problem), Some(answer), &problem).await;
         }
     };
@@ -265,6 +290,7 @@ pub async fn ingest(
         });
     let Some(kind) = kind_key.as_deref().and_then(|key| call.kind(key)) else {
         let answer = mailer.triage_answer(
+            &head,
             &sender,
             &subject,
             "This call does not take this kind of file. See the call's page for what you can send.",
@@ -281,7 +307,7 @@ pub async fn ingest(
         Admission::OnTime => false,
         Admission::Late => true,
         Admission::Closed(reason) => {
-            let answer = mailer.triage_answer(&sender, &subject, &format!("{reason}."));
+            let answer = mailer.triage_answer(&head, &sender, &subject, &format!("{reason}."));
             return triage(
                 store,
                 record("triage", "after the deadline"),
@@ -323,6 +349,7 @@ pub async fn ingest(
             LimitCheck::Warn(message) => warnings.push(message),
             LimitCheck::Refuse(problem) => {
                 let answer = mailer.triage_answer(
+                    &head,
                     &sender,
                     &subject,
                     &format!("{problem}, then send it again."),
@@ -331,22 +358,8 @@ pub async fn ingest(
             }
         }
     }
-    let details = ReceiptDetails {
-        call_title: call.title.clone(),
-        piece_title: piece.title.clone(),
-        kind: kind.name.clone(),
-        days: piece
-            .days
-            .as_ref()
-            .map(|days| days.describe(call))
-            .unwrap_or_default(),
-        measure: crate::measure(&piece),
-        revision: 1,
-        late,
-        warnings,
-        path: "/submissions/{submission_id}".into(),
-    };
-    let receipt = mailer.receipt(&sender, 0, &details);
+    let facts = mailer.piece_facts(call, &piece, "/submissions/{submission_id}", 1, late, warnings);
+    let receipt = mailer.receipt_for_new_piece(&head, &sender, &facts);
     let ingest = IngestSubmission {
         message: record("submission", ""),
         call_id: stored_call.id,
@@ -547,15 +560,14 @@ async fn reply(
                 .calls()
                 .await?
                 .into_iter()
-                .find(|stored| stored.id == current.call_id)
-                .map(|stored| stored.call);
+                .find(|stored| stored.id == current.call_id);
             if let (Some(call), true) = (
                 call,
                 current.state.editable_by_contributor() && !message.attachments.is_empty(),
             ) {
-                if let Ok(body) = body_of(&call, message).await {
-                    let late = !matches!(admission(&call, now), Admission::OnTime);
-                    let closed = matches!(admission(&call, now), Admission::Closed(_));
+                if let Ok(body) = body_of(&call.call, message).await {
+                    let late = !matches!(admission(&call.call, now), Admission::OnTime);
+                    let closed = matches!(admission(&call.call, now), Admission::Closed(_));
                     if !closed {
                         let mut piece = current.draft.clone();
                         if body.format == Format::Text {
@@ -564,33 +576,28 @@ async fn reply(
                         }
                         piece.pages = body.pages.or(piece.pages);
                         piece.minutes = body.minutes.or(piece.minutes);
-                        let kind = call.kind(&piece.kind);
-                        let details = ReceiptDetails {
-                            call_title: call.title.clone(),
-                            piece_title: piece.title.clone(),
-                            kind: kind.map_or_else(|| piece.kind.clone(), |kind| kind.name.clone()),
-                            days: piece
-                                .days
-                                .as_ref()
-                                .map(|days| days.describe(&call))
-                                .unwrap_or_default(),
-                            measure: crate::measure(&piece),
-                            revision: current.revision_count + 1,
+                        let kind = call.call.kind(&piece.kind);
+                        let warnings = kind
+                            .map(|kind| limit_checks(kind, &piece))
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter_map(|check| match check {
+                                LimitCheck::Warn(message) | LimitCheck::Refuse(message) => {
+                                    Some(message)
+                                }
+                                LimitCheck::Fits => None,
+                            })
+                            .collect();
+                        let facts = mailer.piece_facts(
+                            &call.call,
+                            &piece,
+                            &format!("/submissions/{submission_id}"),
+                            current.revision_count + 1,
                             late,
-                            warnings: kind
-                                .map(|kind| limit_checks(kind, &piece))
-                                .unwrap_or_default()
-                                .into_iter()
-                                .filter_map(|check| match check {
-                                    LimitCheck::Warn(message) | LimitCheck::Refuse(message) => {
-                                        Some(message)
-                                    }
-                                    LimitCheck::Fits => None,
-                                })
-                                .collect(),
-                            path: format!("/submissions/{submission_id}"),
-                        };
-                        let receipt = mailer.receipt(&sender, submission_id, &details);
+                            warnings,
+                        );
+                        let head = mailer.letterhead(store, &call).await?;
+                        let receipt = mailer.receipt(&head, &sender, submission_id, &current.reply_token, &facts);
                         revision = Some((piece, body.file, late, receipt));
                     }
                 }
@@ -616,4 +623,16 @@ async fn reply(
     } else {
         Outcome::Duplicate
     })
+}
+
+/// The address without a `+tag` in its local part: `blogs+s42-x@d` and `blogs+dj@d` both reach
+/// the mailbox of `blogs@d`, so both are the call's inbox.
+fn without_tag(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => {
+            let local = local.split('+').next().unwrap_or(local);
+            format!("{local}@{domain}")
+        }
+        None => address.to_owned(),
+    }
 }

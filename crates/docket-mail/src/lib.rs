@@ -4,113 +4,21 @@
 pub mod imap;
 pub mod inbound;
 pub mod ingest;
+pub mod letters;
 pub mod outbox;
 
-use askama::Template;
-use docket_store::NewMail;
+use docket_core::submission::SubmissionState;
+use docket_store::{NewMail, Store, StoreError, StoredCall};
+use minijinja::{Value, context};
 use rand::RngCore;
+
+pub use letters::{CallFacts, Letter, Letterhead, PieceFacts};
 
 /// Renders Docket's emails with links to `public_url`.
 #[derive(Debug, Clone)]
 pub struct Mailer {
     public_url: String,
     domain: String,
-}
-
-/// What a receipt says about a piece.
-#[derive(Debug, Clone)]
-pub struct ReceiptDetails {
-    pub call_title: String,
-    pub piece_title: String,
-    pub kind: String,
-    pub days: String,
-    /// "712 words", "12 pages", "34 minutes", or empty.
-    pub measure: String,
-    pub revision: i64,
-    pub late: bool,
-    pub warnings: Vec<String>,
-    /// Path of the piece's page (`/submissions/7`).
-    pub path: String,
-}
-
-#[derive(Template)]
-#[template(path = "confirm_email.txt")]
-struct ConfirmText<'a> {
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "confirm_email.html")]
-struct ConfirmHtml<'a> {
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "already_registered.txt")]
-struct AlreadyText<'a> {
-    sign_in: &'a str,
-    reset: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "already_registered.html")]
-struct AlreadyHtml<'a> {
-    sign_in: &'a str,
-    reset: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "sign_in_code.txt")]
-struct CodeText<'a> {
-    code: &'a str,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "sign_in_code.html")]
-struct CodeHtml<'a> {
-    code: &'a str,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "reset_password.txt")]
-struct ResetText<'a> {
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "reset_password.html")]
-struct ResetHtml<'a> {
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "receipt.txt")]
-struct ReceiptText<'a> {
-    r: &'a ReceiptDetails,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "receipt.html")]
-struct ReceiptHtml<'a> {
-    r: &'a ReceiptDetails,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "triage_answer.txt")]
-struct TriageText<'a> {
-    problem: &'a str,
-    sign_in: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "triage_answer.html")]
-struct TriageHtml<'a> {
-    problem: &'a str,
-    sign_in: &'a str,
 }
 
 /// "712 words", "12 pages", "34 minutes", or empty: a piece's length for people.
@@ -123,22 +31,30 @@ pub fn measure(piece: &docket_core::submission::Piece) -> String {
     }
 }
 
-#[derive(Template)]
-#[template(path = "coauthor_invite.txt")]
-struct InviteText<'a> {
-    inviter: &'a str,
-    title: &'a str,
-    call_title: &'a str,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "coauthor_invite.html")]
-struct InviteHtml<'a> {
-    inviter: &'a str,
-    title: &'a str,
-    call_title: &'a str,
-    link: &'a str,
+/// What a state means for the contributor, and what happens next.
+pub fn state_explanation(state: SubmissionState) -> &'static str {
+    match state {
+        SubmissionState::Draft => "It is a draft: only you and your co-authors can see it.",
+        SubmissionState::Submitted => {
+            "The editors will review it against the contributor guidelines."
+        }
+        SubmissionState::ChangesRequested => {
+            "The editors ask for changes before they decide. Edit the piece and submit it again, or reply to this email with a corrected document."
+        }
+        SubmissionState::Accepted => {
+            "The editors have accepted it. They will place it on one of the days and tell you when it will be published."
+        }
+        SubmissionState::Scheduled => {
+            "It is scheduled: it will be published on its day at the time shown on its page."
+        }
+        SubmissionState::Published => "It is published on the week's site.",
+        SubmissionState::Rejected => {
+            "The editors have decided not to publish it this time. Thank you for offering it."
+        }
+        SubmissionState::Withdrawn => {
+            "It is withdrawn: the editors will not consider it, and nothing more will be sent about it."
+        }
+    }
 }
 
 impl Mailer {
@@ -157,6 +73,16 @@ impl Mailer {
         format!("{}{path}", self.public_url)
     }
 
+    /// Docket's address, for templates.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The host Message-IDs are made under.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
     /// A fresh Message-ID, fixed for the outbox row it goes into.
     fn message_id(&self) -> String {
         let mut bytes = [0u8; 16];
@@ -165,143 +91,271 @@ impl Mailer {
         format!("<{hex}@{}>", self.domain)
     }
 
-    fn mail(
+    /// What emails say about a piece of `call` whose page is at `path`.
+    pub fn piece_facts(
         &self,
+        call: &docket_core::Call,
+        piece: &docket_core::submission::Piece,
+        path: &str,
+        revision: i64,
+        late: bool,
+        warnings: Vec<String>,
+    ) -> PieceFacts {
+        PieceFacts {
+            title: piece.title.clone(),
+            kind: call
+                .kind(&piece.kind)
+                .map_or_else(|| piece.kind.clone(), |kind| kind.name.clone()),
+            days: piece
+                .days
+                .as_ref()
+                .map(|days| days.describe(call))
+                .unwrap_or_default(),
+            length: measure(piece),
+            revision,
+            late,
+            warnings,
+            link: self.link(path),
+        }
+    }
+
+    /// What emails say about `call`.
+    pub fn call_facts(&self, stored: &StoredCall) -> CallFacts {
+        let call = &stored.call;
+        CallFacts {
+            id: stored.id,
+            slug: call.slug.as_str().to_owned(),
+            title: call.title.clone(),
+            organiser: call.organiser.clone(),
+            deadline: call
+                .deadline_local()
+                .strftime("%H:%M %Z on %A %-d %B %Y")
+                .to_string(),
+            url: self.link(&format!("/calls/{}", call.slug.as_str())),
+            inbox: call.inbox.as_ref().map(|inbox| inbox.as_str().to_owned()),
+        }
+    }
+
+    /// The letterhead for mail about `call`: its facts and its own wordings.
+    pub async fn letterhead(
+        &self,
+        store: &dyn Store,
+        call: &StoredCall,
+    ) -> Result<Letterhead, StoreError> {
+        let templates = store.mail_templates(call.id).await?;
+        Ok(Letterhead::for_call(self.call_facts(call), templates))
+    }
+
+    /// A believable context for previewing `letter` on `letterhead`.
+    pub fn sample(&self, letter: Letter, letterhead: &Letterhead) -> Value {
+        letters::sample(letter, letterhead, &self.public_url)
+    }
+
+    /// Renders `letter` for `to` in the call's wording, falling back to Docket's own when the
+    /// call's cannot be rendered (a template checked against a sample can still meet data it did
+    /// not expect): the person gets their email either way.
+    fn letter(
+        &self,
+        letterhead: &Letterhead,
+        letter: Letter,
         to: &str,
-        subject: String,
-        text: Result<String, askama::Error>,
-        html: Result<String, askama::Error>,
-        template: &str,
+        own: Value,
         submission_id: Option<i64>,
     ) -> NewMail {
-        // Templates are compiled in; rendering can only fail on a formatting error, which would be a bug.
-        let text =
-            text.unwrap_or_else(|error| format!("(this message could not be rendered: {error})"));
-        let html = html.unwrap_or_else(|_| String::new());
+        let context = letters::full_context(letterhead, &self.public_url, to, own);
+        let (template, call_own) = letterhead.template(letter);
+        let rendered = match letters::render(&template, &context) {
+            Ok(rendered) => Ok(rendered),
+            Err(problems) if call_own => {
+                tracing::warn!(letter = letter.key(), ?problems, "the call's wording of an email failed; sending Docket's own");
+                letters::render(&letter.default_template(), &context)
+            }
+            Err(problems) => Err(problems),
+        };
+        let rendered = rendered.unwrap_or_else(|problems| {
+            // Docket's own templates are tested against every letter's variables; this is a bug.
+            tracing::error!(letter = letter.key(), ?problems, "an email could not be rendered");
+            letters::Rendered {
+                subject: letter.name().to_owned(),
+                text: format!("(this message could not be rendered: {problems:?})"),
+                html: String::new(),
+            }
+        });
         NewMail {
             message_id: self.message_id(),
             to: to.to_owned(),
-            subject,
-            text,
-            html,
-            template: template.to_owned(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            template: letter.key().to_owned(),
             submission_id,
+            call_id: letterhead.call_id(),
+            reply_to: None,
         }
     }
 
     /// "Confirm your email address", with a single-use link.
-    pub fn confirm_email(&self, to: &str, path: &str) -> NewMail {
-        let link = self.link(path);
-        self.mail(
+    pub fn confirm_email(&self, letterhead: &Letterhead, to: &str, path: &str) -> NewMail {
+        self.letter(
+            letterhead,
+            Letter::ConfirmEmail,
             to,
-            "Confirm your email address for Docket".into(),
-            ConfirmText { link: &link }.render(),
-            ConfirmHtml { link: &link }.render(),
-            "confirm_email",
+            context! { link => self.link(path) },
             None,
         )
     }
 
     /// Sent instead of a confirmation when the address already has an account.
-    pub fn already_registered(&self, to: &str) -> NewMail {
-        let (sign_in, reset) = (self.link("/account/sign-in"), self.link("/account/reset"));
-        self.mail(
+    pub fn already_registered(&self, letterhead: &Letterhead, to: &str) -> NewMail {
+        self.letter(
+            letterhead,
+            Letter::AlreadyRegistered,
             to,
-            "You already have a Docket account".into(),
-            AlreadyText {
-                sign_in: &sign_in,
-                reset: &reset,
-            }
-            .render(),
-            AlreadyHtml {
-                sign_in: &sign_in,
-                reset: &reset,
-            }
-            .render(),
-            "already_registered",
+            context! {
+                sign_in_link => self.link("/account/sign-in"),
+                reset_link => self.link("/account/reset"),
+            },
             None,
         )
     }
 
     /// A sign-in code and link, valid for ten minutes.
-    pub fn sign_in_code(&self, to: &str, code: &str, path: &str) -> NewMail {
-        let link = self.link(path);
-        self.mail(
+    pub fn sign_in_code(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        code: &str,
+        path: &str,
+    ) -> NewMail {
+        self.letter(
+            letterhead,
+            Letter::SignInCode,
             to,
-            format!("Your Docket sign-in code: {code}"),
-            CodeText { code, link: &link }.render(),
-            CodeHtml { code, link: &link }.render(),
-            "sign_in_code",
+            context! { code => code, link => self.link(path), minutes => 10 },
             None,
         )
     }
 
     /// A password-reset link.
-    pub fn reset_password(&self, to: &str, path: &str) -> NewMail {
-        let link = self.link(path);
-        self.mail(
+    pub fn reset_password(&self, letterhead: &Letterhead, to: &str, path: &str) -> NewMail {
+        self.letter(
+            letterhead,
+            Letter::ResetPassword,
             to,
-            "Reset your Docket password".into(),
-            ResetText { link: &link }.render(),
-            ResetHtml { link: &link }.render(),
-            "reset_password",
+            context! { link => self.link(path) },
             None,
         )
     }
 
     /// The receipt for a submitted revision: what Docket understood, and what happens next.
-    pub fn receipt(&self, to: &str, submission_id: i64, details: &ReceiptDetails) -> NewMail {
-        let link = self.link(&details.path);
-        let subject = if details.revision == 1 {
-            format!("Received: {}", details.piece_title)
-        } else {
-            format!(
-                "Received revision {}: {}",
-                details.revision, details.piece_title
-            )
-        };
-        self.mail(
+    /// `reply_token` is the piece's; replies to the receipt's reply address find the piece.
+    pub fn receipt(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        submission_id: i64,
+        reply_token: &str,
+        piece: &PieceFacts,
+    ) -> NewMail {
+        let mut mail = self.letter(
+            letterhead,
+            Letter::Receipt,
             to,
-            subject,
-            ReceiptText {
-                r: details,
-                link: &link,
-            }
-            .render(),
-            ReceiptHtml {
-                r: details,
-                link: &link,
-            }
-            .render(),
-            "receipt",
+            context! { piece => Value::from_serialize(piece) },
             Some(submission_id),
-        )
+        );
+        mail.reply_to = letterhead.reply_address(&submission_id.to_string(), reply_token);
+        mail
+    }
+
+    /// The receipt for a piece that does not exist yet (it is stored in the same transaction):
+    /// the store fills in `{submission_id}` and `{reply_token}`.
+    pub fn receipt_for_new_piece(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        piece: &PieceFacts,
+    ) -> NewMail {
+        let mut mail = self.letter(
+            letterhead,
+            Letter::Receipt,
+            to,
+            context! { piece => Value::from_serialize(piece) },
+            None,
+        );
+        mail.reply_to = letterhead.reply_address("{submission_id}", "{reply_token}");
+        mail
+    }
+
+    /// Tells the contributor their piece moved from `from` to `to`, with an optional note.
+    #[allow(clippy::too_many_arguments)]
+    pub fn state_changed(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        submission_id: i64,
+        reply_token: &str,
+        piece: &PieceFacts,
+        from: SubmissionState,
+        state: SubmissionState,
+        note: &str,
+    ) -> NewMail {
+        let mut mail = self.letter(
+            letterhead,
+            Letter::StateChanged,
+            to,
+            context! {
+                piece => Value::from_serialize(piece),
+                state => state.label(),
+                previous_state => from.label(),
+                explanation => state_explanation(state),
+                note => note,
+            },
+            Some(submission_id),
+        );
+        mail.reply_to = letterhead.reply_address(&submission_id.to_string(), reply_token);
+        mail
+    }
+
+    /// Reminds the holder of a draft of the deadline. The Message-ID is derived from `job_id` and
+    /// the piece, so a reminder job that runs twice queues each reminder once.
+    pub fn deadline_reminder(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        job_id: i64,
+        submission_id: i64,
+        piece: &PieceFacts,
+        time_left: &str,
+    ) -> NewMail {
+        let mut mail = self.letter(
+            letterhead,
+            Letter::DeadlineReminder,
+            to,
+            context! { piece => Value::from_serialize(piece), time_left => time_left },
+            Some(submission_id),
+        );
+        mail.message_id = format!("<reminder-{job_id}-{submission_id}@{}>", self.domain);
+        mail
     }
 
     /// The answer to a message that could not be filed: what went wrong, what to send instead.
-    pub fn triage_answer(&self, to: &str, subject: &str, problem: &str) -> NewMail {
-        let sign_in = self.link("/account/sign-in");
-        self.mail(
+    pub fn triage_answer(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        subject: &str,
+        problem: &str,
+    ) -> NewMail {
+        self.letter(
+            letterhead,
+            Letter::TriageAnswer,
             to,
-            format!(
-                "We could not file your message: {}",
-                if subject.is_empty() {
-                    "(no subject)"
-                } else {
-                    subject
-                }
-            ),
-            TriageText {
-                problem,
-                sign_in: &sign_in,
-            }
-            .render(),
-            TriageHtml {
-                problem,
-                sign_in: &sign_in,
-            }
-            .render(),
-            "triage_answer",
+            context! {
+                problem => problem,
+                original_subject => subject,
+                sign_in_link => self.link("/account/sign-in"),
+            },
             None,
         )
     }
@@ -309,32 +363,17 @@ impl Mailer {
     /// An invitation to co-author a piece.
     pub fn coauthor_invite(
         &self,
+        letterhead: &Letterhead,
         to: &str,
         submission_id: i64,
         inviter: &str,
-        title: &str,
-        call_title: &str,
-        path: &str,
+        piece: &PieceFacts,
     ) -> NewMail {
-        let link = self.link(path);
-        self.mail(
+        self.letter(
+            letterhead,
+            Letter::CoauthorInvite,
             to,
-            format!("{inviter} invited you to co-author “{title}”"),
-            InviteText {
-                inviter,
-                title,
-                call_title,
-                link: &link,
-            }
-            .render(),
-            InviteHtml {
-                inviter,
-                title,
-                call_title,
-                link: &link,
-            }
-            .render(),
-            "coauthor_invite",
+            context! { inviter => inviter, piece => Value::from_serialize(piece) },
             Some(submission_id),
         )
     }
@@ -347,8 +386,9 @@ mod tests {
     #[test]
     fn message_ids_are_unique_and_use_the_public_host() {
         let mailer = Mailer::new("https://docket.example.org/");
-        let a = mailer.confirm_email("a@example.org", "/account/confirm/abc");
-        let b = mailer.confirm_email("a@example.org", "/account/confirm/abc");
+        let head = Letterhead::plain();
+        let a = mailer.confirm_email(&head, "a@example.org", "/account/confirm/abc");
+        let b = mailer.confirm_email(&head, "a@example.org", "/account/confirm/abc");
         assert_ne!(a.message_id, b.message_id);
         assert!(
             a.message_id.ends_with("@docket.example.org>"),
@@ -366,22 +406,72 @@ mod tests {
     #[test]
     fn html_mail_escapes_what_people_typed() {
         let mailer = Mailer::new("http://127.0.0.1:8080");
-        let details = ReceiptDetails {
-            call_title: "Week".into(),
-            piece_title: "<script>alert(1)</script>".into(),
+        let piece = PieceFacts {
+            title: "<script>alert(1)</script>".into(),
             kind: "Guest blog".into(),
             days: "Any day".into(),
-            measure: "700 words".into(),
+            length: "700 words".into(),
             revision: 1,
-            late: false,
-            warnings: vec![],
-            path: "/submissions/1".into(),
+            link: "http://127.0.0.1:8080/submissions/1".into(),
+            ..PieceFacts::default()
         };
-        let mail = mailer.receipt("a@example.org", 1, &details);
+        let head = Letterhead::for_call(
+            CallFacts {
+                id: 1,
+                slug: "week".into(),
+                title: "Week".into(),
+                organiser: "Org".into(),
+                deadline: "noon".into(),
+                url: "http://127.0.0.1:8080/calls/week".into(),
+                inbox: None,
+            },
+            vec![],
+        );
+        let mail = mailer.receipt(&head, "a@example.org", 1, "token", &piece);
         assert!(!mail.html.contains("<script>alert"), "{}", mail.html);
         assert!(
             mail.text.contains("<script>alert(1)</script>"),
             "plain text shows it as typed"
+        );
+        assert_eq!(mail.call_id, Some(1));
+        assert_eq!(mail.reply_to, None, "no inbox, no reply address");
+    }
+
+    #[test]
+    fn a_call_wording_that_fails_on_real_data_falls_back_to_docket_s_own() {
+        let mailer = Mailer::new("https://docket.example.org");
+        let head = Letterhead::for_call(
+            CallFacts {
+                id: 1,
+                slug: "week".into(),
+                title: "Week".into(),
+                organiser: "Org".into(),
+                deadline: "noon".into(),
+                url: "https://docket.example.org/calls/week".into(),
+                inbox: Some("blogs@example.org".into()),
+            },
+            vec![docket_store::StoredTemplate {
+                kind: "receipt".into(),
+                template: docket_store::TemplateText {
+                    subject: "Thanks {{ piece.warnings[3] }}".into(),
+                    text: "{{ piece.link }}".into(),
+                    html: "".into(),
+                },
+                updated_by: "user:1".into(),
+                updated_at: jiff::Timestamp::UNIX_EPOCH,
+            }],
+        );
+        let piece = PieceFacts {
+            title: "T".into(),
+            link: "https://docket.example.org/submissions/7".into(),
+            revision: 1,
+            ..PieceFacts::default()
+        };
+        let mail = mailer.receipt(&head, "a@example.org", 7, "abcdefgh23", &piece);
+        assert_eq!(mail.subject, "Received: T");
+        assert_eq!(
+            mail.reply_to.as_deref(),
+            Some("blogs+s7-abcdefgh23@example.org")
         );
     }
 }

@@ -106,7 +106,8 @@ impl SmtpTransport {
 }
 
 /// Builds the message for an outbox row: multipart/alternative text and HTML, its stable
-/// Message-ID, and `Auto-Submitted: auto-generated` so that auto-responders stay quiet.
+/// Message-ID, the piece's reply address when it has one, and `Auto-Submitted: auto-generated`
+/// so that auto-responders stay quiet.
 pub fn build_message(from: &Mailbox, mail: &OutboxMail) -> Result<Message, SendError> {
     let permanent = |message: String| SendError {
         permanent: true,
@@ -118,7 +119,7 @@ pub fn build_message(from: &Mailbox, mail: &OutboxMail) -> Result<Message, SendE
             mail.mail.to
         ))
     })?;
-    let builder = Message::builder()
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(mail.mail.subject.clone())
@@ -127,6 +128,13 @@ pub fn build_message(from: &Mailbox, mail: &OutboxMail) -> Result<Message, SendE
             HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".into(),
         ));
+    // A piece's own reply address; an unusable one is left out rather than losing the mail.
+    if let Some(reply_to) = &mail.mail.reply_to {
+        match reply_to.parse::<Mailbox>() {
+            Ok(reply_to) => builder = builder.reply_to(reply_to),
+            Err(error) => tracing::warn!(%reply_to, %error, "the reply address is not usable"),
+        }
+    }
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
         .body(mail.mail.text.clone());

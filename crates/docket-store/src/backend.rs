@@ -23,7 +23,7 @@ pub(crate) use may_see;
 macro_rules! submission_columns {
     () => {
         "s.id, s.call_id, c.slug AS call_slug, s.owner_id, u.email AS owner_email, s.state, s.late, s.draft, \
-         s.revisions, s.created_at, s.updated_at"
+         s.revisions, s.reply_token, s.created_at, s.updated_at"
     };
 }
 pub(crate) use submission_columns;
@@ -36,8 +36,8 @@ macro_rules! store_impl {
         use $crate::backend::{may_see, submission_columns};
         use $crate::{
             Actor, Asset, AuditEvent, Backend, CodeOutcome, IncomingFile, IngestReply, IngestSubmission, InboundRecord,
-            NewAsset, NewInbound, NewMail, NewToken, OutboxMail, Revision, Saved, Session, Store, StoreError, StoredCall,
-            SubmissionRecord, Token, TokenPurpose, User,
+            Job, NewAsset, NewInbound, NewMail, NewToken, OutboxMail, Revision, Saved, Session, StaffMember, StaffRole, Store,
+            StoreError, StoredCall, StoredTemplate, SubmissionRecord, TemplateText, Token, TokenPurpose, User,
         };
         use docket_core::Call;
         use docket_core::submission::{Piece, SubmissionState};
@@ -75,6 +75,8 @@ macro_rules! store_impl {
                     html: row.try_get("body_html")?,
                     template: row.try_get("template")?,
                     submission_id: row.try_get("submission_id")?,
+                    call_id: row.try_get("call_id")?,
+                    reply_to: row.try_get("reply_to")?,
                 },
                 status: row.try_get("status")?,
                 attempts: row.try_get("attempts")?,
@@ -109,6 +111,7 @@ macro_rules! store_impl {
                 draft,
                 revision_count: row.try_get("revisions")?,
                 coauthors,
+                reply_token: row.try_get::<Option<String>, _>("reply_token")?.unwrap_or_default(),
                 created_at: ts(row, "created_at")?,
                 updated_at: ts(row, "updated_at")?,
             })
@@ -157,8 +160,8 @@ macro_rules! store_impl {
 
         async fn insert_mail(tx: &mut Tx<'_>, mail: &NewMail, now: Timestamp) -> Result<(), StoreError> {
             sqlx::query(
-                "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(&mail.message_id)
             .bind(&mail.to)
@@ -167,10 +170,61 @@ macro_rules! store_impl {
             .bind(&mail.html)
             .bind(&mail.template)
             .bind(mail.submission_id)
+            .bind(mail.call_id)
+            .bind(&mail.reply_to)
             .bind($to_db(now))
             .execute(&mut **tx)
             .await?;
             Ok(())
+        }
+
+        /// A fresh secret for a piece's reply address: 16 characters from 32 letters and digits
+        /// (80 bits), lower case so that mail systems that fold the local part keep it intact.
+        fn new_reply_token() -> String {
+            use rand::Rng as _;
+            const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+            let mut rng = rand::rng();
+            (0..16).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+        }
+
+        /// Schedules the call's deadline reminder (or cancels it when the call asks for none). The key
+        /// holds the instant, so a moved deadline makes a new job and cancels the old one.
+        async fn schedule_reminder(tx: &mut Tx<'_>, call_id: i64, call: &Call, now: Timestamp) -> Result<(), StoreError> {
+            let key = call.reminder_at().map(|at| format!("{}:{call_id}:{}", $crate::REMIND_DRAFTS, at.as_microsecond()));
+            sqlx::query("UPDATE jobs SET status = 'cancelled' WHERE call_id = $1 AND kind = $2 AND status = 'queued' AND key <> $3")
+                .bind(call_id)
+                .bind($crate::REMIND_DRAFTS)
+                .bind(key.as_deref().unwrap_or(""))
+                .execute(&mut **tx)
+                .await?;
+            if let (Some(key), Some(at)) = (key, call.reminder_at()) {
+                sqlx::query(
+                    "INSERT INTO jobs (kind, key, call_id, run_at, created_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (key) DO NOTHING",
+                )
+                .bind($crate::REMIND_DRAFTS)
+                .bind(key)
+                .bind(call_id)
+                .bind($to_db(at))
+                .bind($to_db(now))
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(())
+        }
+
+        fn job_row(row: &DbRow) -> Result<Job, StoreError> {
+            Ok(Job {
+                id: row.try_get("id")?,
+                kind: row.try_get("kind")?,
+                key: row.try_get("key")?,
+                call_id: row.try_get("call_id")?,
+                run_at: ts(row, "run_at")?,
+                status: row.try_get("status")?,
+                attempts: row.try_get("attempts")?,
+                last_error: row.try_get("last_error")?,
+                outcome: row.try_get("outcome")?,
+            })
         }
 
         /// Inserts the inbound row; false when its Message-ID is already there.
@@ -319,6 +373,8 @@ macro_rules! store_impl {
                     Saved::Updated => "call.updated",
                 };
                 audit(&mut tx, now, actor, action, &$crate::call_subject(call), serde_json::json!({ "title": call.title })).await?;
+                let call_id: i64 = row.try_get("id")?;
+                schedule_reminder(&mut tx, call_id, call, now).await?;
                 tx.commit().await?;
                 Ok((stored_call(&row)?, saved))
             }
@@ -539,8 +595,8 @@ macro_rules! store_impl {
 
             async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, message_id, to_address, subject, body_text, body_html, template, submission_id, status,
-                            attempts, last_error, created_at, sent_at
+                    "SELECT id, message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to,
+                            status, attempts, last_error, created_at, sent_at
                      FROM outbox ORDER BY id DESC LIMIT $1",
                 )
                 .bind(limit)
@@ -560,8 +616,8 @@ macro_rules! store_impl {
                         ORDER BY id LIMIT $4 ",
                     $skip_locked,
                     ")
-                     RETURNING id, message_id, to_address, subject, body_text, body_html, template, submission_id, status,
-                               attempts, last_error, created_at, sent_at"
+                     RETURNING id, message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to,
+                               status, attempts, last_error, created_at, sent_at"
                 ))
                 .bind($to_db(lease_until))
                 .bind(worker)
@@ -648,18 +704,20 @@ macro_rules! store_impl {
                         id
                     }
                 };
+                let reply_token = new_reply_token();
                 let mut piece = ingest.piece.clone();
                 if let Some(file) = &ingest.document {
                     piece.document = Some(insert_file(&mut tx, file, user_id, now).await?);
                 }
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, created_at, updated_at)
-                     VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $5) RETURNING id",
+                    "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, reply_token, created_at, updated_at)
+                     VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $6, $6) RETURNING id",
                 )
                 .bind(ingest.call_id)
                 .bind(user_id)
                 .bind(ingest.late)
                 .bind(Json(&piece))
+                .bind(&reply_token)
                 .bind($to_db(now))
                 .fetch_one(&mut *tx)
                 .await?;
@@ -673,6 +731,9 @@ macro_rules! store_impl {
                 receipt.submission_id = Some(id);
                 receipt.text = receipt.text.replace("{submission_id}", &id.to_string());
                 receipt.html = receipt.html.replace("{submission_id}", &id.to_string());
+                receipt.reply_to = receipt
+                    .reply_to
+                    .map(|to| to.replace("{submission_id}", &id.to_string()).replace("{reply_token}", &reply_token));
                 insert_mail(&mut tx, &receipt, now).await?;
                 audit(
                     &mut tx,
@@ -825,12 +886,13 @@ macro_rules! store_impl {
             async fn create_draft(&self, call_id: i64, owner: &User, piece: &Piece, now: Timestamp) -> Result<i64, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO submissions (call_id, owner_id, state, draft, created_at, updated_at)
-                     VALUES ($1, $2, 'draft', $3, $4, $4) RETURNING id",
+                    "INSERT INTO submissions (call_id, owner_id, state, draft, reply_token, created_at, updated_at)
+                     VALUES ($1, $2, 'draft', $3, $4, $5, $5) RETURNING id",
                 )
                 .bind(call_id)
                 .bind(owner.id)
                 .bind(Json(piece))
+                .bind(new_reply_token())
                 .bind($to_db(now))
                 .fetch_one(&mut *tx)
                 .await?;
@@ -972,7 +1034,7 @@ macro_rules! store_impl {
                     .collect()
             }
 
-            async fn set_state(&self, id: i64, viewer: &User, from: SubmissionState, to: SubmissionState, now: Timestamp) -> Result<(), StoreError> {
+            async fn set_state(&self, id: i64, viewer: &User, from: SubmissionState, to: SubmissionState, mail: Option<NewMail>, now: Timestamp) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let changed = sqlx::query(concat!(
                     "UPDATE submissions SET state = $1, updated_at = $2
@@ -1001,6 +1063,9 @@ macro_rules! store_impl {
                     serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
                 )
                 .await?;
+                if let Some(mail) = &mail {
+                    insert_mail(&mut tx, mail, now).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }
@@ -1032,6 +1097,307 @@ macro_rules! store_impl {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn call_by_id(&self, id: i64) -> Result<Option<StoredCall>, StoreError> {
+                let row = sqlx::query("SELECT id, document, created_at, updated_at FROM calls WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(stored_call).transpose()
+            }
+
+            async fn add_staff(&self, call_id: i64, email: &str, role: StaffRole, actor: &Actor, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM calls WHERE id = $1")
+                    .bind(call_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let slug = slug.ok_or(StoreError::NotFound)?;
+                sqlx::query(
+                    "INSERT INTO call_staff (call_id, email, role, added_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (call_id, email) DO UPDATE SET role = excluded.role",
+                )
+                .bind(call_id)
+                .bind(email)
+                .bind(role.as_str())
+                .bind($to_db(now))
+                .execute(&mut *tx)
+                .await?;
+                audit(&mut tx, now, actor, "call.staff_added", &format!("call:{slug}"), serde_json::json!({ "email": email, "role": role.as_str() })).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn remove_staff(&self, call_id: i64, email: &str, actor: &Actor, now: Timestamp) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM calls WHERE id = $1")
+                    .bind(call_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let slug = slug.ok_or(StoreError::NotFound)?;
+                let removed = sqlx::query("DELETE FROM call_staff WHERE call_id = $1 AND email = $2")
+                    .bind(call_id)
+                    .bind(email)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if removed > 0 {
+                    audit(&mut tx, now, actor, "call.staff_removed", &format!("call:{slug}"), serde_json::json!({ "email": email })).await?;
+                }
+                tx.commit().await?;
+                Ok(removed > 0)
+            }
+
+            async fn staff(&self, call_id: i64) -> Result<Vec<StaffMember>, StoreError> {
+                let rows = sqlx::query("SELECT email, role, added_at FROM call_staff WHERE call_id = $1 ORDER BY email")
+                    .bind(call_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let role: String = row.try_get("role")?;
+                        Ok(StaffMember {
+                            email: row.try_get("email")?,
+                            role: StaffRole::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("unknown staff role `{role}`")))?,
+                            added_at: ts(row, "added_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn staffed_calls(&self, email: &str) -> Result<Vec<(StoredCall, StaffRole)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT c.id, c.document, c.created_at, c.updated_at, st.role
+                     FROM call_staff st JOIN calls c ON c.id = st.call_id
+                     WHERE st.email = $1 ORDER BY c.deadline_at DESC",
+                )
+                .bind(email)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let role: String = row.try_get("role")?;
+                        let role = StaffRole::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("unknown staff role `{role}`")))?;
+                        Ok((stored_call(row)?, role))
+                    })
+                    .collect()
+            }
+
+            async fn mail_templates(&self, call_id: i64) -> Result<Vec<StoredTemplate>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT kind, subject, body_text, body_html, updated_by, updated_at FROM mail_templates
+                     WHERE call_id = $1 ORDER BY kind",
+                )
+                .bind(call_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(StoredTemplate {
+                            kind: row.try_get("kind")?,
+                            template: TemplateText {
+                                subject: row.try_get("subject")?,
+                                text: row.try_get("body_text")?,
+                                html: row.try_get("body_html")?,
+                            },
+                            updated_by: row.try_get("updated_by")?,
+                            updated_at: ts(row, "updated_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn save_mail_template(&self, call_id: i64, kind: &str, template: Option<&TemplateText>, actor: &Actor, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM calls WHERE id = $1")
+                    .bind(call_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let slug = slug.ok_or(StoreError::NotFound)?;
+                let action = match template {
+                    Some(template) => {
+                        sqlx::query(
+                            "INSERT INTO mail_templates (call_id, kind, subject, body_text, body_html, updated_by, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)
+                             ON CONFLICT (call_id, kind) DO UPDATE SET subject = excluded.subject, body_text = excluded.body_text,
+                                 body_html = excluded.body_html, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                        )
+                        .bind(call_id)
+                        .bind(kind)
+                        .bind(&template.subject)
+                        .bind(&template.text)
+                        .bind(&template.html)
+                        .bind(actor.as_audit())
+                        .bind($to_db(now))
+                        .execute(&mut *tx)
+                        .await?;
+                        "call.email_reworded"
+                    }
+                    None => {
+                        sqlx::query("DELETE FROM mail_templates WHERE call_id = $1 AND kind = $2")
+                            .bind(call_id)
+                            .bind(kind)
+                            .execute(&mut *tx)
+                            .await?;
+                        "call.email_default_restored"
+                    }
+                };
+                audit(&mut tx, now, actor, action, &format!("call:{slug}"), serde_json::json!({ "email": kind })).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to,
+                            status, attempts, last_error, created_at, sent_at
+                     FROM outbox WHERE call_id = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(call_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(outbox_row).collect()
+            }
+
+            async fn retry_mail(&self, id: i64, call_id: i64, actor: &Actor, now: Timestamp) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let changed = sqlx::query(
+                    "UPDATE outbox SET status = 'queued', next_attempt_at = $1, attempts = 0
+                     WHERE id = $2 AND call_id = $3 AND status = 'failed'",
+                )
+                .bind($to_db(now))
+                .bind(id)
+                .bind(call_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed > 0 {
+                    audit(&mut tx, now, actor, "mail.retried", &format!("mail:{id}"), serde_json::json!({})).await?;
+                }
+                tx.commit().await?;
+                Ok(changed > 0)
+            }
+
+            async fn enqueue_mail_once(&self, mail: NewMail, now: Timestamp) -> Result<bool, StoreError> {
+                let inserted = sqlx::query(
+                    "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (message_id) DO NOTHING",
+                )
+                .bind(&mail.message_id)
+                .bind(&mail.to)
+                .bind(&mail.subject)
+                .bind(&mail.text)
+                .bind(&mail.html)
+                .bind(&mail.template)
+                .bind(mail.submission_id)
+                .bind(mail.call_id)
+                .bind(&mail.reply_to)
+                .bind($to_db(now))
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(inserted > 0)
+            }
+
+            async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    submission_columns!(),
+                    " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
+                     WHERE s.call_id = $1 AND s.state = 'draft' ORDER BY s.id"
+                ))
+                .bind(call_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut records = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let id: i64 = row.try_get("id")?;
+                    records.push(submission_row(row, coauthors(&self.pool, id).await?)?);
+                }
+                Ok(records)
+            }
+
+            async fn lease_jobs(&self, worker: &str, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<Job>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "UPDATE jobs SET status = 'running', lease_until = $1, leased_by = $2, attempts = attempts + 1
+                     WHERE id IN (
+                        SELECT id FROM jobs
+                        WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND lease_until < $3)
+                        ORDER BY run_at, id LIMIT $4 ",
+                    $skip_locked,
+                    ")
+                     RETURNING id, kind, key, call_id, run_at, status, attempts, last_error, outcome"
+                ))
+                .bind($to_db(lease_until))
+                .bind(worker)
+                .bind($to_db(now))
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut jobs: Vec<Job> = rows.iter().map(job_row).collect::<Result<_, _>>()?;
+                jobs.sort_by_key(|job| (job.run_at, job.id));
+                Ok(jobs)
+            }
+
+            async fn finish_job(&self, id: i64, worker: &str, outcome: &str, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let row = sqlx::query(
+                    "UPDATE jobs SET status = 'done', outcome = $1, done_at = $2, lease_until = NULL, last_error = NULL
+                     WHERE id = $3 AND leased_by = $4 AND status = 'running' RETURNING kind, call_id",
+                )
+                .bind(outcome)
+                .bind($to_db(now))
+                .bind(id)
+                .bind(worker)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(row) = row {
+                    let kind: String = row.try_get("kind")?;
+                    audit(&mut tx, now, &Actor::System, &format!("job.{kind}.done"), &format!("job:{id}"), serde_json::json!({ "outcome": outcome })).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn fail_job(&self, id: i64, worker: &str, error: &str, retry_at: Option<Timestamp>) -> Result<(), StoreError> {
+                let (status, next) = match retry_at {
+                    Some(at) => ("queued", Some(at)),
+                    None => ("failed", None),
+                };
+                sqlx::query(
+                    "UPDATE jobs SET status = $1, run_at = COALESCE($2, run_at), lease_until = NULL, last_error = $3
+                     WHERE id = $4 AND leased_by = $5 AND status = 'running'",
+                )
+                .bind(status)
+                .bind(next.map($to_db))
+                .bind(error)
+                .bind(id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn call_jobs(&self, call_id: i64) -> Result<Vec<Job>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, kind, key, call_id, run_at, status, attempts, last_error, outcome FROM jobs
+                     WHERE call_id = $1 ORDER BY run_at, id",
+                )
+                .bind(call_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(job_row).collect()
+            }
+
+            async fn submission_by_reply_token(&self, id: i64, token: &str) -> Result<Option<i64>, StoreError> {
+                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM submissions WHERE id = $1 AND reply_token = $2")
+                    .bind(id)
+                    .bind(token.to_ascii_lowercase())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(found)
             }
 
             async fn close(&self) {

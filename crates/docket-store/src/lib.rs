@@ -157,6 +157,10 @@ pub struct NewMail {
     /// Which template made it (`confirm_email`, `receipt`, …).
     pub template: String,
     pub submission_id: Option<i64>,
+    /// The call it concerns: its organisers see it on the call's outbox page.
+    pub call_id: Option<i64>,
+    /// Where replies go: a piece's own reply address, so that an answer finds its piece.
+    pub reply_to: Option<String>,
 }
 
 /// A mail in the outbox.
@@ -206,6 +210,8 @@ pub struct SubmissionRecord {
     pub draft: Piece,
     pub revision_count: i64,
     pub coauthors: Vec<String>,
+    /// The secret half of the piece's reply address (`inbox+s{id}-{reply_token}@…`).
+    pub reply_token: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -287,6 +293,80 @@ pub struct InboundRecord {
     pub submission_id: Option<i64>,
     pub received_at: Timestamp,
 }
+
+/// What a member of a call's staff may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StaffRole {
+    /// Runs the call: its wording, its emails, its outbox, its staff.
+    Organiser,
+    /// Reviews and decides on pieces.
+    Editor,
+}
+
+impl StaffRole {
+    /// The stored and typed name: `organiser`, `editor`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffRole::Organiser => "organiser",
+            StaffRole::Editor => "editor",
+        }
+    }
+
+    /// Reads a stored or typed name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "organiser" | "organizer" => Some(StaffRole::Organiser),
+            "editor" | "reviewer" => Some(StaffRole::Editor),
+            _ => None,
+        }
+    }
+}
+
+/// Someone on a call's staff, by (lower-cased) address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub email: String,
+    pub role: StaffRole,
+    pub added_at: Timestamp,
+}
+
+/// The three parts of an email as a call words them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateText {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A call's own wording of one email (`receipt`, `deadline_reminder`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTemplate {
+    pub kind: String,
+    pub template: TemplateText,
+    pub updated_by: String,
+    pub updated_at: Timestamp,
+}
+
+/// A durable piece of background work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    /// What to do: `remind_drafts`.
+    pub kind: String,
+    /// Unique: scheduling the same key twice makes one job.
+    pub key: String,
+    pub call_id: Option<i64>,
+    pub run_at: Timestamp,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// What running it did, for people ("reminded 3 contributors").
+    pub outcome: Option<String>,
+}
+
+/// The job kind that reminds contributors who still hold drafts of a call's deadline.
+pub const REMIND_DRAFTS: &str = "remind_drafts";
 
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]
@@ -517,13 +597,15 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Every revision of a piece `viewer` may see, oldest first.
     async fn revisions(&self, id: i64, viewer: &User) -> Result<Vec<Revision>, StoreError>;
 
-    /// Moves a piece to `state` (the caller has checked the transition), with an audit event.
+    /// Moves a piece to `state` (the caller has checked the transition), with an audit event,
+    /// and queues `mail` (telling the contributor) in the same transaction.
     async fn set_state(
         &self,
         id: i64,
         viewer: &User,
         from: SubmissionState,
         to: SubmissionState,
+        mail: Option<NewMail>,
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
@@ -536,6 +618,103 @@ pub trait Store: Send + Sync + fmt::Debug {
         mail: NewMail,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+
+    /// The call with this id.
+    async fn call_by_id(&self, id: i64) -> Result<Option<StoredCall>, StoreError>;
+
+    /// Adds `email` to a call's staff, or changes their role.
+    async fn add_staff(
+        &self,
+        call_id: i64,
+        email: &str,
+        role: StaffRole,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Takes `email` off a call's staff. `Ok(false)`: they were not on it.
+    async fn remove_staff(
+        &self,
+        call_id: i64,
+        email: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// A call's staff, by address.
+    async fn staff(&self, call_id: i64) -> Result<Vec<StaffMember>, StoreError>;
+
+    /// The calls `email` is on the staff of, with the role, newest week first.
+    async fn staffed_calls(&self, email: &str) -> Result<Vec<(StoredCall, StaffRole)>, StoreError>;
+
+    /// A call's own wordings of its emails.
+    async fn mail_templates(&self, call_id: i64) -> Result<Vec<StoredTemplate>, StoreError>;
+
+    /// Stores a call's wording of the `kind` email, or with `None` goes back to Docket's default.
+    async fn save_mail_template(
+        &self,
+        call_id: i64,
+        kind: &str,
+        template: Option<&TemplateText>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The newest mail concerning a call, newest first.
+    async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError>;
+
+    /// Puts a failed mail back in the queue to be tried again now.
+    async fn retry_mail(
+        &self,
+        id: i64,
+        call_id: i64,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Queues a mail unless one with its Message-ID is already queued; `Ok(false)`: it was.
+    /// Jobs derive the Message-ID from what they are doing, so a job run twice queues once.
+    async fn enqueue_mail_once(&self, mail: NewMail, now: Timestamp) -> Result<bool, StoreError>;
+
+    /// The pieces of a call that are still drafts (never submitted).
+    async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError>;
+
+    /// Takes up to `limit` jobs that are due for `worker` until `lease_until`.
+    async fn lease_jobs(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Job>, StoreError>;
+
+    /// Records that a leased job is done, with what it did, and an audit event.
+    async fn finish_job(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Records a failed run: tried again at `retry_at`, or marked failed when `None`.
+    async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<(), StoreError>;
+
+    /// The jobs of a call, soonest first.
+    async fn call_jobs(&self, call_id: i64) -> Result<Vec<Job>, StoreError>;
+
+    /// The piece whose reply address carries this id and token.
+    async fn submission_by_reply_token(
+        &self,
+        id: i64,
+        token: &str,
+    ) -> Result<Option<i64>, StoreError>;
 
     /// Closes the pool, waiting for connections to finish.
     async fn close(&self);

@@ -727,9 +727,10 @@ impl Store for FailsOnce {
         viewer: &docket_store::User,
         from: docket_core::submission::SubmissionState,
         to: docket_core::submission::SubmissionState,
+        mail: Option<docket_store::NewMail>,
         now: jiff::Timestamp,
     ) -> Result<(), docket_store::StoreError> {
-        self.inner.set_state(id, viewer, from, to, now).await
+        self.inner.set_state(id, viewer, from, to, mail, now).await
     }
     async fn invite_coauthor(
         &self,
@@ -742,6 +743,131 @@ impl Store for FailsOnce {
         self.inner
             .invite_coauthor(id, viewer, email, mail, now)
             .await
+    }
+    async fn call_by_id(
+        &self,
+        id: i64,
+    ) -> Result<Option<docket_store::StoredCall>, docket_store::StoreError> {
+        self.inner.call_by_id(id).await
+    }
+    async fn add_staff(
+        &self,
+        call_id: i64,
+        email: &str,
+        role: docket_store::StaffRole,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.add_staff(call_id, email, role, actor, now).await
+    }
+    async fn remove_staff(
+        &self,
+        call_id: i64,
+        email: &str,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.remove_staff(call_id, email, actor, now).await
+    }
+    async fn staff(
+        &self,
+        call_id: i64,
+    ) -> Result<Vec<docket_store::StaffMember>, docket_store::StoreError> {
+        self.inner.staff(call_id).await
+    }
+    async fn staffed_calls(
+        &self,
+        email: &str,
+    ) -> Result<Vec<(docket_store::StoredCall, docket_store::StaffRole)>, docket_store::StoreError>
+    {
+        self.inner.staffed_calls(email).await
+    }
+    async fn mail_templates(
+        &self,
+        call_id: i64,
+    ) -> Result<Vec<docket_store::StoredTemplate>, docket_store::StoreError> {
+        self.inner.mail_templates(call_id).await
+    }
+    async fn save_mail_template(
+        &self,
+        call_id: i64,
+        kind: &str,
+        template: Option<&docket_store::TemplateText>,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner
+            .save_mail_template(call_id, kind, template, actor, now)
+            .await
+    }
+    async fn call_outbox(
+        &self,
+        call_id: i64,
+        limit: i64,
+    ) -> Result<Vec<docket_store::OutboxMail>, docket_store::StoreError> {
+        self.inner.call_outbox(call_id, limit).await
+    }
+    async fn retry_mail(
+        &self,
+        id: i64,
+        call_id: i64,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.retry_mail(id, call_id, actor, now).await
+    }
+    async fn enqueue_mail_once(
+        &self,
+        mail: docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.enqueue_mail_once(mail, now).await
+    }
+    async fn drafts_of_call(
+        &self,
+        call_id: i64,
+    ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
+        self.inner.drafts_of_call(call_id).await
+    }
+    async fn lease_jobs(
+        &self,
+        worker: &str,
+        now: jiff::Timestamp,
+        lease_until: jiff::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<docket_store::Job>, docket_store::StoreError> {
+        self.inner.lease_jobs(worker, now, lease_until, limit).await
+    }
+    async fn finish_job(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.finish_job(id, worker, outcome, now).await
+    }
+    async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<jiff::Timestamp>,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.fail_job(id, worker, error, retry_at).await
+    }
+    async fn call_jobs(
+        &self,
+        call_id: i64,
+    ) -> Result<Vec<docket_store::Job>, docket_store::StoreError> {
+        self.inner.call_jobs(call_id).await
+    }
+    async fn submission_by_reply_token(
+        &self,
+        id: i64,
+        token: &str,
+    ) -> Result<Option<i64>, docket_store::StoreError> {
+        self.inner.submission_by_reply_token(id, token).await
     }
     async fn close(&self) {
         self.inner.close().await

@@ -34,6 +34,8 @@ fn mail(n: usize) -> NewMail {
         html: format!("<p>HTML {n}</p>"),
         template: "test".into(),
         submission_id: None,
+        call_id: None,
+        reply_to: None,
     }
 }
 

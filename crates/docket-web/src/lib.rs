@@ -81,6 +81,43 @@ impl AppState {
     }
 }
 
+/// The letterhead for mail about a call's page at `path` (`/calls/SLUG/…`, where someone signs in
+/// from), else about the only call open now, else Docket's own wording.
+pub(crate) async fn letterhead_for_path(
+    state: &AppState,
+    path: &str,
+) -> Result<docket_mail::Letterhead, WebError> {
+    let slug = path
+        .strip_prefix("/calls/")
+        .and_then(|rest| rest.split(['/', '?', '#']).next())
+        .filter(|slug| !slug.is_empty());
+    let call = match slug {
+        Some(slug) => state.store.call(slug).await?,
+        None => None,
+    };
+    let call = match call {
+        Some(call) => Some(call),
+        None => {
+            let now = state.clock.now();
+            let mut open = state.store.calls().await?.into_iter().filter(|stored| {
+                matches!(
+                    stored.call.phase(now),
+                    docket_core::call::CallPhase::Open { .. }
+                        | docket_core::call::CallPhase::Grace { .. }
+                )
+            });
+            match (open.next(), open.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        }
+    };
+    Ok(match call {
+        Some(call) => state.mailer.letterhead(state.store.as_ref(), &call).await?,
+        None => docket_mail::Letterhead::plain(),
+    })
+}
+
 /// The whole router: pages, operational endpoints, static assets and the layers around them.
 pub fn router(state: AppState) -> Router {
     let secure = state.config.secure();

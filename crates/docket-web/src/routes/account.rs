@@ -244,9 +244,10 @@ async fn sign_up(
         SignedDuration::from_hours(24),
         None,
     )?;
+    let head = crate::letterhead_for_path(&state, &form.next).await?;
     let mail = state
         .mailer
-        .confirm_email(&email, &format!("/account/confirm/{token}"));
+        .confirm_email(&head, &email, &format!("/account/confirm/{token}"));
     let now = state.clock.now();
     if state
         .store
@@ -257,7 +258,7 @@ async fn sign_up(
         // Same answer either way; the owner of the address learns what happened by email.
         state
             .store
-            .enqueue_mail(state.mailer.already_registered(&email), now)
+            .enqueue_mail(state.mailer.already_registered(&head, &email), now)
             .await?;
     }
     Ok(Redirect::to("/account/check-email").into_response())
@@ -416,9 +417,12 @@ async fn sign_in(
                 SignedDuration::from_hours(24),
                 None,
             )?;
-            let mail = state
-                .mailer
-                .confirm_email(&user.email, &format!("/account/confirm/{token}"));
+            let head = crate::letterhead_for_path(&state, &next).await?;
+            let mail = state.mailer.confirm_email(
+                &head,
+                &user.email,
+                &format!("/account/confirm/{token}"),
+            );
             state
                 .store
                 .issue_token(new_token, mail, state.clock.now())
@@ -498,10 +502,13 @@ async fn request_code(
             SignedDuration::from_mins(10),
             Some(code.as_str()),
         )?;
-        let mail =
-            state
-                .mailer
-                .sign_in_code(&email, &code, &format!("/account/sign-in/link/{token}"));
+        let head = crate::letterhead_for_path(&state, &next).await?;
+        let mail = state.mailer.sign_in_code(
+            &head,
+            &email,
+            &code,
+            &format!("/account/sign-in/link/{token}"),
+        );
         state
             .store
             .issue_token(new_token, mail, state.clock.now())
@@ -693,9 +700,10 @@ async fn request_reset(
             SignedDuration::from_hours(1),
             None,
         )?;
+        let head = crate::letterhead_for_path(&state, &form.next).await?;
         let mail = state
             .mailer
-            .reset_password(&email, &format!("/account/reset/{token}"));
+            .reset_password(&head, &email, &format!("/account/reset/{token}"));
         state
             .store
             .issue_token(new_token, mail, state.clock.now())

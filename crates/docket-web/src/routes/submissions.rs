@@ -15,7 +15,7 @@ use docket_core::submission::{
 };
 use docket_core::{Call, Format, markdown, text};
 use docket_documents::{FileType, Limits as FileLimits};
-use docket_mail::{ReceiptDetails, measure};
+use docket_mail::{Letterhead, measure};
 use docket_store::{NewAsset, StoreError, SubmissionRecord, User};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -91,6 +91,14 @@ async fn load_piece(
         .ok_or_else(|| not_found(state))?;
     let (_, call) = load_call(state, &record.call_slug).await?;
     Ok((record, call))
+}
+
+/// The letterhead for mail about a piece: its call, in the call's own wording.
+async fn letterhead_of(state: &AppState, record: &SubmissionRecord) -> Result<Letterhead, WebError> {
+    match state.store.call(&record.call_slug).await? {
+        Some(stored) => Ok(state.mailer.letterhead(state.store.as_ref(), &stored).await?),
+        None => Ok(Letterhead::plain()),
+    }
 }
 
 fn render(template: impl Template, status: StatusCode) -> Result<Response, WebError> {
@@ -1039,19 +1047,19 @@ async fn edit(
                     StatusCode::BAD_REQUEST,
                 );
             }
-            let kind = kind_name(&call, &piece.kind);
-            let details = ReceiptDetails {
-                call_title: call.title.clone(),
-                piece_title: piece.title.clone(),
-                kind,
-                days: days_text(&call, &piece),
-                measure: measure(&piece),
-                revision: record.revision_count + 1,
+            let facts = state.mailer.piece_facts(
+                &call,
+                &piece,
+                &format!("/submissions/{id}"),
+                record.revision_count + 1,
                 late,
-                warnings: warnings.clone(),
-                path: format!("/submissions/{id}"),
-            };
-            let receipt = state.mailer.receipt(&user.email, id, &details);
+                warnings.clone(),
+            );
+            let head = letterhead_of(&state, &record).await?;
+            let receipt =
+                state
+                    .mailer
+                    .receipt(&head, &user.email, id, &record.reply_token, &facts);
             let number = state
                 .store
                 .submit_revision(id, &user, &piece, late, receipt, state.clock.now())
@@ -1222,15 +1230,35 @@ async fn withdraw(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
     csrf.verify(&form.csrf)?;
-    let (record, _) = load_piece(&state, id, &user).await?;
+    let (record, call) = load_piece(&state, id, &user).await?;
     let to = record.state.apply(Transition::Withdraw).map_err(|error| {
         WebError::Store(StoreError::Conflict(format!(
             "This piece cannot be withdrawn: {error}"
         )))
     })?;
+    // The owner hears of it, whoever withdrew it (a co-author may have).
+    let facts = state.mailer.piece_facts(
+        &call,
+        &record.draft,
+        &format!("/submissions/{id}"),
+        record.revision_count,
+        record.late,
+        Vec::new(),
+    );
+    let head = letterhead_of(&state, &record).await?;
+    let mail = state.mailer.state_changed(
+        &head,
+        &record.owner_email,
+        id,
+        &record.reply_token,
+        &facts,
+        record.state,
+        to,
+        "",
+    );
     state
         .store
-        .set_state(id, &user, record.state, to, state.clock.now())
+        .set_state(id, &user, record.state, to, Some(mail), state.clock.now())
         .await?;
     Ok(Redirect::to(&format!("/submissions/{id}?withdrawn=1")).into_response())
 }
@@ -1270,19 +1298,21 @@ async fn invite(
             return render(ShowPage { layout, ..page }, StatusCode::BAD_REQUEST);
         }
     };
-    let title = if record.draft.title.is_empty() {
-        "an untitled piece".to_owned()
-    } else {
-        record.draft.title.clone()
-    };
-    let mail = state.mailer.coauthor_invite(
-        &email,
-        id,
-        &user.email,
-        &title,
-        &call.title,
+    let mut facts = state.mailer.piece_facts(
+        &call,
+        &record.draft,
         &format!("/submissions/{id}"),
+        record.revision_count,
+        record.late,
+        Vec::new(),
     );
+    if facts.title.is_empty() {
+        "an untitled piece".clone_into(&mut facts.title);
+    }
+    let head = letterhead_of(&state, &record).await?;
+    let mail = state
+        .mailer
+        .coauthor_invite(&head, &email, id, &user.email, &facts);
     state
         .store
         .invite_coauthor(id, &user, &email, mail, state.clock.now())
