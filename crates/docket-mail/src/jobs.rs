@@ -1,0 +1,157 @@
+//! The job runner: durable background work from the `jobs` table, leased like the outbox so that
+//! several nodes can run it without doing anything twice. Today it sends deadline reminders to
+//! contributors who still hold drafts; a reminder's Message-ID comes from the job and the piece,
+//! so a job run again after a crash queues no reminder twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use docket_core::Clock;
+use docket_core::call::describe_duration;
+use docket_store::{Job, REMIND_DRAFTS, Store, StoreError};
+use jiff::SignedDuration;
+
+use crate::Mailer;
+
+/// How the runner paces itself.
+#[derive(Debug, Clone)]
+pub struct RunnerSettings {
+    /// This runner's name in leases (unique per process).
+    pub name: String,
+    /// How long a leased job is this runner's before another may take it.
+    pub lease: SignedDuration,
+    /// Tries before a job is marked failed.
+    pub max_attempts: i64,
+    /// Pause between rounds.
+    pub poll: Duration,
+}
+
+impl Default for RunnerSettings {
+    fn default() -> Self {
+        Self {
+            name: format!("jobs-{}-{}", std::process::id(), rand::random::<u32>()),
+            lease: SignedDuration::from_mins(10),
+            max_attempts: 5,
+            poll: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Runs every job that is due, once. Returns the jobs it finished.
+pub async fn run_once(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    mailer: &Mailer,
+    settings: &RunnerSettings,
+) -> Result<Vec<(Job, String)>, StoreError> {
+    let now = clock.now();
+    let lease_until = now.checked_add(settings.lease).unwrap_or(now);
+    let jobs = store
+        .lease_jobs(&settings.name, now, lease_until, 10)
+        .await?;
+    let mut done = Vec::new();
+    for job in jobs {
+        let result = match job.kind.as_str() {
+            REMIND_DRAFTS => remind_drafts(store, clock, mailer, &job).await,
+            other => Err(format!("Docket does not know jobs of kind `{other}`")),
+        };
+        match result {
+            Ok(outcome) => {
+                store
+                    .finish_job(job.id, &settings.name, &outcome, clock.now())
+                    .await?;
+                tracing::info!(job = job.id, kind = %job.kind, %outcome, "job done");
+                done.push((job, outcome));
+            }
+            Err(error) => {
+                let retry_at = (job.attempts < settings.max_attempts).then(|| {
+                    let wait = SignedDuration::from_mins(1 << job.attempts.clamp(0, 10));
+                    clock.now().checked_add(wait).unwrap_or_else(|_| clock.now())
+                });
+                tracing::warn!(job = job.id, kind = %job.kind, %error, "job failed");
+                store
+                    .fail_job(job.id, &settings.name, &error, retry_at)
+                    .await?;
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Emails everyone who still holds a draft for the job's call how long is left.
+async fn remind_drafts(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    mailer: &Mailer,
+    job: &Job,
+) -> Result<String, String> {
+    let database = |error: StoreError| error.to_string();
+    let call_id = job.call_id.ok_or("the reminder names no call")?;
+    let Some(stored) = store.call_by_id(call_id).await.map_err(database)? else {
+        return Ok("the call no longer exists".into());
+    };
+    let now = clock.now();
+    let deadline = stored.call.deadline_at();
+    if now >= deadline {
+        // Docket was not running when the reminder was due; a reminder after the deadline is noise.
+        return Ok("not sent: the deadline had passed".into());
+    }
+    let time_left = describe_duration(now.duration_until(deadline));
+    let letterhead = mailer
+        .letterhead(store, &stored)
+        .await
+        .map_err(database)?;
+    let drafts = store.drafts_of_call(call_id).await.map_err(database)?;
+    let mut queued = 0;
+    for draft in &drafts {
+        let mut facts = mailer.piece_facts(
+            &stored.call,
+            &draft.draft,
+            &format!("/submissions/{}/edit", draft.id),
+            draft.revision_count,
+            draft.late,
+            Vec::new(),
+        );
+        if facts.title.is_empty() {
+            "your untitled piece".clone_into(&mut facts.title);
+        }
+        let mail = mailer.deadline_reminder(
+            &letterhead,
+            &draft.owner_email,
+            job.id,
+            draft.id,
+            &facts,
+            &time_left,
+        );
+        if store.enqueue_mail_once(mail, now).await.map_err(database)? {
+            queued += 1;
+        }
+    }
+    Ok(match (drafts.len(), queued) {
+        (0, _) => "no drafts to remind".into(),
+        (1, 1) => "reminded 1 contributor".into(),
+        (n, q) if n == q => format!("reminded {n} contributors"),
+        (n, q) => format!("reminded {q} of {n} contributors (the others were already reminded)"),
+    })
+}
+
+/// Runs rounds until `shutdown` resolves.
+pub async fn run(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    mailer: Arc<Mailer>,
+    settings: RunnerSettings,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    tracing::info!(runner = %settings.name, "job runner started");
+    loop {
+        if let Err(error) = run_once(store.as_ref(), clock.as_ref(), &mailer, &settings).await {
+            tracing::error!(%error, "the job runner could not reach the database");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(settings.poll) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    tracing::info!("job runner stopped");
+}
