@@ -52,10 +52,14 @@ fn crashpoints_built() -> bool {
             "the crash tests are required (DOCKET_REQUIRE_CRASHPOINTS=1) but docket was built without crash points: build with --features docket/crashpoints"
         );
     }
-    docket_tests::announce_skip(
-        "the crash tests",
-        "docket was built without crash points; build with --features docket/crashpoints",
-    );
+    // Once per run, not once per test.
+    static NOTED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    NOTED.get_or_init(|| {
+        docket_tests::announce_skip(
+            "the crash tests",
+            "docket was built without crash points; build with --features docket/crashpoints",
+        )
+    });
     false
 }
 
@@ -365,6 +369,7 @@ async fn poller_killed(db: &TestDb, point: &str, committed: usize) {
             .is_empty(),
         "nothing is left unseen"
     );
+    world.store().close().await;
 }
 
 async fn poller_killed_before_commit(db: &TestDb) {
@@ -402,7 +407,11 @@ async fn sender_killed_before_mark_sent(db: &TestDb) {
         .into_iter()
         .map(|row| row.status)
         .collect();
-    assert_eq!(statuses, ["sent", "sending", "sending"]);
+    assert_eq!(
+        statuses,
+        ["sent", "sending", "sending"],
+        "the outbox when the sender died"
+    );
     let received: BTreeSet<String> = world
         .receiver
         .messages()
@@ -469,4 +478,5 @@ async fn sender_killed_before_mark_sent(db: &TestDb) {
     world
         .assert_all_delivered(Some(&queued[1].mail.message_id))
         .await;
+    world.store().close().await;
 }
