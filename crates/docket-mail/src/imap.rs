@@ -162,6 +162,7 @@ async fn drain(
         let Some(raw) = raw else {
             continue;
         };
+        crate::crashpoint::reached("poll.before_commit");
         let outcome = ingest::ingest(
             ingestor.store.as_ref(),
             ingestor.clock.as_ref(),
@@ -171,6 +172,7 @@ async fn drain(
         )
         .await?;
         tracing::info!(uid, ?outcome, "ingested a message");
+        crate::crashpoint::reached("poll.before_seen");
         // Only now, after the commit, is the message marked seen.
         let _: Vec<_> = session
             .uid_store(uid.to_string(), "+FLAGS (\\Seen)")

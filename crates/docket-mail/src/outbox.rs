@@ -218,6 +218,7 @@ pub async fn run_once(
     for mail in mails {
         match transport.send(&mail).await {
             Ok(()) => {
+                crate::crashpoint::reached("outbox.before_mark_sent");
                 // The window SMTP cannot close is from here to this commit: keep it short.
                 store
                     .mark_sent(mail.id, &settings.name, clock.now())

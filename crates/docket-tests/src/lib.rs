@@ -7,6 +7,7 @@ pub mod app;
 pub mod browser;
 pub mod db;
 pub mod dovecot;
+pub mod mail;
 pub mod smtp;
 
 use std::io::Write;

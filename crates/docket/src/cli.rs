@@ -38,7 +38,7 @@ enum Command {
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Email: the outbox.
+    /// Email: the outbox, sending, and mail coming in.
     #[command(subcommand)]
     Mail(MailCommand),
 }
@@ -58,6 +58,17 @@ enum MailCommand {
         /// Read what is waiting once, then stop.
         #[arg(long)]
         once: bool,
+    },
+    /// Send the queued mail through the configured SMTP server ([smtp]), without the web server.
+    Send {
+        /// Send what is due, then stop (for cron); otherwise keep sending until SIGTERM or Ctrl-C.
+        #[arg(long)]
+        once: bool,
+        /// Seconds a mail taken for sending is this sender's alone. If the sender dies
+        /// mid-send, another takes the mail over only after this, and sends it again with the
+        /// same Message-ID.
+        #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+        lease_seconds: u32,
     },
     /// List inbound messages and what became of them (triage first).
     Inbound {
@@ -150,6 +161,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
             server::init_logging(&config);
             runtime()?.block_on(poll(&config, once))
+        }
+        Command::Mail(MailCommand::Send {
+            once,
+            lease_seconds,
+        }) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            server::init_logging(&config);
+            runtime()?.block_on(send(&config, once, lease_seconds))
         }
         Command::Mail(MailCommand::Inbound { limit }) => {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
@@ -313,6 +332,53 @@ async fn poll(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         server::shutdown_signal().await;
         let _ = stop.send(true);
         let _ = poller.await;
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn send(config: &Config, once: bool, lease_seconds: u32) -> anyhow::Result<ExitCode> {
+    let Some(smtp) = &config.smtp else {
+        bail!("no SMTP server is configured: add an [smtp] table (see `docket config default`)");
+    };
+    let transport = docket_mail::outbox::SmtpTransport::new(smtp).map_err(anyhow::Error::msg)?;
+    let store = server::open_store(config).await?;
+    let clock = SystemClock;
+    let settings = docket_mail::outbox::WorkerSettings {
+        lease: jiff::SignedDuration::from_secs(i64::from(lease_seconds)),
+        ..docket_mail::outbox::WorkerSettings::default()
+    };
+    if once {
+        // A full batch may mean more is due: keep going until a round takes less than a batch.
+        let mut total = docket_mail::outbox::Round::default();
+        loop {
+            let round =
+                docket_mail::outbox::run_once(store.as_ref(), &transport, &clock, &settings)
+                    .await?;
+            total.sent += round.sent;
+            total.retrying += round.retrying;
+            total.failed += round.failed;
+            if round.sent + round.retrying + round.failed < settings.batch as usize {
+                break;
+            }
+        }
+        println!(
+            "sent {}, to be tried again {}, failed {}",
+            total.sent, total.retrying, total.failed
+        );
+    } else {
+        tracing::info!(host = %smtp.host, port = smtp.port, "sending mail through SMTP");
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(docket_mail::outbox::run(
+            store.clone(),
+            Arc::new(transport),
+            Arc::new(clock),
+            settings,
+            stopped,
+        ));
+        server::shutdown_signal().await;
+        let _ = stop.send(true);
+        let _ = worker.await;
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
