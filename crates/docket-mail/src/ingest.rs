@@ -173,7 +173,12 @@ pub async fn ingest(
     }
     // A reply to a piece's own address (`inbox+s42-token@…`) finds it even when the mail client
     // dropped In-Reply-To and References.
-    let recipients: Vec<String> = message.to.iter().chain(message.cc.iter()).cloned().collect();
+    let recipients: Vec<String> = message
+        .to
+        .iter()
+        .chain(message.cc.iter())
+        .cloned()
+        .collect();
     if let Some(tag) = crate::inbound::reply_token(&recipients, None)
         && let Some((id, token)) = tag.split_once('-')
         && let Ok(id) = id.parse::<i64>()
@@ -197,16 +202,12 @@ pub async fn ingest(
         .map(|a| a.to_lowercase())
         .collect();
     let by_inbox = calls.iter().find(|stored| {
-        stored
-            .call
-            .inbox
-            .as_ref()
-            .is_some_and(|inbox| {
-                let inbox = inbox.as_str().to_lowercase();
-                addressed
-                    .iter()
-                    .any(|address| *address == inbox || without_tag(address) == without_tag(&inbox))
-            })
+        stored.call.inbox.as_ref().is_some_and(|inbox| {
+            let inbox = inbox.as_str().to_lowercase();
+            addressed
+                .iter()
+                .any(|address| *address == inbox || without_tag(address) == without_tag(&inbox))
+        })
     });
     let open: Vec<_> = calls
         .iter()
@@ -358,7 +359,14 @@ pub async fn ingest(
             }
         }
     }
-    let facts = mailer.piece_facts(call, &piece, "/submissions/{submission_id}", 1, late, warnings);
+    let facts = mailer.piece_facts(
+        call,
+        &piece,
+        "/submissions/{submission_id}",
+        1,
+        late,
+        warnings,
+    );
     let receipt = mailer.receipt_for_new_piece(&head, &sender, &facts);
     let ingest = IngestSubmission {
         message: record("submission", ""),
@@ -597,7 +605,13 @@ async fn reply(
                             warnings,
                         );
                         let head = mailer.letterhead(store, &call).await?;
-                        let receipt = mailer.receipt(&head, &sender, submission_id, &current.reply_token, &facts);
+                        let receipt = mailer.receipt(
+                            &head,
+                            &sender,
+                            submission_id,
+                            &current.reply_token,
+                            &facts,
+                        );
                         revision = Some((piece, body.file, late, receipt));
                     }
                 }

@@ -66,7 +66,10 @@ pub async fn run_once(
             Err(error) => {
                 let retry_at = (job.attempts < settings.max_attempts).then(|| {
                     let wait = SignedDuration::from_mins(1 << job.attempts.clamp(0, 10));
-                    clock.now().checked_add(wait).unwrap_or_else(|_| clock.now())
+                    clock
+                        .now()
+                        .checked_add(wait)
+                        .unwrap_or_else(|_| clock.now())
                 });
                 tracing::warn!(job = job.id, kind = %job.kind, %error, "job failed");
                 store
@@ -97,10 +100,7 @@ async fn remind_drafts(
         return Ok("not sent: the deadline had passed".into());
     }
     let time_left = describe_duration(now.duration_until(deadline));
-    let letterhead = mailer
-        .letterhead(store, &stored)
-        .await
-        .map_err(database)?;
+    let letterhead = mailer.letterhead(store, &stored).await.map_err(database)?;
     let drafts = store.drafts_of_call(call_id).await.map_err(database)?;
     let mut queued = 0;
     for draft in &drafts {

@@ -91,8 +91,14 @@ const PIECE: &[Variable] = &[
         "piece.days",
         "the days it is offered for: “Tuesday 15 November 2022 (Harnessing the power of data)”",
     ),
-    var("piece.length", "“712 words”, “12 pages”, “34 minutes”, or empty"),
-    var("piece.link", "the piece's page, where the contributor can see and correct it"),
+    var(
+        "piece.length",
+        "“712 words”, “12 pages”, “34 minutes”, or empty",
+    ),
+    var(
+        "piece.link",
+        "the piece's page, where the contributor can see and correct it",
+    ),
 ];
 
 impl Letter {
@@ -186,12 +192,18 @@ impl Letter {
             Letter::Receipt => &[
                 var("piece.revision", "which revision this is (1 for the first)"),
                 var("piece.late", "true when it arrived after the deadline"),
-                var("piece.warnings", "notes about it, a list (over the advised length, …)"),
+                var(
+                    "piece.warnings",
+                    "notes about it, a list (over the advised length, …)",
+                ),
             ],
             Letter::StateChanged => &[
                 var("state", "the new state: “Accepted”"),
                 var("previous_state", "the state before"),
-                var("explanation", "what the new state means and what happens next"),
+                var(
+                    "explanation",
+                    "what the new state means and what happens next",
+                ),
                 var("note", "the editor's note, or empty"),
             ],
             Letter::DeadlineReminder => &[var("time_left", "time until the deadline: “2 days”")],
@@ -295,7 +307,9 @@ impl Letterhead {
     pub fn for_call(call: CallFacts, templates: Vec<StoredTemplate>) -> Self {
         let overrides = templates
             .into_iter()
-            .filter_map(|stored| Letter::parse(&stored.kind).map(|letter| (letter, stored.template)))
+            .filter_map(|stored| {
+                Letter::parse(&stored.kind).map(|letter| (letter, stored.template))
+            })
             .collect();
         Self {
             call: Some(call),
@@ -383,9 +397,7 @@ fn describe(error: &minijinja::Error) -> String {
         minijinja::ErrorKind::UndefinedError => {
             "uses a variable this email does not have (see the list of variables)".to_owned()
         }
-        minijinja::ErrorKind::OutOfFuel => {
-            "does too much work: a loop runs too long".to_owned()
-        }
+        minijinja::ErrorKind::OutOfFuel => "does too much work: a loop runs too long".to_owned(),
         _ => error
             .detail()
             .map(str::to_owned)
@@ -449,12 +461,13 @@ pub fn render(template: &TemplateText, context: &Value) -> Result<Rendered, Vec<
         subject => subject.clone(),
         body => Value::from_safe_string(sanitise(&body)),
     }};
-    let html = render_part(&mut env, "layout.html", LAYOUT, &layout_context).map_err(|message| {
-        vec![TemplateProblem {
-            part: Part::Html,
-            message,
-        }]
-    })?;
+    let html =
+        render_part(&mut env, "layout.html", LAYOUT, &layout_context).map_err(|message| {
+            vec![TemplateProblem {
+                part: Part::Html,
+                message,
+            }]
+        })?;
     Ok(Rendered {
         subject,
         text,
@@ -531,7 +544,9 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
         link: format!("{docket_url}/submissions/42"),
     };
     let own = match letter {
-        Letter::ConfirmEmail => context! { link => format!("{docket_url}/account/confirm/SAMPLE-TOKEN") },
+        Letter::ConfirmEmail => {
+            context! { link => format!("{docket_url}/account/confirm/SAMPLE-TOKEN") }
+        }
         Letter::AlreadyRegistered => context! {
             sign_in_link => format!("{docket_url}/account/sign-in"),
             reset_link => format!("{docket_url}/account/reset"),
@@ -541,7 +556,9 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
             link => format!("{docket_url}/account/sign-in/link/SAMPLE-TOKEN"),
             minutes => 10,
         },
-        Letter::ResetPassword => context! { link => format!("{docket_url}/account/reset/SAMPLE-TOKEN") },
+        Letter::ResetPassword => {
+            context! { link => format!("{docket_url}/account/reset/SAMPLE-TOKEN") }
+        }
         Letter::Receipt => context! { piece => Value::from_serialize(&piece) },
         Letter::StateChanged => context! {
             piece => Value::from_serialize(&piece),
@@ -635,7 +652,9 @@ mod tests {
     #[test]
     fn a_loop_that_never_ends_runs_out_of_fuel_instead_of_hanging() {
         let mut template = Letter::Receipt.default_template();
-        template.html = "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}".into();
+        template.html =
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"
+                .into();
         let problems = check(
             Letter::Receipt,
             &template,
@@ -670,6 +689,9 @@ mod tests {
             head().reply_address("42", "k3xq9vty7bm2abcd").as_deref(),
             Some("blogs+s42-k3xq9vty7bm2abcd@techuk.example")
         );
-        assert_eq!(Letterhead::plain().reply_address("42", "k3xq9vty7bm2abcd"), None);
+        assert_eq!(
+            Letterhead::plain().reply_address("42", "k3xq9vty7bm2abcd"),
+            None
+        );
     }
 }

@@ -5,6 +5,7 @@ pub mod crashpoint;
 pub mod imap;
 pub mod inbound;
 pub mod ingest;
+pub mod jobs;
 pub mod letters;
 pub mod outbox;
 
@@ -168,14 +169,22 @@ impl Mailer {
         let rendered = match letters::render(&template, &context) {
             Ok(rendered) => Ok(rendered),
             Err(problems) if call_own => {
-                tracing::warn!(letter = letter.key(), ?problems, "the call's wording of an email failed; sending Docket's own");
+                tracing::warn!(
+                    letter = letter.key(),
+                    ?problems,
+                    "the call's wording of an email failed; sending Docket's own"
+                );
                 letters::render(&letter.default_template(), &context)
             }
             Err(problems) => Err(problems),
         };
         let rendered = rendered.unwrap_or_else(|problems| {
             // Docket's own templates are tested against every letter's variables; this is a bug.
-            tracing::error!(letter = letter.key(), ?problems, "an email could not be rendered");
+            tracing::error!(
+                letter = letter.key(),
+                ?problems,
+                "an email could not be rendered"
+            );
             letters::Rendered {
                 subject: letter.name().to_owned(),
                 text: format!("(this message could not be rendered: {problems:?})"),

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use docket_core::call_file::{self, CheckReport};
 use docket_core::{Clock, DemoClock, SystemClock};
-use docket_store::Actor;
+use docket_store::{Actor, StaffRole};
 use jiff::Timestamp;
 
 use crate::config::{Config, DatabaseUrl};
@@ -41,6 +41,49 @@ enum Command {
     /// Email: the outbox, sending, and mail coming in.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Who runs a call: organisers and editors, who see its console at /console.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Background jobs (deadline reminders): list them, or run what is due.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Add someone to a call's staff, or change their role. They sign in with this address.
+    Add {
+        /// The call's slug.
+        slug: String,
+        /// Their email address.
+        email: String,
+        /// `organiser` (runs the call: its emails, its outbox) or `editor` (reviews pieces).
+        #[arg(long, default_value = "organiser")]
+        role: String,
+    },
+    /// Take someone off a call's staff.
+    Remove {
+        /// The call's slug.
+        slug: String,
+        /// Their email address.
+        email: String,
+    },
+    /// List a call's staff.
+    List {
+        /// The call's slug.
+        slug: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// List a call's jobs: what, when, and what became of them.
+    List {
+        /// The call's slug.
+        slug: String,
+    },
+    /// Run every job that is due now, once (for cron, or to send a reminder without the server).
+    Run,
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +225,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
             runtime()?.block_on(export(&config, &slug, output.as_deref()))
         }
+        Command::Staff(command) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            runtime()?.block_on(staff(&config, command))
+        }
+        Command::Jobs(command) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            runtime()?.block_on(jobs(&config, command))
+        }
         Command::Serve => {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
             server::init_logging(&config);
@@ -195,6 +246,105 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(demo(config, args.at))
         }
     }
+}
+
+async fn stored_call(
+    store: &dyn docket_store::Store,
+    slug: &str,
+) -> anyhow::Result<docket_store::StoredCall> {
+    store.call(slug).await?.with_context(|| {
+        format!("there is no call `{slug}`: import it first with `docket call import FILE`")
+    })
+}
+
+async fn staff(config: &Config, command: StaffCommand) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(config).await?;
+    let now = Timestamp::now();
+    match command {
+        StaffCommand::Add { slug, email, role } => {
+            let call = stored_call(store.as_ref(), &slug).await?;
+            let Some(role) = StaffRole::parse(&role) else {
+                bail!("`{role}` is not a role: use `organiser` or `editor`");
+            };
+            let email = docket_core::Email::parse(&email)
+                .map_err(|error| anyhow::anyhow!("{error}"))?
+                .as_str()
+                .to_lowercase();
+            store
+                .add_staff(call.id, &email, role, &Actor::Cli, now)
+                .await?;
+            println!(
+                "{email} is now {} of {}. They sign in (or sign up) with this address and find the call at /console.",
+                match role {
+                    StaffRole::Organiser => "an organiser",
+                    StaffRole::Editor => "an editor",
+                },
+                call.call.title
+            );
+        }
+        StaffCommand::Remove { slug, email } => {
+            let call = stored_call(store.as_ref(), &slug).await?;
+            let email = email.trim().to_lowercase();
+            if !store
+                .remove_staff(call.id, &email, &Actor::Cli, now)
+                .await?
+            {
+                bail!("{email} is not on the staff of {}", call.call.title);
+            }
+            println!("{email} is no longer on the staff of {}.", call.call.title);
+        }
+        StaffCommand::List { slug } => {
+            let call = stored_call(store.as_ref(), &slug).await?;
+            let staff = store.staff(call.id).await?;
+            if staff.is_empty() {
+                println!(
+                    "{} has no staff yet: add an organiser with `docket staff add {slug} EMAIL`.",
+                    call.call.title
+                );
+            }
+            for member in staff {
+                println!("{:<10} {}", member.role.as_str(), member.email);
+            }
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(config).await?;
+    match command {
+        JobsCommand::List { slug } => {
+            let call = stored_call(store.as_ref(), &slug).await?;
+            for job in store.call_jobs(call.id).await? {
+                println!(
+                    "{:<10} {:<14} {}  {}",
+                    job.status,
+                    job.kind,
+                    call.call.local(job.run_at).strftime("%Y-%m-%d %H:%M %Z"),
+                    job.outcome.or(job.last_error).unwrap_or_default()
+                );
+            }
+        }
+        JobsCommand::Run => {
+            let mailer = docket_mail::Mailer::new(&config.public_url);
+            let done = docket_mail::jobs::run_once(
+                store.as_ref(),
+                &SystemClock,
+                &mailer,
+                &docket_mail::jobs::RunnerSettings::default(),
+            )
+            .await?;
+            if done.is_empty() {
+                println!("No job is due.");
+            }
+            for (job, outcome) in done {
+                println!("{} (job {}): {outcome}", job.kind, job.id);
+            }
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<String> {
@@ -444,6 +594,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let store = server::open_store(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let worker = server::start_outbox_worker(&config, store.clone(), clock.clone())?;
+    let jobs = server::start_job_runner(&config, store.clone(), clock.clone());
     let poller = config.imap.clone().map(|imap| {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let ingestor = server::ingestor(&config, store.clone(), clock.clone());
@@ -468,6 +619,8 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
         let _ = stop.send(true);
         let _ = handle.await;
     }
+    let _ = jobs.0.send(true);
+    let _ = jobs.1.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -490,6 +643,15 @@ async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode>
     };
     let start = at.unwrap_or_else(|| demo_start(&call));
     let clock: Arc<dyn Clock> = Arc::new(DemoClock::starting_at(start));
+    // The demo's organiser and editor: sign up with these addresses to see the console.
+    if let Some(stored) = store.call(call.slug.as_str()).await? {
+        for (email, role) in DEMO_STAFF {
+            store
+                .add_staff(stored.id, email, *role, &Actor::System, clock.now())
+                .await?;
+        }
+    }
+    let jobs = server::start_job_runner(&config, store.clone(), clock.clone());
     let app = server::bind(
         config.listen,
         server::state(&config, store.clone(), clock, true),
@@ -510,11 +672,23 @@ async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode>
         "Open http://{address}/calls/{}   (Ctrl-C to stop)",
         call.slug
     );
+    println!(
+        "The organiser's console is at http://{address}/console: sign up as {} (organiser) or {} (editor) and confirm through the demo mailbox.",
+        DEMO_STAFF[0].0, DEMO_STAFF[1].0
+    );
     server::serve(app).await?;
+    let _ = jobs.0.send(true);
+    let _ = jobs.1.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
+
+/// Who runs the demo's call.
+const DEMO_STAFF: &[(&str, StaffRole)] = &[
+    ("organiser@example.org", StaffRole::Organiser),
+    ("editor@example.org", StaffRole::Editor),
+];
 
 /// 09:00 local on the day the call was published, or two weeks before the deadline.
 fn demo_start(call: &docket_core::Call) -> Timestamp {

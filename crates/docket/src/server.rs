@@ -135,6 +135,27 @@ pub fn start_outbox_worker(
     Ok(Some((stop, worker)))
 }
 
+/// Starts the job runner (deadline reminders); the returned sender stops it. Every node runs one:
+/// jobs are leased, so none runs twice at once.
+pub fn start_job_runner(
+    config: &Config,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn(docket_mail::jobs::run(
+        store,
+        clock,
+        Arc::new(docket_mail::Mailer::new(&config.public_url)),
+        docket_mail::jobs::RunnerSettings::default(),
+        stopped,
+    ));
+    (stop, runner)
+}
+
 /// What ingesting mail needs: the store, the clock, the mailer for receipts and answers.
 pub fn ingestor(
     config: &Config,
