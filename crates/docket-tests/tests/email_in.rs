@@ -25,6 +25,7 @@ both_backends! {
     too_large_too_many_and_too_late_are_refused_with_a_message => limits_on_mail,
     a_message_delivered_to_dovecot_is_polled_filed_and_its_receipt_reaches_the_receiver => full_path,
     a_crash_before_the_commit_or_before_the_flag_loses_nothing_and_doubles_nothing => poller_crashes,
+    a_reply_to_the_piece_s_own_address_finds_it_without_in_reply_to => reply_address,
 }
 
 const DOCX: &[u8] = include_bytes!("../../docket-documents/tests/fixtures/blog.docx");
@@ -403,6 +404,105 @@ async fn full_path(db: &TestDb) {
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].header("X-RcptTo"), Some("ada@example.org"));
     assert!(received[0].raw.contains("Tuesday 15 November 2022"));
+}
+
+/// The seed call with the organiser's inbox set, as an organiser running Docket sets it.
+fn call_with_inbox() -> String {
+    let source = SEED_CALL.replacen(
+        "time_zone = \"Europe/London\"",
+        "time_zone = \"Europe/London\"\ninbox = \"jago@techuk.example.org\"",
+        1,
+    );
+    assert_ne!(
+        source, SEED_CALL,
+        "the seed's time_zone line changed: update this test"
+    );
+    source
+}
+
+async fn reply_address(db: &TestDb) {
+    let Some(receiver) = SmtpReceiver::start() else {
+        return;
+    };
+    let setup = setup(db).await;
+    setup
+        .store
+        .save_call(
+            &parse_call(&call_with_inbox()),
+            &docket_store::Actor::Cli,
+            setup.clock.now(),
+        )
+        .await
+        .unwrap();
+    let Outcome::Submission(id) = file(&setup, &blog_mail("blog-ra@example.org")).await else {
+        panic!("not filed")
+    };
+    let ada = owner(&setup, "ada@example.org").await;
+    let token = setup
+        .store
+        .submission(id, &ada)
+        .await
+        .unwrap()
+        .unwrap()
+        .reply_token;
+    let address = format!("jago+s{id}-{token}@techuk.example.org");
+    let receipt = setup.store.outbox(10).await.unwrap().remove(0);
+    assert_eq!(receipt.mail.reply_to.as_deref(), Some(address.as_str()));
+
+    // The receipt leaves with that Reply-To.
+    let transport = SmtpTransport::new(&receiver.settings()).unwrap();
+    let round = outbox::run_once(
+        setup.store.as_ref(),
+        &transport,
+        &setup.clock,
+        &WorkerSettings::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(round.sent, 1);
+    let received = receiver.messages();
+    assert_eq!(received[0].header("Reply-To"), Some(address.as_str()));
+
+    // A reply from a client that keeps no In-Reply-To or References, with a corrected document.
+    let headers = "";
+    let reply = message_with_docx(
+        "reply-ra@example.org",
+        "ada@example.org",
+        "Corrected version",
+        "Here is the corrected version.",
+        headers,
+    );
+    let reply = String::from_utf8(reply).unwrap().replace(
+        "To: Jago <jago@techuk.example.org>",
+        &format!("To: Docket <{address}>"),
+    );
+    assert_eq!(
+        file(&setup, reply.as_bytes()).await,
+        Outcome::Reply {
+            submission_id: id,
+            revised: true
+        }
+    );
+    assert_eq!(setup.store.revisions(id, &ada).await.unwrap().len(), 2);
+
+    // A guessed token finds nothing: the message is read as a new one (no day named: triage).
+    let forged = String::from_utf8(message_with_docx(
+        "reply-forged@example.org",
+        "mallory@example.org",
+        "Corrected version",
+        "Here is the corrected version.",
+        "",
+    ))
+    .unwrap()
+    .replace(
+        "To: Jago <jago@techuk.example.org>",
+        &format!("To: <jago+s{id}-aaaaaaaaaaaaaaaa@techuk.example.org>"),
+    );
+    assert!(
+        matches!(file(&setup, forged.as_bytes()).await, Outcome::Triage(_)),
+        "a wrong token is not a reply to the piece"
+    );
+    assert_eq!(setup.store.revisions(id, &ada).await.unwrap().len(), 2);
 }
 
 /// A store that fails the first ingestion, as if the process died before its commit.
