@@ -462,14 +462,14 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
     });
     let title = fields.string(ctx, "title", true);
     let hashtag = fields.string(ctx, "hashtag", false);
-    if let Some((tag, span)) = &hashtag {
-        if !tag.starts_with('#') || tag.contains(char::is_whitespace) {
-            ctx.warning(
-                span.clone(),
-                "hashtag",
-                format!("`{tag}` should start with # and hold no spaces"),
-            );
-        }
+    if let Some((tag, span)) = &hashtag
+        && (!tag.starts_with('#') || tag.contains(char::is_whitespace))
+    {
+        ctx.warning(
+            span.clone(),
+            "hashtag",
+            format!("`{tag}` should start with # and hold no spaces"),
+        );
     }
     let organiser = fields.string(ctx, "organiser", true);
     let partner = fields.string(ctx, "partner", false);
@@ -590,14 +590,14 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
             date_span.clone(),
             time_span.clone(),
         );
-        if let Some((published, span)) = &published_on {
-            if *published > deadline.date {
-                ctx.warning(
-                    span.clone(),
-                    "published_on",
-                    "the call is published after its own deadline",
-                );
-            }
+        if let Some((published, span)) = &published_on
+            && *published > deadline.date
+        {
+            ctx.warning(
+                span.clone(),
+                "published_on",
+                "the call is published after its own deadline",
+            );
         }
     }
     if let Some(week) = &week {
@@ -826,41 +826,41 @@ fn read_bounds(ctx: &mut Ctx<'_>, mut table: Fields<'_, '_>, ok: &mut bool) -> O
         ctx.error(span, &format!("{path}.{field}"), message);
         *ok = false;
     };
-    if let (Some((min, _)), Some((max, span))) = (&min, &max) {
-        if min > max {
-            problem(
-                span.clone(),
-                "max",
-                format!("the minimum ({min}) exceeds the maximum ({max})"),
-            );
-        }
+    if let (Some((min, _)), Some((max, span))) = (&min, &max)
+        && min > max
+    {
+        problem(
+            span.clone(),
+            "max",
+            format!("the minimum ({min}) exceeds the maximum ({max})"),
+        );
     }
-    if let (Some((hard_min, span)), Some((min, _))) = (&hard_min, &min) {
-        if hard_min > min {
-            problem(
-                span.clone(),
-                "hard_min",
-                format!("the hard minimum ({hard_min}) exceeds the soft minimum ({min})"),
-            );
-        }
+    if let (Some((hard_min, span)), Some((min, _))) = (&hard_min, &min)
+        && hard_min > min
+    {
+        problem(
+            span.clone(),
+            "hard_min",
+            format!("the hard minimum ({hard_min}) exceeds the soft minimum ({min})"),
+        );
     }
-    if let (Some((hard_max, span)), Some((max, _))) = (&hard_max, &max) {
-        if hard_max < max {
-            problem(
-                span.clone(),
-                "hard_max",
-                format!("the hard maximum ({hard_max}) is below the soft maximum ({max})"),
-            );
-        }
+    if let (Some((hard_max, span)), Some((max, _))) = (&hard_max, &max)
+        && hard_max < max
+    {
+        problem(
+            span.clone(),
+            "hard_max",
+            format!("the hard maximum ({hard_max}) is below the soft maximum ({max})"),
+        );
     }
-    if let (Some((hard_min, _)), Some((hard_max, span))) = (&hard_min, &hard_max) {
-        if hard_min > hard_max {
-            problem(
-                span.clone(),
-                "hard_max",
-                format!("the hard minimum ({hard_min}) exceeds the hard maximum ({hard_max})"),
-            );
-        }
+    if let (Some((hard_min, _)), Some((hard_max, span))) = (&hard_min, &hard_max)
+        && hard_min > hard_max
+    {
+        problem(
+            span.clone(),
+            "hard_max",
+            format!("the hard minimum ({hard_min}) exceeds the hard maximum ({hard_max})"),
+        );
     }
     if bounds == Bounds::default() {
         ctx.warning(
@@ -904,20 +904,20 @@ fn read_days(
             ok = false;
             continue;
         };
-        if let Some(week) = week {
-            if !week.contains(date) {
-                ctx.error(
-                    span.clone(),
-                    &date_field,
-                    format!(
-                        "{} is outside the week ({} to {})",
-                        prose_dates::long_date_with_weekday(date),
-                        prose_dates::long_date_with_weekday(week.first_day),
-                        prose_dates::long_date_with_weekday(week.last_day)
-                    ),
-                );
-                ok = false;
-            }
+        if let Some(week) = week
+            && !week.contains(date)
+        {
+            ctx.error(
+                span.clone(),
+                &date_field,
+                format!(
+                    "{} is outside the week ({} to {})",
+                    prose_dates::long_date_with_weekday(date),
+                    prose_dates::long_date_with_weekday(week.first_day),
+                    prose_dates::long_date_with_weekday(week.last_day)
+                ),
+            );
+            ok = false;
         }
         if let Some(other) = days.iter().find(|day| day.date == date) {
             ctx.error(

@@ -162,12 +162,12 @@ pub fn find(text: &str) -> Vec<ProseDate> {
     let mut found = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        if let Some(weekday) = weekday(words[i].text) {
-            if let Some((date, next)) = date_after(text, &words, i, weekday) {
-                found.push(date);
-                i = next;
-                continue;
-            }
+        if let Some(weekday) = weekday(words[i].text)
+            && let Some((date, next)) = date_after(text, &words, i, weekday)
+        {
+            found.push(date);
+            i = next;
+            continue;
         }
         i += 1;
     }

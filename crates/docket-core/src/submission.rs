@@ -231,34 +231,34 @@ impl LimitCheck {
     pub fn judge(bounds: &Bounds, value: u64, unit: &str, kind_name: &str) -> Self {
         let soft = bounds.describe(unit);
         let kind = kind_name.to_lowercase();
-        if let Some(max) = bounds.refuse_above() {
-            if value > max {
-                let over = value - bounds.max.unwrap_or(max);
-                return LimitCheck::Refuse(format!(
-                    "This {kind} is {value} {unit}: the limit is {soft} and at most {max} {unit} can be accepted. Cut about {over} {unit}"
-                ));
-            }
+        if let Some(max) = bounds.refuse_above()
+            && value > max
+        {
+            let over = value - bounds.max.unwrap_or(max);
+            return LimitCheck::Refuse(format!(
+                "This {kind} is {value} {unit}: the limit is {soft} and at most {max} {unit} can be accepted. Cut about {over} {unit}"
+            ));
         }
-        if let Some(min) = bounds.hard_min {
-            if value < min {
-                return LimitCheck::Refuse(format!(
-                    "This {kind} is {value} {unit}: the call asks for {soft} and at least {min} {unit} are needed"
-                ));
-            }
+        if let Some(min) = bounds.hard_min
+            && value < min
+        {
+            return LimitCheck::Refuse(format!(
+                "This {kind} is {value} {unit}: the call asks for {soft} and at least {min} {unit} are needed"
+            ));
         }
-        if let Some(max) = bounds.max {
-            if value > max {
-                return LimitCheck::Warn(format!(
-                    "This {kind} is {value} {unit}, over the {soft} the call asks for. You can still send it; the editors may ask you to shorten it"
-                ));
-            }
+        if let Some(max) = bounds.max
+            && value > max
+        {
+            return LimitCheck::Warn(format!(
+                "This {kind} is {value} {unit}, over the {soft} the call asks for. You can still send it; the editors may ask you to shorten it"
+            ));
         }
-        if let Some(min) = bounds.min {
-            if value < min {
-                return LimitCheck::Warn(format!(
-                    "This {kind} is {value} {unit}, under the {soft} the call asks for. You can still send it"
-                ));
-            }
+        if let Some(min) = bounds.min
+            && value < min
+        {
+            return LimitCheck::Warn(format!(
+                "This {kind} is {value} {unit}, under the {soft} the call asks for. You can still send it"
+            ));
         }
         LimitCheck::Fits
     }

@@ -572,48 +572,42 @@ async fn reply(
             if let (Some(call), true) = (
                 call,
                 current.state.editable_by_contributor() && !message.attachments.is_empty(),
-            ) {
-                if let Ok(body) = body_of(&call.call, message).await {
-                    let late = !matches!(admission(&call.call, now), Admission::OnTime);
-                    let closed = matches!(admission(&call.call, now), Admission::Closed(_));
-                    if !closed {
-                        let mut piece = current.draft.clone();
-                        if body.format == Format::Text {
-                            piece.body = body.markdown;
-                            piece.words = Some(text::count_markdown_words(&piece.body) as u64);
-                        }
-                        piece.pages = body.pages.or(piece.pages);
-                        piece.minutes = body.minutes.or(piece.minutes);
-                        let kind = call.call.kind(&piece.kind);
-                        let warnings = kind
-                            .map(|kind| limit_checks(kind, &piece))
-                            .unwrap_or_default()
-                            .into_iter()
-                            .filter_map(|check| match check {
-                                LimitCheck::Warn(message) | LimitCheck::Refuse(message) => {
-                                    Some(message)
-                                }
-                                LimitCheck::Fits => None,
-                            })
-                            .collect();
-                        let facts = mailer.piece_facts(
-                            &call.call,
-                            &piece,
-                            &format!("/submissions/{submission_id}"),
-                            current.revision_count + 1,
-                            late,
-                            warnings,
-                        );
-                        let head = mailer.letterhead(store, &call).await?;
-                        let receipt = mailer.receipt(
-                            &head,
-                            &sender,
-                            submission_id,
-                            &current.reply_token,
-                            &facts,
-                        );
-                        revision = Some((piece, body.file, late, receipt));
+            ) && let Ok(body) = body_of(&call.call, message).await
+            {
+                let late = !matches!(admission(&call.call, now), Admission::OnTime);
+                let closed = matches!(admission(&call.call, now), Admission::Closed(_));
+                if !closed {
+                    let mut piece = current.draft.clone();
+                    if body.format == Format::Text {
+                        piece.body = body.markdown;
+                        piece.words = Some(text::count_markdown_words(&piece.body) as u64);
                     }
+                    piece.pages = body.pages.or(piece.pages);
+                    piece.minutes = body.minutes.or(piece.minutes);
+                    let kind = call.call.kind(&piece.kind);
+                    let warnings = kind
+                        .map(|kind| limit_checks(kind, &piece))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|check| match check {
+                            LimitCheck::Warn(message) | LimitCheck::Refuse(message) => {
+                                Some(message)
+                            }
+                            LimitCheck::Fits => None,
+                        })
+                        .collect();
+                    let facts = mailer.piece_facts(
+                        &call.call,
+                        &piece,
+                        &format!("/submissions/{submission_id}"),
+                        current.revision_count + 1,
+                        late,
+                        warnings,
+                    );
+                    let head = mailer.letterhead(store, &call).await?;
+                    let receipt =
+                        mailer.receipt(&head, &sender, submission_id, &current.reply_token, &facts);
+                    revision = Some((piece, body.file, late, receipt));
                 }
             }
         }
