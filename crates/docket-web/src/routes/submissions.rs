@@ -94,9 +94,15 @@ async fn load_piece(
 }
 
 /// The letterhead for mail about a piece: its call, in the call's own wording.
-async fn letterhead_of(state: &AppState, record: &SubmissionRecord) -> Result<Letterhead, WebError> {
+async fn letterhead_of(
+    state: &AppState,
+    record: &SubmissionRecord,
+) -> Result<Letterhead, WebError> {
     match state.store.call(&record.call_slug).await? {
-        Some(stored) => Ok(state.mailer.letterhead(state.store.as_ref(), &stored).await?),
+        Some(stored) => Ok(state
+            .mailer
+            .letterhead(state.store.as_ref(), &stored)
+            .await?),
         None => Ok(Letterhead::plain()),
     }
 }
@@ -374,9 +380,14 @@ async fn list(
             )
         })
         .collect();
+    // Staff reach their console from here (and from the header link it turns on).
+    let staffed = !state.store.staffed_calls(&user.email).await?.is_empty();
     render(
         ListPage {
-            layout: layout(&state, "Your submissions", None, &user, &csrf),
+            layout: Layout {
+                console: staffed,
+                ..layout(&state, "Your submissions", None, &user, &csrf)
+            },
             pieces,
             calls: open_calls,
         },
@@ -1056,10 +1067,9 @@ async fn edit(
                 warnings.clone(),
             );
             let head = letterhead_of(&state, &record).await?;
-            let receipt =
-                state
-                    .mailer
-                    .receipt(&head, &user.email, id, &record.reply_token, &facts);
+            let receipt = state
+                .mailer
+                .receipt(&head, &user.email, id, &record.reply_token, &facts);
             let number = state
                 .store
                 .submit_revision(id, &user, &piece, late, receipt, state.clock.now())
