@@ -487,7 +487,7 @@ fn layout_style_hash(html: &str) -> Option<String> {
     let end = start + html[start..].find("</style>")?;
     Some(format!(
         "'sha256-{}'",
-        STANDARD.encode(Sha256::digest(html[start..end].as_bytes()))
+        STANDARD.encode(Sha256::digest(&html.as_bytes()[start..end]))
     ))
 }
 
