@@ -215,8 +215,11 @@ impl FromRequestParts<AppState> for MaybeUser {
 /// is not revealed; nobody signed in is sent to sign in and brought back.
 #[derive(Debug, Clone)]
 pub struct Staff {
+    /// Who is asking.
     pub user: User,
+    /// The call named in the path, already loaded: handlers need not look it up again.
     pub call: StoredCall,
+    /// What they may do on it.
     pub role: StaffRole,
 }
 
