@@ -188,12 +188,11 @@ async fn wait_until_ready(driver_url: &str) {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Ok(response) = http.get(format!("{driver_url}/status")).send().await {
-            if let Ok(status) = response.json::<Value>().await {
-                if status["value"]["ready"].as_bool() == Some(true) {
-                    return;
-                }
-            }
+        if let Ok(response) = http.get(format!("{driver_url}/status")).send().await
+            && let Ok(status) = response.json::<Value>().await
+            && status["value"]["ready"].as_bool() == Some(true)
+        {
+            return;
         }
         assert!(
             Instant::now() < deadline,

@@ -302,6 +302,198 @@ async fn a_contributor_submits_in_chromium_with_the_error_summary_and_a_live_wor
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_mail() {
+    use docket_store::{Actor, NewMail, StaffRole};
+    use docket_tests::app::NowTimestamp;
+    use fantoccini::Locator;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let db = TestDb::sqlite().await;
+    let app = TestApp::spawn(&db).await;
+    let client = &browser.client;
+    let console = "/console/calls/digital-justice-week-2022";
+    let now = app.clock.now_timestamp();
+    app.signed_up("org@example.org", "correct horse battery")
+        .await;
+    let call = app
+        .store
+        .call("digital-justice-week-2022")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .add_staff(
+            call.id,
+            "org@example.org",
+            StaffRole::Organiser,
+            &Actor::Cli,
+            now,
+        )
+        .await
+        .unwrap();
+    // A failed mail, so that the outbox shows its "Send again" form.
+    app.store
+        .enqueue_mail(
+            NewMail {
+                message_id: "<console-browser@docket.example.org>".into(),
+                to: "ada@example.org".into(),
+                subject: "Received: Data at the heart of justice".into(),
+                text: "body".into(),
+                html: "<p>body</p>".into(),
+                template: "receipt".into(),
+                submission_id: None,
+                call_id: Some(call.id),
+                reply_to: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let until = now.checked_add(jiff::SignedDuration::from_mins(5)).unwrap();
+    for row in app.store.lease_outbox("t", now, until, 100).await.unwrap() {
+        let retry = (row.mail.call_id.is_none()).then_some(now);
+        app.store
+            .mark_attempt_failed(row.id, "t", "550 mailbox unavailable", retry)
+            .await
+            .unwrap();
+    }
+
+    let mut failures = Vec::new();
+    let mut documents = Vec::new();
+    // The empty console of someone on no staff, by its HTML alone.
+    let stranger = app
+        .signed_up("stranger@example.org", "correct horse battery")
+        .await;
+    documents.push((
+        "empty console".to_owned(),
+        stranger.get("/console").await.body,
+    ));
+
+    client.goto(&app.url("/account/sign-in")).await.unwrap();
+    let field = client.find(Locator::Css("#email")).await.unwrap();
+    field.send_keys("org@example.org").await.unwrap();
+    let field = client.find(Locator::Css("#password")).await.unwrap();
+    field.send_keys("correct horse battery").await.unwrap();
+    client
+        .find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrive(client, "/submissions").await;
+    client
+        .find(Locator::Css("a[href='/console']"))
+        .await
+        .expect("the console is linked for staff")
+        .click()
+        .await
+        .unwrap();
+    arrive(client, "/console").await;
+    for (name, path) in [
+        ("console", "/console".to_owned()),
+        ("call overview", console.to_owned()),
+        ("outbox", format!("{console}/outbox")),
+        ("emails", format!("{console}/emails")),
+        ("one email", format!("{console}/emails/receipt")),
+    ] {
+        client.goto(&app.url(&path)).await.unwrap();
+        check_current(&browser, name, &mut failures, &mut documents).await;
+    }
+
+    // The preview frame shows the sample mail, styled by the layout's own stylesheet (which the
+    // page's CSP admits by its hash), and runs no script.
+    let frame = client
+        .find(Locator::Css("iframe.mail-preview"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.unwrap();
+    let body = client.find(Locator::Css("body")).await.unwrap();
+    let text = body.text().await.unwrap();
+    assert!(text.contains("Data at the heart of justice"), "{text}");
+    let font = body.css_value("font-family").await.unwrap();
+    assert!(font.contains("Arial"), "the layout's style applies: {font}");
+    client.enter_parent_frame().await.unwrap();
+
+    // A misspelt variable: the error summary links to the field, and the page still passes.
+    let text = client.find(Locator::Css("#text")).await.unwrap();
+    text.clear().await.unwrap();
+    text.send_keys("Thanks for {{ piece.titel }}")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("button[value=save]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let summary = client
+        .wait()
+        .for_element(Locator::Css(".error-summary"))
+        .await
+        .expect("an error summary");
+    let link = summary.find(Locator::Css("a")).await.unwrap();
+    assert_eq!(link.attr("href").await.unwrap().as_deref(), Some("#text"));
+    check_current(
+        &browser,
+        "one email with errors",
+        &mut failures,
+        &mut documents,
+    )
+    .await;
+    link.click().await.unwrap();
+    let focused = client
+        .execute("return document.activeElement.id", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        focused, "text",
+        "the summary's link takes the keyboard to the field"
+    );
+
+    browser.close().await;
+    failures.extend(browser::validate_html(&documents));
+    app.stop().await;
+    assert!(
+        failures.is_empty(),
+        "accessibility or HTML problems:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Runs axe-core on the page the browser is on, as it is, and keeps its HTML for the checker.
+async fn check_current(
+    browser: &Browser,
+    name: &str,
+    failures: &mut Vec<String>,
+    documents: &mut Vec<(String, String)>,
+) {
+    let client = &browser.client;
+    let url = client.current_url().await.unwrap().to_string();
+    client
+        .execute(browser.axe_source(), vec![])
+        .await
+        .expect("inject axe-core");
+    let result = client
+        .execute("return await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22aa']}});", vec![])
+        .await
+        .expect("run axe-core");
+    for violation in result["violations"].as_array().into_iter().flatten() {
+        failures.push(format!(
+            "{name} ({url}): axe {} {}: {}",
+            violation["id"], violation["help"], violation["nodes"]
+        ));
+    }
+    // WebDriver's source is the DOM serialised without its doctype: put it back.
+    documents.push((
+        name.to_owned(),
+        format!("<!DOCTYPE html>{}", client.source().await.unwrap()),
+    ));
+}
+
 /// Waits (bounded) until the browser has loaded a page whose path ends with `suffix`.
 async fn arrive(client: &fantoccini::Client, suffix: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use docket_store::{Session, User};
+use docket_store::{Session, StaffRole, StoredCall, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -207,6 +207,78 @@ impl FromRequestParts<AppState> for MaybeUser {
                 .await?
                 .map(|session| session.user),
         ))
+    }
+}
+
+/// A signed-in, confirmed person on the staff of the call named by the path's `{slug}`, with that
+/// call and their role. Anyone else signed in gets the not-found page, so a console's existence
+/// is not revealed; nobody signed in is sent to sign in and brought back.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// Who is asking.
+    pub user: User,
+    /// The call named in the path, already loaded: handlers need not look it up again.
+    pub call: StoredCall,
+    /// What they may do on it.
+    pub role: StaffRole,
+}
+
+impl Staff {
+    /// True for the call's organisers, who may change its emails and send mail again.
+    pub fn is_organiser(&self) -> bool {
+        self.role == StaffRole::Organiser
+    }
+
+    /// Refuses anyone but an organiser with the not-found page: an editor is not told that
+    /// organiser-only pages exist.
+    pub fn require_organiser(&self, state: &AppState) -> Result<(), WebError> {
+        if self.is_organiser() {
+            Ok(())
+        } else {
+            Err(not_found(state))
+        }
+    }
+}
+
+fn not_found(state: &AppState) -> WebError {
+    WebError::NotFound(Box::new(crate::site::Layout::new(
+        "Page not found",
+        state.clock.as_ref(),
+        None,
+    )))
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Contributor(user) = Contributor::from_request_parts(parts, state).await?;
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AuthRejection::Error(not_found(state)))?;
+        let Some(slug) = params
+            .iter()
+            .find_map(|(name, value)| (name == "slug").then(|| value.to_owned()))
+        else {
+            return Err(AuthRejection::Error(not_found(state)));
+        };
+        // One query answers both "does the call exist" and "is this person on its staff", so the
+        // two cases cannot be told apart from outside.
+        let staffed = state
+            .store
+            .staffed_calls(&user.email)
+            .await
+            .map_err(|error| AuthRejection::Error(error.into()))?;
+        match staffed
+            .into_iter()
+            .find(|(stored, _)| stored.call.slug.as_str() == slug)
+        {
+            Some((call, role)) => Ok(Staff { user, call, role }),
+            None => Err(AuthRejection::Error(not_found(state))),
+        }
     }
 }
 

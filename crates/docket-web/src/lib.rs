@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::public::router())
         .merge(routes::account::router())
         .merge(routes::submissions::router(max_body))
+        .merge(routes::console::router())
         .merge(routes::demo::router())
         .merge(routes::ops::router())
         .merge(routes::assets::router())

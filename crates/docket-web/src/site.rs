@@ -24,6 +24,10 @@ pub struct Layout {
     pub csrf: String,
     /// Link the demo mailbox from the banner.
     pub demo_mailbox: bool,
+    /// Link the organiser console from the account navigation: set only where the staff check
+    /// has already been made (the console itself, the submissions list), so other pages cost
+    /// no extra query.
+    pub console: bool,
 }
 
 /// Header navigation within one call's pages.
@@ -45,6 +49,7 @@ impl Layout {
             interactive: false,
             csrf: String::new(),
             demo_mailbox: false,
+            console: false,
         }
     }
 
@@ -71,6 +76,7 @@ impl Layout {
             interactive: false,
             csrf: String::new(),
             demo_mailbox: false,
+            console: false,
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod console;
 pub mod demo;
 pub mod ops;
 pub mod public;

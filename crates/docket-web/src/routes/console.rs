@@ -1,0 +1,713 @@
+//! The organiser console: the calls someone is staff on, each call's overview and jobs, its
+//! outbox (with "Send again" for failed mail), and its emails, which organisers reword with a
+//! preview before saving. Every page answers 404 to anyone not on the call's staff, and the
+//! organiser-only ones answer 404 to editors too.
+
+use askama::Template;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use docket_core::Call;
+use docket_mail::letters::{self, Letter, Part, TemplateProblem};
+use docket_store::{Actor, Job, OutboxMail, StaffRole, TemplateText, User};
+use jiff::Timestamp;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::{Contributor, Staff};
+use crate::csrf::{CsrfOnly, CsrfToken};
+use crate::forms::FormErrors;
+use crate::site::{CallView, Layout};
+use crate::{AppState, WebError};
+
+/// The most recent mail shown on a call's outbox page.
+const OUTBOX_ROWS: i64 = 200;
+
+/// Routes for the console.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(calls))
+        .route("/console/calls/{slug}", get(overview))
+        .route("/console/calls/{slug}/outbox", get(outbox))
+        .route("/console/calls/{slug}/outbox/{id}/retry", post(retry))
+        .route("/console/calls/{slug}/emails", get(emails))
+        .route(
+            "/console/calls/{slug}/emails/{key}",
+            get(email_page).post(email_action),
+        )
+}
+
+fn layout(state: &AppState, title: &str, user: &User, csrf: &CsrfToken) -> Layout {
+    Layout {
+        console: true,
+        ..Layout::new(title, state.clock.as_ref(), None).for_visitor(
+            Some(user),
+            csrf,
+            state.config.demo,
+        )
+    }
+}
+
+fn not_found(state: &AppState) -> WebError {
+    WebError::NotFound(Box::new(Layout::new(
+        "Page not found",
+        state.clock.as_ref(),
+        None,
+    )))
+}
+
+fn render(template: impl Template, status: StatusCode) -> Result<Response, WebError> {
+    Ok((status, Html(template.render()?)).into_response())
+}
+
+fn role_name(role: StaffRole) -> &'static str {
+    match role {
+        StaffRole::Organiser => "Organiser",
+        StaffRole::Editor => "Editor",
+    }
+}
+
+/// "14 November 2022, 09:30 GMT": an instant as the call's people read it.
+fn local_time(call: &Call, at: Timestamp) -> String {
+    call.local(at).strftime("%-d %B %Y, %H:%M %Z").to_string()
+}
+
+fn console_href(call: &Call) -> String {
+    format!("/console/calls/{}", call.slug)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The calls someone is staff on
+
+struct CallRow {
+    href: String,
+    title: String,
+    role: &'static str,
+    deadline: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/calls.html")]
+struct CallsPage {
+    layout: Layout,
+    calls: Vec<CallRow>,
+}
+
+async fn calls(
+    State(state): State<AppState>,
+    Contributor(user): Contributor,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, WebError> {
+    let now = state.clock.now();
+    let calls = state
+        .store
+        .staffed_calls(&user.email)
+        .await?
+        .into_iter()
+        .map(|(stored, role)| CallRow {
+            href: console_href(&stored.call),
+            title: stored.call.title.clone(),
+            role: role_name(role),
+            deadline: CallView::new(&stored.call, now).deadline.local,
+        })
+        .collect();
+    render(
+        CallsPage {
+            layout: layout(&state, "Organiser console", &user, &csrf),
+            calls,
+        },
+        StatusCode::OK,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// One call's overview
+
+struct JobRow {
+    what: String,
+    when: String,
+    status: &'static str,
+    outcome: String,
+}
+
+struct StaffRow {
+    email: String,
+    role: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "console/overview.html")]
+struct OverviewPage {
+    layout: Layout,
+    href: String,
+    public_href: String,
+    title: String,
+    role: &'static str,
+    organiser: bool,
+    deadline: String,
+    deadline_status: String,
+    jobs: Vec<JobRow>,
+    staff: Vec<StaffRow>,
+}
+
+fn job_row(call: &Call, job: &Job) -> JobRow {
+    let what = match job.kind.as_str() {
+        docket_store::REMIND_DRAFTS => {
+            "Deadline reminder to everyone who still holds a draft".to_owned()
+        }
+        other => other.replace('_', " "),
+    };
+    let status = match job.status.as_str() {
+        "queued" => "Waiting",
+        "running" => "Running",
+        "done" => "Done",
+        "failed" => "Failed",
+        "cancelled" => "Cancelled",
+        _ => "Unknown",
+    };
+    let outcome = match (&job.outcome, &job.last_error) {
+        (Some(outcome), _) => outcome.clone(),
+        (None, Some(error)) => format!("Last attempt failed: {error}"),
+        (None, None) => String::new(),
+    };
+    JobRow {
+        what,
+        when: local_time(call, job.run_at),
+        status,
+        outcome,
+    }
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    staff: Staff,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, WebError> {
+    let call = &staff.call.call;
+    let jobs = state.store.call_jobs(staff.call.id).await?;
+    let members = state.store.staff(staff.call.id).await?;
+    let view = CallView::new(call, state.clock.now());
+    render(
+        OverviewPage {
+            layout: layout(&state, &call.title, &staff.user, &csrf),
+            href: console_href(call),
+            public_href: crate::site::call_href(call),
+            title: call.title.clone(),
+            role: role_name(staff.role),
+            organiser: staff.is_organiser(),
+            deadline: view.deadline.local,
+            deadline_status: view.deadline.status,
+            jobs: jobs.iter().map(|job| job_row(call, job)).collect(),
+            staff: members
+                .into_iter()
+                .map(|member| StaffRow {
+                    email: member.email,
+                    role: role_name(member.role),
+                })
+                .collect(),
+        },
+        StatusCode::OK,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The outbox
+
+struct MailRow {
+    id: i64,
+    to: String,
+    subject: String,
+    kind: String,
+    status: &'static str,
+    failed: bool,
+    attempts: i64,
+    last_error: String,
+    created: String,
+    sent: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/outbox.html")]
+struct OutboxPage {
+    layout: Layout,
+    href: String,
+    title: String,
+    organiser: bool,
+    notice: Option<String>,
+    mails: Vec<MailRow>,
+    limit: i64,
+}
+
+fn mail_row(call: &Call, row: OutboxMail) -> MailRow {
+    let status = match row.status.as_str() {
+        "queued" => "Queued",
+        "sending" => "Sending",
+        "sent" => "Sent",
+        "failed" => "Failed",
+        _ => "Unknown",
+    };
+    MailRow {
+        id: row.id,
+        kind: Letter::parse(&row.mail.template).map_or_else(
+            || row.mail.template.clone(),
+            |letter| letter.name().to_owned(),
+        ),
+        to: row.mail.to,
+        subject: row.mail.subject,
+        failed: row.status == "failed",
+        status,
+        attempts: row.attempts,
+        last_error: row.last_error.unwrap_or_default(),
+        created: local_time(call, row.created_at),
+        sent: row
+            .sent_at
+            .map(|at| local_time(call, at))
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct OutboxQuery {
+    retried: Option<String>,
+}
+
+async fn outbox(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<OutboxQuery>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, WebError> {
+    let call = &staff.call.call;
+    // Bodies are never read out here: the table shows who, what and how it went, not what
+    // contributors were told (sign-in links and codes travel in bodies).
+    let mails = state
+        .store
+        .call_outbox(staff.call.id, OUTBOX_ROWS)
+        .await?
+        .into_iter()
+        .map(|row| mail_row(call, row))
+        .collect();
+    let notice = query.retried.map(|outcome| {
+        if outcome == "1" {
+            "The email is queued and will be sent again in a moment.".to_owned()
+        } else {
+            "That email had already been queued again or sent: nothing was changed.".to_owned()
+        }
+    });
+    render(
+        OutboxPage {
+            layout: layout(
+                &state,
+                &format!("Outbox: {}", call.title),
+                &staff.user,
+                &csrf,
+            ),
+            href: console_href(call),
+            title: call.title.clone(),
+            organiser: staff.is_organiser(),
+            notice,
+            mails,
+            limit: OUTBOX_ROWS,
+        },
+        StatusCode::OK,
+    )
+}
+
+async fn retry(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((_, id)): Path<(String, i64)>,
+    Extension(csrf): Extension<CsrfToken>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, WebError> {
+    // Editors are answered as if the route did not exist, before anything else is looked at.
+    staff.require_organiser(&state)?;
+    csrf.verify(&form.csrf)?;
+    // The store only requeues a failed row of this very call, so an id from another call's
+    // outbox changes nothing.
+    let retried = state
+        .store
+        .retry_mail(
+            id,
+            staff.call.id,
+            &Actor::User(staff.user.id),
+            state.clock.now(),
+        )
+        .await?;
+    let outcome = if retried { "1" } else { "0" };
+    Ok(Redirect::to(&format!(
+        "{}/outbox?retried={outcome}",
+        console_href(&staff.call.call)
+    ))
+    .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Emails
+
+struct LetterRow {
+    href: String,
+    name: &'static str,
+    when: &'static str,
+    own: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/emails.html")]
+struct EmailsPage {
+    layout: Layout,
+    href: String,
+    title: String,
+    letters: Vec<LetterRow>,
+}
+
+async fn emails(
+    State(state): State<AppState>,
+    staff: Staff,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, WebError> {
+    staff.require_organiser(&state)?;
+    let call = &staff.call.call;
+    let letterhead = state
+        .mailer
+        .letterhead(state.store.as_ref(), &staff.call)
+        .await?;
+    let letters = Letter::ALL
+        .into_iter()
+        .map(|letter| LetterRow {
+            href: format!("{}/emails/{}", console_href(call), letter.key()),
+            name: letter.name(),
+            when: letter.when(),
+            own: letterhead.template(letter).1,
+        })
+        .collect();
+    render(
+        EmailsPage {
+            layout: layout(
+                &state,
+                &format!("Emails: {}", call.title),
+                &staff.user,
+                &csrf,
+            ),
+            href: console_href(call),
+            title: call.title.clone(),
+            letters,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// A variable for the reference list, written as the organiser would type it.
+struct VariableRow {
+    usage: String,
+    meaning: &'static str,
+}
+
+/// The preview of a wording, rendered with sample details.
+struct Preview {
+    subject: String,
+    text: String,
+    html: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/email.html")]
+struct EmailPage {
+    layout: Layout,
+    href: String,
+    action: String,
+    title: String,
+    name: &'static str,
+    when: &'static str,
+    own: bool,
+    notice: Option<String>,
+    errors: FormErrors,
+    subject: String,
+    text: String,
+    html: String,
+    variables: Vec<VariableRow>,
+    preview: Option<Preview>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct EmailQuery {
+    saved: Option<String>,
+    restored: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct EmailForm {
+    csrf: String,
+    action: String,
+    subject: String,
+    text: String,
+    html: String,
+}
+
+/// Browsers send a textarea's line breaks as CRLF; templates are stored with plain newlines so
+/// that what is saved is what the organiser sees.
+fn normalise(text: &str) -> String {
+    text.replace("\r\n", "\n")
+}
+
+fn part_label(part: Part) -> &'static str {
+    match part {
+        Part::Subject => "Subject",
+        Part::Text => "Plain text",
+        Part::Html => "HTML",
+    }
+}
+
+/// Problems as field errors: a message from the template engine ("line 2: uses a variable…")
+/// says which part it is in; one already addressed to the organiser ("Enter a subject") is kept.
+fn problems_as_errors(problems: &[TemplateProblem]) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for problem in problems {
+        let message = if problem.message.starts_with(char::is_lowercase) {
+            format!("{}, {}", part_label(problem.part), problem.message)
+        } else {
+            problem.message.clone()
+        };
+        errors.add(problem.part.field(), message);
+    }
+    errors
+}
+
+/// The hash source that lets exactly the inline stylesheet of Docket's mail layout apply inside
+/// the preview frame: a `srcdoc` frame inherits this page's CSP, which allows no inline style.
+fn layout_style_hash(html: &str) -> Option<String> {
+    let start = html.find("<style>")? + "<style>".len();
+    let end = start + html[start..].find("</style>")?;
+    Some(format!(
+        "'sha256-{}'",
+        STANDARD.encode(Sha256::digest(&html.as_bytes()[start..end]))
+    ))
+}
+
+struct EmailContext {
+    letter: Letter,
+    letterhead: docket_mail::Letterhead,
+}
+
+async fn email_context(
+    state: &AppState,
+    staff: &Staff,
+    key: &str,
+) -> Result<EmailContext, WebError> {
+    staff.require_organiser(state)?;
+    let letter = Letter::parse(key).ok_or_else(|| not_found(state))?;
+    let letterhead = state
+        .mailer
+        .letterhead(state.store.as_ref(), &staff.call)
+        .await?;
+    Ok(EmailContext { letter, letterhead })
+}
+
+/// The page for `wording` (as stored or as submitted), with its preview when it renders.
+fn email_view(
+    state: &AppState,
+    staff: &Staff,
+    csrf: &CsrfToken,
+    context: &EmailContext,
+    wording: TemplateText,
+    errors: FormErrors,
+    notice: Option<String>,
+) -> EmailPage {
+    let call = &staff.call.call;
+    let letter = context.letter;
+    let sample = state.mailer.sample(letter, &context.letterhead);
+    let preview = letters::render(&wording, &sample)
+        .ok()
+        .map(|rendered| Preview {
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+        });
+    let title = format!("{}: {}", letter.name(), call.title);
+    EmailPage {
+        layout: layout(
+            state,
+            &if errors.is_empty() {
+                title
+            } else {
+                format!("Error: {title}")
+            },
+            &staff.user,
+            csrf,
+        ),
+        href: console_href(call),
+        action: format!("{}/emails/{}", console_href(call), letter.key()),
+        title: call.title.clone(),
+        name: letter.name(),
+        when: letter.when(),
+        own: context.letterhead.template(letter).1,
+        notice,
+        errors,
+        subject: wording.subject,
+        text: wording.text,
+        html: wording.html,
+        variables: letter
+            .variables()
+            .into_iter()
+            .map(|variable| VariableRow {
+                usage: format!("{{{{ {} }}}}", variable.name),
+                meaning: variable.meaning,
+            })
+            .collect(),
+        preview,
+    }
+}
+
+/// Renders the email page with a CSP that also admits the mail layout's own stylesheet, so the
+/// preview looks as the email will.
+fn email_response(page: EmailPage, status: StatusCode) -> Result<Response, WebError> {
+    let style_hash = page
+        .preview
+        .as_ref()
+        .and_then(|preview| layout_style_hash(&preview.html));
+    let mut response = render(page, status)?;
+    if let Some(hash) = style_hash {
+        let policy = crate::security::CONTENT_SECURITY_POLICY
+            .replace("style-src 'self'", &format!("style-src 'self' {hash}"));
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    Ok(response)
+}
+
+async fn email_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((_, key)): Path<(String, String)>,
+    Query(query): Query<EmailQuery>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, WebError> {
+    let context = email_context(&state, &staff, &key).await?;
+    let (wording, _) = context.letterhead.template(context.letter);
+    let notice = if query.saved.is_some() {
+        Some("Saved. Docket uses this wording from now on.".to_owned())
+    } else if query.restored.is_some() {
+        Some("Docket’s own wording is used again.".to_owned())
+    } else {
+        None
+    };
+    let page = email_view(
+        &state,
+        &staff,
+        &csrf,
+        &context,
+        wording,
+        FormErrors::default(),
+        notice,
+    );
+    email_response(page, StatusCode::OK)
+}
+
+async fn email_action(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((_, key)): Path<(String, String)>,
+    Extension(csrf): Extension<CsrfToken>,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, WebError> {
+    staff.require_organiser(&state)?;
+    csrf.verify(&form.csrf)?;
+    let context = email_context(&state, &staff, &key).await?;
+    let letter = context.letter;
+    let actor = Actor::User(staff.user.id);
+    let here = format!("{}/emails/{}", console_href(&staff.call.call), letter.key());
+    if form.action == "restore" {
+        state
+            .store
+            .save_mail_template(staff.call.id, letter.key(), None, &actor, state.clock.now())
+            .await?;
+        return Ok(Redirect::to(&format!("{here}?restored=1")).into_response());
+    }
+    let wording = TemplateText {
+        subject: normalise(&form.subject),
+        text: normalise(&form.text),
+        html: normalise(&form.html),
+    };
+    let sample = state.mailer.sample(letter, &context.letterhead);
+    let errors = problems_as_errors(&letters::check(letter, &wording, &sample));
+    match form.action.as_str() {
+        "save" if errors.is_empty() => {
+            state
+                .store
+                .save_mail_template(
+                    staff.call.id,
+                    letter.key(),
+                    Some(&wording),
+                    &actor,
+                    state.clock.now(),
+                )
+                .await?;
+            Ok(Redirect::to(&format!("{here}?saved=1")).into_response())
+        }
+        "save" | "preview" => {
+            // Nothing is saved: the form comes back as typed, with what is wrong or the preview.
+            let status = if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            let notice = (form.action == "preview" && errors.is_empty())
+                .then(|| "This is a preview: nothing has been saved yet.".to_owned());
+            let page = email_view(&state, &staff, &csrf, &context, wording, errors, notice);
+            email_response(page, status)
+        }
+        _ => Err(WebError::BadRequest(
+            "Choose Preview, Save, or Use Docket’s wording.".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_style_hash_covers_exactly_the_layout_stylesheet() {
+        let html = "<head><style>\nbody { color: red; }\n</style></head>";
+        let expected = STANDARD.encode(Sha256::digest(b"\nbody { color: red; }\n"));
+        assert_eq!(
+            layout_style_hash(html),
+            Some(format!("'sha256-{expected}'"))
+        );
+        assert_eq!(layout_style_hash("<p>no style</p>"), None);
+    }
+
+    #[test]
+    fn engine_messages_name_their_part_and_people_messages_stay_as_written() {
+        let errors = problems_as_errors(&[
+            TemplateProblem {
+                part: Part::Text,
+                message: "line 2: uses a variable this email does not have".into(),
+            },
+            TemplateProblem {
+                part: Part::Subject,
+                message: "Enter a subject".into(),
+            },
+        ]);
+        assert_eq!(
+            errors.get("text"),
+            Some("Plain text, line 2: uses a variable this email does not have")
+        );
+        assert_eq!(errors.get("subject"), Some("Enter a subject"));
+    }
+
+    #[test]
+    fn textarea_line_breaks_are_stored_as_newlines() {
+        assert_eq!(normalise("a\r\nb\r\n"), "a\nb\n");
+    }
+}
