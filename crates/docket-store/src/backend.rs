@@ -159,23 +159,37 @@ macro_rules! store_impl {
         }
 
         async fn insert_mail(tx: &mut Tx<'_>, mail: &NewMail, now: Timestamp) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(&mail.message_id)
-            .bind(&mail.to)
-            .bind(&mail.subject)
-            .bind(&mail.text)
-            .bind(&mail.html)
-            .bind(&mail.template)
-            .bind(mail.submission_id)
-            .bind(mail.call_id)
-            .bind(&mail.reply_to)
-            .bind($to_db(now))
-            .execute(&mut **tx)
-            .await?;
+            insert_mail_row(&mut **tx, mail, now, false).await?;
             Ok(())
+        }
+
+        /// Inserts an outbox row; with `once`, a row with the same Message-ID already there is kept
+        /// and `false` returned instead of an error.
+        async fn insert_mail_row<'e>(
+            executor: impl sqlx::Executor<'e, Database = $db>,
+            mail: &NewMail,
+            now: Timestamp,
+            once: bool,
+        ) -> Result<bool, StoreError> {
+            const INSERT: &str = "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+            const INSERT_ONCE: &str = "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (message_id) DO NOTHING";
+            let inserted = sqlx::query(if once { INSERT_ONCE } else { INSERT })
+                .bind(&mail.message_id)
+                .bind(&mail.to)
+                .bind(&mail.subject)
+                .bind(&mail.text)
+                .bind(&mail.html)
+                .bind(&mail.template)
+                .bind(mail.submission_id)
+                .bind(mail.call_id)
+                .bind(&mail.reply_to)
+                .bind($to_db(now))
+                .execute(executor)
+                .await?
+                .rows_affected();
+            Ok(inserted > 0)
         }
 
         /// A fresh secret for a piece's reply address: 16 characters from 32 letters and digits
@@ -1281,24 +1295,7 @@ macro_rules! store_impl {
             }
 
             async fn enqueue_mail_once(&self, mail: NewMail, now: Timestamp) -> Result<bool, StoreError> {
-                let inserted = sqlx::query(
-                    "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (message_id) DO NOTHING",
-                )
-                .bind(&mail.message_id)
-                .bind(&mail.to)
-                .bind(&mail.subject)
-                .bind(&mail.text)
-                .bind(&mail.html)
-                .bind(&mail.template)
-                .bind(mail.submission_id)
-                .bind(mail.call_id)
-                .bind(&mail.reply_to)
-                .bind($to_db(now))
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-                Ok(inserted > 0)
+                insert_mail_row(&self.pool, &mail, now, true).await
             }
 
             async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {

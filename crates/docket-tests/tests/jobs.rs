@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use docket_core::submission::{Piece, SubmissionState};
 use docket_core::{Clock, ManualClock};
-use docket_mail::Mailer;
 use docket_mail::jobs::{self, RunnerSettings};
+use docket_mail::{Letterhead, Mailer};
 use docket_store::{
-    Actor, NewMail, NewToken, REMIND_DRAFTS, StaffRole, Store, TemplateText, TokenPurpose, User,
+    Actor, NewMail, NewToken, REMIND_DRAFTS, StaffRole, Store, StoredCall, TemplateText,
+    TokenPurpose, User,
 };
 use docket_tests::app::parse_call;
 use docket_tests::db::TestDb;
@@ -137,6 +138,22 @@ async fn reminders(setup: &Setup) -> Vec<docket_store::OutboxMail> {
         .collect()
 }
 
+/// The stored call and the letterhead its mail is written on.
+async fn call_and_letterhead(setup: &Setup) -> (StoredCall, Letterhead) {
+    let stored = setup
+        .store
+        .call_by_id(setup.call_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let head = setup
+        .mailer
+        .letterhead(setup.store.as_ref(), &stored)
+        .await
+        .unwrap();
+    (stored, head)
+}
+
 async fn run(setup: &Setup, name: &str) -> Vec<String> {
     let settings = RunnerSettings {
         name: name.into(),
@@ -259,17 +276,7 @@ async fn reminder_after_crash(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(leased.len(), 1);
-    let stored = setup
-        .store
-        .call_by_id(setup.call_id)
-        .await
-        .unwrap()
-        .unwrap();
-    let head = setup
-        .mailer
-        .letterhead(setup.store.as_ref(), &stored)
-        .await
-        .unwrap();
+    let (stored, head) = call_and_letterhead(&setup).await;
     let first = setup.store.drafts_of_call(setup.call_id).await.unwrap()[0].clone();
     let facts = setup.mailer.piece_facts(
         &stored.call,
@@ -573,17 +580,7 @@ async fn withdraw_mail(db: &TestDb) {
         record.reply_token.len() >= 16,
         "every piece has its reply token"
     );
-    let stored = setup
-        .store
-        .call_by_id(setup.call_id)
-        .await
-        .unwrap()
-        .unwrap();
-    let head = setup
-        .mailer
-        .letterhead(setup.store.as_ref(), &stored)
-        .await
-        .unwrap();
+    let (stored, head) = call_and_letterhead(&setup).await;
     let facts = setup.mailer.piece_facts(
         &stored.call,
         &record.draft,

@@ -180,6 +180,10 @@ impl Config {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail's closures must return figment::Error, which is large"
+)]
 mod tests {
     use super::*;
 
