@@ -147,6 +147,83 @@ async fn import_then_export_gives_back_the_call_on_postgres() {
     }
 }
 
+#[tokio::test]
+async fn an_organiser_is_added_listed_and_removed_and_the_reminder_job_is_listed() {
+    let db = TestDb::sqlite().await;
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let docket_at = |args: &[&str]| run(docket().args(args).env("DOCKET_DATABASE_URL", &url));
+        let none = docket_at(&["staff", "list", "digital-justice-week-2022"]);
+        assert_eq!(none.status.code(), Some(2));
+        assert!(
+            text(&none.stderr).contains("import it first with `docket call import FILE`"),
+            "{}",
+            text(&none.stderr)
+        );
+        let imported = run(docket()
+            .args(["call", "import"])
+            .arg(seed_path())
+            .env("DOCKET_DATABASE_URL", &url));
+        assert!(imported.status.success(), "{}", text(&imported.stderr));
+
+        let added = docket_at(&[
+            "staff",
+            "add",
+            "digital-justice-week-2022",
+            "Jago@Example.org",
+        ]);
+        assert!(added.status.success(), "{}", text(&added.stderr));
+        assert!(
+            text(&added.stdout)
+                .contains("jago@example.org is now an organiser of Digital Justice Week 2022"),
+            "{}",
+            text(&added.stdout)
+        );
+        let wrong = docket_at(&[
+            "staff",
+            "add",
+            "digital-justice-week-2022",
+            "ed@example.org",
+            "--role",
+            "boss",
+        ]);
+        assert_eq!(wrong.status.code(), Some(2));
+        assert!(
+            text(&wrong.stderr).contains("`boss` is not a role: use `organiser` or `editor`"),
+            "{}",
+            text(&wrong.stderr)
+        );
+        let listed = docket_at(&["staff", "list", "digital-justice-week-2022"]);
+        assert_eq!(text(&listed.stdout).trim(), "organiser  jago@example.org");
+
+        let jobs = docket_at(&["jobs", "list", "digital-justice-week-2022"]);
+        assert!(jobs.status.success(), "{}", text(&jobs.stderr));
+        assert!(
+            text(&jobs.stdout).contains("queued     remind_drafts  2022-11-03 12:00 GMT"),
+            "{}",
+            text(&jobs.stdout)
+        );
+
+        let removed = docket_at(&[
+            "staff",
+            "remove",
+            "digital-justice-week-2022",
+            "jago@example.org",
+        ]);
+        assert!(removed.status.success(), "{}", text(&removed.stderr));
+        let again = docket_at(&[
+            "staff",
+            "remove",
+            "digital-justice-week-2022",
+            "jago@example.org",
+        ]);
+        assert_eq!(again.status.code(), Some(2));
+        assert!(text(&again.stderr).contains("is not on the staff"));
+    })
+    .await
+    .unwrap();
+}
+
 #[test]
 fn a_call_with_errors_is_not_imported() {
     let dir = tempfile::tempdir().unwrap();
