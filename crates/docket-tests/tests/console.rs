@@ -16,6 +16,7 @@ both_backends! {
     a_failed_mail_can_be_sent_again => failed_mail_retried,
     the_outbox_shows_the_call_s_mail_only_without_bodies => outbox_is_the_call_s,
     every_console_form_without_its_csrf_token_is_refused => csrf_required,
+    a_sign_in_code_asked_for_from_a_call_s_page_is_sent_in_that_call_s_wording => reworded_sign_in,
 }
 
 const PASSWORD: &str = "correct horse battery";
@@ -642,4 +643,77 @@ async fn csrf_required(db: &TestDb) {
         "failed"
     );
     app.stop().await;
+}
+
+async fn reworded_sign_in(db: &TestDb) {
+    let (app, organiser) = with_staff(db, "org@example.org", StaffRole::Organiser).await;
+    let saved = organiser
+        .post(
+            "/console/calls/digital-justice-week-2022/emails/sign_in_code",
+            &[
+                ("subject", "{{ call.title }}: your code is {{ code }}"),
+                ("text", "Your code: {{ code }}\r\n{{ link }}\r\n"),
+                ("html", "<p>Your code: {{ code }}</p>"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    // Someone signing in on their way to the seed call's submission form.
+    let visitor = app.signed_up("ada@example.org", PASSWORD).await;
+    let asked = visitor
+        .post(
+            "/account/sign-in/code",
+            &[
+                ("email", "ada@example.org"),
+                ("next", "/calls/digital-justice-week-2022/submit"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let codes: Vec<NewMail> = app
+        .mail_to("ada@example.org")
+        .await
+        .into_iter()
+        .filter(|mail| mail.template == "sign_in_code")
+        .collect();
+    assert_eq!(codes.len(), 1);
+    assert!(
+        codes[0]
+            .subject
+            .starts_with("Digital Justice Week 2022: your code is "),
+        "{}",
+        codes[0].subject
+    );
+    let code = codes[0].subject.rsplit(' ').next().unwrap();
+    assert_eq!(code.len(), 8, "{}", codes[0].subject);
+    assert!(codes[0].text.contains(code));
+
+    // From the other call's page, that call's (default) wording: two calls are open, so nothing
+    // else decides.
+    let asked = visitor
+        .post(
+            "/account/sign-in/code",
+            &[
+                ("email", "ada@example.org"),
+                ("next", "/calls/open-data-week-2027"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let codes: Vec<NewMail> = app
+        .mail_to("ada@example.org")
+        .await
+        .into_iter()
+        .filter(|mail| mail.template == "sign_in_code")
+        .collect();
+    assert_eq!(codes.len(), 2);
+    assert!(
+        codes
+            .iter()
+            .any(|mail| mail.subject.starts_with("Your Docket sign-in code: ")),
+        "{:?}",
+        codes.iter().map(|mail| &mail.subject).collect::<Vec<_>>()
+    );
 }
