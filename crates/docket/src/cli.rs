@@ -669,12 +669,13 @@ async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode>
         call.local(start).strftime("%A %-d %B %Y, %H:%M %Z")
     );
     println!(
+        "The organiser's console: http://{address}/console (sign up as {} or {}, the organiser and the editor, and confirm through the demo mailbox).",
+        DEMO_STAFF[0].0, DEMO_STAFF[1].0
+    );
+    // Last: scripts and tests read the address from this line and may stop reading after it.
+    println!(
         "Open http://{address}/calls/{}   (Ctrl-C to stop)",
         call.slug
-    );
-    println!(
-        "The organiser's console is at http://{address}/console: sign up as {} (organiser) or {} (editor) and confirm through the demo mailbox.",
-        DEMO_STAFF[0].0, DEMO_STAFF[1].0
     );
     server::serve(app).await?;
     let _ = jobs.0.send(true);
