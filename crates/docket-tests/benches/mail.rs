@@ -7,32 +7,20 @@
 
 use std::time::Instant;
 
-use base64::Engine;
 use docket_core::{Clock, ManualClock};
 use docket_mail::ingest::{self, IngestSettings, Outcome};
 use docket_mail::outbox::{self, SmtpTransport, WorkerSettings};
 use docket_tests::app::parse_call;
 use docket_tests::smtp::SmtpReceiver;
 
-const DOCX: &[u8] = include_bytes!("../../docket-documents/tests/fixtures/blog.docx");
 const MESSAGES: usize = 1000;
 
+/// Each message from its own writer, so the per-sender limit never stops the run.
 fn message(n: usize) -> Vec<u8> {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(DOCX);
-    let body: Vec<&str> = encoded
-        .as_bytes()
-        .chunks(76)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect();
-    format!(
-        "Message-ID: <bench-{n}@example.org>\r\nFrom: Writer {n} <writer{n}@example.org>\r\nTo: jago@techuk.example.org\r\n\
-         Subject: Blog for Tuesday\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
-         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMy blog for Tuesday's data theme.\r\n\
-         --b\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document; name=\"blog.docx\"\r\n\
-         Content-Disposition: attachment; filename=\"blog.docx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
-        body.join("\r\n")
+    docket_tests::mail::blog_with_docx(
+        &format!("bench-{n}@example.org"),
+        &format!("Writer {n} <writer{n}@example.org>"),
     )
-    .into_bytes()
 }
 
 fn main() {

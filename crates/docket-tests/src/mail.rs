@@ -17,19 +17,25 @@ fn wrapped_base64(bytes: &[u8]) -> String {
         .join("\r\n")
 }
 
-/// A message as Thunderbird writes it: multipart/mixed, a flowed text part naming the day
-/// ("my blog for Tuesday's data theme"), and [`BLOG_DOCX`] attached with an RFC 2231 file name.
-/// `message_id` is without angle brackets; `from` is `Name <address>`.
-pub fn blog_with_docx(message_id: &str, from: &str) -> Vec<u8> {
+/// A message as Thunderbird writes it: multipart/mixed, a flowed text part, and [`BLOG_DOCX`]
+/// attached with an RFC 2231 file name. `message_id` is without angle brackets; `from` is
+/// `Name <address>`; `extra_headers` are whole lines ending in CRLF (In-Reply-To, …).
+pub fn message_with_docx(
+    message_id: &str,
+    from: &str,
+    subject: &str,
+    text: &str,
+    extra_headers: &str,
+) -> Vec<u8> {
     format!(
         "Message-ID: <{message_id}>\r\nDate: Thu, 20 Oct 2022 10:15:00 +0100\r\nMIME-Version: 1.0\r\n\
          User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:102.0) Gecko/20100101 Thunderbird/102.3.3\r\n\
          Content-Language: en-GB\r\nTo: Jago <jago@techuk.example.org>\r\nFrom: {from}\r\n\
-         Subject: Guest blog for Digital Justice Week\r\n\
+         Subject: {subject}\r\n{extra_headers}\
          Content-Type: multipart/mixed; boundary=\"------------2yAbS9pS0i7vBqUq0NFWp0Dq\"\r\n\r\n\
          This is a multi-part message in MIME format.\r\n\
          --------------2yAbS9pS0i7vBqUq0NFWp0Dq\r\nContent-Type: text/plain; charset=UTF-8; format=flowed\r\n\
-         Content-Transfer-Encoding: 7bit\r\n\r\nHi Jago,\r\n\r\nPlease find attached my blog for Tuesday's data theme.\r\n\r\nBest wishes\r\n\r\n\
+         Content-Transfer-Encoding: 7bit\r\n\r\n{text}\r\n\r\n\
          --------------2yAbS9pS0i7vBqUq0NFWp0Dq\r\n\
          Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document;\r\n name=\"Data blog.docx\"\r\n\
          Content-Disposition: attachment;\r\n filename*=UTF-8''Data%20blog.docx\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\r\n\
@@ -37,4 +43,15 @@ pub fn blog_with_docx(message_id: &str, from: &str) -> Vec<u8> {
         wrapped_base64(BLOG_DOCX)
     )
     .into_bytes()
+}
+
+/// [`message_with_docx`] with the words a contributor writes: "my blog for Tuesday's data theme".
+pub fn blog_with_docx(message_id: &str, from: &str) -> Vec<u8> {
+    message_with_docx(
+        message_id,
+        from,
+        "Guest blog for Digital Justice Week",
+        "Hi Jago,\r\n\r\nPlease find attached my blog for Tuesday's data theme.\r\n\r\nBest wishes",
+        "",
+    )
 }

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
 use docket_core::{Clock, ManualClock};
 use docket_mail::imap::Ingestor;
 use docket_mail::ingest::{self, IngestSettings, Outcome};
@@ -13,6 +12,7 @@ use docket_store::Store;
 use docket_tests::app::parse_call;
 use docket_tests::db::TestDb;
 use docket_tests::dovecot::Dovecot;
+use docket_tests::mail::message_with_docx;
 use docket_tests::smtp::SmtpReceiver;
 use docket_tests::{SEED_CALL, both_backends};
 
@@ -28,49 +28,10 @@ both_backends! {
     a_reply_to_the_piece_s_own_address_finds_it_without_in_reply_to => reply_address,
 }
 
-const DOCX: &[u8] = include_bytes!("../../docket-documents/tests/fixtures/blog.docx");
-
-fn wrapped_base64(bytes: &[u8]) -> String {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-    encoded
-        .as_bytes()
-        .chunks(76)
-        .map(|line| String::from_utf8_lossy(line).into_owned())
-        .collect::<Vec<_>>()
-        .join("\r\n")
-}
-
-/// A message as Thunderbird writes it: multipart/mixed, a flowed text part, a .docx attachment
-/// with an RFC 2231 file name.
-fn message_with_docx(
-    message_id: &str,
-    from: &str,
-    subject: &str,
-    text: &str,
-    extra_headers: &str,
-) -> Vec<u8> {
-    format!(
-        "Message-ID: <{message_id}>\r\nDate: Thu, 20 Oct 2022 10:15:00 +0100\r\nMIME-Version: 1.0\r\n\
-         User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:102.0) Gecko/20100101 Thunderbird/102.3.3\r\n\
-         Content-Language: en-GB\r\nTo: Jago <jago@techuk.example.org>\r\nFrom: Ada Lovelace <{from}>\r\n\
-         Subject: {subject}\r\n{extra_headers}\
-         Content-Type: multipart/mixed; boundary=\"------------2yAbS9pS0i7vBqUq0NFWp0Dq\"\r\n\r\n\
-         This is a multi-part message in MIME format.\r\n\
-         --------------2yAbS9pS0i7vBqUq0NFWp0Dq\r\nContent-Type: text/plain; charset=UTF-8; format=flowed\r\n\
-         Content-Transfer-Encoding: 7bit\r\n\r\n{text}\r\n\r\n\
-         --------------2yAbS9pS0i7vBqUq0NFWp0Dq\r\n\
-         Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document;\r\n name=\"Data blog.docx\"\r\n\
-         Content-Disposition: attachment;\r\n filename*=UTF-8''Data%20blog.docx\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\r\n\
-         --------------2yAbS9pS0i7vBqUq0NFWp0Dq--\r\n",
-        wrapped_base64(DOCX)
-    )
-    .into_bytes()
-}
-
 fn blog_mail(message_id: &str) -> Vec<u8> {
     message_with_docx(
         message_id,
-        "ada@example.org",
+        "Ada Lovelace <ada@example.org>",
         "Guest blog for Digital Justice Week",
         "Hi Jago,\r\n\r\nPlease find attached my blog for Tuesday's data theme.\r\n\r\nBest wishes,\r\nAda\r\n-- \r\nAda Lovelace | Analytical Engines",
         "",
@@ -203,7 +164,7 @@ async fn reply_makes_revision(db: &TestDb) {
         format!("In-Reply-To: {receipt_id}\r\nReferences: <blog-2@example.org> {receipt_id}\r\n");
     let reply = message_with_docx(
         "reply-1@example.org",
-        "ada@example.org",
+        "Ada Lovelace <ada@example.org>",
         "Re: Received: Data at the heart of justice",
         "Here is a corrected version.\r\n\r\nOn 20/10/2022 10:15, Docket wrote:\r\n> We have received your piece.\r\n> Days: Tuesday",
         &headers,
@@ -284,7 +245,7 @@ async fn no_day_triage(db: &TestDb) {
     let setup = setup(db).await;
     let raw = message_with_docx(
         "noday@example.org",
-        "cy@example.org",
+        "Cy <cy@example.org>",
         "My guest blog",
         "Hello, here is my blog.",
         "",
@@ -467,7 +428,7 @@ async fn reply_address(db: &TestDb) {
     let headers = "";
     let reply = message_with_docx(
         "reply-ra@example.org",
-        "ada@example.org",
+        "Ada Lovelace <ada@example.org>",
         "Corrected version",
         "Here is the corrected version.",
         headers,
@@ -488,7 +449,7 @@ async fn reply_address(db: &TestDb) {
     // A guessed token finds nothing: the message is read as a new one (no day named: triage).
     let forged = String::from_utf8(message_with_docx(
         "reply-forged@example.org",
-        "mallory@example.org",
+        "Mallory <mallory@example.org>",
         "Corrected version",
         "Here is the corrected version.",
         "",
