@@ -98,6 +98,7 @@ pub async fn ingest(
         },
         outcome: outcome.to_owned(),
         reason: reason.to_owned(),
+        call_id: None,
         received_at: now,
     };
     let Some(message) = parsed else {
@@ -236,6 +237,11 @@ pub async fn ingest(
     };
     let call = &stored_call.call;
     let head = mailer.letterhead(store, stored_call).await?;
+    // From here on the message belongs to this call: its staff see it in the console.
+    let record = |outcome: &str, reason: &str| NewInbound {
+        call_id: Some(stored_call.id),
+        ..record(outcome, reason)
+    };
     let words_to_read = format!("{}\n{}", message.subject, message.text);
     // The subject first: a piece pasted into the body must not add days of its own.
     let days = recognise::candidate_days(call, &message.subject)

@@ -227,6 +227,20 @@ macro_rules! store_impl {
             Ok(())
         }
 
+        fn inbound_row(row: &DbRow) -> Result<InboundRecord, StoreError> {
+            Ok(InboundRecord {
+                id: row.try_get("id")?,
+                message_id: row.try_get("message_id")?,
+                sender: row.try_get("sender")?,
+                subject: row.try_get("subject")?,
+                outcome: row.try_get("outcome")?,
+                reason: row.try_get("reason")?,
+                submission_id: row.try_get("submission_id")?,
+                call_id: row.try_get("call_id")?,
+                received_at: ts(row, "received_at")?,
+            })
+        }
+
         fn job_row(row: &DbRow) -> Result<Job, StoreError> {
             Ok(Job {
                 id: row.try_get("id")?,
@@ -244,8 +258,9 @@ macro_rules! store_impl {
         /// Inserts the inbound row; false when its Message-ID is already there.
         async fn insert_inbound(tx: &mut Tx<'_>, message: &NewInbound, submission_id: Option<i64>) -> Result<bool, StoreError> {
             let inserted = sqlx::query(
-                "INSERT INTO inbound_messages (message_id, sender, subject, raw, outcome, reason, submission_id, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (message_id) DO NOTHING",
+                "INSERT INTO inbound_messages (message_id, sender, subject, raw, outcome, reason, submission_id, received_at, call_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, (SELECT call_id FROM submissions WHERE id = $7)))
+                 ON CONFLICT (message_id) DO NOTHING",
             )
             .bind(&message.message_id)
             .bind(&message.sender)
@@ -255,6 +270,7 @@ macro_rules! store_impl {
             .bind(&message.reason)
             .bind(submission_id)
             .bind($to_db(message.received_at))
+            .bind(message.call_id)
             .execute(&mut **tx)
             .await?
             .rows_affected();
@@ -834,26 +850,37 @@ macro_rules! store_impl {
 
             async fn inbound(&self, limit: i64) -> Result<Vec<InboundRecord>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, received_at
+                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, received_at
                      FROM inbound_messages ORDER BY id DESC LIMIT $1",
                 )
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(InboundRecord {
-                            id: row.try_get("id")?,
-                            message_id: row.try_get("message_id")?,
-                            sender: row.try_get("sender")?,
-                            subject: row.try_get("subject")?,
-                            outcome: row.try_get("outcome")?,
-                            reason: row.try_get("reason")?,
-                            submission_id: row.try_get("submission_id")?,
-                            received_at: ts(row, "received_at")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(inbound_row).collect()
+            }
+
+            async fn call_inbound(&self, call_id: i64, limit: i64) -> Result<Vec<InboundRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, received_at
+                     FROM inbound_messages WHERE call_id = $1 OR call_id IS NULL ORDER BY id DESC LIMIT $2",
+                )
+                .bind(call_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(inbound_row).collect()
+            }
+
+            async fn call_inbound_message(&self, call_id: i64, id: i64) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, received_at, raw
+                     FROM inbound_messages WHERE id = $1 AND (call_id = $2 OR call_id IS NULL)",
+                )
+                .bind(id)
+                .bind(call_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| Ok((inbound_row(&row)?, row.try_get("raw")?))).transpose()
             }
 
             async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError> {

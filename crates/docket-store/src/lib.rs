@@ -244,6 +244,8 @@ pub struct NewInbound {
     pub outcome: String,
     /// Why, for people: "no day named", "automatic reply".
     pub reason: String,
+    /// The call it was read for, once Docket could tell.
+    pub call_id: Option<i64>,
     pub received_at: Timestamp,
 }
 
@@ -291,6 +293,7 @@ pub struct InboundRecord {
     pub outcome: String,
     pub reason: String,
     pub submission_id: Option<i64>,
+    pub call_id: Option<i64>,
     pub received_at: Timestamp,
 }
 
@@ -547,6 +550,21 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// The newest inbound messages, newest first.
     async fn inbound(&self, limit: i64) -> Result<Vec<InboundRecord>, StoreError>;
+
+    /// The newest inbound messages a call's staff may see, newest first: those read for the call
+    /// or about its pieces, and those Docket could tie to no call at all.
+    async fn call_inbound(
+        &self,
+        call_id: i64,
+        limit: i64,
+    ) -> Result<Vec<InboundRecord>, StoreError>;
+
+    /// One of [`Store::call_inbound`]'s messages with its original bytes.
+    async fn call_inbound_message(
+        &self,
+        call_id: i64,
+        id: i64,
+    ) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError>;
 
     /// Stores an uploaded file.
     async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError>;

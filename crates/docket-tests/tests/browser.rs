@@ -360,6 +360,29 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
             .unwrap();
     }
 
+    // A message kept for triage and a filed one, so that "Mail in" shows both tables.
+    for (n, outcome, reason) in [
+        (1, "triage", "no day named"),
+        (2, "ignored", "automatic message (auto-replied)"),
+    ] {
+        app.store
+            .record_inbound(
+                &docket_store::NewInbound {
+                    message_id: format!("<in-{n}@example.org>"),
+                    sender: "cy@example.org".into(),
+                    subject: "My blog".into(),
+                    raw: b"Subject: My blog\r\n\r\nHello".to_vec(),
+                    outcome: outcome.into(),
+                    reason: reason.into(),
+                    call_id: Some(call.id),
+                    received_at: now,
+                },
+                None,
+            )
+            .await
+            .unwrap();
+    }
+
     let mut failures = Vec::new();
     let mut documents = Vec::new();
     // The empty console of someone on no staff, by its HTML alone.
@@ -396,6 +419,7 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         ("console", "/console".to_owned()),
         ("call overview", console.to_owned()),
         ("outbox", format!("{console}/outbox")),
+        ("mail in", format!("{console}/inbound")),
         ("emails", format!("{console}/emails")),
         ("one email", format!("{console}/emails/receipt")),
     ] {

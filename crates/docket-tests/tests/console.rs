@@ -17,6 +17,7 @@ both_backends! {
     the_outbox_shows_the_call_s_mail_only_without_bodies => outbox_is_the_call_s,
     every_console_form_without_its_csrf_token_is_refused => csrf_required,
     a_sign_in_code_asked_for_from_a_call_s_page_is_sent_in_that_call_s_wording => reworded_sign_in,
+    staff_see_the_call_s_mail_in_with_triage_first_and_download_originals_as_plain_text => mail_in,
 }
 
 const PASSWORD: &str = "correct horse battery";
@@ -92,6 +93,7 @@ fn console_gets() -> Vec<String> {
     [
         "",
         "/outbox",
+        "/inbound",
         "/emails",
         "/emails/receipt",
         "/emails/sign_in_code",
@@ -715,5 +717,155 @@ async fn reworded_sign_in(db: &TestDb) {
             .any(|mail| mail.subject.starts_with("Your Docket sign-in code: ")),
         "{:?}",
         codes.iter().map(|mail| &mail.subject).collect::<Vec<_>>()
+    );
+}
+
+/// A message as a mail client sends it, with no attachment.
+fn plain_message(id: &str, from: &str, to: &str, subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "Message-ID: <{id}>\r\nDate: Thu, 20 Oct 2022 10:15:00 +0100\r\nFrom: {from}\r\nTo: {to}\r\n\
+         Subject: {subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+async fn mail_in(db: &TestDb) {
+    let (app, editor) = with_staff(db, "ed@example.org", StaffRole::Editor).await;
+    let mailer = docket_mail::Mailer::new("https://docket.example.org");
+    let settings = docket_mail::ingest::IngestSettings::default();
+    let file = |raw: Vec<u8>| {
+        let (store, clock, mailer, settings) =
+            (app.store.clone(), app.clock.clone(), &mailer, &settings);
+        async move {
+            docket_mail::ingest::ingest(store.as_ref(), &clock, mailer, &raw, settings)
+                .await
+                .unwrap()
+        }
+    };
+    // The organiser has set the seed call's inbox, as organisers running Docket do.
+    app.import(&docket_tests::SEED_CALL.replacen(
+        "time_zone = \"Europe/London\"",
+        "time_zone = \"Europe/London\"\ninbox = \"jago@techuk.example.org\"",
+        1,
+    ))
+    .await;
+    let no_day = file(docket_tests::mail::message_with_docx(
+        "noday-console@example.org",
+        "Cy <cy@example.org>",
+        "My blog <script>alert(1)</script>",
+        "Here is my blog.",
+        "",
+    ))
+    .await;
+    let filed = file(docket_tests::mail::blog_with_docx(
+        "filed-console@example.org",
+        "Ada Lovelace <ada@example.org>",
+    ))
+    .await;
+    let other_call = file(plain_message(
+        "odw@example.org",
+        "Grace <grace@example.org>",
+        "submissions@opendataweek.example.org",
+        "An idea",
+        "Not sure which day yet.",
+    ))
+    .await;
+    assert!(
+        matches!(other_call, docket_mail::ingest::Outcome::Triage(_)),
+        "{other_call:?}"
+    );
+    let lost = file(plain_message(
+        "lost@example.org",
+        "Lost <lost@example.org>",
+        "someone@elsewhere.example",
+        "Hello",
+        "Is this the right place?",
+    ))
+    .await;
+    assert_eq!(
+        lost,
+        docket_mail::ingest::Outcome::Triage("no call recognised".into())
+    );
+
+    let page = editor.get(&format!("{CONSOLE}/inbound")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (triage, rest) = page
+        .body
+        .split_once("Filed and other messages")
+        .expect("two sections");
+    let docket_mail::ingest::Outcome::Submission(id) = filed else {
+        panic!("not filed: {filed:?}")
+    };
+    assert!(
+        matches!(&no_day, docket_mail::ingest::Outcome::Triage(why) if why == "no day named"),
+        "{no_day:?}"
+    );
+    assert!(triage.contains("cy@example.org"), "{triage}");
+    assert!(triage.contains("no day named"), "{triage}");
+    assert!(rest.contains(&format!("Filed as piece {id}")), "{rest}");
+    assert!(rest.contains("ada@example.org"), "{rest}");
+    // Mail Docket could tie to no call is shown to every call's staff, so that nobody loses it.
+    assert!(triage.contains("lost@example.org"), "{triage}");
+    assert!(triage.contains("no call recognised"), "{triage}");
+    assert!(
+        !page.body.contains("<script>alert(1)"),
+        "the subject is shown escaped"
+    );
+    assert!(
+        page.body.contains("My blog &#60;script&#62;alert(1)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("grace@example.org"),
+        "another call's mail is not listed"
+    );
+
+    // The original, as plain text to download, exactly as it came.
+    let records = app.store.inbound(10).await.unwrap();
+    let by = |sender: &str| {
+        records
+            .iter()
+            .find(|record| record.sender == sender)
+            .unwrap()
+            .id
+    };
+    let id = by("cy@example.org");
+    assert!(
+        triage.contains(&format!("{CONSOLE}/inbound/{id}/original")),
+        "{triage}"
+    );
+    let original = editor
+        .get(&format!("{CONSOLE}/inbound/{id}/original"))
+        .await;
+    assert_eq!(original.status, 200);
+    assert_eq!(original.header("content-type"), "text/plain; charset=utf-8");
+    assert_eq!(
+        original.header("content-disposition"),
+        format!("attachment; filename=\"message-{id}.eml\"")
+    );
+    assert!(
+        original
+            .body
+            .starts_with("Message-ID: <noday-console@example.org>")
+    );
+    // Another call's message is not reachable through this call's console.
+    assert_eq!(
+        editor
+            .get(&format!(
+                "{CONSOLE}/inbound/{}/original",
+                by("grace@example.org")
+            ))
+            .await
+            .status,
+        404
+    );
+    // Outsiders meet 404 for originals too.
+    let ada = app.signed_up("someone@example.org", PASSWORD).await;
+    assert_eq!(
+        ada.get(&format!("{CONSOLE}/inbound/{id}/original"))
+            .await
+            .status,
+        404
     );
 }

@@ -930,6 +930,20 @@ impl Store for FailsOnce {
     ) -> Result<Option<i64>, docket_store::StoreError> {
         self.inner.submission_by_reply_token(id, token).await
     }
+    async fn call_inbound(
+        &self,
+        call_id: i64,
+        limit: i64,
+    ) -> Result<Vec<docket_store::InboundRecord>, docket_store::StoreError> {
+        self.inner.call_inbound(call_id, limit).await
+    }
+    async fn call_inbound_message(
+        &self,
+        call_id: i64,
+        id: i64,
+    ) -> Result<Option<(docket_store::InboundRecord, Vec<u8>)>, docket_store::StoreError> {
+        self.inner.call_inbound_message(call_id, id).await
+    }
     async fn close(&self) {
         self.inner.close().await
     }

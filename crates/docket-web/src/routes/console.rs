@@ -34,6 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/console/calls/{slug}", get(overview))
         .route("/console/calls/{slug}/outbox", get(outbox))
         .route("/console/calls/{slug}/outbox/{id}/retry", post(retry))
+        .route("/console/calls/{slug}/inbound", get(inbound))
+        .route(
+            "/console/calls/{slug}/inbound/{id}/original",
+            get(inbound_original),
+        )
         .route("/console/calls/{slug}/emails", get(emails))
         .route(
             "/console/calls/{slug}/emails/{key}",
@@ -345,6 +350,120 @@ async fn retry(
         console_href(&staff.call.call)
     ))
     .into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mail that came in: triage first
+
+/// The most recent inbound messages shown on a call's page.
+const INBOUND_ROWS: i64 = 200;
+
+struct InboundRow {
+    id: i64,
+    received: String,
+    sender: String,
+    subject: String,
+    outcome: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/inbound.html")]
+struct InboundPage {
+    layout: Layout,
+    href: String,
+    title: String,
+    triage: Vec<InboundRow>,
+    others: Vec<InboundRow>,
+    limit: i64,
+}
+
+fn inbound_row(call: &Call, record: docket_store::InboundRecord) -> InboundRow {
+    let outcome = match (record.outcome.as_str(), record.submission_id) {
+        ("submission", Some(id)) => format!("Filed as piece {id}"),
+        ("reply", Some(id)) => format!("Reply about piece {id}"),
+        ("triage", _) => "Kept for triage".to_owned(),
+        ("ignored", _) => "Not answered".to_owned(),
+        (other, _) => other.to_owned(),
+    };
+    InboundRow {
+        id: record.id,
+        received: local_time(call, record.received_at),
+        sender: record.sender,
+        subject: if record.subject.is_empty() {
+            "(no subject)".to_owned()
+        } else {
+            record.subject
+        },
+        outcome,
+        reason: record.reason,
+    }
+}
+
+async fn inbound(
+    State(state): State<AppState>,
+    staff: Staff,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, WebError> {
+    let call = &staff.call.call;
+    let (triage, others): (Vec<_>, Vec<_>) = state
+        .store
+        .call_inbound(staff.call.id, INBOUND_ROWS)
+        .await?
+        .into_iter()
+        .partition(|record| record.outcome == "triage");
+    render(
+        InboundPage {
+            layout: layout(
+                &state,
+                &format!("Mail in: {}", call.title),
+                &staff.user,
+                &csrf,
+            ),
+            href: console_href(call),
+            title: call.title.clone(),
+            triage: triage
+                .into_iter()
+                .map(|record| inbound_row(call, record))
+                .collect(),
+            others: others
+                .into_iter()
+                .map(|record| inbound_row(call, record))
+                .collect(),
+            limit: INBOUND_ROWS,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// The message exactly as it came in, as a download: mail is hostile input, so it is never
+/// rendered, only handed over as plain text to save or open in a mail client.
+async fn inbound_original(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    let Some((record, raw)) = state.store.call_inbound_message(staff.call.id, id).await? else {
+        return Err(not_found(&state));
+    };
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!(
+                    "attachment; filename=\"message-{}.eml\"",
+                    record.id
+                ))
+                .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+            ),
+        ],
+        raw,
+    )
+        .into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
