@@ -241,6 +241,30 @@ macro_rules! store_impl {
             })
         }
 
+        /// A call's pieces, in one state or all of them, oldest first.
+        async fn pieces_of_call(
+            pool: &sqlx::Pool<$db>,
+            call_id: i64,
+            state: Option<SubmissionState>,
+        ) -> Result<Vec<SubmissionRecord>, StoreError> {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                submission_columns!(),
+                " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
+                 WHERE s.call_id = $1 AND ($2 IS NULL OR s.state = $2) ORDER BY s.id"
+            ))
+            .bind(call_id)
+            .bind(state.map(SubmissionState::as_str))
+            .fetch_all(pool)
+            .await?;
+            let mut records = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let id: i64 = row.try_get("id")?;
+                records.push(submission_row(row, coauthors(pool, id).await?)?);
+            }
+            Ok(records)
+        }
+
         fn job_row(row: &DbRow) -> Result<Job, StoreError> {
             Ok(Job {
                 id: row.try_get("id")?,
@@ -1326,21 +1350,11 @@ macro_rules! store_impl {
             }
 
             async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
-                let rows = sqlx::query(concat!(
-                    "SELECT ",
-                    submission_columns!(),
-                    " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
-                     WHERE s.call_id = $1 AND s.state = 'draft' ORDER BY s.id"
-                ))
-                .bind(call_id)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut records = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let id: i64 = row.try_get("id")?;
-                    records.push(submission_row(row, coauthors(&self.pool, id).await?)?);
-                }
-                Ok(records)
+                pieces_of_call(&self.pool, call_id, Some(SubmissionState::Draft)).await
+            }
+
+            async fn call_submissions(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
+                pieces_of_call(&self.pool, call_id, None).await
             }
 
             async fn lease_jobs(&self, worker: &str, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<Job>, StoreError> {

@@ -697,6 +697,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The pieces of a call that are still drafts (never submitted).
     async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError>;
 
+    /// Every piece of a call, drafts included, oldest first: for its staff's overview.
+    async fn call_submissions(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError>;
+
     /// Takes up to `limit` jobs that are due for `worker` until `lease_until`.
     async fn lease_jobs(
         &self,

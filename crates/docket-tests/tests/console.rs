@@ -18,6 +18,7 @@ both_backends! {
     every_console_form_without_its_csrf_token_is_refused => csrf_required,
     a_sign_in_code_asked_for_from_a_call_s_page_is_sent_in_that_call_s_wording => reworded_sign_in,
     staff_see_the_call_s_mail_in_with_triage_first_and_download_originals_as_plain_text => mail_in,
+    the_overview_counts_pieces_by_state_and_by_day => overview_counts,
 }
 
 const PASSWORD: &str = "correct horse battery";
@@ -867,5 +868,49 @@ async fn mail_in(db: &TestDb) {
             .await
             .status,
         404
+    );
+}
+
+async fn overview_counts(db: &TestDb) {
+    let (app, editor) = with_staff(db, "ed@example.org", StaffRole::Editor).await;
+    let empty = editor.get(CONSOLE).await;
+    assert!(empty.body.contains("No pieces yet."), "{}", empty.body);
+
+    let ada = app.signed_up("ada@example.org", PASSWORD).await;
+    submit_blog(&ada, "Data at the heart of justice").await;
+    submit_blog(&ada, "Joined-up data").await;
+    // A draft offered for Monday: not on offer until it is submitted.
+    let started = ada
+        .post(
+            "/calls/digital-justice-week-2022/submit",
+            &[("kind", "blog"), ("day", "2022-11-14")],
+        )
+        .await;
+    assert_eq!(started.status, 303, "{}", started.body);
+
+    let page = editor.get(CONSOLE).await;
+    assert!(
+        page.body.contains("<dt>Draft</dt><dd>1</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<dt>Submitted</dt><dd>2</dd>"));
+    assert!(
+        !page.body.contains("<dt>Withdrawn</dt>"),
+        "only states with pieces"
+    );
+    assert!(
+        page.body.contains(
+            "<tr><th scope=\"row\">Tuesday 15 November 2022</th><td>Harnessing the power of data</td><td>2</td></tr>"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(
+            "<tr><th scope=\"row\">Monday 14 November 2022</th><td>Tackling reoffending</td><td>0</td></tr>"
+        ),
+        "{}",
+        page.body
     );
 }

@@ -890,6 +890,12 @@ impl Store for FailsOnce {
     ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
         self.inner.drafts_of_call(call_id).await
     }
+    async fn call_submissions(
+        &self,
+        call_id: i64,
+    ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
+        self.inner.call_submissions(call_id).await
+    }
     async fn lease_jobs(
         &self,
         worker: &str,

@@ -12,6 +12,7 @@ use axum::{Form, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use docket_core::Call;
+use docket_core::submission::{CandidateDays, SubmissionState};
 use docket_mail::letters::{self, Letter, Part, TemplateProblem};
 use docket_store::{Actor, Job, OutboxMail, StaffRole, TemplateText, User};
 use jiff::Timestamp;
@@ -157,6 +158,24 @@ struct OverviewPage {
     deadline_status: String,
     jobs: Vec<JobRow>,
     staff: Vec<StaffRow>,
+    /// How many pieces are in each state, for the states that have any.
+    states: Vec<(&'static str, usize)>,
+    /// How many pieces on offer (submitted and not turned down) each themed day has: what an
+    /// organiser chasing thin days looks at.
+    days: Vec<(String, String, usize)>,
+    any_day: usize,
+}
+
+/// Pieces that count as on offer for a day: sent in, and not turned down or withdrawn.
+fn on_offer(state: SubmissionState) -> bool {
+    matches!(
+        state,
+        SubmissionState::Submitted
+            | SubmissionState::ChangesRequested
+            | SubmissionState::Accepted
+            | SubmissionState::Scheduled
+            | SubmissionState::Published
+    )
 }
 
 fn job_row(call: &Call, job: &Job) -> JobRow {
@@ -195,7 +214,41 @@ async fn overview(
     let call = &staff.call.call;
     let jobs = state.store.call_jobs(staff.call.id).await?;
     let members = state.store.staff(staff.call.id).await?;
+    let pieces = state.store.call_submissions(staff.call.id).await?;
     let view = CallView::new(call, state.clock.now());
+    let states = SubmissionState::ALL
+        .into_iter()
+        .map(|each| {
+            let count = pieces.iter().filter(|piece| piece.state == each).count();
+            (each.label(), count)
+        })
+        .filter(|(_, count)| *count > 0)
+        .collect();
+    let offered: Vec<_> = pieces
+        .iter()
+        .filter(|piece| on_offer(piece.state))
+        .collect();
+    let days = call
+        .days
+        .iter()
+        .map(|day| {
+            let count = offered
+                .iter()
+                .filter(|piece| {
+                    matches!(piece.days(), Some(CandidateDays::Days(dates)) if dates.contains(&day.date))
+                })
+                .count();
+            (
+                docket_core::prose_dates::long_date_with_weekday(day.date),
+                day.theme.clone(),
+                count,
+            )
+        })
+        .collect();
+    let any_day = offered
+        .iter()
+        .filter(|piece| matches!(piece.days(), Some(CandidateDays::AnyDay)))
+        .count();
     render(
         OverviewPage {
             layout: layout(&state, &call.title, &staff.user, &csrf),
@@ -214,6 +267,9 @@ async fn overview(
                     role: role_name(member.role),
                 })
                 .collect(),
+            states,
+            days,
+            any_day,
         },
         StatusCode::OK,
     )
