@@ -159,17 +159,11 @@ pub async fn ingest(
             [format!("<{bare}>"), bare]
         })
         .collect();
+    let mut replied_to = None;
     for reference in &references {
-        if let Some(submission_id) = store.submission_for_message(reference).await? {
-            return reply(
-                store,
-                clock,
-                mailer,
-                &message,
-                record("reply", ""),
-                submission_id,
-            )
-            .await;
+        replied_to = store.submission_for_message(reference).await?;
+        if replied_to.is_some() {
+            break;
         }
     }
     // A reply to a piece's own address (`inbox+s42-token@…`) finds it even when the mail client
@@ -180,11 +174,14 @@ pub async fn ingest(
         .chain(message.cc.iter())
         .cloned()
         .collect();
-    if let Some(tag) = crate::inbound::reply_token(&recipients, None)
+    if replied_to.is_none()
+        && let Some(tag) = crate::inbound::reply_token(&recipients, None)
         && let Some((id, token)) = tag.split_once('-')
         && let Ok(id) = id.parse::<i64>()
-        && let Some(submission_id) = store.submission_by_reply_token(id, token).await?
     {
+        replied_to = store.submission_by_reply_token(id, token).await?;
+    }
+    if let Some(submission_id) = replied_to {
         return reply(
             store,
             clock,

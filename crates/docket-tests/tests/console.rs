@@ -648,6 +648,22 @@ async fn csrf_required(db: &TestDb) {
     app.stop().await;
 }
 
+/// Ada asks for a sign-in code on her way to `next`; returns every code mail she has had.
+async fn ask_for_code(app: &TestApp, visitor: &Visitor, next: &str) -> Vec<NewMail> {
+    let asked = visitor
+        .post(
+            "/account/sign-in/code",
+            &[("email", "ada@example.org"), ("next", next)],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    app.mail_to("ada@example.org")
+        .await
+        .into_iter()
+        .filter(|mail| mail.template == "sign_in_code")
+        .collect()
+}
+
 async fn reworded_sign_in(db: &TestDb) {
     let (app, organiser) = with_staff(db, "org@example.org", StaffRole::Organiser).await;
     let saved = organiser
@@ -665,22 +681,7 @@ async fn reworded_sign_in(db: &TestDb) {
 
     // Someone signing in on their way to the seed call's submission form.
     let visitor = app.signed_up("ada@example.org", PASSWORD).await;
-    let asked = visitor
-        .post(
-            "/account/sign-in/code",
-            &[
-                ("email", "ada@example.org"),
-                ("next", "/calls/digital-justice-week-2022/submit"),
-            ],
-        )
-        .await;
-    assert_eq!(asked.status, 303, "{}", asked.body);
-    let codes: Vec<NewMail> = app
-        .mail_to("ada@example.org")
-        .await
-        .into_iter()
-        .filter(|mail| mail.template == "sign_in_code")
-        .collect();
+    let codes = ask_for_code(&app, &visitor, "/calls/digital-justice-week-2022/submit").await;
     assert_eq!(codes.len(), 1);
     assert!(
         codes[0]
@@ -695,22 +696,7 @@ async fn reworded_sign_in(db: &TestDb) {
 
     // From the other call's page, that call's (default) wording: two calls are open, so nothing
     // else decides.
-    let asked = visitor
-        .post(
-            "/account/sign-in/code",
-            &[
-                ("email", "ada@example.org"),
-                ("next", "/calls/open-data-week-2027"),
-            ],
-        )
-        .await;
-    assert_eq!(asked.status, 303, "{}", asked.body);
-    let codes: Vec<NewMail> = app
-        .mail_to("ada@example.org")
-        .await
-        .into_iter()
-        .filter(|mail| mail.template == "sign_in_code")
-        .collect();
+    let codes = ask_for_code(&app, &visitor, "/calls/open-data-week-2027").await;
     assert_eq!(codes.len(), 2);
     assert!(
         codes
