@@ -92,6 +92,18 @@ impl SubmissionState {
         )
     }
 
+    /// True when the piece is on offer to the editors: sent in, and not turned down or withdrawn.
+    pub fn on_offer(self) -> bool {
+        matches!(
+            self,
+            SubmissionState::Submitted
+                | SubmissionState::ChangesRequested
+                | SubmissionState::Accepted
+                | SubmissionState::Scheduled
+                | SubmissionState::Published
+        )
+    }
+
     /// The word stored in the database and used in the API.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -301,6 +313,24 @@ mod tests {
     use super::SubmissionState as S;
     use super::Transition as T;
     use super::*;
+
+    #[test]
+    fn only_pieces_sent_in_and_not_turned_down_are_on_offer() {
+        let on_offer: Vec<S> = S::ALL
+            .into_iter()
+            .filter(|state| state.on_offer())
+            .collect();
+        assert_eq!(
+            on_offer,
+            [
+                S::Submitted,
+                S::ChangesRequested,
+                S::Accepted,
+                S::Scheduled,
+                S::Published
+            ]
+        );
+    }
 
     #[test]
     fn every_transition_is_allowed_or_refused_as_designed() {

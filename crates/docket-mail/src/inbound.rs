@@ -248,6 +248,18 @@ pub fn reply_token(addresses: &[String], domain_part_hint: Option<&str>) -> Opti
     })
 }
 
+/// The address without a `+tag` in its local part: `blogs+s42-x@d` and `blogs+dj@d` both reach
+/// the mailbox of `blogs@d`.
+pub fn without_tag(address: &str) -> String {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => {
+            let local = local.split('+').next().unwrap_or(local);
+            format!("{local}@{domain}")
+        }
+        None => address.to_owned(),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Headers
 

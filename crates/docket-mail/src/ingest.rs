@@ -9,10 +9,10 @@ use docket_core::{Call, Clock, Format, recognise, text};
 use docket_store::{
     IncomingFile, IngestReply, IngestSubmission, NewInbound, NewMail, Store, StoreError,
 };
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 
-use crate::inbound::{self, Attachment, Inbound};
+use crate::inbound::{self, Attachment, Inbound, without_tag};
 use crate::{Letterhead, Mailer};
 
 /// Limits on inbound mail.
@@ -201,22 +201,14 @@ pub async fn ingest(
         .collect();
     let by_inbox = calls.iter().find(|stored| {
         stored.call.inbox.as_ref().is_some_and(|inbox| {
-            let inbox = inbox.as_str().to_lowercase();
+            let inbox = without_tag(&inbox.as_str().to_lowercase());
             addressed
                 .iter()
-                .any(|address| *address == inbox || without_tag(address) == without_tag(&inbox))
+                .any(|address| without_tag(address) == inbox)
         })
     });
-    let open: Vec<_> = calls
-        .iter()
-        .filter(|stored| !matches!(admission(&stored.call, now), Admission::Closed(_)))
-        .collect();
     let stored_call = by_inbox
-        .or(if open.len() == 1 {
-            open.first().copied()
-        } else {
-            None
-        })
+        .or_else(|| only_open_call(&calls, now))
         .or(if calls.len() == 1 {
             calls.first()
         } else {
@@ -233,7 +225,9 @@ pub async fn ingest(
         .await;
     };
     let call = &stored_call.call;
-    let head = mailer.letterhead(store, stored_call).await?;
+    let head = mailer
+        .letterhead(store, stored_call.id, &stored_call.call)
+        .await?;
     // From here on the message belongs to this call: its staff see it in the console.
     let record = |outcome: &str, reason: &str| NewInbound {
         call_id: Some(stored_call.id),
@@ -567,11 +561,7 @@ async fn reply(
             ..user
         };
         if let Some(current) = store.submission(submission_id, &viewer).await? {
-            let call = store
-                .calls()
-                .await?
-                .into_iter()
-                .find(|stored| stored.id == current.call_id);
+            let call = store.call_by_id(current.call_id).await?;
             if let (Some(call), true) = (
                 call,
                 current.state.editable_by_contributor() && !message.attachments.is_empty(),
@@ -607,7 +597,7 @@ async fn reply(
                         late,
                         warnings,
                     );
-                    let head = mailer.letterhead(store, &call).await?;
+                    let head = mailer.letterhead(store, call.id, &call.call).await?;
                     let receipt =
                         mailer.receipt(&head, &sender, submission_id, &current.reply_token, &facts);
                     revision = Some((piece, body.file, late, receipt));
@@ -636,14 +626,17 @@ async fn reply(
     })
 }
 
-/// The address without a `+tag` in its local part: `blogs+s42-x@d` and `blogs+dj@d` both reach
-/// the mailbox of `blogs@d`, so both are the call's inbox.
-fn without_tag(address: &str) -> String {
-    match address.rsplit_once('@') {
-        Some((local, domain)) => {
-            let local = local.split('+').next().unwrap_or(local);
-            format!("{local}@{domain}")
-        }
-        None => address.to_owned(),
+/// The one call taking pieces at `now` (on time or late), if exactly one is: where a message or
+/// a sign-in that names no call belongs.
+pub fn only_open_call(
+    calls: &[docket_store::StoredCall],
+    now: Timestamp,
+) -> Option<&docket_store::StoredCall> {
+    let mut open = calls
+        .iter()
+        .filter(|stored| !matches!(admission(&stored.call, now), Admission::Closed(_)));
+    match (open.next(), open.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
     }
 }

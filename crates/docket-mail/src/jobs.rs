@@ -100,7 +100,10 @@ async fn remind_drafts(
         return Ok("not sent: the deadline had passed".into());
     }
     let time_left = describe_duration(now.duration_until(deadline));
-    let letterhead = mailer.letterhead(store, &stored).await.map_err(database)?;
+    let letterhead = mailer
+        .letterhead(store, stored.id, &stored.call)
+        .await
+        .map_err(database)?;
     let drafts = store.drafts_of_call(call_id).await.map_err(database)?;
     let mut queued = 0;
     for draft in &drafts {

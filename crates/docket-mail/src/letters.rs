@@ -333,9 +333,8 @@ impl Letterhead {
     /// A piece's own reply address: the call's inbox with `+s{id}-{token}` added to its local part
     /// (plus-addressing, which mail servers deliver to the same mailbox).
     pub fn reply_address(&self, submission_id: &str, token: &str) -> Option<String> {
-        let inbox = self.call.as_ref()?.inbox.as_deref()?;
+        let inbox = crate::inbound::without_tag(self.call.as_ref()?.inbox.as_deref()?);
         let (local, domain) = inbox.rsplit_once('@')?;
-        let local = local.split('+').next().unwrap_or(local);
         (!token.is_empty()).then(|| format!("{local}+s{submission_id}-{token}@{domain}"))
     }
 }

@@ -10,7 +10,7 @@ pub mod letters;
 pub mod outbox;
 
 use docket_core::submission::SubmissionState;
-use docket_store::{NewMail, Store, StoreError, StoredCall};
+use docket_store::{NewMail, Store, StoreError};
 use minijinja::{Value, context};
 use rand::RngCore;
 
@@ -121,11 +121,10 @@ impl Mailer {
         }
     }
 
-    /// What emails say about `call`.
-    pub fn call_facts(&self, stored: &StoredCall) -> CallFacts {
-        let call = &stored.call;
+    /// What emails say about `call` (stored with `call_id`).
+    pub fn call_facts(&self, call_id: i64, call: &docket_core::Call) -> CallFacts {
         CallFacts {
-            id: stored.id,
+            id: call_id,
             slug: call.slug.as_str().to_owned(),
             title: call.title.clone(),
             organiser: call.organiser.clone(),
@@ -138,14 +137,19 @@ impl Mailer {
         }
     }
 
-    /// The letterhead for mail about `call`: its facts and its own wordings.
+    /// The letterhead for mail about `call` (stored with `call_id`): its facts and its own
+    /// wordings. Takes the call the caller already holds, so only the wordings are read.
     pub async fn letterhead(
         &self,
         store: &dyn Store,
-        call: &StoredCall,
+        call_id: i64,
+        call: &docket_core::Call,
     ) -> Result<Letterhead, StoreError> {
-        let templates = store.mail_templates(call.id).await?;
-        Ok(Letterhead::for_call(self.call_facts(call), templates))
+        let templates = store.mail_templates(call_id).await?;
+        Ok(Letterhead::for_call(
+            self.call_facts(call_id, call),
+            templates,
+        ))
     }
 
     /// A believable context for previewing `letter` on `letterhead`.

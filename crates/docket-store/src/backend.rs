@@ -28,12 +28,21 @@ macro_rules! submission_columns {
 }
 pub(crate) use submission_columns;
 
+/// Columns read by `outbox_row`.
+macro_rules! outbox_columns {
+    () => {
+        "id, message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, \
+         status, attempts, last_error, created_at, sent_at"
+    };
+}
+pub(crate) use outbox_columns;
+
 /// Implements `Store` for `$store` (a struct with a `pool: sqlx::Pool<$db>` field).
 macro_rules! store_impl {
     ($store:ident, $db:ty, $backend:expr, $ts:ty, $to_db:path, $from_db:path, $skip_locked:literal) => {
         use sqlx::Row as _;
         use sqlx::types::Json;
-        use $crate::backend::{may_see, submission_columns};
+        use $crate::backend::{may_see, outbox_columns, submission_columns};
         use $crate::{
             Actor, Asset, AuditEvent, Backend, CodeOutcome, IncomingFile, IngestReply, IngestSubmission, InboundRecord,
             Job, NewAsset, NewInbound, NewMail, NewToken, OutboxMail, Revision, Saved, Session, StaffMember, StaffRole, Store,
@@ -171,10 +180,14 @@ macro_rules! store_impl {
             now: Timestamp,
             once: bool,
         ) -> Result<bool, StoreError> {
-            const INSERT: &str = "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-            const INSERT_ONCE: &str = "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (message_id) DO NOTHING";
+            macro_rules! insert {
+                () => {
+                    "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                };
+            }
+            const INSERT: &str = insert!();
+            const INSERT_ONCE: &str = concat!(insert!(), " ON CONFLICT (message_id) DO NOTHING");
             let inserted = sqlx::query(if once { INSERT_ONCE } else { INSERT })
                 .bind(&mail.message_id)
                 .bind(&mail.to)
@@ -204,14 +217,15 @@ macro_rules! store_impl {
         /// Schedules the call's deadline reminder (or cancels it when the call asks for none). The key
         /// holds the instant, so a moved deadline makes a new job and cancels the old one.
         async fn schedule_reminder(tx: &mut Tx<'_>, call_id: i64, call: &Call, now: Timestamp) -> Result<(), StoreError> {
-            let key = call.reminder_at().map(|at| format!("{}:{call_id}:{}", $crate::REMIND_DRAFTS, at.as_microsecond()));
+            let remind_at = call.reminder_at();
+            let key = remind_at.map(|at| format!("{}:{call_id}:{}", $crate::REMIND_DRAFTS, at.as_microsecond()));
             sqlx::query("UPDATE jobs SET status = 'cancelled' WHERE call_id = $1 AND kind = $2 AND status = 'queued' AND key <> $3")
                 .bind(call_id)
                 .bind($crate::REMIND_DRAFTS)
                 .bind(key.as_deref().unwrap_or(""))
                 .execute(&mut **tx)
                 .await?;
-            if let (Some(key), Some(at)) = (key, call.reminder_at()) {
+            if let (Some(key), Some(at)) = (key, remind_at) {
                 sqlx::query(
                     "INSERT INTO jobs (kind, key, call_id, run_at, created_at) VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (key) DO NOTHING",
@@ -257,12 +271,37 @@ macro_rules! store_impl {
             .bind(state.map(SubmissionState::as_str))
             .fetch_all(pool)
             .await?;
-            let mut records = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let id: i64 = row.try_get("id")?;
-                records.push(submission_row(row, coauthors(pool, id).await?)?);
+            // Every co-author of the call's pieces in one query, not one query per piece.
+            let members: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT m.submission_id, m.email FROM submission_members m JOIN submissions s ON s.id = m.submission_id
+                 WHERE s.call_id = $1 ORDER BY m.invited_at, m.email",
+            )
+            .bind(call_id)
+            .fetch_all(pool)
+            .await?;
+            let mut by_piece: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+            for (id, email) in members {
+                by_piece.entry(id).or_default().push(email);
             }
-            Ok(records)
+            rows.iter()
+                .map(|row| {
+                    let id: i64 = row.try_get("id")?;
+                    submission_row(row, by_piece.remove(&id).unwrap_or_default())
+                })
+                .collect()
+        }
+
+        /// The slug of the call with this id (for audit subjects), or NotFound.
+        async fn call_slug(tx: &mut Tx<'_>, call_id: i64) -> Result<String, StoreError> {
+            let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM calls WHERE id = $1")
+                .bind(call_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            slug.ok_or(StoreError::NotFound)
+        }
+
+        fn staff_role(stored: &str) -> Result<StaffRole, StoreError> {
+            StaffRole::parse(stored).ok_or_else(|| StoreError::Corrupt(format!("unknown staff role `{stored}`")))
         }
 
         fn job_row(row: &DbRow) -> Result<Job, StoreError> {
@@ -648,11 +687,7 @@ macro_rules! store_impl {
             }
 
             async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT id, message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to,
-                            status, attempts, last_error, created_at, sent_at
-                     FROM outbox ORDER BY id DESC LIMIT $1",
-                )
+                let rows = sqlx::query(concat!("SELECT ", outbox_columns!(), " FROM outbox ORDER BY id DESC LIMIT $1"))
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
@@ -669,9 +704,8 @@ macro_rules! store_impl {
                         WHERE (status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3)
                         ORDER BY id LIMIT $4 ",
                     $skip_locked,
-                    ")
-                     RETURNING id, message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to,
-                               status, attempts, last_error, created_at, sent_at"
+                    ") RETURNING ",
+                    outbox_columns!()
                 ))
                 .bind($to_db(lease_until))
                 .bind(worker)
@@ -1174,11 +1208,7 @@ macro_rules! store_impl {
 
             async fn add_staff(&self, call_id: i64, email: &str, role: StaffRole, actor: &Actor, now: Timestamp) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM calls WHERE id = $1")
-                    .bind(call_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let slug = slug.ok_or(StoreError::NotFound)?;
+                let slug = call_slug(&mut tx, call_id).await?;
                 sqlx::query(
                     "INSERT INTO call_staff (call_id, email, role, added_at) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (call_id, email) DO UPDATE SET role = excluded.role",
@@ -1196,11 +1226,7 @@ macro_rules! store_impl {
 
             async fn remove_staff(&self, call_id: i64, email: &str, actor: &Actor, now: Timestamp) -> Result<bool, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM calls WHERE id = $1")
-                    .bind(call_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let slug = slug.ok_or(StoreError::NotFound)?;
+                let slug = call_slug(&mut tx, call_id).await?;
                 let removed = sqlx::query("DELETE FROM call_staff WHERE call_id = $1 AND email = $2")
                     .bind(call_id)
                     .bind(email)
@@ -1224,7 +1250,7 @@ macro_rules! store_impl {
                         let role: String = row.try_get("role")?;
                         Ok(StaffMember {
                             email: row.try_get("email")?,
-                            role: StaffRole::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("unknown staff role `{role}`")))?,
+                            role: staff_role(&role)?,
                             added_at: ts(row, "added_at")?,
                         })
                     })
@@ -1243,7 +1269,7 @@ macro_rules! store_impl {
                 rows.iter()
                     .map(|row| {
                         let role: String = row.try_get("role")?;
-                        let role = StaffRole::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("unknown staff role `{role}`")))?;
+                        let role = staff_role(&role)?;
                         Ok((stored_call(row)?, role))
                     })
                     .collect()
@@ -1275,11 +1301,7 @@ macro_rules! store_impl {
 
             async fn save_mail_template(&self, call_id: i64, kind: &str, template: Option<&TemplateText>, actor: &Actor, now: Timestamp) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM calls WHERE id = $1")
-                    .bind(call_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let slug = slug.ok_or(StoreError::NotFound)?;
+                let slug = call_slug(&mut tx, call_id).await?;
                 let action = match template {
                     Some(template) => {
                         sqlx::query(
@@ -1314,11 +1336,11 @@ macro_rules! store_impl {
             }
 
             async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT id, message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to,
-                            status, attempts, last_error, created_at, sent_at
-                     FROM outbox WHERE call_id = $1 ORDER BY id DESC LIMIT $2",
-                )
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    outbox_columns!(),
+                    " FROM outbox WHERE call_id = $1 ORDER BY id DESC LIMIT $2"
+                ))
                 .bind(call_id)
                 .bind(limit)
                 .fetch_all(&self.pool)

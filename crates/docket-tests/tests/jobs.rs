@@ -148,7 +148,7 @@ async fn call_and_letterhead(setup: &Setup) -> (StoredCall, Letterhead) {
         .unwrap();
     let head = setup
         .mailer
-        .letterhead(setup.store.as_ref(), &stored)
+        .letterhead(setup.store.as_ref(), stored.id, &stored.call)
         .await
         .unwrap();
     (stored, head)
@@ -420,7 +420,7 @@ async fn call_wording(db: &TestDb) {
         .unwrap();
     let head = setup
         .mailer
-        .letterhead(setup.store.as_ref(), &stored)
+        .letterhead(setup.store.as_ref(), stored.id, &stored.call)
         .await
         .unwrap();
     let facts = docket_mail::PieceFacts {
@@ -459,7 +459,7 @@ async fn call_wording(db: &TestDb) {
         .unwrap();
     let head = setup
         .mailer
-        .letterhead(setup.store.as_ref(), &stored)
+        .letterhead(setup.store.as_ref(), stored.id, &stored.call)
         .await
         .unwrap();
     let mail = setup

@@ -235,17 +235,9 @@ impl Staff {
         if self.is_organiser() {
             Ok(())
         } else {
-            Err(not_found(state))
+            Err(WebError::not_found(state))
         }
     }
-}
-
-fn not_found(state: &AppState) -> WebError {
-    WebError::NotFound(Box::new(crate::site::Layout::new(
-        "Page not found",
-        state.clock.as_ref(),
-        None,
-    )))
 }
 
 impl FromRequestParts<AppState> for Staff {
@@ -258,12 +250,12 @@ impl FromRequestParts<AppState> for Staff {
         let Contributor(user) = Contributor::from_request_parts(parts, state).await?;
         let params = axum::extract::RawPathParams::from_request_parts(parts, state)
             .await
-            .map_err(|_| AuthRejection::Error(not_found(state)))?;
+            .map_err(|_| AuthRejection::Error(WebError::not_found(state)))?;
         let Some(slug) = params
             .iter()
             .find_map(|(name, value)| (name == "slug").then(|| value.to_owned()))
         else {
-            return Err(AuthRejection::Error(not_found(state)));
+            return Err(AuthRejection::Error(WebError::not_found(state)));
         };
         // One query answers both "does the call exist" and "is this person on its staff", so the
         // two cases cannot be told apart from outside.
@@ -277,7 +269,7 @@ impl FromRequestParts<AppState> for Staff {
             .find(|(stored, _)| stored.call.slug.as_str() == slug)
         {
             Some((call, role)) => Ok(Staff { user, call, role }),
-            None => Err(AuthRejection::Error(not_found(state))),
+            None => Err(AuthRejection::Error(WebError::not_found(state))),
         }
     }
 }

@@ -33,6 +33,18 @@ pub enum WebError {
     Render(#[from] askama::Error),
 }
 
+impl WebError {
+    /// The not-found page, which is also the answer for what the visitor may not see: the two
+    /// must look the same from outside.
+    pub fn not_found(state: &crate::AppState) -> Self {
+        WebError::NotFound(Box::new(Layout::new(
+            "Page not found",
+            state.clock.as_ref(),
+            None,
+        )))
+    }
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match self {

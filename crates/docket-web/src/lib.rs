@@ -82,7 +82,8 @@ impl AppState {
 }
 
 /// The letterhead for mail about a call's page at `path` (`/calls/SLUG/…`, where someone signs in
-/// from), else about the only call open now, else Docket's own wording.
+/// from), else about the only call open now (the rule mail coming in follows), else Docket's own
+/// wording.
 pub(crate) async fn letterhead_for_path(
     state: &AppState,
     path: &str,
@@ -98,22 +99,17 @@ pub(crate) async fn letterhead_for_path(
     let call = match call {
         Some(call) => Some(call),
         None => {
-            let now = state.clock.now();
-            let mut open = state.store.calls().await?.into_iter().filter(|stored| {
-                matches!(
-                    stored.call.phase(now),
-                    docket_core::call::CallPhase::Open { .. }
-                        | docket_core::call::CallPhase::Grace { .. }
-                )
-            });
-            match (open.next(), open.next()) {
-                (Some(only), None) => Some(only),
-                _ => None,
-            }
+            let calls = state.store.calls().await?;
+            docket_mail::ingest::only_open_call(&calls, state.clock.now()).cloned()
         }
     };
     Ok(match call {
-        Some(call) => state.mailer.letterhead(state.store.as_ref(), &call).await?,
+        Some(call) => {
+            state
+                .mailer
+                .letterhead(state.store.as_ref(), call.id, &call.call)
+                .await?
+        }
         None => docket_mail::Letterhead::plain(),
     })
 }

@@ -58,14 +58,6 @@ fn layout(state: &AppState, title: &str, user: &User, csrf: &CsrfToken) -> Layou
     }
 }
 
-fn not_found(state: &AppState) -> WebError {
-    WebError::NotFound(Box::new(Layout::new(
-        "Page not found",
-        state.clock.as_ref(),
-        None,
-    )))
-}
-
 fn render(template: impl Template, status: StatusCode) -> Result<Response, WebError> {
     Ok((status, Html(template.render()?)).into_response())
 }
@@ -166,18 +158,6 @@ struct OverviewPage {
     any_day: usize,
 }
 
-/// Pieces that count as on offer for a day: sent in, and not turned down or withdrawn.
-fn on_offer(state: SubmissionState) -> bool {
-    matches!(
-        state,
-        SubmissionState::Submitted
-            | SubmissionState::ChangesRequested
-            | SubmissionState::Accepted
-            | SubmissionState::Scheduled
-            | SubmissionState::Published
-    )
-}
-
 fn job_row(call: &Call, job: &Job) -> JobRow {
     let what = match job.kind.as_str() {
         docket_store::REMIND_DRAFTS => {
@@ -226,7 +206,7 @@ async fn overview(
         .collect();
     let offered: Vec<_> = pieces
         .iter()
-        .filter(|piece| on_offer(piece.state))
+        .filter(|piece| piece.state.on_offer())
         .collect();
     let days = call
         .days
@@ -500,7 +480,7 @@ async fn inbound_original(
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, WebError> {
     let Some((record, raw)) = state.store.call_inbound_message(staff.call.id, id).await? else {
-        return Err(not_found(&state));
+        return Err(WebError::not_found(&state));
     };
     Ok((
         [
@@ -550,7 +530,7 @@ async fn emails(
     let call = &staff.call.call;
     let letterhead = state
         .mailer
-        .letterhead(state.store.as_ref(), &staff.call)
+        .letterhead(state.store.as_ref(), staff.call.id, &staff.call.call)
         .await?;
     let letters = Letter::ALL
         .into_iter()
@@ -677,10 +657,10 @@ async fn email_context(
     key: &str,
 ) -> Result<EmailContext, WebError> {
     staff.require_organiser(state)?;
-    let letter = Letter::parse(key).ok_or_else(|| not_found(state))?;
+    let letter = Letter::parse(key).ok_or_else(|| WebError::not_found(state))?;
     let letterhead = state
         .mailer
-        .letterhead(state.store.as_ref(), &staff.call)
+        .letterhead(state.store.as_ref(), staff.call.id, &staff.call.call)
         .await?;
     Ok(EmailContext { letter, letterhead })
 }

@@ -83,11 +83,7 @@ fn demo_only(state: &AppState) -> Result<(), WebError> {
     if state.config.demo {
         Ok(())
     } else {
-        Err(WebError::NotFound(Box::new(Layout::new(
-            "Page not found",
-            state.clock.as_ref(),
-            None,
-        ))))
+        Err(WebError::not_found(state))
     }
 }
 
@@ -135,11 +131,7 @@ async fn message(
         .into_iter()
         .find(|row| row.id == id);
     let Some(row) = row else {
-        return Err(WebError::NotFound(Box::new(Layout::new(
-            "Page not found",
-            state.clock.as_ref(),
-            None,
-        ))));
+        return Err(WebError::not_found(&state));
     };
     let layout = Layout::new(&row.mail.subject, state.clock.as_ref(), None).for_visitor(
         visitor.0.as_ref(),

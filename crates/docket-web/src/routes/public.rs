@@ -8,7 +8,7 @@ use jiff::civil::Date;
 
 use crate::auth::MaybeUser;
 use crate::csrf::CsrfToken;
-use crate::site::{self, Layout, Visit};
+use crate::site::{self, Visit};
 use crate::{AppState, WebError};
 
 /// Routes for the public site.
@@ -20,23 +20,15 @@ pub fn router() -> Router<AppState> {
         .route("/calls/{slug}/guidelines", get(guidelines))
 }
 
-fn not_found_error(state: &AppState) -> WebError {
-    WebError::NotFound(Box::new(Layout::new(
-        "Page not found",
-        state.clock.as_ref(),
-        None,
-    )))
-}
-
 /// The answer for any address nothing else answers.
 pub async fn not_found(State(state): State<AppState>) -> WebError {
-    not_found_error(&state)
+    WebError::not_found(&state)
 }
 
 async fn load(state: &AppState, slug: &str) -> Result<docket_core::Call, WebError> {
     match state.store.call(slug).await? {
         Some(stored) => Ok(stored.call),
-        None => Err(not_found_error(state)),
+        None => Err(WebError::not_found(state)),
     }
 }
 
@@ -82,11 +74,11 @@ async fn day(
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Html<String>, WebError> {
     let call = load(&state, &slug).await?;
-    let date: Date = date.parse().map_err(|_| not_found_error(&state))?;
+    let date: Date = date.parse().map_err(|_| WebError::not_found(&state))?;
     let visit = visit(&state, &visitor, &csrf);
     match site::day_page(&call, date, state.clock.as_ref(), visit) {
         Some(page) => Ok(Html(page?)),
-        None => Err(not_found_error(&state)),
+        None => Err(WebError::not_found(&state)),
     }
 }
 

@@ -64,18 +64,10 @@ fn layout(
     Layout::new(title, state.clock.as_ref(), call).for_visitor(Some(user), csrf, state.config.demo)
 }
 
-fn not_found(state: &AppState) -> WebError {
-    WebError::NotFound(Box::new(Layout::new(
-        "Page not found",
-        state.clock.as_ref(),
-        None,
-    )))
-}
-
 async fn load_call(state: &AppState, slug: &str) -> Result<(i64, Call), WebError> {
     match state.store.call(slug).await? {
         Some(stored) => Ok((stored.id, stored.call)),
-        None => Err(not_found(state)),
+        None => Err(WebError::not_found(state)),
     }
 }
 
@@ -88,23 +80,22 @@ async fn load_piece(
         .store
         .submission(id, user)
         .await?
-        .ok_or_else(|| not_found(state))?;
+        .ok_or_else(|| WebError::not_found(state))?;
     let (_, call) = load_call(state, &record.call_slug).await?;
     Ok((record, call))
 }
 
-/// The letterhead for mail about a piece: its call, in the call's own wording.
+/// The letterhead for mail about a piece of `call` (already loaded with the piece), in the
+/// call's own wording.
 async fn letterhead_of(
     state: &AppState,
     record: &SubmissionRecord,
+    call: &Call,
 ) -> Result<Letterhead, WebError> {
-    match state.store.call(&record.call_slug).await? {
-        Some(stored) => Ok(state
-            .mailer
-            .letterhead(state.store.as_ref(), &stored)
-            .await?),
-        None => Ok(Letterhead::plain()),
-    }
+    Ok(state
+        .mailer
+        .letterhead(state.store.as_ref(), record.call_id, call)
+        .await?)
 }
 
 fn render(template: impl Template, status: StatusCode) -> Result<Response, WebError> {
@@ -1069,7 +1060,7 @@ async fn edit(
                 late,
                 warnings.clone(),
             );
-            let head = letterhead_of(&state, &record).await?;
+            let head = letterhead_of(&state, &record, &call).await?;
             let receipt = state
                 .mailer
                 .receipt(&head, &user.email, id, &record.reply_token, &facts);
@@ -1215,7 +1206,7 @@ async fn revision(
         .into_iter()
         .find(|revision| revision.number == number)
     else {
-        return Err(not_found(&state));
+        return Err(WebError::not_found(&state));
     };
     let caption = format!(
         "Revision {number}, sent {}{}",
@@ -1262,7 +1253,7 @@ async fn withdraw(
         record.late,
         Vec::new(),
     );
-    let head = letterhead_of(&state, &record).await?;
+    let head = letterhead_of(&state, &record, &call).await?;
     let mail = state.mailer.state_changed(
         &head,
         &record.owner_email,
@@ -1297,7 +1288,7 @@ async fn invite(
     csrf.verify(&form.csrf)?;
     let (record, call) = load_piece(&state, id, &user).await?;
     if record.owner_id != user.id {
-        return Err(not_found(&state));
+        return Err(WebError::not_found(&state));
     }
     let email = match docket_core::Email::parse(&form.email) {
         Ok(email) if email.as_str().to_lowercase() != user.email => email.as_str().to_lowercase(),
@@ -1326,7 +1317,7 @@ async fn invite(
     if facts.title.is_empty() {
         "an untitled piece".clone_into(&mut facts.title);
     }
-    let head = letterhead_of(&state, &record).await?;
+    let head = letterhead_of(&state, &record, &call).await?;
     let mail = state
         .mailer
         .coauthor_invite(&head, &email, id, &user.email, &facts);
@@ -1366,13 +1357,13 @@ async fn file(
                 .any(|asset| asset.id == asset_id)
             });
     if !referenced {
-        return Err(not_found(&state));
+        return Err(WebError::not_found(&state));
     }
     let asset = state
         .store
         .asset(asset_id, &user)
         .await?
-        .ok_or_else(|| not_found(&state))?;
+        .ok_or_else(|| WebError::not_found(&state))?;
     let image = matches!(
         asset.mime.as_str(),
         "image/png" | "image/jpeg" | "image/gif" | "image/webp"
