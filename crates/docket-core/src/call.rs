@@ -64,34 +64,62 @@ impl fmt::Display for Slug {
     }
 }
 
-/// An email address, checked for the shape `local@domain.tld` (no display name, no spaces).
+/// An email address in the plain form people type: `local@domain.tld`, with a dot-atom local part
+/// (letters, digits and ``!#$%&'*+-/=?^_`{|}~``, dots between them) and a domain of dotted labels.
+/// Quoted local parts, comments, IP literals and display names are refused: they are legal in
+/// RFC 5322 but no contributor needs them, and they are how addresses smuggle `<`, `,` and `"`
+/// into headers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
+/// The characters of an RFC 5322 `atext`, besides letters and digits (of any script: RFC 6531).
+const ATEXT_SYMBOLS: &str = "!#$%&'*+-/=?^_`{|}~";
+
 impl Email {
-    /// Accepts `jago@techuk.org`; refuses missing `@`, spaces, empty parts and domains without a dot.
+    /// Accepts `jago@techuk.org`; refuses missing `@`, spaces, quoted or empty local parts, and
+    /// domains that are not dotted labels of letters, digits and inner hyphens.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let problem =
-            || format!("`{text}` is not an email address (expected the form name@example.org)");
+        let problem = || {
+            let shown: String = text.chars().take(80).collect();
+            format!("`{shown}` is not an email address (expected the form name@example.org)")
+        };
         if text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(problem());
         }
-        let Some((local, domain)) = text.rsplit_once('@') else {
+        let Some((local, domain)) = text.split_once('@') else {
             return Err(problem());
         };
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
-        if local.is_empty() || local.contains('@') || local.len() > 64 || !domain_ok {
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && local.split('.').all(|atom| {
+                !atom.is_empty()
+                    && atom
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || ATEXT_SYMBOLS.contains(c))
+            });
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && domain.len() <= 253
+            && labels.iter().all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+            // A top-level domain is never all digits: `a@1.2.3.4` is an IP address in disguise.
+            && !labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()));
+        if !local_ok || !domain_ok {
             return Err(problem());
         }
         Ok(Self(text.to_owned()))
+    }
+
+    /// The address as Docket keys accounts, staff and limits by: lower-cased.
+    pub fn normalised(&self) -> String {
+        self.0.to_lowercase()
     }
 
     /// The address as written.
@@ -538,9 +566,36 @@ mod tests {
             "jago@techuk",
             "ja go@techuk.org",
             "a@b..org",
+            // Legal in RFC 5322, refused here: quoted strings, comments, IP literals, and the
+            // characters that let an address break out of a header.
+            "\"a>b,<c\"@example.com",
+            "\"jago\"@techuk.org",
+            "jago(comment)@techuk.org",
+            "jago@[192.0.2.1]",
+            "jago@192.0.2.1",
+            "a<b@example.org",
+            "a,b@example.org",
+            ".jago@techuk.org",
+            "jago.@techuk.org",
+            "ja..go@techuk.org",
+            "jago@-techuk.org",
+            "jago@techuk-.org",
+            "a@b@techuk.org",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
+        for good in [
+            "jago.smith+dj22@techuk.org",
+            "o'neill@example.co.uk",
+            "first_last-1@sub.example.org",
+            "zoë@exämple.de",
+        ] {
+            assert!(Email::parse(good).is_ok(), "{good} should be accepted");
+        }
+        assert_eq!(
+            Email::parse("Jago@TechUK.org").unwrap().normalised(),
+            "jago@techuk.org"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod prose_dates;
 pub mod recognise;
 pub mod submission;
 pub mod text;
+pub mod trust;
 
 pub use call::{Call, Contact, Deadline, Email, Format, Kind, Limits, Slug, ThemedDay, Week};
 pub use call_file::{CheckReport, Diagnostic, Severity};

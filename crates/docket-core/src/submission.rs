@@ -308,11 +308,61 @@ pub fn judge_words(kind: &Kind, words: u64) -> LimitCheck {
     }
 }
 
+/// Reads a link to a piece kept elsewhere (a podcast episode): an absolute `http` or `https`
+/// address with a host, no spaces, at most 2,000 characters. Anything else (`javascript:`,
+/// `data:`, a bare word) is refused with a sentence saying what to enter.
+pub fn parse_link(text: &str) -> Result<String, String> {
+    const PROBLEM: &str = "Enter the link as a full web address starting with https://";
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or(PROBLEM)?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit('@').next().unwrap_or_default();
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if text.chars().count() > 2000
+        || text.chars().any(|c| c.is_whitespace() || c.is_control())
+        || !host_ok
+    {
+        return Err(PROBLEM.to_owned());
+    }
+    Ok(text.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::SubmissionState as S;
     use super::Transition as T;
     use super::*;
+
+    #[test]
+    fn only_web_links_are_taken_for_a_piece_kept_elsewhere() {
+        for good in [
+            "https://podcasts.example.org/ep12.mp3",
+            "http://example.org",
+            "HTTPS://Example.org/a?b=c#d",
+        ] {
+            assert_eq!(parse_link(good).as_deref(), Ok(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,<script>",
+            "ftp://example.org/ep.mp3",
+            "https://",
+            "https:///path",
+            "https://exa mple.org",
+            "https://example.org/\u{7}",
+            "example.org/ep12.mp3",
+            "https://<script>/",
+        ] {
+            assert!(parse_link(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn only_pieces_sent_in_and_not_turned_down_are_on_offer() {

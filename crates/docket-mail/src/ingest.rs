@@ -3,14 +3,23 @@
 //! receipt saying what Docket understood. What cannot be placed is kept for triage with the
 //! original message, and the sender is told what to send instead. Nothing is answered that
 //! could start a mail loop.
+//!
+//! A From: header is a claim, not an identity. A message acts on a piece when it came to that
+//! piece's secret reply address, or answers one of Docket's own (random) Message-IDs from the
+//! address that mail went to. Any other message from the address of an existing account changes
+//! nothing until its owner confirms it: it is held, and the address gets one "Is this from you?"
+//! email a day with a single-use link ([`release`] files it then). A new address may still file
+//! a piece, marked "sender not verified".
 
 use docket_core::submission::{Admission, Author, LimitCheck, Piece, admission};
+use docket_core::trust::SenderTrust;
 use docket_core::{Call, Clock, Format, recognise, text};
+use docket_store::secret::{hash_token, random_token, sha256_hex};
 use docket_store::{
-    IncomingFile, IngestReply, IngestSubmission, NewInbound, NewMail, Store, StoreError,
+    IncomingFile, IngestReply, IngestSubmission, Ingested, NewInbound, NewMail, NewToken, Store,
+    StoreError, TokenPurpose,
 };
 use jiff::{SignedDuration, Timestamp};
-use sha2::{Digest, Sha256};
 
 use crate::inbound::{self, Attachment, Inbound, without_tag};
 use crate::{Letterhead, Mailer};
@@ -22,6 +31,8 @@ pub struct IngestSettings {
     pub max_message_bytes: usize,
     /// Messages from one sender in an hour beyond which nothing more is answered.
     pub per_sender_per_hour: i64,
+    /// How long a message held for its sender's confirmation waits before it stays in triage.
+    pub confirm_days: i64,
 }
 
 impl Default for IngestSettings {
@@ -29,6 +40,7 @@ impl Default for IngestSettings {
         Self {
             max_message_bytes: 30 * 1024 * 1024,
             per_sender_per_hour: 20,
+            confirm_days: 7,
         }
     }
 }
@@ -42,14 +54,14 @@ pub enum Outcome {
     Reply { submission_id: i64, revised: bool },
     /// Kept for the organisers to place; the reason, for people.
     Triage(String),
+    /// From an existing account's address, with nothing to show it is theirs: kept until they
+    /// confirm it by the link mailed to them (`confirmation_sent` is false when one was sent
+    /// already today).
+    Held { confirmation_sent: bool },
     /// Recorded and not answered (automatic mail, or a sender over the rate limit).
     Ignored(String),
     /// This Message-ID was ingested before: nothing new was stored.
     Duplicate,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Ingests one raw message. Every outcome is committed before this returns, so a caller that
@@ -60,6 +72,41 @@ pub async fn ingest(
     mailer: &Mailer,
     raw: &[u8],
     settings: &IngestSettings,
+) -> Result<Outcome, StoreError> {
+    file_message(store, clock, mailer, raw, settings, false).await
+}
+
+/// Files the held message `inbound_id` of `sender`, now that its sender has confirmed it by the
+/// link Docket mailed them: it goes through the same pipeline as when it came in, as from a
+/// verified sender. `Ok(None)`: no such message is held for that address.
+pub async fn release(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    mailer: &Mailer,
+    sender: &str,
+    inbound_id: i64,
+    settings: &IngestSettings,
+) -> Result<Option<Outcome>, StoreError> {
+    let Some((record, raw)) = store.inbound_message(inbound_id).await? else {
+        return Ok(None);
+    };
+    if record.outcome != "held" || record.sender != sender {
+        return Ok(None);
+    }
+    file_message(store, clock, mailer, &raw, settings, true)
+        .await
+        .map(Some)
+}
+
+/// The pipeline of [`ingest`] and [`release`]; `confirmed`: the sender proved they hold the From:
+/// address (and the message is a held one, whose record is updated).
+async fn file_message(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    mailer: &Mailer,
+    raw: &[u8],
+    settings: &IngestSettings,
+    confirmed: bool,
 ) -> Result<Outcome, StoreError> {
     let now = clock.now();
     let too_large = raw.len() > settings.max_message_bytes;
@@ -73,7 +120,7 @@ pub async fn ingest(
     let message_id = parsed
         .as_ref()
         .and_then(|message| message.message_id.clone())
-        .unwrap_or_else(|| format!("<sha256-{}@docket.invalid>", hex(&Sha256::digest(raw))));
+        .unwrap_or_else(|| format!("<sha256-{}@docket.invalid>", sha256_hex(raw)));
     let sender = parsed
         .as_ref()
         .and_then(|message| {
@@ -99,7 +146,13 @@ pub async fn ingest(
         outcome: outcome.to_owned(),
         reason: reason.to_owned(),
         call_id: None,
+        sender_trust: if confirmed {
+            SenderTrust::ConfirmedByLink
+        } else {
+            SenderTrust::NotVerified
+        },
         received_at: now,
+        release_held: confirmed,
     };
     let Some(message) = parsed else {
         let stored = store
@@ -128,7 +181,10 @@ pub async fn ingest(
     let hour_ago = now
         .checked_sub(SignedDuration::from_hours(1))
         .unwrap_or(now);
-    if store.inbound_count_since(&sender, hour_ago).await? >= settings.per_sender_per_hour {
+    // A confirmed message was counted when it came in.
+    if !confirmed
+        && store.inbound_count_since(&sender, hour_ago).await? >= settings.per_sender_per_hour
+    {
         return ignored(
             store,
             record("ignored", "too many messages from this sender"),
@@ -144,54 +200,24 @@ pub async fn ingest(
         let answer = mailer.triage_answer(&Letterhead::plain(), &sender, &subject, &format!("Your message is larger than we can take by email ({} MB at most). Send a smaller file, or a link to it, or submit on the web.", settings.max_message_bytes / (1024 * 1024)));
         return triage(store, record("triage", &reason), Some(answer), &reason).await;
     }
-    // A reply to one of our messages about a piece is correspondence on that piece.
-    // Message-IDs are compared with and without their angle brackets (parsers differ).
-    let references: Vec<String> = message
-        .in_reply_to
-        .iter()
-        .chain(message.references.iter())
-        .flat_map(|reference| {
-            let bare = reference
-                .trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_owned();
-            [format!("<{bare}>"), bare]
-        })
-        .collect();
-    let mut replied_to = None;
-    for reference in &references {
-        replied_to = store.submission_for_message(reference).await?;
-        if replied_to.is_some() {
-            break;
-        }
+    if let Some((submission_id, trust)) = piece_answered(store, &message, &sender).await? {
+        let trust = if confirmed {
+            SenderTrust::ConfirmedByLink
+        } else {
+            trust
+        };
+        let record = NewInbound {
+            sender_trust: trust,
+            ..record("reply", "")
+        };
+        return reply(store, clock, mailer, &message, record, submission_id).await;
     }
-    // A reply to a piece's own address (`inbox+s42-token@…`) finds it even when the mail client
-    // dropped In-Reply-To and References.
-    let recipients: Vec<String> = message
-        .to
-        .iter()
-        .chain(message.cc.iter())
-        .cloned()
-        .collect();
-    if replied_to.is_none()
-        && let Some(tag) = crate::inbound::reply_token(&recipients, None)
-        && let Some((id, token)) = tag.split_once('-')
-        && let Ok(id) = id.parse::<i64>()
-    {
-        replied_to = store.submission_by_reply_token(id, token).await?;
-    }
-    if let Some(submission_id) = replied_to {
-        return reply(
-            store,
-            clock,
-            mailer,
-            &message,
-            record("reply", ""),
-            submission_id,
-        )
-        .await;
-    }
+    // Anything else from an existing account's address waits for its owner to confirm it.
+    let account = if confirmed {
+        None
+    } else {
+        store.user_by_email(&sender).await?
+    };
     let calls = store.calls().await?;
     let addressed: Vec<String> = message
         .to
@@ -214,6 +240,26 @@ pub async fn ingest(
         } else {
             None
         });
+    if account.is_some() {
+        let call_id = stored_call.map(|stored| stored.id);
+        let head = match stored_call {
+            Some(stored) => mailer.letterhead(store, stored.id, &stored.call).await?,
+            None => Letterhead::plain(),
+        };
+        let record = NewInbound {
+            call_id,
+            ..record("held", "waiting for the sender to confirm it is theirs")
+        };
+        return hold(
+            store,
+            mailer,
+            &head,
+            record,
+            stored_call.map(|stored| &stored.call),
+            settings,
+        )
+        .await;
+    }
     let Some(stored_call) = stored_call else {
         let answer = mailer.triage_answer(&Letterhead::plain(), &sender, &subject, "We could not tell which call your message is for. Send it to the call's own address, or submit on the web.");
         return triage(
@@ -375,7 +421,122 @@ pub async fn ingest(
         receipt,
     };
     Ok(match store.ingest_submission(ingest, now).await? {
-        Some(id) => Outcome::Submission(id),
+        Ingested::Filed(id) => Outcome::Submission(id),
+        Ingested::Duplicate => Outcome::Duplicate,
+        // The address got an account while this message was read: it waits like any other.
+        Ingested::AccountExists => {
+            let record = NewInbound {
+                call_id: Some(stored_call.id),
+                ..record("held", "waiting for the sender to confirm it is theirs")
+            };
+            hold(store, mailer, &head, record, Some(call), settings).await?
+        }
+    })
+}
+
+/// The piece a message answers, and how Docket knows it comes from someone entitled to answer:
+/// it came to the piece's secret reply address (`inbox+s42-token@…`), or it names one of Docket's
+/// own Message-IDs in In-Reply-To or References and comes from the address that mail went to.
+/// Message-IDs are compared with and without their angle brackets (parsers differ).
+async fn piece_answered(
+    store: &dyn Store,
+    message: &Inbound,
+    sender: &str,
+) -> Result<Option<(i64, SenderTrust)>, StoreError> {
+    let recipients: Vec<String> = message
+        .to
+        .iter()
+        .chain(message.cc.iter())
+        .cloned()
+        .collect();
+    if let Some(tag) = crate::inbound::reply_token(&recipients, None)
+        && let Some((id, token)) = tag.split_once('-')
+        && let Ok(id) = id.parse::<i64>()
+        && let Some(found) = store.submission_by_reply_token(id, token).await?
+    {
+        return Ok(Some((found, SenderTrust::ReplyAddress)));
+    }
+    let references = message
+        .in_reply_to
+        .iter()
+        .chain(message.references.iter())
+        .flat_map(|reference| {
+            let bare = reference
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned();
+            [format!("<{bare}>"), bare]
+        });
+    for reference in references {
+        if let Some((Some(submission_id), to)) = store.outbound_message(&reference).await?
+            && to.eq_ignore_ascii_case(sender)
+        {
+            return Ok(Some((submission_id, SenderTrust::DocketMessage)));
+        }
+    }
+    Ok(None)
+}
+
+/// Keeps a message from an existing account's address until its owner confirms it, and asks
+/// them, at most once a day per address: forged mail must not make Docket mail anyone at will.
+async fn hold(
+    store: &dyn Store,
+    mailer: &Mailer,
+    head: &Letterhead,
+    record: NewInbound,
+    call: Option<&Call>,
+    settings: &IngestSettings,
+) -> Result<Outcome, StoreError> {
+    let now = record.received_at;
+    let day_ago = now
+        .checked_sub(SignedDuration::from_hours(24))
+        .unwrap_or(now);
+    let asked_today = store
+        .mail_count_since(
+            &record.sender,
+            crate::letters::Letter::ConfirmMessage.key(),
+            day_ago,
+        )
+        .await?
+        > 0;
+    let confirmation = if asked_today {
+        None
+    } else {
+        let account = store.user_by_email(&record.sender).await?;
+        let token = random_token();
+        let valid_for = SignedDuration::from_hours(24 * settings.confirm_days.max(1));
+        let received = match call {
+            Some(call) => call
+                .local(now)
+                .strftime("%H:%M %Z on %A %-d %B %Y")
+                .to_string(),
+            None => now.strftime("%H:%M UTC on %A %-d %B %Y").to_string(),
+        };
+        let mail = mailer.confirm_message(
+            head,
+            &record.sender,
+            &record.subject,
+            &received,
+            &format!("/mail/confirm/{token}"),
+            settings.confirm_days.max(1),
+        );
+        Some((
+            NewToken {
+                purpose: TokenPurpose::ConfirmMessage,
+                token_hash: hash_token(&token),
+                code_hash: None,
+                email: record.sender.clone(),
+                user_id: account.map(|user| user.id),
+                inbound_id: None,
+                expires_at: now.checked_add(valid_for).unwrap_or(now),
+            },
+            mail,
+        ))
+    };
+    let confirmation_sent = confirmation.is_some();
+    Ok(match store.hold_inbound(&record, confirmation).await? {
+        Some(_) => Outcome::Held { confirmation_sent },
         None => Outcome::Duplicate,
     })
 }
@@ -477,7 +638,7 @@ async fn extract(
     let file = IncomingFile {
         name,
         mime: extracted.file_type.mime().to_owned(),
-        sha256: hex(&Sha256::digest(&attachment.bytes)),
+        sha256: sha256_hex(&attachment.bytes),
         bytes: attachment.bytes.clone(),
         text: (!extracted.markdown.is_empty()).then(|| extracted.markdown.clone()),
     };

@@ -1,7 +1,8 @@
 //! The job runner: durable background work from the `jobs` table, leased like the outbox so that
 //! several nodes can run it without doing anything twice. Today it sends deadline reminders to
-//! contributors who still hold drafts; a reminder's Message-ID comes from the job and the piece,
-//! so a job run again after a crash queues no reminder twice.
+//! contributors who still hold drafts; a reminder's idempotency key comes from the job and the
+//! piece, so a job run again after a crash queues no reminder twice. Each round also moves mail
+//! that waited too long for its sender's confirmation to triage.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,8 @@ pub struct RunnerSettings {
     pub max_attempts: i64,
     /// Pause between rounds.
     pub poll: Duration,
+    /// Mail held for its sender's confirmation longer than this stays in triage.
+    pub confirm_within: SignedDuration,
 }
 
 impl Default for RunnerSettings {
@@ -33,6 +36,7 @@ impl Default for RunnerSettings {
             lease: SignedDuration::from_mins(10),
             max_attempts: 5,
             poll: Duration::from_secs(30),
+            confirm_within: SignedDuration::from_hours(7 * 24),
         }
     }
 }
@@ -45,6 +49,14 @@ pub async fn run_once(
     settings: &RunnerSettings,
 ) -> Result<Vec<(Job, String)>, StoreError> {
     let now = clock.now();
+    let held_since = now.checked_sub(settings.confirm_within).unwrap_or(now);
+    let expired = store.expire_held(held_since, now).await?;
+    if expired > 0 {
+        tracing::info!(
+            expired,
+            "held mail was not confirmed by its sender in time: kept for triage"
+        );
+    }
     let lease_until = now.checked_add(settings.lease).unwrap_or(now);
     let jobs = store
         .lease_jobs(&settings.name, now, lease_until, 10)

@@ -36,6 +36,7 @@ defaults!(
     "deadline_reminder",
     "triage_answer",
     "coauthor_invite",
+    "confirm_message",
 );
 
 const LAYOUT: &str = include_str!("../templates/layout.html");
@@ -43,6 +44,12 @@ const LAYOUT: &str = include_str!("../templates/layout.html");
 /// How much work one template may do, in MiniJinja's fuel: far more than any email needs, and a
 /// bound on a loop that never ends.
 const FUEL: u64 = 50_000;
+
+/// The most a rendered part may hold, in bytes: fuel bounds steps, not memory, so the output is
+/// written through a writer that refuses to grow past this.
+const MAX_SUBJECT_BYTES: usize = 1024;
+const MAX_TEXT_BYTES: usize = 256 * 1024;
+const MAX_HTML_BYTES: usize = 512 * 1024;
 
 /// One of the emails Docket sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,6 +63,8 @@ pub enum Letter {
     DeadlineReminder,
     TriageAnswer,
     CoauthorInvite,
+    /// "Is this from you?": mail from an existing account's address waits for this.
+    ConfirmMessage,
 }
 
 /// A variable a template may use, for the organiser's reference.
@@ -103,17 +112,32 @@ const PIECE: &[Variable] = &[
 
 impl Letter {
     /// Every email, in the order the console lists them.
-    pub const ALL: [Letter; 9] = [
+    pub const ALL: [Letter; 10] = [
         Letter::Receipt,
         Letter::StateChanged,
         Letter::DeadlineReminder,
         Letter::TriageAnswer,
+        Letter::CoauthorInvite,
         Letter::SignInCode,
         Letter::ConfirmEmail,
         Letter::ResetPassword,
         Letter::AlreadyRegistered,
-        Letter::CoauthorInvite,
+        Letter::ConfirmMessage,
     ];
+
+    /// True for the emails about a person's account, which carry a secret (a code, a single-use
+    /// link) or answer for an address: they keep Docket's wording (inside the call's
+    /// letterhead), no call's staff can reword them, and no console lists them.
+    pub fn is_account(self) -> bool {
+        matches!(
+            self,
+            Letter::ConfirmEmail
+                | Letter::AlreadyRegistered
+                | Letter::SignInCode
+                | Letter::ResetPassword
+                | Letter::ConfirmMessage
+        )
+    }
 
     /// The name in URLs, the outbox and the database: `receipt`.
     pub fn key(self) -> &'static str {
@@ -127,6 +151,7 @@ impl Letter {
             Letter::DeadlineReminder => "deadline_reminder",
             Letter::TriageAnswer => "triage_answer",
             Letter::CoauthorInvite => "coauthor_invite",
+            Letter::ConfirmMessage => "confirm_message",
         }
     }
 
@@ -147,6 +172,7 @@ impl Letter {
             Letter::DeadlineReminder => "Deadline reminder",
             Letter::TriageAnswer => "Message not filed",
             Letter::CoauthorInvite => "Co-author invitation",
+            Letter::ConfirmMessage => "Is this from you?",
         }
     }
 
@@ -172,6 +198,9 @@ impl Letter {
                 "when an emailed message cannot be filed (no day named, no readable document)"
             }
             Letter::CoauthorInvite => "when a contributor invites a co-author",
+            Letter::ConfirmMessage => {
+                "when mail arrives from the address of an existing account and nothing proves who sent it"
+            }
         }
     }
 
@@ -213,6 +242,15 @@ impl Letter {
                 var("sign_in_link", "the sign-in page"),
             ],
             Letter::CoauthorInvite => &[var("inviter", "who invited them")],
+            Letter::ConfirmMessage => &[
+                var(
+                    "original_subject",
+                    "the subject of the message that was held",
+                ),
+                var("received", "when it came in"),
+                var("link", "the single-use confirmation link"),
+                var("days", "how many days the link works"),
+            ],
         };
         let with_piece = matches!(
             self,
@@ -232,7 +270,7 @@ impl Letter {
     /// locks people out.
     fn required(self) -> Option<(&'static str, &'static str)> {
         match self {
-            Letter::ConfirmEmail | Letter::ResetPassword => {
+            Letter::ConfirmEmail | Letter::ResetPassword | Letter::ConfirmMessage => {
                 Some(("link", "without it nobody can follow the email"))
             }
             Letter::SignInCode => Some(("code", "without it nobody can sign in")),
@@ -317,11 +355,12 @@ impl Letterhead {
         }
     }
 
-    /// The template a letter is worded with here, and whether it is the call's own.
+    /// The template a letter is worded with here, and whether it is the call's own. Account
+    /// emails always keep Docket's wording, whatever a call stored.
     pub fn template(&self, letter: Letter) -> (TemplateText, bool) {
         match self.overrides.get(&letter) {
-            Some(own) => (own.clone(), true),
-            None => (letter.default_template(), false),
+            Some(own) if !letter.is_account() => (own.clone(), true),
+            _ => (letter.default_template(), false),
         }
     }
 
@@ -372,6 +411,8 @@ pub struct Rendered {
     pub text: String,
     /// A whole HTML document: the sanitised body in Docket's layout.
     pub html: String,
+    /// What was taken out because it pointed away from Docket (links, images), by part.
+    pub removed: Vec<(Part, String)>,
 }
 
 fn environment() -> Environment<'static> {
@@ -397,6 +438,10 @@ fn describe(error: &minijinja::Error) -> String {
             "uses a variable this email does not have (see the list of variables)".to_owned()
         }
         minijinja::ErrorKind::OutOfFuel => "does too much work: a loop runs too long".to_owned(),
+        minijinja::ErrorKind::WriteFailure => {
+            "comes out far longer than any email should: shorten it, or end the loop sooner"
+                .to_owned()
+        }
         _ => error
             .detail()
             .map(str::to_owned)
@@ -408,33 +453,139 @@ fn describe(error: &minijinja::Error) -> String {
     message
 }
 
+/// A writer that takes at most `room` bytes, then fails: the rendered size of a mail is capped
+/// while it is written, not after.
+struct Capped {
+    out: Vec<u8>,
+    room: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.out.len() + bytes.len() > self.room {
+            return Err(std::io::Error::other("the email is too large"));
+        }
+        self.out.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn render_part(
     env: &mut Environment<'static>,
     name: &'static str,
     source: &str,
     context: &Value,
+    room: usize,
 ) -> Result<String, String> {
     env.add_template_owned(name, source.to_owned())
         .map_err(|error| describe(&error))?;
     let template = env.get_template(name).map_err(|error| describe(&error))?;
-    template.render(context).map_err(|error| describe(&error))
+    let mut out = Capped {
+        out: Vec::new(),
+        room,
+    };
+    template
+        .render_captured_to(context, &mut out)
+        .map_err(|error| describe(&error))?;
+    String::from_utf8(out.out).map_err(|_| "does not come out as text".to_owned())
 }
 
-/// What an organiser-written body may keep: the usual text and table markup, links, images.
-fn sanitise(html: &str) -> String {
-    ammonia::Builder::default()
-        .add_tags(["table", "thead", "tbody", "tr", "th", "td", "caption"])
-        .url_schemes(["http", "https", "mailto"].into())
-        .clean(html)
-        .to_string()
+/// True when `url` points at Docket itself (`docket_url`, or a page under it).
+fn is_own_link(url: &str, docket_url: &str) -> bool {
+    let url = url.trim();
+    !docket_url.is_empty()
+        && url
+            .strip_prefix(docket_url)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
 }
 
-/// Renders `template` with `context`, reporting every part that fails.
+/// Removes from plain text every web address that does not point at Docket, and says which.
+/// A template may not send people (or a secret it holds) anywhere else.
+fn strip_text_links(text: &str, docket_url: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut removed = Vec::new();
+    let mut rest = text;
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let Some(start) = ["http://", "https://", "www."]
+            .iter()
+            .filter_map(|scheme| lower.find(scheme))
+            .min()
+        else {
+            break;
+        };
+        let end = rest[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
+            .map_or(rest.len(), |at| start + at);
+        let url = &rest[start..end];
+        out.push_str(&rest[..start]);
+        if is_own_link(url, docket_url) {
+            out.push_str(url);
+        } else {
+            out.push_str("[link removed]");
+            removed.push(url.to_owned());
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    (out, removed)
+}
+
+/// What an organiser-written body may keep: the usual text and table markup, and links to
+/// Docket's own pages. Images are removed (a remote image is fetched when the mail is opened,
+/// with whatever its address carries), and so are links anywhere else; both are reported.
+fn sanitise(html: &str, docket_url: &str) -> (String, Vec<String>) {
+    use std::sync::{Arc, Mutex};
+    let removed = Arc::new(Mutex::new(Vec::new()));
+    let lock = |removed: &Mutex<Vec<String>>| {
+        removed
+            .lock()
+            .map(|mut list| std::mem::take(&mut *list))
+            .unwrap_or_default()
+    };
+    let clean = {
+        let removed = removed.clone();
+        let docket_url = docket_url.to_owned();
+        ammonia::Builder::default()
+            .add_tags(["table", "thead", "tbody", "tr", "th", "td", "caption"])
+            .rm_tags(["img"])
+            .url_schemes(["http", "https"].into())
+            .url_relative(ammonia::UrlRelative::Deny)
+            .attribute_filter(move |_, attribute, value| match attribute {
+                "href" | "cite" | "src" if !is_own_link(value, &docket_url) => {
+                    if let Ok(mut list) = removed.lock() {
+                        list.push(value.to_owned());
+                    }
+                    None
+                }
+                _ => Some(value.into()),
+            })
+            .clean(html)
+            .to_string()
+    };
+    let mut gone = lock(&removed);
+    if html.to_ascii_lowercase().contains("<img") {
+        gone.insert(0, "an image".to_owned());
+    }
+    (clean, gone)
+}
+
+/// Renders `template` with `context`, reporting every part that fails. Links that point away
+/// from Docket (its address is the context's `docket_url`) and images are removed from every part.
 pub fn render(template: &TemplateText, context: &Value) -> Result<Rendered, Vec<TemplateProblem>> {
     let mut env = environment();
     let mut problems = Vec::new();
-    let mut part = |part: Part, name: &'static str, source: &str| match render_part(
-        &mut env, name, source, context,
+    let docket_url = context
+        .get_attr("docket_url")
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut part = |part: Part, name: &'static str, source: &str, room: usize| match render_part(
+        &mut env, name, source, context, room,
     ) {
         Ok(out) => Some(out),
         Err(message) => {
@@ -442,12 +593,24 @@ pub fn render(template: &TemplateText, context: &Value) -> Result<Rendered, Vec<
             None
         }
     };
-    let subject = part(Part::Subject, "subject.txt", &template.subject);
-    let text = part(Part::Text, "body.txt", &template.text);
-    let body = part(Part::Html, "body.html", &template.html);
+    let subject = part(
+        Part::Subject,
+        "subject.txt",
+        &template.subject,
+        MAX_SUBJECT_BYTES,
+    );
+    let text = part(Part::Text, "body.txt", &template.text, MAX_TEXT_BYTES);
+    let body = part(Part::Html, "body.html", &template.html, MAX_HTML_BYTES);
     let (Some(subject), Some(text), Some(body)) = (subject, text, body) else {
         return Err(problems);
     };
+    let mut removed = Vec::new();
+    let (subject, gone) = strip_text_links(&subject, &docket_url);
+    removed.extend(gone.into_iter().map(|url| (Part::Subject, url)));
+    let (text, gone) = strip_text_links(&text, &docket_url);
+    removed.extend(gone.into_iter().map(|url| (Part::Text, url)));
+    let (body, gone) = sanitise(&body, &docket_url);
+    removed.extend(gone.into_iter().map(|url| (Part::Html, url)));
     let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     if subject.is_empty() {
         return Err(vec![TemplateProblem {
@@ -458,19 +621,26 @@ pub fn render(template: &TemplateText, context: &Value) -> Result<Rendered, Vec<
     let mut env = environment();
     let layout_context = context! { ..context.clone(), ..context! {
         subject => subject.clone(),
-        body => Value::from_safe_string(sanitise(&body)),
+        body => Value::from_safe_string(body),
     }};
-    let html =
-        render_part(&mut env, "layout.html", LAYOUT, &layout_context).map_err(|message| {
-            vec![TemplateProblem {
-                part: Part::Html,
-                message,
-            }]
-        })?;
+    let html = render_part(
+        &mut env,
+        "layout.html",
+        LAYOUT,
+        &layout_context,
+        MAX_HTML_BYTES + LAYOUT.len() + 4096,
+    )
+    .map_err(|message| {
+        vec![TemplateProblem {
+            part: Part::Html,
+            message,
+        }]
+    })?;
     Ok(Rendered {
         subject,
         text,
         html,
+        removed,
     })
 }
 
@@ -496,6 +666,17 @@ pub fn check(letter: Letter, template: &TemplateText, sample: &Value) -> Vec<Tem
     match render(template, sample) {
         Err(found) => found,
         Ok(rendered) => {
+            for (part, what) in &rendered.removed {
+                let shown: String = what.chars().take(60).collect();
+                problems.push(TemplateProblem {
+                    part: *part,
+                    message: if what == "an image" {
+                        "Emails cannot show images: an image is fetched from elsewhere when the email is opened. Take it out".to_owned()
+                    } else {
+                        format!("Emails may only link to Docket's own pages: take out the link to {shown}")
+                    },
+                });
+            }
             if let Some((name, why)) = letter.required() {
                 let value = name
                     .split('.')
@@ -578,6 +759,12 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
         Letter::CoauthorInvite => context! {
             inviter => "jago@example.org",
             piece => Value::from_serialize(&piece),
+        },
+        Letter::ConfirmMessage => context! {
+            original_subject => "My blog for Tuesday",
+            received => "10:42 BST on Thursday 20 October 2022",
+            link => format!("{docket_url}/mail/confirm/SAMPLE-TOKEN"),
+            days => 7,
         },
     };
     full_context(letterhead, docket_url, "contributor@example.org", own)

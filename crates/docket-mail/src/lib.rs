@@ -193,6 +193,7 @@ impl Mailer {
                 subject: letter.name().to_owned(),
                 text: format!("(this message could not be rendered: {problems:?})"),
                 html: String::new(),
+                removed: Vec::new(),
             }
         });
         NewMail {
@@ -203,8 +204,10 @@ impl Mailer {
             html: rendered.html,
             template: letter.key().to_owned(),
             submission_id,
-            call_id: letterhead.call_id(),
+            // Account emails carry secrets: no call's outbox lists them, whatever call they came from.
+            call_id: letterhead.call_id().filter(|_| !letter.is_account()),
             reply_to: None,
+            idempotency_key: None,
         }
     }
 
@@ -331,8 +334,9 @@ impl Mailer {
         mail
     }
 
-    /// Reminds the holder of a draft of the deadline. The Message-ID is derived from `job_id` and
-    /// the piece, so a reminder job that runs twice queues each reminder once.
+    /// Reminds the holder of a draft of the deadline. Its idempotency key is derived from `job_id`
+    /// and the piece, so a reminder job that runs twice queues each reminder once; its Message-ID
+    /// is random like every other, so nobody can guess it and answer it as someone else.
     pub fn deadline_reminder(
         &self,
         letterhead: &Letterhead,
@@ -349,8 +353,33 @@ impl Mailer {
             context! { piece => Value::from_serialize(piece), time_left => time_left },
             Some(submission_id),
         );
-        mail.message_id = format!("<reminder-{job_id}-{submission_id}@{}>", self.domain);
+        mail.idempotency_key = Some(format!("reminder:{job_id}:{submission_id}"));
         mail
+    }
+
+    /// "Is this from you?": asks the owner of an address whether they sent the message held from
+    /// it, with a single-use link. Quotes nothing the sender wrote but the subject line.
+    pub fn confirm_message(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        original_subject: &str,
+        received: &str,
+        path: &str,
+        days: i64,
+    ) -> NewMail {
+        self.letter(
+            letterhead,
+            Letter::ConfirmMessage,
+            to,
+            context! {
+                original_subject => original_subject,
+                received => received,
+                link => self.link(path),
+                days => days,
+            },
+            None,
+        )
     }
 
     /// The answer to a message that could not be filed: what went wrong, what to send instead.

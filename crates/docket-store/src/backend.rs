@@ -23,7 +23,7 @@ pub(crate) use may_see;
 macro_rules! submission_columns {
     () => {
         "s.id, s.call_id, c.slug AS call_slug, s.owner_id, u.email AS owner_email, s.state, s.late, s.draft, \
-         s.revisions, s.reply_token, s.created_at, s.updated_at"
+         s.revisions, s.reply_token, s.sender_trust, s.created_at, s.updated_at"
     };
 }
 pub(crate) use submission_columns;
@@ -32,7 +32,7 @@ pub(crate) use submission_columns;
 macro_rules! outbox_columns {
     () => {
         "id, message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, \
-         status, attempts, last_error, created_at, sent_at"
+         idempotency_key, status, attempts, last_error, created_at, sent_at"
     };
 }
 pub(crate) use outbox_columns;
@@ -45,8 +45,9 @@ macro_rules! store_impl {
         use $crate::backend::{may_see, outbox_columns, submission_columns};
         use $crate::{
             Actor, Asset, AuditEvent, Backend, CodeOutcome, IncomingFile, IngestReply, IngestSubmission, InboundRecord,
-            Job, NewAsset, NewInbound, NewMail, NewToken, OutboxMail, Revision, Saved, Session, StaffMember, StaffRole, Store,
-            StoreError, StoredCall, StoredTemplate, SubmissionRecord, TemplateText, Token, TokenPurpose, User,
+            Ingested, Job, NewAsset, NewInbound, NewMail, NewToken, OutboxMail, Revision, Saved, SenderTrust, Session,
+            StaffMember, StaffRole, Store, StoreError, StoredCall, StoredTemplate, SubmissionRecord, TemplateText, Token,
+            TokenPurpose, User,
         };
         use docket_core::Call;
         use docket_core::submission::{Piece, SubmissionState};
@@ -86,6 +87,7 @@ macro_rules! store_impl {
                     submission_id: row.try_get("submission_id")?,
                     call_id: row.try_get("call_id")?,
                     reply_to: row.try_get("reply_to")?,
+                    idempotency_key: row.try_get("idempotency_key")?,
                 },
                 status: row.try_get("status")?,
                 attempts: row.try_get("attempts")?,
@@ -121,9 +123,14 @@ macro_rules! store_impl {
                 revision_count: row.try_get("revisions")?,
                 coauthors,
                 reply_token: row.try_get::<Option<String>, _>("reply_token")?.unwrap_or_default(),
+                sender_trust: row.try_get::<Option<String>, _>("sender_trust")?.as_deref().map(trust).transpose()?,
                 created_at: ts(row, "created_at")?,
                 updated_at: ts(row, "updated_at")?,
             })
+        }
+
+        fn trust(stored: &str) -> Result<SenderTrust, StoreError> {
+            SenderTrust::parse(stored).ok_or_else(|| StoreError::Corrupt(format!("unknown sender trust `{stored}`")))
         }
 
         /// Co-authors see a piece only once their address is confirmed.
@@ -152,8 +159,8 @@ macro_rules! store_impl {
 
         async fn insert_token(tx: &mut Tx<'_>, token: &NewToken, now: Timestamp) -> Result<(), StoreError> {
             sqlx::query(
-                "INSERT INTO email_tokens (purpose, token_hash, code_hash, email, user_id, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO email_tokens (purpose, token_hash, code_hash, email, user_id, created_at, expires_at, inbound_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(token.purpose.as_str())
             .bind(&token.token_hash)
@@ -162,6 +169,7 @@ macro_rules! store_impl {
             .bind(token.user_id)
             .bind($to_db(now))
             .bind($to_db(token.expires_at))
+            .bind(token.inbound_id)
             .execute(&mut **tx)
             .await?;
             Ok(())
@@ -172,8 +180,8 @@ macro_rules! store_impl {
             Ok(())
         }
 
-        /// Inserts an outbox row; with `once`, a row with the same Message-ID already there is kept
-        /// and `false` returned instead of an error.
+        /// Inserts an outbox row; with `once`, a row with the same idempotency key already there is
+        /// kept and `false` returned instead of an error.
         async fn insert_mail_row<'e>(
             executor: impl sqlx::Executor<'e, Database = $db>,
             mail: &NewMail,
@@ -182,12 +190,12 @@ macro_rules! store_impl {
         ) -> Result<bool, StoreError> {
             macro_rules! insert {
                 () => {
-                    "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                    "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at, idempotency_key)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                 };
             }
             const INSERT: &str = insert!();
-            const INSERT_ONCE: &str = concat!(insert!(), " ON CONFLICT (message_id) DO NOTHING");
+            const INSERT_ONCE: &str = concat!(insert!(), " ON CONFLICT DO NOTHING");
             let inserted = sqlx::query(if once { INSERT_ONCE } else { INSERT })
                 .bind(&mail.message_id)
                 .bind(&mail.to)
@@ -199,6 +207,7 @@ macro_rules! store_impl {
                 .bind(mail.call_id)
                 .bind(&mail.reply_to)
                 .bind($to_db(now))
+                .bind(&mail.idempotency_key)
                 .execute(executor)
                 .await?
                 .rows_affected();
@@ -251,6 +260,7 @@ macro_rules! store_impl {
                 reason: row.try_get("reason")?,
                 submission_id: row.try_get("submission_id")?,
                 call_id: row.try_get("call_id")?,
+                sender_trust: trust(&row.try_get::<String, _>("sender_trust")?)?,
                 received_at: ts(row, "received_at")?,
             })
         }
@@ -318,12 +328,15 @@ macro_rules! store_impl {
             })
         }
 
-        /// Inserts the inbound row; false when its Message-ID is already there.
+        /// Inserts the inbound row; false when its Message-ID is already there. A message held for
+        /// its sender's confirmation is updated instead when `release_held` is set.
         async fn insert_inbound(tx: &mut Tx<'_>, message: &NewInbound, submission_id: Option<i64>) -> Result<bool, StoreError> {
             let inserted = sqlx::query(
-                "INSERT INTO inbound_messages (message_id, sender, subject, raw, outcome, reason, submission_id, received_at, call_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, (SELECT call_id FROM submissions WHERE id = $7)))
-                 ON CONFLICT (message_id) DO NOTHING",
+                "INSERT INTO inbound_messages (message_id, sender, subject, raw, outcome, reason, submission_id, received_at, call_id, sender_trust)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, (SELECT call_id FROM submissions WHERE id = $7)), $10)
+                 ON CONFLICT (message_id) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason,
+                     submission_id = excluded.submission_id, call_id = excluded.call_id, sender_trust = excluded.sender_trust
+                 WHERE inbound_messages.outcome = 'held' AND $11",
             )
             .bind(&message.message_id)
             .bind(&message.sender)
@@ -334,6 +347,8 @@ macro_rules! store_impl {
             .bind(submission_id)
             .bind($to_db(message.received_at))
             .bind(message.call_id)
+            .bind(message.sender_trust.as_str())
+            .bind(message.release_held)
             .execute(&mut **tx)
             .await?
             .rows_affected();
@@ -550,14 +565,33 @@ macro_rules! store_impl {
                 let row = sqlx::query(
                     "UPDATE email_tokens SET used_at = $1
                      WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
-                     RETURNING email, user_id",
+                     RETURNING email, user_id, inbound_id",
                 )
                 .bind($to_db(now))
                 .bind(token_hash)
                 .bind(purpose.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map(|row| Ok(Token { email: row.try_get("email")?, user_id: row.try_get("user_id")? })).transpose()
+                row.map(|row| {
+                    Ok(Token { email: row.try_get("email")?, user_id: row.try_get("user_id")?, inbound_id: row.try_get("inbound_id")? })
+                })
+                .transpose()
+            }
+
+            async fn peek_token(&self, token_hash: &str, purpose: TokenPurpose, now: Timestamp) -> Result<Option<Token>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT email, user_id, inbound_id FROM email_tokens
+                     WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+                )
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .bind($to_db(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok(Token { email: row.try_get("email")?, user_id: row.try_get("user_id")?, inbound_id: row.try_get("inbound_id")? })
+                })
+                .transpose()
             }
 
             async fn redeem_code(&self, email: &str, code_hash: &str, max_attempts: i64, now: Timestamp) -> Result<CodeOutcome, StoreError> {
@@ -588,7 +622,7 @@ macro_rules! store_impl {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let outcome = match accepted {
-                    Some(row) => CodeOutcome::Accepted(Token { email: row.try_get("email")?, user_id: row.try_get("user_id")? }),
+                    Some(row) => CodeOutcome::Accepted(Token { email: row.try_get("email")?, user_id: row.try_get("user_id")?, inbound_id: None }),
                     None => {
                         sqlx::query("UPDATE email_tokens SET attempts = attempts + 1 WHERE id = $1")
                             .bind(id)
@@ -601,16 +635,34 @@ macro_rules! store_impl {
                 Ok(outcome)
             }
 
-            async fn confirm_user(&self, user_id: i64, now: Timestamp) -> Result<(), StoreError> {
+            async fn confirm_user(&self, user_id: i64, now: Timestamp, keep_password: bool) -> Result<bool, StoreError> {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("UPDATE users SET confirmed_at = COALESCE(confirmed_at, $1) WHERE id = $2")
-                    .bind($to_db(now))
-                    .bind(user_id)
-                    .execute(&mut *tx)
+                let first = sqlx::query(
+                    "UPDATE users SET confirmed_at = $1, password_hash = CASE WHEN $3 THEN password_hash ELSE NULL END
+                     WHERE id = $2 AND confirmed_at IS NULL",
+                )
+                .bind($to_db(now))
+                .bind(user_id)
+                .bind(keep_password)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                    == 1;
+                if first {
+                    // Nobody held this address before now: no session made before it may survive.
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                    audit(
+                        &mut tx,
+                        now,
+                        &Actor::User(user_id),
+                        "user.confirmed",
+                        &format!("user:{user_id}"),
+                        serde_json::json!({ "password_kept": keep_password }),
+                    )
                     .await?;
-                audit(&mut tx, now, &Actor::User(user_id), "user.confirmed", &format!("user:{user_id}"), serde_json::json!({})).await?;
+                }
                 tx.commit().await?;
-                Ok(())
+                Ok(first)
             }
 
             async fn set_password(&self, user_id: i64, password_hash: &str, now: Timestamp) -> Result<(), StoreError> {
@@ -771,16 +823,46 @@ macro_rules! store_impl {
                 Ok(true)
             }
 
-            async fn ingest_submission(&self, ingest: IngestSubmission, now: Timestamp) -> Result<Option<i64>, StoreError> {
+            async fn hold_inbound(&self, message: &NewInbound, confirmation: Option<(NewToken, NewMail)>) -> Result<Option<i64>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                if !insert_inbound(&mut tx, message, None).await? {
+                    return Ok(None);
+                }
+                let id: i64 = sqlx::query_scalar("SELECT id FROM inbound_messages WHERE message_id = $1")
+                    .bind(&message.message_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if let Some((mut token, mail)) = confirmation {
+                    token.inbound_id = Some(id);
+                    insert_token(&mut tx, &token, message.received_at).await?;
+                    insert_mail(&mut tx, &mail, message.received_at).await?;
+                }
+                audit(
+                    &mut tx,
+                    message.received_at,
+                    &Actor::System,
+                    "inbound.held",
+                    &format!("message:{}", message.message_id),
+                    serde_json::json!({ "sender": message.sender, "reason": message.reason }),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(Some(id))
+            }
+
+            async fn ingest_submission(&self, ingest: IngestSubmission, now: Timestamp) -> Result<Ingested, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 if !insert_inbound(&mut tx, &ingest.message, None).await? {
-                    return Ok(None);
+                    return Ok(Ingested::Duplicate);
                 }
                 let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
                     .bind(&ingest.sender)
                     .fetch_optional(&mut *tx)
                     .await?;
                 let user_id = match existing {
+                    // An unverified sender never adds to an account that exists: the caller holds
+                    // the message for the owner's confirmation instead. Nothing was stored.
+                    Some(_) if !ingest.message.sender_trust.verified() => return Ok(Ingested::AccountExists),
                     Some(id) => id,
                     None => {
                         let id: i64 = sqlx::query_scalar("INSERT INTO users (email, created_at) VALUES ($1, $2) RETURNING id")
@@ -798,8 +880,8 @@ macro_rules! store_impl {
                     piece.document = Some(insert_file(&mut tx, file, user_id, now).await?);
                 }
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, reply_token, created_at, updated_at)
-                     VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $6, $6) RETURNING id",
+                    "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, reply_token, created_at, updated_at, sender_trust)
+                     VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $6, $6, $7) RETURNING id",
                 )
                 .bind(ingest.call_id)
                 .bind(user_id)
@@ -807,6 +889,7 @@ macro_rules! store_impl {
                 .bind(Json(&piece))
                 .bind(&reply_token)
                 .bind($to_db(now))
+                .bind(ingest.message.sender_trust.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
                 insert_revision(&mut tx, id, 1, &piece, ingest.late, user_id, now).await?;
@@ -829,11 +912,14 @@ macro_rules! store_impl {
                     &Actor::User(user_id),
                     "submission.submitted_by_email",
                     &format!("submission:{id}"),
-                    serde_json::json!({ "message_id": ingest.message.message_id, "late": ingest.late, "words": piece.words }),
+                    serde_json::json!({
+                        "message_id": ingest.message.message_id, "late": ingest.late, "words": piece.words,
+                        "sender_trust": ingest.message.sender_trust.as_str(),
+                    }),
                 )
                 .await?;
                 tx.commit().await?;
-                Ok(Some(id))
+                Ok(Ingested::Filed(id))
             }
 
             async fn ingest_reply(&self, reply: IngestReply, now: Timestamp) -> Result<bool, StoreError> {
@@ -848,7 +934,10 @@ macro_rules! store_impl {
                     &Actor::System,
                     "submission.correspondence",
                     &format!("submission:{id}"),
-                    serde_json::json!({ "message_id": reply.message.message_id, "sender": reply.message.sender }),
+                    serde_json::json!({
+                        "message_id": reply.message.message_id, "sender": reply.message.sender,
+                        "sender_trust": reply.message.sender_trust.as_str(),
+                    }),
                 )
                 .await?;
                 if let Some((piece, file, late, receipt)) = &reply.revision {
@@ -882,19 +971,12 @@ macro_rules! store_impl {
                 Ok(true)
             }
 
-            async fn submission_for_message(&self, message_id: &str) -> Result<Option<i64>, StoreError> {
-                let found: Option<Option<i64>> = sqlx::query_scalar("SELECT submission_id FROM outbox WHERE message_id = $1 AND submission_id IS NOT NULL")
+            async fn outbound_message(&self, message_id: &str) -> Result<Option<(Option<i64>, String)>, StoreError> {
+                let found: Option<(Option<i64>, String)> = sqlx::query_as("SELECT submission_id, to_address FROM outbox WHERE message_id = $1")
                     .bind(message_id)
                     .fetch_optional(&self.pool)
                     .await?;
-                if let Some(Some(id)) = found {
-                    return Ok(Some(id));
-                }
-                let inbound: Option<Option<i64>> = sqlx::query_scalar("SELECT submission_id FROM inbound_messages WHERE message_id = $1")
-                    .bind(message_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(inbound.flatten())
+                Ok(found)
             }
 
             async fn inbound_count_since(&self, sender: &str, since: Timestamp) -> Result<i64, StoreError> {
@@ -908,7 +990,7 @@ macro_rules! store_impl {
 
             async fn inbound(&self, limit: i64) -> Result<Vec<InboundRecord>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, received_at
+                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at
                      FROM inbound_messages ORDER BY id DESC LIMIT $1",
                 )
                 .bind(limit)
@@ -917,10 +999,10 @@ macro_rules! store_impl {
                 rows.iter().map(inbound_row).collect()
             }
 
-            async fn call_inbound(&self, call_id: i64, limit: i64) -> Result<Vec<InboundRecord>, StoreError> {
+            async fn call_inbound(&self, call_id: Option<i64>, limit: i64) -> Result<Vec<InboundRecord>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, received_at
-                     FROM inbound_messages WHERE call_id = $1 OR call_id IS NULL ORDER BY id DESC LIMIT $2",
+                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at
+                     FROM inbound_messages WHERE call_id = $1 OR ($1 IS NULL AND call_id IS NULL) ORDER BY id DESC LIMIT $2",
                 )
                 .bind(call_id)
                 .bind(limit)
@@ -929,16 +1011,86 @@ macro_rules! store_impl {
                 rows.iter().map(inbound_row).collect()
             }
 
-            async fn call_inbound_message(&self, call_id: i64, id: i64) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError> {
+            async fn call_inbound_message(&self, call_id: Option<i64>, id: i64) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, received_at, raw
-                     FROM inbound_messages WHERE id = $1 AND (call_id = $2 OR call_id IS NULL)",
+                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at, raw
+                     FROM inbound_messages WHERE id = $1 AND (call_id = $2 OR ($2 IS NULL AND call_id IS NULL))",
                 )
                 .bind(id)
                 .bind(call_id)
                 .fetch_optional(&self.pool)
                 .await?;
                 row.map(|row| Ok((inbound_row(&row)?, row.try_get("raw")?))).transpose()
+            }
+
+            async fn inbound_message(&self, id: i64) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at, raw
+                     FROM inbound_messages WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| Ok((inbound_row(&row)?, row.try_get("raw")?))).transpose()
+            }
+
+            async fn held_messages(&self, sender: &str) -> Result<Vec<InboundRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at
+                     FROM inbound_messages WHERE sender = $1 AND outcome = 'held' ORDER BY id",
+                )
+                .bind(sender)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(inbound_row).collect()
+            }
+
+            async fn unhold_messages(&self, sender: &str, ids: &[i64], reason: &str, actor: &Actor, now: Timestamp) -> Result<u64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let mut changed = 0;
+                for id in ids {
+                    let message_id: Option<String> = sqlx::query_scalar(
+                        "UPDATE inbound_messages SET outcome = 'triage', reason = $1
+                         WHERE id = $2 AND sender = $3 AND outcome = 'held' RETURNING message_id",
+                    )
+                    .bind(reason)
+                    .bind(id)
+                    .bind(sender)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(message_id) = message_id {
+                        changed += 1;
+                        audit(&mut tx, now, actor, "inbound.triage", &format!("message:{message_id}"), serde_json::json!({ "reason": reason })).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(changed)
+            }
+
+            async fn expire_held(&self, before: Timestamp, now: Timestamp) -> Result<u64, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let expired: Vec<String> = sqlx::query_scalar(
+                    "UPDATE inbound_messages SET outcome = 'triage', reason = 'its sender did not confirm it in time'
+                     WHERE outcome = 'held' AND received_at < $1 RETURNING message_id",
+                )
+                .bind($to_db(before))
+                .fetch_all(&mut *tx)
+                .await?;
+                for message_id in &expired {
+                    audit(&mut tx, now, &Actor::System, "inbound.triage", &format!("message:{message_id}"), serde_json::json!({ "reason": "not confirmed in time" })).await?;
+                }
+                tx.commit().await?;
+                Ok(expired.len() as u64)
+            }
+
+            async fn mail_count_since(&self, to: &str, template: &str, since: Timestamp) -> Result<i64, StoreError> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_address = $1 AND template = $2 AND created_at > $3")
+                    .bind(to)
+                    .bind(template)
+                    .bind($to_db(since))
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(count)
             }
 
             async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError> {
@@ -1167,6 +1319,15 @@ macro_rules! store_impl {
                 }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn invitations_since(&self, owner_id: i64, since: Timestamp) -> Result<i64, StoreError> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM submission_members WHERE invited_by = $1 AND invited_at > $2")
+                    .bind(owner_id)
+                    .bind($to_db(since))
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(count)
             }
 
             async fn invite_coauthor(&self, id: i64, viewer: &User, email: &str, mail: NewMail, now: Timestamp) -> Result<(), StoreError> {
@@ -1458,6 +1619,77 @@ macro_rules! store_impl {
                     .fetch_optional(&self.pool)
                     .await?;
                 Ok(found)
+            }
+
+            async fn site_secret(&self, name: &str, now: Timestamp) -> Result<Vec<u8>, StoreError> {
+                use rand::RngCore as _;
+                let mut fresh = vec![0u8; 32];
+                rand::rng().fill_bytes(&mut fresh);
+                // Whichever node comes first makes it; every other node reads the one that won.
+                sqlx::query("INSERT INTO site_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+                    .bind(name)
+                    .bind(&fresh)
+                    .bind($to_db(now))
+                    .execute(&self.pool)
+                    .await?;
+                let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM site_secrets WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(value)
+            }
+
+            async fn site_setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+                let value: Option<String> = sqlx::query_scalar("SELECT value FROM site_settings WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(value)
+            }
+
+            async fn set_site_setting(&self, name: &str, value: &str) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO site_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+                    .bind(name)
+                    .bind(value)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn holds_data(&self) -> Result<bool, StoreError> {
+                let found: Option<i64> = sqlx::query_scalar(
+                    "SELECT 1 WHERE EXISTS (SELECT 1 FROM calls) OR EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM inbound_messages)",
+                )
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(found.is_some())
+            }
+
+            async fn add_admin(&self, email: &str, actor: &Actor, now: Timestamp) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO site_admins (email, added_at) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING")
+                    .bind(email)
+                    .bind($to_db(now))
+                    .execute(&mut *tx)
+                    .await?;
+                audit(&mut tx, now, actor, "site.admin_added", "site", serde_json::json!({ "email": email })).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn remove_admin(&self, email: &str, actor: &Actor, now: Timestamp) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let removed = sqlx::query("DELETE FROM site_admins WHERE email = $1").bind(email).execute(&mut *tx).await?.rows_affected();
+                if removed > 0 {
+                    audit(&mut tx, now, actor, "site.admin_removed", "site", serde_json::json!({ "email": email })).await?;
+                }
+                tx.commit().await?;
+                Ok(removed > 0)
+            }
+
+            async fn admins(&self) -> Result<Vec<(String, Timestamp)>, StoreError> {
+                let rows = sqlx::query("SELECT email, added_at FROM site_admins ORDER BY email").fetch_all(&self.pool).await?;
+                rows.iter().map(|row| Ok((row.try_get("email")?, ts(row, "added_at")?))).collect()
             }
 
             async fn close(&self) {

@@ -10,10 +10,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use docket_core::Call;
 use docket_core::submission::{CandidateDays, Piece, SubmissionState};
+pub use docket_core::trust::SenderTrust;
 use jiff::Timestamp;
 
 mod backend;
 pub mod postgres;
+pub mod secret;
 pub mod sqlite;
 
 /// Which database a store talks to.
@@ -104,6 +106,8 @@ pub enum TokenPurpose {
     ConfirmEmail,
     SignIn,
     ResetPassword,
+    /// "Is this from you?": files the mail held from an existing account's address.
+    ConfirmMessage,
 }
 
 impl TokenPurpose {
@@ -112,6 +116,7 @@ impl TokenPurpose {
             TokenPurpose::ConfirmEmail => "confirm_email",
             TokenPurpose::SignIn => "sign_in",
             TokenPurpose::ResetPassword => "reset_password",
+            TokenPurpose::ConfirmMessage => "confirm_message",
         }
     }
 }
@@ -125,6 +130,8 @@ pub struct NewToken {
     pub code_hash: Option<String>,
     pub email: String,
     pub user_id: Option<i64>,
+    /// For [`TokenPurpose::ConfirmMessage`]: the held message the mail was sent about.
+    pub inbound_id: Option<i64>,
     pub expires_at: Timestamp,
 }
 
@@ -133,6 +140,7 @@ pub struct NewToken {
 pub struct Token {
     pub email: String,
     pub user_id: Option<i64>,
+    pub inbound_id: Option<i64>,
 }
 
 /// The outcome of typing a sign-in code.
@@ -161,6 +169,9 @@ pub struct NewMail {
     pub call_id: Option<i64>,
     /// Where replies go: a piece's own reply address, so that an answer finds its piece.
     pub reply_to: Option<String>,
+    /// For mail that must be queued at most once (a reminder a job may run twice): a second mail
+    /// with the same key is not queued. The Message-ID stays random.
+    pub idempotency_key: Option<String>,
 }
 
 /// A mail in the outbox.
@@ -212,6 +223,8 @@ pub struct SubmissionRecord {
     pub coauthors: Vec<String>,
     /// The secret half of the piece's reply address (`inbox+s{id}-{reply_token}@…`).
     pub reply_token: String,
+    /// For a piece that came by email: how Docket knew who sent it.
+    pub sender_trust: Option<SenderTrust>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -240,13 +253,18 @@ pub struct NewInbound {
     pub sender: String,
     pub subject: String,
     pub raw: Vec<u8>,
-    /// `ignored`, `triage`, `submission`, `reply`.
+    /// `ignored`, `triage`, `held`, `submission`, `reply`.
     pub outcome: String,
     /// Why, for people: "no day named", "automatic reply".
     pub reason: String,
     /// The call it was read for, once Docket could tell.
     pub call_id: Option<i64>,
+    /// How Docket knew who sent it.
+    pub sender_trust: SenderTrust,
     pub received_at: Timestamp,
+    /// True when this files a message that was held for its sender's confirmation: the held
+    /// record is updated instead of counting as a duplicate.
+    pub release_held: bool,
 }
 
 /// A file that came with a message.
@@ -274,6 +292,18 @@ pub struct IngestSubmission {
     pub receipt: NewMail,
 }
 
+/// What [`Store::ingest_submission`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ingested {
+    /// A new piece, with this id.
+    Filed(i64),
+    /// This Message-ID was ingested before: nothing was stored.
+    Duplicate,
+    /// The sender is not verified and their address has an account: nothing was stored, and the
+    /// message must be held for the owner's confirmation instead.
+    AccountExists,
+}
+
 /// A reply to a piece's mail.
 #[derive(Debug, Clone)]
 pub struct IngestReply {
@@ -294,6 +324,7 @@ pub struct InboundRecord {
     pub reason: String,
     pub submission_id: Option<i64>,
     pub call_id: Option<i64>,
+    pub sender_trust: SenderTrust,
     pub received_at: Timestamp,
 }
 
@@ -453,6 +484,15 @@ pub trait Store: Send + Sync + fmt::Debug {
         now: Timestamp,
     ) -> Result<Option<Token>, StoreError>;
 
+    /// The unused, unexpired token with this hash and purpose, without using it (to show what a
+    /// link would do before the button that uses it is pressed).
+    async fn peek_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<Option<Token>, StoreError>;
+
     /// Uses the newest sign-in code sent to `email`, counting failed attempts.
     async fn redeem_code(
         &self,
@@ -462,8 +502,15 @@ pub trait Store: Send + Sync + fmt::Debug {
         now: Timestamp,
     ) -> Result<CodeOutcome, StoreError>;
 
-    /// Marks the address confirmed (idempotent).
-    async fn confirm_user(&self, user_id: i64, now: Timestamp) -> Result<(), StoreError>;
+    /// Marks the address confirmed (idempotent). The first time, every session of the account is
+    /// ended, and unless `keep_password` any password set before confirmation is cleared: whoever
+    /// set it never proved they hold the address (account pre-hijacking). Returns true the first time.
+    async fn confirm_user(
+        &self,
+        user_id: i64,
+        now: Timestamp,
+        keep_password: bool,
+    ) -> Result<bool, StoreError>;
 
     /// Sets a new password hash and ends every session of the account.
     async fn set_password(
@@ -529,21 +576,33 @@ pub trait Store: Send + Sync + fmt::Debug {
         answer: Option<NewMail>,
     ) -> Result<bool, StoreError>;
 
-    /// Turns an inbound message into a submitted piece: finds or makes the (unconfirmed) sender's
-    /// account, stores the attachment, the piece, its first revision and the receipt, all in one
-    /// transaction. `Ok(None)`: this Message-ID was already ingested; nothing was stored.
+    /// Records a message held for its sender's confirmation, with the token and the mail that ask
+    /// them (when one may be sent: at most one a day), in one transaction. Returns the record's
+    /// id; `Ok(None)`: already recorded.
+    async fn hold_inbound(
+        &self,
+        message: &NewInbound,
+        confirmation: Option<(NewToken, NewMail)>,
+    ) -> Result<Option<i64>, StoreError>;
+
+    /// Turns an inbound message into a submitted piece: finds (when the sender is verified) or
+    /// makes the (unconfirmed) sender's account, stores the attachment, the piece, its first
+    /// revision and the receipt, all in one transaction.
     async fn ingest_submission(
         &self,
         ingest: IngestSubmission,
         now: Timestamp,
-    ) -> Result<Option<i64>, StoreError>;
+    ) -> Result<Ingested, StoreError>;
 
     /// Attaches an inbound reply to its piece as correspondence, and when it carries a new
     /// version, stores that as the next revision with a receipt. `Ok(false)`: already recorded.
     async fn ingest_reply(&self, reply: IngestReply, now: Timestamp) -> Result<bool, StoreError>;
 
-    /// The piece an outbound Message-ID (a receipt) belongs to.
-    async fn submission_for_message(&self, message_id: &str) -> Result<Option<i64>, StoreError>;
+    /// The piece one of Docket's own Message-IDs was about, and the address that mail went to.
+    async fn outbound_message(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<(Option<i64>, String)>, StoreError>;
 
     /// How many messages `sender` sent since `since`.
     async fn inbound_count_since(&self, sender: &str, since: Timestamp) -> Result<i64, StoreError>;
@@ -551,20 +610,51 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The newest inbound messages, newest first.
     async fn inbound(&self, limit: i64) -> Result<Vec<InboundRecord>, StoreError>;
 
-    /// The newest inbound messages a call's staff may see, newest first: those read for the call
-    /// or about its pieces, and those Docket could tie to no call at all.
+    /// The newest inbound messages read for a call or about its pieces, newest first; with `None`,
+    /// those Docket could tie to no call (for site administrators).
     async fn call_inbound(
         &self,
-        call_id: i64,
+        call_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<InboundRecord>, StoreError>;
 
     /// One of [`Store::call_inbound`]'s messages with its original bytes.
     async fn call_inbound_message(
         &self,
-        call_id: i64,
+        call_id: Option<i64>,
         id: i64,
     ) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError>;
+
+    /// One inbound message with its original bytes, whatever it became.
+    async fn inbound_message(
+        &self,
+        id: i64,
+    ) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError>;
+
+    /// The messages from `sender` held for their confirmation, oldest first.
+    async fn held_messages(&self, sender: &str) -> Result<Vec<InboundRecord>, StoreError>;
+
+    /// Keeps the held messages `ids` of `sender` for triage with `reason` (the sender said they
+    /// did not send them, or never confirmed them). Returns how many changed.
+    async fn unhold_messages(
+        &self,
+        sender: &str,
+        ids: &[i64],
+        reason: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<u64, StoreError>;
+
+    /// Every message held since before `before`, for triage: its sender did not confirm it in time.
+    async fn expire_held(&self, before: Timestamp, now: Timestamp) -> Result<u64, StoreError>;
+
+    /// How many mails made by `template` were queued for `to` since `since`.
+    async fn mail_count_since(
+        &self,
+        to: &str,
+        template: &str,
+        since: Timestamp,
+    ) -> Result<i64, StoreError>;
 
     /// Stores an uploaded file.
     async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError>;
@@ -626,6 +716,9 @@ pub trait Store: Send + Sync + fmt::Debug {
         mail: Option<NewMail>,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+
+    /// How many co-authors `owner_id` invited, on any piece, since `since`.
+    async fn invitations_since(&self, owner_id: i64, since: Timestamp) -> Result<i64, StoreError>;
 
     /// Lets `email` see and edit the piece, and queues the invitation.
     async fn invite_coauthor(
@@ -690,8 +783,8 @@ pub trait Store: Send + Sync + fmt::Debug {
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 
-    /// Queues a mail unless one with its Message-ID is already queued; `Ok(false)`: it was.
-    /// Jobs derive the Message-ID from what they are doing, so a job run twice queues once.
+    /// Queues a mail unless one with its idempotency key is already queued; `Ok(false)`: it was.
+    /// Jobs derive the key from what they are doing, so a job run twice queues once.
     async fn enqueue_mail_once(&self, mail: NewMail, now: Timestamp) -> Result<bool, StoreError>;
 
     /// The pieces of a call that are still drafts (never submitted).
@@ -736,6 +829,34 @@ pub trait Store: Send + Sync + fmt::Debug {
         id: i64,
         token: &str,
     ) -> Result<Option<i64>, StoreError>;
+
+    /// The deployment's secret called `name`: 32 random bytes made the first time any node asks,
+    /// the same for every node after that.
+    async fn site_secret(&self, name: &str, now: Timestamp) -> Result<Vec<u8>, StoreError>;
+
+    /// A site-wide setting or mark.
+    async fn site_setting(&self, name: &str) -> Result<Option<String>, StoreError>;
+
+    /// Sets a site-wide setting or mark.
+    async fn set_site_setting(&self, name: &str, value: &str) -> Result<(), StoreError>;
+
+    /// True when the database holds any call or account (a database in use).
+    async fn holds_data(&self) -> Result<bool, StoreError>;
+
+    /// Makes `email` a site administrator.
+    async fn add_admin(&self, email: &str, actor: &Actor, now: Timestamp)
+    -> Result<(), StoreError>;
+
+    /// Takes `email` off the site administrators. `Ok(false)`: they were not one.
+    async fn remove_admin(
+        &self,
+        email: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// The site administrators, by address.
+    async fn admins(&self) -> Result<Vec<(String, Timestamp)>, StoreError>;
 
     /// Closes the pool, waiting for connections to finish.
     async fn close(&self);

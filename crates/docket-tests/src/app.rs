@@ -222,13 +222,11 @@ impl Visitor {
         read(response).await
     }
 
-    /// The visitor's CSRF token (fetching a page first if it has none yet).
+    /// The CSRF token a form served to this visitor now carries, read from a page as a browser
+    /// would: no cookie holds it (it is tied to the session once signed in, and signed before).
     pub async fn csrf(&self) -> String {
-        if let Some(token) = self.cookie("docket_csrf") {
-            return token;
-        }
-        self.get("/account/sign-in").await;
-        self.cookie("docket_csrf").expect("a CSRF cookie")
+        let page = self.get("/account/sign-in").await;
+        form_token(&page.body).expect("a form with a CSRF token on the sign-in page")
     }
 
     /// The value of a cookie the visitor holds for the app.
@@ -296,6 +294,13 @@ impl Visitor {
             .expect("request");
         read(response).await
     }
+}
+
+/// The value of the first hidden `csrf` field in a page.
+pub fn form_token(html: &str) -> Option<String> {
+    let start = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].to_owned())
 }
 
 async fn read(response: reqwest::Response) -> Page {

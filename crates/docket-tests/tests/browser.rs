@@ -346,6 +346,7 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
                 submission_id: None,
                 call_id: Some(call.id),
                 reply_to: None,
+                idempotency_key: None,
             },
             now,
         )
@@ -375,7 +376,9 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
                     outcome: outcome.into(),
                     reason: reason.into(),
                     call_id: Some(call.id),
+                    sender_trust: docket_store::SenderTrust::NotVerified,
                     received_at: now,
+                    release_held: false,
                 },
                 None,
             )

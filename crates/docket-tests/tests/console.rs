@@ -16,7 +16,7 @@ both_backends! {
     a_failed_mail_can_be_sent_again => failed_mail_retried,
     the_outbox_shows_the_call_s_mail_only_without_bodies => outbox_is_the_call_s,
     every_console_form_without_its_csrf_token_is_refused => csrf_required,
-    a_sign_in_code_asked_for_from_a_call_s_page_is_sent_in_that_call_s_wording => reworded_sign_in,
+    an_editor_who_asks_a_code_for_the_organiser_finds_it_on_no_console_page => codes_stay_in_their_mail,
     staff_see_the_call_s_mail_in_with_triage_first_and_download_originals_as_plain_text => mail_in,
     the_overview_counts_pieces_by_state_and_by_day => overview_counts,
 }
@@ -60,6 +60,7 @@ fn mail(n: &str, to: &str, call_id: Option<i64>, template: &str) -> NewMail {
         submission_id: None,
         call_id,
         reply_to: None,
+        idempotency_key: None,
     }
 }
 
@@ -91,17 +92,10 @@ async fn fail_mail(app: &TestApp, failing: NewMail) -> i64 {
 
 /// Every console page of the seed call, and the forms with fields that would change something.
 fn console_gets() -> Vec<String> {
-    [
-        "",
-        "/outbox",
-        "/inbound",
-        "/emails",
-        "/emails/receipt",
-        "/emails/sign_in_code",
-    ]
-    .iter()
-    .map(|suffix| format!("{CONSOLE}{suffix}"))
-    .collect()
+    ["", "/outbox", "/inbound", "/emails", "/emails/receipt"]
+        .iter()
+        .map(|suffix| format!("{CONSOLE}{suffix}"))
+        .collect()
 }
 
 fn email_fields<'a>(subject: &'a str, text: &'a str, action: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -664,47 +658,116 @@ async fn ask_for_code(app: &TestApp, visitor: &Visitor, next: &str) -> Vec<NewMa
         .collect()
 }
 
-async fn reworded_sign_in(db: &TestDb) {
-    let (app, organiser) = with_staff(db, "org@example.org", StaffRole::Organiser).await;
-    let saved = organiser
+async fn codes_stay_in_their_mail(db: &TestDb) {
+    let (app, editor) = with_staff(db, "ed@example.org", StaffRole::Editor).await;
+    let organiser = app.signed_up("org@example.org", PASSWORD).await;
+    make_staff(
+        &app,
+        "digital-justice-week-2022",
+        "org@example.org",
+        StaffRole::Organiser,
+    )
+    .await;
+    let djw = call_id(&app, "digital-justice-week-2022").await;
+    // A wording of the sign-in email stored by an older Docket, with the code in the subject:
+    // account emails keep Docket's wording whatever a call holds, and no console offers them.
+    app.store
+        .save_mail_template(
+            djw,
+            "sign_in_code",
+            Some(&docket_store::TemplateText {
+                subject: "{{ call.title }}: your code is {{ code }}".into(),
+                text: "Your code: {{ code }}\n{{ link }}\n".into(),
+                html: "<p>Your code: {{ code }}</p>".into(),
+            }),
+            &Actor::Cli,
+            app.clock.now_timestamp(),
+        )
+        .await
+        .unwrap();
+    for key in [
+        "sign_in_code",
+        "confirm_email",
+        "reset_password",
+        "already_registered",
+        "confirm_message",
+    ] {
+        let path = format!("{CONSOLE}/emails/{key}");
+        assert_eq!(organiser.get(&path).await.status, 404, "GET {path}");
+        let saved = organiser
+            .post(
+                &path,
+                &email_fields("{{ code }}", "{{ code }} {{ link }}", "save"),
+            )
+            .await;
+        assert_eq!(saved.status, 404, "POST {path}");
+    }
+    let list = organiser.get(&format!("{CONSOLE}/emails")).await;
+    assert!(!list.body.contains("Sign-in code"), "{}", list.body);
+
+    // The editor asks for a code for the organiser's address, from the call's own page.
+    let asked = editor
         .post(
-            "/console/calls/digital-justice-week-2022/emails/sign_in_code",
+            "/account/sign-in/code",
             &[
-                ("subject", "{{ call.title }}: your code is {{ code }}"),
-                ("text", "Your code: {{ code }}\r\n{{ link }}\r\n"),
-                ("html", "<p>Your code: {{ code }}</p>"),
-                ("action", "save"),
+                ("email", "org@example.org"),
+                ("next", "/calls/digital-justice-week-2022/submit"),
             ],
         )
         .await;
-    assert_eq!(saved.status, 303, "{}", saved.body);
-
-    // Someone signing in on their way to the seed call's submission form.
-    let visitor = app.signed_up("ada@example.org", PASSWORD).await;
-    let codes = ask_for_code(&app, &visitor, "/calls/digital-justice-week-2022/submit").await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let codes: Vec<NewMail> = app
+        .mail_to("org@example.org")
+        .await
+        .into_iter()
+        .filter(|mail| mail.template == "sign_in_code")
+        .collect();
     assert_eq!(codes.len(), 1);
-    assert!(
-        codes[0]
-            .subject
-            .starts_with("Digital Justice Week 2022: your code is "),
-        "{}",
-        codes[0].subject
+    let mail = &codes[0];
+    assert_eq!(
+        mail.subject, "Your Docket sign-in code",
+        "no secret in a subject"
     );
-    let code = codes[0].subject.rsplit(' ').next().unwrap();
-    assert_eq!(code.len(), 8, "{}", codes[0].subject);
-    assert!(codes[0].text.contains(code));
-
-    // From the other call's page, that call's (default) wording: two calls are open, so nothing
-    // else decides.
-    let codes = ask_for_code(&app, &visitor, "/calls/open-data-week-2027").await;
-    assert_eq!(codes.len(), 2);
+    assert_eq!(mail.call_id, None, "no call's outbox lists account mail");
+    let code: String = mail
+        .text
+        .split_whitespace()
+        .find(|word| word.len() == 8 && word.bytes().all(|b| b.is_ascii_digit()))
+        .expect("the code is in the body")
+        .to_owned();
+    let link = app
+        .link_in_mail("org@example.org", "/account/sign-in/link/")
+        .await;
+    let token = link.rsplit('/').next().unwrap().to_owned();
     assert!(
-        codes
-            .iter()
-            .any(|mail| mail.subject.starts_with("Your Docket sign-in code: ")),
-        "{:?}",
-        codes.iter().map(|mail| &mail.subject).collect::<Vec<_>>()
+        mail.html
+            .contains("Sent by Docket for Digital Justice Week 2022"),
+        "Docket's wording, in the call's letterhead: {}",
+        mail.html
     );
+    assert!(
+        !mail.text.contains("your code is"),
+        "not the call's stored wording"
+    );
+    // Neither the editor nor the organiser finds the code or the link on any console page.
+    let mut pages = console_gets();
+    pages.push("/console".into());
+    pages.push(format!("{CONSOLE}/outbox?retried=1"));
+    for visitor in [&editor, &organiser] {
+        for path in &pages {
+            let page = visitor.get(path).await;
+            assert!(
+                page.status == 200 || page.status == 404,
+                "{path}: {}",
+                page.status
+            );
+            assert!(!page.body.contains(&code), "the code is on {path}");
+            assert!(!page.body.contains(&token), "the link is on {path}");
+        }
+    }
+    // Outside the demo, the demo mailbox does not exist.
+    assert_eq!(editor.get("/demo/mailbox").await.status, 404);
+    app.stop().await;
 }
 
 /// A message as a mail client sends it, with no attachment.
@@ -791,9 +854,30 @@ async fn mail_in(db: &TestDb) {
     assert!(triage.contains("no day named"), "{triage}");
     assert!(rest.contains(&format!("Filed as piece {id}")), "{rest}");
     assert!(rest.contains("ada@example.org"), "{rest}");
-    // Mail Docket could tie to no call is shown to every call's staff, so that nobody loses it.
-    assert!(triage.contains("lost@example.org"), "{triage}");
-    assert!(triage.contains("no call recognised"), "{triage}");
+    // Mail Docket could tie to no call is not this call's: only site administrators see it.
+    assert!(!page.body.contains("lost@example.org"), "{triage}");
+    assert_eq!(editor.get("/console/inbound").await.status, 404);
+    let admin = app.signed_up("admin@example.org", PASSWORD).await;
+    app.store
+        .add_admin("admin@example.org", &Actor::Cli, app.clock.now_timestamp())
+        .await
+        .unwrap();
+    let unrouted = admin.get("/console/inbound").await;
+    assert_eq!(unrouted.status, 200, "{}", unrouted.body);
+    assert!(
+        unrouted.body.contains("lost@example.org"),
+        "{}",
+        unrouted.body
+    );
+    assert!(unrouted.body.contains("no call recognised"));
+    assert!(
+        !unrouted.body.contains("cy@example.org"),
+        "a call's own mail stays on its page"
+    );
+    assert!(
+        triage.contains("sender not verified"),
+        "staff see how the sender was known: {triage}"
+    );
     assert!(
         !page.body.contains("<script>alert(1)"),
         "the subject is shown escaped"
@@ -855,6 +939,27 @@ async fn mail_in(db: &TestDb) {
             .status,
         404
     );
+    // The original of mail for no call: the administrators' to download, nobody else's.
+    let lost = by("lost@example.org");
+    assert_eq!(
+        editor
+            .get(&format!("{CONSOLE}/inbound/{lost}/original"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        editor
+            .get(&format!("/console/inbound/{lost}/original"))
+            .await
+            .status,
+        404
+    );
+    let original = admin
+        .get(&format!("/console/inbound/{lost}/original"))
+        .await;
+    assert_eq!(original.status, 200);
+    assert!(original.body.starts_with("Message-ID: <lost@example.org>"));
 }
 
 async fn overview_counts(db: &TestDb) {

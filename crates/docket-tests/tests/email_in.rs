@@ -502,7 +502,15 @@ async fn poller_crashes(db: &TestDb) {
         .unwrap();
     assert!(matches!(outcomes[..], [Outcome::Submission(_)]));
     // Between commit and flag: the message is stored, then the poller dies before flagging it.
-    let raw = blog_mail("crash-2@example.org");
+    // (From a second contributor: a second message from Ada's address, which has an account
+    // now, would wait for her confirmation instead.)
+    let raw = String::from_utf8(blog_mail("crash-2@example.org"))
+        .unwrap()
+        .replace(
+            "Ada Lovelace <ada@example.org>",
+            "Bea Jones <bea@example.org>",
+        )
+        .into_bytes();
     dovecot.deliver(&raw);
     assert!(matches!(file(&setup, &raw).await, Outcome::Submission(_)));
     let outcomes = docket_mail::imap::poll_once(&dovecot.settings(), &setup.ingestor)
@@ -514,17 +522,119 @@ async fn poller_crashes(db: &TestDb) {
         "read again, not stored again"
     );
     assert_eq!(dovecot.seen(), 2);
-    let ada = owner(&setup, "ada@example.org").await;
-    assert_eq!(
-        setup.store.submissions_for(&ada).await.unwrap().len(),
-        2,
-        "two messages, two pieces, no more"
-    );
+    for sender in ["ada@example.org", "bea@example.org"] {
+        let owner = owner(&setup, sender).await;
+        assert_eq!(
+            setup.store.submissions_for(&owner).await.unwrap().len(),
+            1,
+            "two messages, two pieces, no more"
+        );
+    }
 }
 
 // The wrapper forwards everything, failing `ingest_submission` once with a database error.
 #[async_trait::async_trait]
 impl Store for FailsOnce {
+    async fn peek_token(
+        &self,
+        token_hash: &str,
+        purpose: docket_store::TokenPurpose,
+        now: jiff::Timestamp,
+    ) -> Result<Option<docket_store::Token>, docket_store::StoreError> {
+        self.inner.peek_token(token_hash, purpose, now).await
+    }
+    async fn hold_inbound(
+        &self,
+        message: &docket_store::NewInbound,
+        confirmation: Option<(docket_store::NewToken, docket_store::NewMail)>,
+    ) -> Result<Option<i64>, docket_store::StoreError> {
+        self.inner.hold_inbound(message, confirmation).await
+    }
+    async fn inbound_message(
+        &self,
+        id: i64,
+    ) -> Result<Option<(docket_store::InboundRecord, Vec<u8>)>, docket_store::StoreError> {
+        self.inner.inbound_message(id).await
+    }
+    async fn held_messages(
+        &self,
+        sender: &str,
+    ) -> Result<Vec<docket_store::InboundRecord>, docket_store::StoreError> {
+        self.inner.held_messages(sender).await
+    }
+    async fn unhold_messages(
+        &self,
+        sender: &str,
+        ids: &[i64],
+        reason: &str,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<u64, docket_store::StoreError> {
+        self.inner
+            .unhold_messages(sender, ids, reason, actor, now)
+            .await
+    }
+    async fn expire_held(
+        &self,
+        before: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) -> Result<u64, docket_store::StoreError> {
+        self.inner.expire_held(before, now).await
+    }
+    async fn mail_count_since(
+        &self,
+        to: &str,
+        template: &str,
+        since: jiff::Timestamp,
+    ) -> Result<i64, docket_store::StoreError> {
+        self.inner.mail_count_since(to, template, since).await
+    }
+    async fn invitations_since(
+        &self,
+        owner_id: i64,
+        since: jiff::Timestamp,
+    ) -> Result<i64, docket_store::StoreError> {
+        self.inner.invitations_since(owner_id, since).await
+    }
+    async fn site_secret(
+        &self,
+        name: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<u8>, docket_store::StoreError> {
+        self.inner.site_secret(name, now).await
+    }
+    async fn site_setting(&self, name: &str) -> Result<Option<String>, docket_store::StoreError> {
+        self.inner.site_setting(name).await
+    }
+    async fn set_site_setting(
+        &self,
+        name: &str,
+        value: &str,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.set_site_setting(name, value).await
+    }
+    async fn holds_data(&self) -> Result<bool, docket_store::StoreError> {
+        self.inner.holds_data().await
+    }
+    async fn add_admin(
+        &self,
+        email: &str,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.add_admin(email, actor, now).await
+    }
+    async fn remove_admin(
+        &self,
+        email: &str,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.remove_admin(email, actor, now).await
+    }
+    async fn admins(&self) -> Result<Vec<(String, jiff::Timestamp)>, docket_store::StoreError> {
+        self.inner.admins().await
+    }
     fn backend(&self) -> docket_store::Backend {
         self.inner.backend()
     }
@@ -602,8 +712,9 @@ impl Store for FailsOnce {
         &self,
         id: i64,
         now: jiff::Timestamp,
-    ) -> Result<(), docket_store::StoreError> {
-        self.inner.confirm_user(id, now).await
+        keep_password: bool,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.confirm_user(id, now, keep_password).await
     }
     async fn set_password(
         &self,
@@ -685,7 +796,7 @@ impl Store for FailsOnce {
         &self,
         ingest: docket_store::IngestSubmission,
         now: jiff::Timestamp,
-    ) -> Result<Option<i64>, docket_store::StoreError> {
+    ) -> Result<docket_store::Ingested, docket_store::StoreError> {
         if !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return Err(docket_store::StoreError::Database(sqlx_error()));
         }
@@ -698,11 +809,11 @@ impl Store for FailsOnce {
     ) -> Result<bool, docket_store::StoreError> {
         self.inner.ingest_reply(reply, now).await
     }
-    async fn submission_for_message(
+    async fn outbound_message(
         &self,
         id: &str,
-    ) -> Result<Option<i64>, docket_store::StoreError> {
-        self.inner.submission_for_message(id).await
+    ) -> Result<Option<(Option<i64>, String)>, docket_store::StoreError> {
+        self.inner.outbound_message(id).await
     }
     async fn inbound_count_since(
         &self,
@@ -938,14 +1049,14 @@ impl Store for FailsOnce {
     }
     async fn call_inbound(
         &self,
-        call_id: i64,
+        call_id: Option<i64>,
         limit: i64,
     ) -> Result<Vec<docket_store::InboundRecord>, docket_store::StoreError> {
         self.inner.call_inbound(call_id, limit).await
     }
     async fn call_inbound_message(
         &self,
-        call_id: i64,
+        call_id: Option<i64>,
         id: i64,
     ) -> Result<Option<(docket_store::InboundRecord, Vec<u8>)>, docket_store::StoreError> {
         self.inner.call_inbound_message(call_id, id).await

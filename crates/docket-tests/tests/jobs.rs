@@ -66,6 +66,7 @@ fn token(email: &str) -> NewToken {
         code_hash: None,
         email: email.into(),
         user_id: None,
+        inbound_id: None,
         expires_at: "2030-01-01T00:00:00Z".parse().unwrap(),
     }
 }
@@ -81,6 +82,7 @@ fn plain_mail(to: &str, template: &str) -> NewMail {
         submission_id: None,
         call_id: None,
         reply_to: None,
+        idempotency_key: None,
     }
 }
 
@@ -105,7 +107,7 @@ async fn contributor(setup: &Setup, email: &str) -> User {
         .expect("a new account");
     setup
         .store
-        .confirm_user(user.id, setup.clock.now())
+        .confirm_user(user.id, setup.clock.now(), true)
         .await
         .unwrap();
     User {

@@ -36,6 +36,7 @@ fn mail(n: usize) -> NewMail {
         submission_id: None,
         call_id: None,
         reply_to: None,
+        idempotency_key: None,
     }
 }
 

@@ -3,6 +3,7 @@
 use docket_tests::app::TestApp;
 use docket_tests::db::TestDb;
 use docket_tests::{SECOND_CALL, both_backends};
+use docket_web::WebConfig;
 use jiff::SignedDuration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -222,11 +223,46 @@ async fn oversized_body_refused_before_read(db: &TestDb) {
 }
 
 async fn health_and_metrics_answer(db: &TestDb) {
+    // Without a token in the configuration, /metrics is not served at all.
     let app = TestApp::spawn(db).await;
+    assert_eq!(app.get("/metrics").await.status, 404);
+    app.stop().await;
+
+    let app = TestApp::spawn_with(
+        db,
+        WebConfig {
+            metrics_token: Some("scrape-me-0123456789".into()),
+            ..WebConfig::default()
+        },
+    )
+    .await;
     let health = app.get("/healthz").await;
     assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
     app.get(CALL).await;
-    let metrics = app.get("/metrics").await;
+    for presented in [
+        None,
+        Some("Bearer wrong-token"),
+        Some("scrape-me-0123456789"),
+    ] {
+        let mut request = app.http.get(app.url("/metrics"));
+        if let Some(value) = presented {
+            request = request.header("authorization", value);
+        }
+        let status = request.send().await.unwrap().status().as_u16();
+        assert_eq!(status, 401, "{presented:?}");
+    }
+    let response = app
+        .http
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-me-0123456789")
+        .send()
+        .await
+        .unwrap();
+    let metrics = docket_tests::app::Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.unwrap(),
+    };
     assert_eq!(metrics.status, 200);
     assert!(metrics.header("content-type").starts_with("text/plain"));
     assert!(

@@ -6,11 +6,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+pub use docket_store::secret::{hash_token, random_code, random_token};
 use docket_store::{Session, StaffRole, StoredCall, User};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use crate::{AppState, WebError};
 
@@ -21,26 +18,6 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
     } else {
         "docket_session"
     }
-}
-
-/// 256 random bits, URL-safe.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// An 8-digit code for typing (attempts are limited, so 27 bits suffice).
-pub fn random_code() -> String {
-    format!("{:08}", rand::rng().next_u32() % 100_000_000)
-}
-
-/// What is stored in place of a token or code: its SHA-256, hex.
-pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Hashes a password with argon2id, on a blocking thread.
@@ -211,8 +188,9 @@ impl FromRequestParts<AppState> for MaybeUser {
 }
 
 /// A signed-in, confirmed person on the staff of the call named by the path's `{slug}`, with that
-/// call and their role. Anyone else signed in gets the not-found page, so a console's existence
-/// is not revealed; nobody signed in is sent to sign in and brought back.
+/// call and their role, or a site administrator (who may do what the call's organisers may).
+/// Anyone else signed in gets the not-found page, so a console's existence is not revealed;
+/// nobody signed in is sent to sign in and brought back.
 #[derive(Debug, Clone)]
 pub struct Staff {
     /// Who is asking.
@@ -221,6 +199,36 @@ pub struct Staff {
     pub call: StoredCall,
     /// What they may do on it.
     pub role: StaffRole,
+}
+
+/// True when `email` is a site administrator.
+pub async fn is_admin(state: &AppState, email: &str) -> Result<bool, WebError> {
+    Ok(state
+        .store
+        .admins()
+        .await?
+        .iter()
+        .any(|(admin, _)| admin == email))
+}
+
+/// A signed-in, confirmed site administrator. Anyone else signed in gets the not-found page.
+#[derive(Debug, Clone)]
+pub struct Admin(pub User);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Contributor(user) = Contributor::from_request_parts(parts, state).await?;
+        match is_admin(state, &user.email).await {
+            Ok(true) => Ok(Admin(user)),
+            Ok(false) => Err(AuthRejection::Error(WebError::not_found(state))),
+            Err(error) => Err(AuthRejection::Error(error)),
+        }
+    }
 }
 
 impl Staff {
@@ -264,24 +272,74 @@ impl FromRequestParts<AppState> for Staff {
             .staffed_calls(&user.email)
             .await
             .map_err(|error| AuthRejection::Error(error.into()))?;
-        match staffed
+        if let Some((call, role)) = staffed
             .into_iter()
             .find(|(stored, _)| stored.call.slug.as_str() == slug)
         {
-            Some((call, role)) => Ok(Staff { user, call, role }),
+            return Ok(Staff { user, call, role });
+        }
+        // Site administrators see every call, as its organisers do.
+        let admin = is_admin(state, &user.email)
+            .await
+            .map_err(AuthRejection::Error)?;
+        let call = if admin {
+            state
+                .store
+                .call(&slug)
+                .await
+                .map_err(|error| AuthRejection::Error(error.into()))?
+        } else {
+            None
+        };
+        match call {
+            Some(call) => Ok(Staff {
+                user,
+                call,
+                role: StaffRole::Organiser,
+            }),
             None => Err(AuthRejection::Error(WebError::not_found(state))),
         }
     }
 }
 
-/// Only same-site paths are followed after sign-in (no open redirects).
+/// Where people go after signing in when no (acceptable) return path was given.
+const DEFAULT_RETURN: &str = "/submissions";
+
+/// Only same-origin paths are followed after sign-in (no open redirects): `next` must be a path
+/// that starts with exactly one `/`, written in printable ASCII without backslashes, and whose
+/// percent-escapes hide no slash, backslash, `%`, space or control character. Browsers drop tabs
+/// and newlines and treat `\` as `/`, so `/<TAB>/evil.example` and `/\evil.example` are
+/// `//evil.example` to them; anything of that family falls back to the contributor's pieces.
 pub fn safe_return_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_owned()
-        }
-        _ => "/submissions".to_owned(),
+        Some(path) if is_local_path(path) => path.to_owned(),
+        _ => DEFAULT_RETURN.to_owned(),
     }
+}
+
+fn is_local_path(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    if path.len() > 2048
+        || bytes.first() != Some(&b'/')
+        || matches!(bytes.get(1), Some(b'/' | b'\\'))
+        || !bytes.iter().all(|b| b.is_ascii_graphic() && *b != b'\\')
+    {
+        return false;
+    }
+    // Every percent-escape must be complete and decode to a harmless byte.
+    let mut rest = bytes;
+    while let Some(at) = rest.iter().position(|b| *b == b'%') {
+        let escaped = rest
+            .get(at + 1..at + 3)
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) if byte > b' ' && !matches!(byte, b'/' | b'\\' | b'%' | 0x7f) => {}
+            _ => return false,
+        }
+        rest = &rest[at + 3..];
+    }
+    true
 }
 
 #[cfg(test)]
@@ -289,26 +347,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_long_random_and_stored_hashed() {
-        let (a, b) = (random_token(), random_token());
-        assert_ne!(a, b);
-        assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
-        assert_eq!(hash_token(&a).len(), 64);
-        assert_ne!(hash_token(&a), a);
-        assert_eq!(random_code().len(), 8);
-    }
-
-    #[test]
     fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_return_path(Some("/submissions/3")), "/submissions/3");
+        for good in [
+            "/submissions/3",
+            "/calls/digital-justice-week-2022/submit",
+            "/console/calls/x?tab=outbox&page=2",
+            "/calls/caf%C3%A9",
+        ] {
+            assert_eq!(safe_return_path(Some(good)), good, "{good}");
+        }
         for bad in [
             "https://evil.example",
+            "https:evil.example",
             "//evil.example",
+            "///evil.example",
             "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/%2F/evil.example",
+            "/%2f/evil.example",
+            "/%5C/evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%00",
+            "/%252F/evil.example",
+            "/%",
+            "/%zz",
+            "/ /evil.example",
+            "/caf\u{e9}",
             "javascript:alert(1)",
+            "evil.example",
+            "",
         ] {
-            assert_eq!(safe_return_path(Some(bad)), "/submissions", "{bad}");
+            assert_eq!(safe_return_path(Some(bad)), "/submissions", "{bad:?}");
         }
+        assert_eq!(safe_return_path(None), "/submissions");
     }
 
     #[tokio::test]

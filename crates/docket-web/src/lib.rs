@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::http::Method;
+use axum::routing::MethodRouter;
 use docket_core::Clock;
 use docket_store::Store;
 use tokio::net::TcpListener;
@@ -37,6 +39,11 @@ pub struct WebConfig {
     pub session_idle: jiff::SignedDuration,
     /// A session ends this long after sign-in, however active.
     pub session_lifetime: jiff::SignedDuration,
+    /// `/metrics` answers only requests with `Authorization: Bearer <this>`; without it, `/metrics`
+    /// is not served at all.
+    pub metrics_token: Option<String>,
+    /// How mail is read; the web uses it to file held mail its sender confirmed.
+    pub ingest: docket_mail::ingest::IngestSettings,
 }
 
 impl WebConfig {
@@ -54,6 +61,8 @@ impl Default for WebConfig {
             demo: false,
             session_idle: jiff::SignedDuration::from_hours(12),
             session_lifetime: jiff::SignedDuration::from_hours(7 * 24),
+            metrics_token: None,
+            ingest: docket_mail::ingest::IngestSettings::default(),
         }
     }
 }
@@ -66,6 +75,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub mailer: Arc<docket_mail::Mailer>,
     limits: ratelimit::Limits,
+    /// The deployment's CSRF key, read from the store on first use.
+    csrf_key: Arc<tokio::sync::OnceCell<csrf::CsrfKey>>,
 }
 
 impl AppState {
@@ -77,8 +88,85 @@ impl AppState {
             mailer: Arc::new(docket_mail::Mailer::new(&config.public_url)),
             config: Arc::new(config),
             limits: ratelimit::Limits::default(),
+            csrf_key: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
+
+    /// The key CSRF tokens are signed with: one per deployment, kept in the store.
+    pub(crate) async fn csrf_key(&self) -> Result<csrf::CsrfKey, WebError> {
+        self.csrf_key
+            .get_or_try_init(|| async {
+                let bytes = self
+                    .store
+                    .site_secret("csrf", jiff::Timestamp::now())
+                    .await?;
+                Ok::<_, WebError>(csrf::CsrfKey::new(bytes))
+            })
+            .await
+            .cloned()
+    }
+}
+
+/// One route: a method, a path, and its handler. The router is built from one table of these
+/// ([`route_table`]), so that the authorisation test can walk every route there is.
+pub(crate) struct Route {
+    method: Method,
+    path: &'static str,
+    handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    /// `GET path`.
+    pub(crate) fn get<H, T>(path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        Self::new(Method::GET, path, axum::routing::get(handler))
+    }
+
+    /// `POST path`.
+    pub(crate) fn post<H, T>(path: &'static str, handler: H) -> Self
+    where
+        H: axum::handler::Handler<T, AppState>,
+        T: 'static,
+    {
+        Self::new(Method::POST, path, axum::routing::post(handler))
+    }
+
+    /// `method path`, with a handler that may carry layers of its own.
+    pub(crate) fn new(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Self {
+        Self {
+            method,
+            path,
+            handler,
+        }
+    }
+}
+
+/// Every route of the app, from each resource's module.
+fn routes(max_body: usize) -> Vec<Route> {
+    [
+        routes::public::routes(),
+        routes::account::routes(),
+        routes::mail::routes(),
+        routes::submissions::routes(max_body),
+        routes::console::routes(),
+        routes::demo::routes(),
+        routes::ops::routes(),
+        routes::assets::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Every route the app answers, as (method, path pattern): what the authorisation matrix walks.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    routes(WebConfig::default().max_body_bytes)
+        .into_iter()
+        .map(|route| (route.method, route.path))
+        .collect()
 }
 
 /// The letterhead for mail about a call's page at `path` (`/calls/SLUG/…`, where someone signs in
@@ -115,25 +203,41 @@ pub(crate) async fn letterhead_for_path(
 }
 
 /// The whole router: pages, operational endpoints, static assets and the layers around them.
+/// The security headers are the outermost layer, so that every answer carries them, the early
+/// ones (413, a refused cross-site form) included.
 pub fn router(state: AppState) -> Router {
     let secure = state.config.secure();
     let max_body = state.config.max_body_bytes;
-    let app = Router::new()
-        .merge(routes::public::router())
-        .merge(routes::account::router())
-        .merge(routes::submissions::router(max_body))
-        .merge(routes::console::router())
-        .merge(routes::demo::router())
-        .merge(routes::ops::router())
-        .merge(routes::assets::router())
+    let app = routes(max_body)
+        .into_iter()
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, route.handler)
+        })
         .fallback(routes::public::not_found)
-        .with_state(state)
         .layer(axum::middleware::from_fn(metrics::record))
-        .layer(axum::middleware::from_fn(csrf::ensure_token))
-        .layer(tower_http::csrf::CsrfLayer::new());
-    security::apply(app, secure)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::ensure_token,
+        ))
+        .layer(tower_http::csrf::CsrfLayer::new())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::cache_policy,
+        ))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |request: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %security::loggable_path(request.uri().path()),
+                    )
+                },
+            ),
+        )
+        .with_state(state);
+    security::apply(app, secure)
 }
 
 /// A bound listener and the app it serves: bind on port 0 in tests and ask for the real port.

@@ -89,7 +89,7 @@ impl Layout {
     ) -> Self {
         self.visitor = visitor.map(|user| user.email.clone());
         self.interactive = true;
-        self.csrf = csrf.0.clone();
+        self.csrf = csrf.value().to_owned();
         self.demo_mailbox = demo;
         self
     }

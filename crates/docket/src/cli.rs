@@ -47,6 +47,25 @@ enum Command {
     /// Background jobs (deadline reminders): list them, or run what is due.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Site administrators: they see every call, and the mail Docket could tie to no call.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Make someone a site administrator. They sign in with this address.
+    Add {
+        /// Their email address.
+        email: String,
+    },
+    /// Take someone off the site administrators.
+    Remove {
+        /// Their email address.
+        email: String,
+    },
+    /// List the site administrators.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,6 +252,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
             runtime()?.block_on(jobs(&config, command))
         }
+        Command::Admin(command) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            runtime()?.block_on(admin(&config, command))
+        }
         Command::Serve => {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
             server::init_logging(&config);
@@ -266,10 +289,7 @@ async fn staff(config: &Config, command: StaffCommand) -> anyhow::Result<ExitCod
             let Some(role) = StaffRole::parse(&role) else {
                 bail!("`{role}` is not a role: use `organiser` or `editor`");
             };
-            let email = docket_core::Email::parse(&email)
-                .map_err(|error| anyhow::anyhow!("{error}"))?
-                .as_str()
-                .to_lowercase();
+            let email = typed_address(&email)?;
             store
                 .add_staff(call.id, &email, role, &Actor::Cli, now)
                 .await?;
@@ -311,6 +331,47 @@ async fn staff(config: &Config, command: StaffCommand) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reads an address typed on the command line, as accounts are keyed: parsed and lower-cased.
+fn typed_address(email: &str) -> anyhow::Result<String> {
+    docket_core::Email::parse(email)
+        .map(|email| email.normalised())
+        .map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(config).await?;
+    let now = Timestamp::now();
+    match command {
+        AdminCommand::Add { email } => {
+            let email = typed_address(&email)?;
+            store.add_admin(&email, &Actor::Cli, now).await?;
+            println!(
+                "{email} is now a site administrator. They sign in (or sign up) with this address and find every call, and the mail for no call, at /console."
+            );
+        }
+        AdminCommand::Remove { email } => {
+            let email = email.trim().to_lowercase();
+            if !store.remove_admin(&email, &Actor::Cli, now).await? {
+                bail!("{email} is not a site administrator (`docket admin list` lists them)");
+            }
+            println!("{email} is no longer a site administrator.");
+        }
+        AdminCommand::List => {
+            let admins = store.admins().await?;
+            if admins.is_empty() {
+                println!(
+                    "There are no site administrators yet: add one with `docket admin add EMAIL`."
+                );
+            }
+            for (email, added) in admins {
+                println!("{email}  (since {})", added.strftime("%Y-%m-%d"));
+            }
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<ExitCode> {
     let store = server::open_store(config).await?;
     match command {
@@ -332,7 +393,7 @@ async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<ExitCode>
                 store.as_ref(),
                 &SystemClock,
                 &mailer,
-                &docket_mail::jobs::RunnerSettings::default(),
+                &server::runner_settings(config),
             )
             .await?;
             if done.is_empty() {
@@ -461,6 +522,12 @@ fn describe_outcome(outcome: &docket_mail::ingest::Outcome) -> String {
             revised: false,
         } => format!("a reply about submission {submission_id}, kept with it"),
         Outcome::Triage(reason) => format!("kept for triage: {reason}"),
+        Outcome::Held {
+            confirmation_sent: true,
+        } => "held: the sender's address has an account, so its owner was asked by email to confirm the message".to_owned(),
+        Outcome::Held {
+            confirmation_sent: false,
+        } => "held: the sender's address has an account and was already asked to confirm a message today".to_owned(),
         Outcome::Ignored(reason) => format!("recorded, not answered: {reason}"),
         Outcome::Duplicate => "already filed (same Message-ID): nothing new stored".to_owned(),
     }
@@ -626,8 +693,22 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The mark `docket demo` leaves on a database it made.
+const DEMO_MARK: &str = "demo";
+
 async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
     let store = server::open_store(&config).await?;
+    // The demo shows every email to anyone and adds sample staff: never on a database in use.
+    if store.site_setting(DEMO_MARK).await?.is_none() {
+        if store.holds_data().await? {
+            store.close().await;
+            bail!(
+                "{} already holds data that `docket demo` did not make. The demo shows every email it sends to anyone who asks and adds sample staff, so it runs only on a database of its own: use `docket serve` for this one, or give the demo a new file, e.g. `docket demo --database sqlite://docket-demo.db` (delete an old demo file to start it again)",
+                docket_store::redact_url(config.database_url.expose())
+            );
+        }
+        store.set_site_setting(DEMO_MARK, "true").await?;
+    }
     let calls = store.calls().await?;
     let call = match calls.into_iter().next() {
         Some(stored) => stored.call,

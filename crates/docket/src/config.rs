@@ -32,6 +32,39 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+/// A secret setting (the metrics token): `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How Docket treats mail that comes in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// Days a message from an existing account's address waits for its owner to confirm it
+    /// before it stays in triage.
+    pub confirm_days: i64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self { confirm_days: 7 }
+    }
+}
+
 /// Docket's settings. See `docket config default` for each one explained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,6 +87,12 @@ pub struct Config {
     /// The organiser's mailbox, watched for submissions by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imap: Option<docket_mail::imap::ImapSettings>,
+    /// `/metrics` answers only `Authorization: Bearer <this>`; unset, `/metrics` is not served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<Secret>,
+    /// How mail coming in is trusted.
+    #[serde(default)]
+    pub mail: MailSettings,
 }
 
 /// How logs are written.
@@ -75,6 +114,8 @@ impl Default for Config {
             log_format: LogFormat::Text,
             smtp: None,
             imap: None,
+            metrics_token: None,
+            mail: MailSettings::default(),
         }
     }
 }
@@ -100,6 +141,8 @@ const SETTINGS: &[&str] = &[
     "imap.password",
     "imap.mailbox",
     "imap.poll_seconds",
+    "metrics_token",
+    "mail.confirm_days",
 ];
 
 /// The commented example `docket config default` prints.
@@ -128,6 +171,11 @@ max_body_bytes = 26214400
 log = "info"
 log_format = "text"
 
+# Prometheus metrics at /metrics are served only to a scraper that sends
+# "Authorization: Bearer <token>"; without a token /metrics answers 404. Better set it in the
+# environment: DOCKET_METRICS_TOKEN.
+# metrics_token = "…"
+
 # The SMTP server Docket sends mail through. Without this table, mail is kept in the outbox
 # (see `docket mail outbox`) and nothing is sent. Uncomment and fill in:
 # [smtp]
@@ -148,6 +196,13 @@ log_format = "text"
 # password = "…"               # better: DOCKET_IMAP__PASSWORD in the environment
 # mailbox = "INBOX"
 # poll_seconds = 60            # used when the server has no IDLE
+
+# How mail that comes in is trusted. A From: header is a claim anyone can write: a message from
+# the address of an existing account files nothing until its owner follows the "Is this from
+# you?" link Docket mails them (at most one such email per address a day). Unconfirmed after
+# this many days, the message stays with the organisers for triage.
+[mail]
+confirm_days = 7
 "#;
 
 impl Config {

@@ -75,6 +75,11 @@ pub fn state(
             max_body_bytes: config.max_body_bytes,
             public_url: config.public_url.clone(),
             demo,
+            metrics_token: config
+                .metrics_token
+                .as_ref()
+                .map(|token| token.expose().to_owned()),
+            ingest: ingest_settings(config),
             ..WebConfig::default()
         },
     )
@@ -150,10 +155,26 @@ pub fn start_job_runner(
         store,
         clock,
         Arc::new(docket_mail::Mailer::new(&config.public_url)),
-        docket_mail::jobs::RunnerSettings::default(),
+        runner_settings(config),
         stopped,
     ));
     (stop, runner)
+}
+
+/// How mail is read, from the configuration.
+pub fn ingest_settings(config: &Config) -> docket_mail::ingest::IngestSettings {
+    docket_mail::ingest::IngestSettings {
+        confirm_days: config.mail.confirm_days.max(1),
+        ..docket_mail::ingest::IngestSettings::default()
+    }
+}
+
+/// How the job runner paces itself, from the configuration.
+pub fn runner_settings(config: &Config) -> docket_mail::jobs::RunnerSettings {
+    docket_mail::jobs::RunnerSettings {
+        confirm_within: jiff::SignedDuration::from_hours(24 * config.mail.confirm_days.max(1)),
+        ..docket_mail::jobs::RunnerSettings::default()
+    }
 }
 
 /// What ingesting mail needs: the store, the clock, the mailer for receipts and answers.
@@ -166,6 +187,6 @@ pub fn ingestor(
         store,
         clock,
         mailer: Arc::new(docket_mail::Mailer::new(&config.public_url)),
-        settings: docket_mail::ingest::IngestSettings::default(),
+        settings: ingest_settings(config),
     }
 }

@@ -4,11 +4,10 @@
 use std::net::SocketAddr;
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{ConnectInfo, Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
 use docket_core::Email;
 use docket_store::{CodeOutcome, NewToken, TokenPurpose};
@@ -20,7 +19,7 @@ use crate::csrf::{CsrfOnly, CsrfToken};
 use crate::forms::FormErrors;
 use crate::ratelimit::Action;
 use crate::site::Layout;
-use crate::{AppState, WebError};
+use crate::{AppState, Route, WebError};
 
 /// Passwords: long enough to resist guessing, short enough to hash quickly. No other rules.
 const PASSWORD_MIN: usize = 10;
@@ -29,24 +28,26 @@ const PASSWORD_MAX: usize = 256;
 const CODE_ATTEMPTS: i64 = 5;
 
 /// Routes under `/account`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/account/sign-up", get(sign_up_page).post(sign_up))
-        .route("/account/check-email", get(check_email))
-        .route("/account/confirm/{token}", get(confirm_page).post(confirm))
-        .route("/account/sign-in", get(sign_in_page).post(sign_in))
-        .route("/account/sign-in/code", get(code_page).post(request_code))
-        .route("/account/sign-in/code/verify", post(verify_code))
-        .route(
-            "/account/sign-in/link/{token}",
-            get(link_page).post(sign_in_by_link),
-        )
-        .route(
-            "/account/reset",
-            get(reset_request_page).post(request_reset),
-        )
-        .route("/account/reset/{token}", get(reset_page).post(reset))
-        .route("/account/sign-out", post(sign_out))
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/account/sign-up", sign_up_page),
+        Route::post("/account/sign-up", sign_up),
+        Route::get("/account/check-email", check_email),
+        Route::get("/account/confirm/{token}", confirm_page),
+        Route::post("/account/confirm/{token}", confirm),
+        Route::get("/account/sign-in", sign_in_page),
+        Route::post("/account/sign-in", sign_in),
+        Route::get("/account/sign-in/code", code_page),
+        Route::post("/account/sign-in/code", request_code),
+        Route::post("/account/sign-in/code/verify", verify_code),
+        Route::get("/account/sign-in/link/{token}", link_page),
+        Route::post("/account/sign-in/link/{token}", sign_in_by_link),
+        Route::get("/account/reset", reset_request_page),
+        Route::post("/account/reset", request_reset),
+        Route::get("/account/reset/{token}", reset_page),
+        Route::post("/account/reset/{token}", reset),
+        Route::post("/account/sign-out", sign_out),
+    ]
 }
 
 #[derive(Template)]
@@ -180,6 +181,7 @@ fn token_record(
         code_hash: code.map(auth::hash_token),
         email,
         user_id,
+        inbound_id: None,
         expires_at: token_expiry(state, valid_for)?,
     })
 }
@@ -346,7 +348,8 @@ async fn confirm(
     let Some(user) = state.store.user_by_email(&redeemed.email).await? else {
         return link_used_up(&state, &visitor, &csrf, "Create an account again.");
     };
-    state.store.confirm_user(user.id, now).await?;
+    // The password was chosen in the sign-up this link confirms: it stays.
+    state.store.confirm_user(user.id, now, true).await?;
     let jar = auth::start_session(&state, jar, &user).await?;
     Ok((jar, Redirect::to("/submissions")).into_response())
 }
@@ -577,8 +580,9 @@ async fn verify_code(
         {
             CodeOutcome::Accepted(_) => {
                 if let Some(user) = state.store.user_by_email(email).await? {
-                    // The code reached the mailbox: that confirms the address.
-                    state.store.confirm_user(user.id, now).await?;
+                    // The code reached the mailbox: that confirms the address, and a password
+                    // someone set before it was confirmed is not theirs to keep (pre-hijacking).
+                    state.store.confirm_user(user.id, now, false).await?;
                     let jar = auth::start_session(&state, jar, &user).await?;
                     return Ok((jar, Redirect::to(&next)).into_response());
                 }
@@ -647,7 +651,7 @@ async fn sign_in_by_link(
     let Some(user) = user else {
         return link_used_up(&state, &visitor, &csrf, "Ask for a new sign-in code.");
     };
-    state.store.confirm_user(user.id, now).await?;
+    state.store.confirm_user(user.id, now, false).await?;
     let jar = auth::start_session(&state, jar, &user).await?;
     Ok((jar, Redirect::to("/submissions")).into_response())
 }
@@ -768,7 +772,8 @@ async fn reset(
         );
     };
     state.store.set_password(user.id, &hash, now).await?;
-    state.store.confirm_user(user.id, now).await?;
+    // The new password was set through the link: it stays.
+    state.store.confirm_user(user.id, now, true).await?;
     let jar = auth::start_session(&state, jar, &user).await?;
     Ok((jar, Redirect::to("/submissions")).into_response())
 }

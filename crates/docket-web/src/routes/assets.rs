@@ -1,21 +1,19 @@
 //! Static assets embedded in the binary (no files read from the working directory).
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use rust_embed::Embed;
 
-use crate::AppState;
+use crate::Route;
 
 #[derive(Embed)]
 #[folder = "static/"]
 struct Assets;
 
 /// `/static/{path}`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/static/{*path}", get(asset))
+pub fn routes() -> Vec<Route> {
+    vec![Route::get("/static/{*path}", asset)]
 }
 
 async fn asset(Path(path): Path<String>) -> Response {

@@ -4,11 +4,10 @@
 //! organiser-only ones answer 404 to editors too.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use docket_core::Call;
@@ -19,32 +18,33 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Contributor, Staff};
+use crate::auth::{Admin, Contributor, Staff};
 use crate::csrf::{CsrfOnly, CsrfToken};
 use crate::forms::FormErrors;
 use crate::site::{CallView, Layout};
-use crate::{AppState, WebError};
+use crate::{AppState, Route, WebError};
 
 /// The most recent mail shown on a call's outbox page.
 const OUTBOX_ROWS: i64 = 200;
 
 /// Routes for the console.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/console", get(calls))
-        .route("/console/calls/{slug}", get(overview))
-        .route("/console/calls/{slug}/outbox", get(outbox))
-        .route("/console/calls/{slug}/outbox/{id}/retry", post(retry))
-        .route("/console/calls/{slug}/inbound", get(inbound))
-        .route(
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/console", calls),
+        Route::get("/console/inbound", unrouted),
+        Route::get("/console/inbound/{id}/original", unrouted_original),
+        Route::get("/console/calls/{slug}", overview),
+        Route::get("/console/calls/{slug}/outbox", outbox),
+        Route::post("/console/calls/{slug}/outbox/{id}/retry", retry),
+        Route::get("/console/calls/{slug}/inbound", inbound),
+        Route::get(
             "/console/calls/{slug}/inbound/{id}/original",
-            get(inbound_original),
-        )
-        .route("/console/calls/{slug}/emails", get(emails))
-        .route(
-            "/console/calls/{slug}/emails/{key}",
-            get(email_page).post(email_action),
-        )
+            inbound_original,
+        ),
+        Route::get("/console/calls/{slug}/emails", emails),
+        Route::get("/console/calls/{slug}/emails/{key}", email_page),
+        Route::post("/console/calls/{slug}/emails/{key}", email_action),
+    ]
 }
 
 fn layout(state: &AppState, title: &str, user: &User, csrf: &CsrfToken) -> Layout {
@@ -93,6 +93,8 @@ struct CallRow {
 struct CallsPage {
     layout: Layout,
     calls: Vec<CallRow>,
+    /// A site administrator, who also sees the mail for no call.
+    admin: bool,
 }
 
 async fn calls(
@@ -101,22 +103,31 @@ async fn calls(
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
     let now = state.clock.now();
-    let calls = state
-        .store
-        .staffed_calls(&user.email)
-        .await?
-        .into_iter()
-        .map(|(stored, role)| CallRow {
-            href: console_href(&stored.call),
-            title: stored.call.title.clone(),
-            role: role_name(role),
-            deadline: CallView::new(&stored.call, now).deadline.local,
-        })
+    let admin = crate::auth::is_admin(&state, &user.email).await?;
+    let row = |stored: &docket_store::StoredCall, role: &'static str| CallRow {
+        href: console_href(&stored.call),
+        title: stored.call.title.clone(),
+        role,
+        deadline: CallView::new(&stored.call, now).deadline.local,
+    };
+    let staffed = state.store.staffed_calls(&user.email).await?;
+    let mut calls: Vec<CallRow> = staffed
+        .iter()
+        .map(|(stored, role)| row(stored, role_name(*role)))
         .collect();
+    if admin {
+        // Site administrators see every call; where they are also on its staff, that role shows.
+        for stored in state.store.calls().await? {
+            if !staffed.iter().any(|(mine, _)| mine.id == stored.id) {
+                calls.push(row(&stored, "Site administrator"));
+            }
+        }
+    }
     render(
         CallsPage {
             layout: layout(&state, "Organiser console", &user, &csrf),
             calls,
+            admin,
         },
         StatusCode::OK,
     )
@@ -398,6 +409,8 @@ struct InboundRow {
     id: i64,
     received: String,
     sender: String,
+    /// How Docket knew who sent it: "sender not verified", "confirmed by link".
+    trust: &'static str,
     subject: String,
     outcome: String,
     reason: String,
@@ -412,20 +425,30 @@ struct InboundPage {
     triage: Vec<InboundRow>,
     others: Vec<InboundRow>,
     limit: i64,
+    /// The site administrators' page of mail for no call.
+    unrouted: bool,
 }
 
-fn inbound_row(call: &Call, record: docket_store::InboundRecord) -> InboundRow {
+fn inbound_row(call: Option<&Call>, record: docket_store::InboundRecord) -> InboundRow {
     let outcome = match (record.outcome.as_str(), record.submission_id) {
         ("submission", Some(id)) => format!("Filed as piece {id}"),
         ("reply", Some(id)) => format!("Reply about piece {id}"),
         ("triage", _) => "Kept for triage".to_owned(),
+        ("held", _) => "Waiting for the sender to confirm it".to_owned(),
         ("ignored", _) => "Not answered".to_owned(),
         (other, _) => other.to_owned(),
     };
     InboundRow {
         id: record.id,
-        received: local_time(call, record.received_at),
+        received: match call {
+            Some(call) => local_time(call, record.received_at),
+            None => record
+                .received_at
+                .strftime("%-d %B %Y, %H:%M UTC")
+                .to_string(),
+        },
         sender: record.sender,
+        trust: record.sender_trust.label(),
         subject: if record.subject.is_empty() {
             "(no subject)".to_owned()
         } else {
@@ -444,10 +467,10 @@ async fn inbound(
     let call = &staff.call.call;
     let (triage, others): (Vec<_>, Vec<_>) = state
         .store
-        .call_inbound(staff.call.id, INBOUND_ROWS)
+        .call_inbound(Some(staff.call.id), INBOUND_ROWS)
         .await?
         .into_iter()
-        .partition(|record| record.outcome == "triage");
+        .partition(|record| matches!(record.outcome.as_str(), "triage" | "held"));
     render(
         InboundPage {
             layout: layout(
@@ -460,16 +483,61 @@ async fn inbound(
             title: call.title.clone(),
             triage: triage
                 .into_iter()
-                .map(|record| inbound_row(call, record))
+                .map(|record| inbound_row(Some(call), record))
                 .collect(),
             others: others
                 .into_iter()
-                .map(|record| inbound_row(call, record))
+                .map(|record| inbound_row(Some(call), record))
                 .collect(),
             limit: INBOUND_ROWS,
+            unrouted: false,
         },
         StatusCode::OK,
     )
+}
+
+/// Mail Docket could tie to no call: only site administrators see it, since it may be about any
+/// call (or none), and each call's staff should see only their own.
+async fn unrouted(
+    State(state): State<AppState>,
+    Admin(user): Admin,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, WebError> {
+    let (triage, others): (Vec<_>, Vec<_>) = state
+        .store
+        .call_inbound(None, INBOUND_ROWS)
+        .await?
+        .into_iter()
+        .partition(|record| matches!(record.outcome.as_str(), "triage" | "held"));
+    render(
+        InboundPage {
+            layout: layout(&state, "Mail for no call", &user, &csrf),
+            href: "/console".into(),
+            title: "Organiser console".into(),
+            triage: triage
+                .into_iter()
+                .map(|record| inbound_row(None, record))
+                .collect(),
+            others: others
+                .into_iter()
+                .map(|record| inbound_row(None, record))
+                .collect(),
+            limit: INBOUND_ROWS,
+            unrouted: true,
+        },
+        StatusCode::OK,
+    )
+}
+
+async fn unrouted_original(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    match state.store.call_inbound_message(None, id).await? {
+        Some((record, raw)) => Ok(original(record.id, raw)),
+        None => Err(WebError::not_found(&state)),
+    }
 }
 
 /// The message exactly as it came in, as a download: mail is hostile input, so it is never
@@ -479,10 +547,19 @@ async fn inbound_original(
     staff: Staff,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, WebError> {
-    let Some((record, raw)) = state.store.call_inbound_message(staff.call.id, id).await? else {
+    let Some((record, raw)) = state
+        .store
+        .call_inbound_message(Some(staff.call.id), id)
+        .await?
+    else {
         return Err(WebError::not_found(&state));
     };
-    Ok((
+    Ok(original(record.id, raw))
+}
+
+/// An original message as a plain-text download, never rendered.
+fn original(id: i64, raw: Vec<u8>) -> Response {
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -490,16 +567,13 @@ async fn inbound_original(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&format!(
-                    "attachment; filename=\"message-{}.eml\"",
-                    record.id
-                ))
-                .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
+                HeaderValue::from_str(&format!("attachment; filename=\"message-{id}.eml\""))
+                    .unwrap_or_else(|_| HeaderValue::from_static("attachment")),
             ),
         ],
         raw,
     )
-        .into_response())
+        .into_response()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,8 +606,10 @@ async fn emails(
         .mailer
         .letterhead(state.store.as_ref(), staff.call.id, &staff.call.call)
         .await?;
+    // Account emails keep Docket's wording: they carry secrets, and are no call's to reword.
     let letters = Letter::ALL
         .into_iter()
+        .filter(|letter| !letter.is_account())
         .map(|letter| LetterRow {
             href: format!("{}/emails/{}", console_href(call), letter.key()),
             name: letter.name(),
@@ -657,7 +733,9 @@ async fn email_context(
     key: &str,
 ) -> Result<EmailContext, WebError> {
     staff.require_organiser(state)?;
-    let letter = Letter::parse(key).ok_or_else(|| WebError::not_found(state))?;
+    let letter = Letter::parse(key)
+        .filter(|letter| !letter.is_account())
+        .ok_or_else(|| WebError::not_found(state))?;
     let letterhead = state
         .mailer
         .letterhead(state.store.as_ref(), staff.call.id, &staff.call.call)
@@ -775,9 +853,8 @@ async fn email_action(
     Extension(csrf): Extension<CsrfToken>,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, WebError> {
-    staff.require_organiser(&state)?;
-    csrf.verify(&form.csrf)?;
     let context = email_context(&state, &staff, &key).await?;
+    csrf.verify(&form.csrf)?;
     let letter = context.letter;
     let actor = Actor::User(staff.user.id);
     let here = format!("{}/emails/{}", console_href(&staff.call.call), letter.key());

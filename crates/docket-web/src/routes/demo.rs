@@ -2,21 +2,20 @@
 //! here (linked from the demo banner). Outside the demo these routes answer 404.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::response::Html;
-use axum::routing::get;
 
 use crate::auth::MaybeUser;
 use crate::csrf::CsrfToken;
 use crate::site::Layout;
-use crate::{AppState, WebError};
+use crate::{AppState, Route, WebError};
 
 /// `/demo/mailbox` and one message in it.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/demo/mailbox", get(mailbox))
-        .route("/demo/mailbox/{id}", get(message))
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/demo/mailbox", mailbox),
+        Route::get("/demo/mailbox/{id}", message),
+    ]
 }
 
 /// One message in the list.

@@ -4,6 +4,7 @@ pub mod account;
 pub mod assets;
 pub mod console;
 pub mod demo;
+pub mod mail;
 pub mod ops;
 pub mod public;
 pub mod submissions;

@@ -1,23 +1,33 @@
 //! The public pages of a call: the call, its themed days, its guidelines.
 
-use axum::Router;
 use axum::extract::{Extension, Path, State};
-use axum::response::Html;
-use axum::routing::get;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
 use jiff::civil::Date;
 
 use crate::auth::MaybeUser;
 use crate::csrf::CsrfToken;
 use crate::site::{self, Visit};
-use crate::{AppState, WebError};
+use crate::{AppState, Route, WebError};
 
 /// Routes for the public site.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/calls/{slug}", get(call))
-        .route("/calls/{slug}/days/{date}", get(day))
-        .route("/calls/{slug}/guidelines", get(guidelines))
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/", home),
+        Route::get("/calls/{slug}", call),
+        Route::get("/calls/{slug}/days/{date}", day),
+        Route::get("/calls/{slug}/guidelines", guidelines),
+    ]
+}
+
+/// A public page: a shared cache may keep it for a minute when the visitor is not signed in
+/// (a signed-in visitor's copy shows their account, and is never stored).
+fn public_page(visitor: &MaybeUser, html: String) -> Response {
+    if visitor.0.is_none() {
+        ([(header::CACHE_CONTROL, "public, max-age=60")], Html(html)).into_response()
+    } else {
+        Html(html).into_response()
+    }
 }
 
 /// The answer for any address nothing else answers.
@@ -44,7 +54,7 @@ async fn home(
     State(state): State<AppState>,
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let calls: Vec<_> = state
         .store
         .calls()
@@ -53,7 +63,8 @@ async fn home(
         .map(|stored| stored.call)
         .collect();
     let visit = visit(&state, &visitor, &csrf);
-    Ok(Html(site::home(&calls, state.clock.as_ref(), visit)?))
+    let html = site::home(&calls, state.clock.as_ref(), visit)?;
+    Ok(public_page(&visitor, html))
 }
 
 async fn call(
@@ -61,10 +72,11 @@ async fn call(
     Path(slug): Path<String>,
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let call = load(&state, &slug).await?;
     let visit = visit(&state, &visitor, &csrf);
-    Ok(Html(site::call_page(&call, state.clock.as_ref(), visit)?))
+    let html = site::call_page(&call, state.clock.as_ref(), visit)?;
+    Ok(public_page(&visitor, html))
 }
 
 async fn day(
@@ -72,12 +84,12 @@ async fn day(
     Path((slug, date)): Path<(String, String)>,
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let call = load(&state, &slug).await?;
     let date: Date = date.parse().map_err(|_| WebError::not_found(&state))?;
     let visit = visit(&state, &visitor, &csrf);
     match site::day_page(&call, date, state.clock.as_ref(), visit) {
-        Some(page) => Ok(Html(page?)),
+        Some(page) => Ok(public_page(&visitor, page?)),
         None => Err(WebError::not_found(&state)),
     }
 }
@@ -87,12 +99,9 @@ async fn guidelines(
     Path(slug): Path<String>,
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Response, WebError> {
     let call = load(&state, &slug).await?;
     let visit = visit(&state, &visitor, &csrf);
-    Ok(Html(site::guidelines_page(
-        &call,
-        state.clock.as_ref(),
-        visit,
-    )?))
+    let html = site::guidelines_page(&call, state.clock.as_ref(), visit)?;
+    Ok(public_page(&visitor, html))
 }

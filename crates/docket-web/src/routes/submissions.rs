@@ -3,11 +3,12 @@
 //! co-authors. Every route answers 404 for a piece the person may not see.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{DefaultBodyLimit, Extension, Multipart, Path, Query, State};
+use axum::http::Method;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::routing::post;
 use docket_core::call::human_bytes;
 use docket_core::submission::{
     Admission, AssetRef, Author, CandidateDays, LimitCheck, Piece, SubmissionState, Transition,
@@ -18,16 +19,20 @@ use docket_documents::{FileType, Limits as FileLimits};
 use docket_mail::{Letterhead, measure};
 use docket_store::{NewAsset, StoreError, SubmissionRecord, User};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::auth::Contributor;
 use crate::csrf::{CsrfOnly, CsrfToken};
 use crate::forms::FormErrors;
 use crate::site::Layout;
-use crate::{AppState, WebError};
+use crate::{AppState, Route, WebError};
 
 /// At most this many authors on one piece.
 const MAX_AUTHORS: usize = 8;
+/// At most this many co-authors may be invited to one piece.
+const MAX_COAUTHORS: usize = 10;
+/// At most this many invitations one person may send in an hour, whatever the piece: an
+/// invitation is an email Docket sends to an address someone typed.
+const INVITATIONS_PER_HOUR: i64 = 10;
 /// A summary is short: refused above this many words.
 const SUMMARY_MAX_WORDS: usize = 100;
 /// A bio is short: refused above this many words.
@@ -36,22 +41,24 @@ const BIO_MAX_WORDS: usize = 150;
 const HEADSHOT_MAX_BYTES: u64 = 5 * 1024 * 1024;
 
 /// Routes for pieces.
-pub fn router(max_upload_bytes: usize) -> Router<AppState> {
-    Router::new()
-        .route("/calls/{slug}/submit", get(start_page).post(start))
-        .route("/submissions", get(list))
-        .route("/submissions/{id}", get(show))
-        .route(
+pub fn routes(max_upload_bytes: usize) -> Vec<Route> {
+    vec![
+        Route::get("/calls/{slug}/submit", start_page),
+        Route::post("/calls/{slug}/submit", start),
+        Route::get("/submissions", list),
+        Route::get("/submissions/{id}", show),
+        Route::get("/submissions/{id}/edit", edit_page),
+        Route::new(
+            Method::POST,
             "/submissions/{id}/edit",
-            get(edit_page)
-                .post(edit)
-                .layer(DefaultBodyLimit::max(max_upload_bytes)),
-        )
-        .route("/submissions/{id}/preview", get(preview))
-        .route("/submissions/{id}/revisions/{number}", get(revision))
-        .route("/submissions/{id}/withdraw", post(withdraw))
-        .route("/submissions/{id}/coauthors", post(invite))
-        .route("/submissions/{id}/files/{asset}", get(file))
+            post(edit).layer(DefaultBodyLimit::max(max_upload_bytes)),
+        ),
+        Route::get("/submissions/{id}/preview", preview),
+        Route::get("/submissions/{id}/revisions/{number}", revision),
+        Route::post("/submissions/{id}/withdraw", withdraw),
+        Route::post("/submissions/{id}/coauthors", invite),
+        Route::get("/submissions/{id}/files/{asset}", file),
+    ]
 }
 
 fn layout(
@@ -232,8 +239,10 @@ async fn start(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let form = Pairs(form);
-    csrf.verify(form.get("csrf"))?;
+    // Who may do it first, then whether the form is genuine: every route answers one way to
+    // everyone it is not for, whatever they send.
     let (call_id, call) = load_call(&state, &slug).await?;
+    csrf.verify(form.get("csrf"))?;
     if let Some(message) = closed_message(&call, &state) {
         return Err(WebError::Store(StoreError::Conflict(message)));
     }
@@ -707,8 +716,16 @@ fn piece_from_form(call: &Call, form: &Pairs, previous: &Piece, errors: &mut For
     piece.title = form.get("title").trim().chars().take(300).collect();
     piece.summary = form.get("summary").trim().to_owned();
     piece.body = form.get("body").replace("\r\n", "\n");
+    // Checked on every save, not only on submit: a stored link is always a web address.
     let link = form.get("link").trim();
-    piece.link = (!link.is_empty()).then(|| link.to_owned());
+    if link.is_empty() {
+        piece.link = None;
+    } else {
+        match docket_core::submission::parse_link(link) {
+            Ok(link) => piece.link = Some(link),
+            Err(message) => errors.add("link", message),
+        }
+    }
     let mut authors = Vec::new();
     for index in 0..MAX_AUTHORS {
         let field = |name: &str| {
@@ -855,10 +872,7 @@ async fn store_asset(
     bytes: Vec<u8>,
     text: Option<String>,
 ) -> Result<AssetRef, WebError> {
-    let sha256: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = docket_store::secret::sha256_hex(&bytes);
     let size = bytes.len() as u64;
     let id = state
         .store
@@ -976,15 +990,6 @@ fn check_complete(call: &Call, piece: &Piece, errors: &mut FormErrors) {
         }
         _ => {}
     }
-    if let Some(link) = &piece.link
-        && (!(link.starts_with("https://") || link.starts_with("http://"))
-            || link.contains(char::is_whitespace))
-    {
-        errors.add(
-            "link",
-            "Enter the link as a full web address starting with https://",
-        );
-    }
     match piece.authors.first() {
         Some(author) if !author.name.trim().is_empty() => {}
         _ => errors.add("author_name_0", "Enter the name of at least one author"),
@@ -998,9 +1003,9 @@ async fn edit(
     Extension(csrf): Extension<CsrfToken>,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
+    let (record, call) = load_piece(&state, id, &user).await?;
     let (form, uploads) = read_form(multipart).await?;
     csrf.verify(form.get("csrf"))?;
-    let (record, call) = load_piece(&state, id, &user).await?;
     if !record.state.editable_by_contributor() {
         return Err(WebError::Store(StoreError::Conflict(format!(
             "This piece is {} and can no longer be changed",
@@ -1237,8 +1242,8 @@ async fn withdraw(
     Extension(csrf): Extension<CsrfToken>,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
-    csrf.verify(&form.csrf)?;
     let (record, call) = load_piece(&state, id, &user).await?;
+    csrf.verify(&form.csrf)?;
     let to = record.state.apply(Transition::Withdraw).map_err(|error| {
         WebError::Store(StoreError::Conflict(format!(
             "This piece cannot be withdrawn: {error}"
@@ -1285,18 +1290,36 @@ async fn invite(
     Extension(csrf): Extension<CsrfToken>,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, WebError> {
-    csrf.verify(&form.csrf)?;
     let (record, call) = load_piece(&state, id, &user).await?;
     if record.owner_id != user.id {
         return Err(WebError::not_found(&state));
     }
-    let email = match docket_core::Email::parse(&form.email) {
-        Ok(email) if email.as_str().to_lowercase() != user.email => email.as_str().to_lowercase(),
-        _ => {
+    csrf.verify(&form.csrf)?;
+    let hour_ago = state
+        .clock
+        .now()
+        .checked_sub(jiff::SignedDuration::from_hours(1))
+        .unwrap_or_else(|_| state.clock.now());
+    let problem = if record.coauthors.len() >= MAX_COAUTHORS {
+        Some(format!(
+            "A piece can have at most {MAX_COAUTHORS} co-authors. Ask the organisers if you need more"
+        ))
+    } else if state.store.invitations_since(user.id, hour_ago).await? >= INVITATIONS_PER_HOUR {
+        Some(format!(
+            "You have invited {INVITATIONS_PER_HOUR} co-authors in the last hour. Wait an hour, then invite the others"
+        ))
+    } else {
+        None
+    };
+    let email = match (problem, docket_core::Email::parse(&form.email)) {
+        (None, Ok(email)) if email.normalised() != user.email => email.normalised(),
+        (problem, _) => {
             let mut errors = FormErrors::default();
             errors.add(
                 "coauthor-email",
-                "Enter the co-author\u{2019}s email address, like name@example.org",
+                problem.unwrap_or_else(|| {
+                    "Enter the co-author\u{2019}s email address, like name@example.org".to_owned()
+                }),
             );
             let page = show_page(&state, id, &user, &csrf, errors).await?;
             let layout = Layout {
