@@ -122,3 +122,77 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// What a state change would touch, per table: the columns a request could change, as text.
+/// Session activity (`last_seen_at`) is left out: reading a page touches it.
+const FINGERPRINT: &[(&str, &str)] = &[
+    ("users", "id, email, password_hash, confirmed_at"),
+    ("sessions", "id, user_id"),
+    ("email_tokens", "id, used_at, attempts"),
+    ("outbox", "id, status, attempts, to_address, template"),
+    ("calls", "id, updated_at"),
+    (
+        "submissions",
+        "id, state, draft, revisions, late, updated_at",
+    ),
+    ("revisions", "id, submission_id"),
+    ("submission_members", "submission_id, email"),
+    ("assets", "id"),
+    ("call_staff", "call_id, email, role"),
+    (
+        "mail_templates",
+        "call_id, kind, subject, body_text, body_html",
+    ),
+    ("inbound_messages", "id, outcome, submission_id"),
+    ("jobs", "id, status"),
+    ("audit_events", "id, action"),
+    ("site_admins", "email"),
+];
+
+impl TestDb {
+    /// Every row a request could change, as text, table by table: equal before and after a
+    /// request means the request changed nothing stored.
+    pub async fn fingerprint(&self) -> Vec<String> {
+        let queries = FINGERPRINT.iter().map(|(table, columns)| {
+            let text: Vec<String> = columns
+                .split(", ")
+                .map(|column| format!("COALESCE(CAST({column} AS TEXT), '-')"))
+                .collect();
+            let query = format!(
+                "SELECT '{table}: ' || {} FROM {table} ORDER BY 1",
+                text.join(" || '|' || ")
+            );
+            query
+        });
+        let mut rows = Vec::new();
+        match self {
+            TestDb::Sqlite { url, .. } => {
+                let mut connection = sqlx::sqlite::SqliteConnection::connect(url)
+                    .await
+                    .expect("open the test database");
+                for query in queries {
+                    let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
+                        .fetch_all(&mut connection)
+                        .await
+                        .expect("read the table");
+                    rows.extend(found);
+                }
+                let _ = connection.close().await;
+            }
+            TestDb::Postgres { url, .. } => {
+                let mut connection = PgConnection::connect(url)
+                    .await
+                    .expect("open the test database");
+                for query in queries {
+                    let found: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
+                        .fetch_all(&mut connection)
+                        .await
+                        .expect("read the table");
+                    rows.extend(found);
+                }
+                let _ = connection.close().await;
+            }
+        }
+        rows
+    }
+}

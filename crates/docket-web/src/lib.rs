@@ -24,6 +24,7 @@ mod security;
 pub mod site;
 
 pub use error::WebError;
+pub use ratelimit::RateLimits;
 
 /// Settings the web layer needs, taken from Docket's configuration.
 #[derive(Debug, Clone)]
@@ -44,6 +45,8 @@ pub struct WebConfig {
     pub metrics_token: Option<String>,
     /// How mail is read; the web uses it to file held mail its sender confirmed.
     pub ingest: docket_mail::ingest::IngestSettings,
+    /// How many sign-in, code and sign-up attempts a minute are allowed.
+    pub rate_limits: RateLimits,
 }
 
 impl WebConfig {
@@ -63,6 +66,7 @@ impl Default for WebConfig {
             session_lifetime: jiff::SignedDuration::from_hours(7 * 24),
             metrics_token: None,
             ingest: docket_mail::ingest::IngestSettings::default(),
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -86,8 +90,8 @@ impl AppState {
             store,
             clock,
             mailer: Arc::new(docket_mail::Mailer::new(&config.public_url)),
+            limits: ratelimit::Limits::new(config.rate_limits),
             config: Arc::new(config),
-            limits: ratelimit::Limits::default(),
             csrf_key: Arc::new(tokio::sync::OnceCell::new()),
         }
     }

@@ -93,13 +93,41 @@ pub struct Limits {
     sign_up: Arc<Limiter>,
 }
 
-impl Default for Limits {
+/// How many attempts a minute each action allows, per client and per address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Passwords and codes typed.
+    pub sign_in_per_minute: u32,
+    /// Sign-in codes and reset links asked for.
+    pub codes_per_minute: u32,
+    /// Accounts made.
+    pub sign_up_per_minute: u32,
+}
+
+impl Default for RateLimits {
     fn default() -> Self {
         Self {
-            sign_in: Arc::new(Limiter::new(10)),
-            codes: Arc::new(Limiter::new(5)),
-            sign_up: Arc::new(Limiter::new(5)),
+            sign_in_per_minute: 10,
+            codes_per_minute: 5,
+            sign_up_per_minute: 5,
         }
+    }
+}
+
+impl Limits {
+    /// Limiters at `limits`.
+    pub fn new(limits: RateLimits) -> Self {
+        Self {
+            sign_in: Arc::new(Limiter::new(limits.sign_in_per_minute)),
+            codes: Arc::new(Limiter::new(limits.codes_per_minute)),
+            sign_up: Arc::new(Limiter::new(limits.sign_up_per_minute)),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::new(RateLimits::default())
     }
 }
 

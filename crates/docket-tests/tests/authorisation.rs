@@ -1,0 +1,594 @@
+//! The proof that access is right: every route the app has (from the one table the router is
+//! built from) against every kind of person, each cell with its expected answer, on both
+//! backends. A route added later without an entry here fails this test.
+//!
+//! For a GET, an allowed person gets the page and anyone else the sign-in redirect (nobody signed
+//! in) or the not-found page (signed in, but not theirs). For a POST, a person who may not act
+//! sends a real, well-formed form with its CSRF token and meets 404 or 303 with nothing stored
+//! changed; a person who may act sends a deliberately invalid form (no CSRF token) and gets any
+//! answer but 404 or 303 — also with nothing changed, so that no cell changes another's data.
+
+use std::collections::BTreeMap;
+
+use docket_store::{Actor, StaffRole};
+use docket_tests::app::{NowTimestamp, Page, TestApp, Visitor};
+use docket_tests::db::TestDb;
+use docket_tests::{SECOND_CALL, both_backends};
+use reqwest::Method;
+
+both_backends! {
+    every_route_answers_every_role_as_the_access_rules_say => matrix,
+}
+
+const PASSWORD: &str = "correct horse battery";
+const SLUG: &str = "digital-justice-week-2022";
+
+/// Who is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Role {
+    Anonymous,
+    /// The owner of piece A.
+    Owner,
+    /// Invited to piece A, and signed up.
+    CoAuthor,
+    /// A contributor with a piece of their own.
+    ContributorB,
+    /// A confirmed account with nothing.
+    Confirmed,
+    /// An account whose address was never confirmed, holding a session all the same.
+    Unconfirmed,
+    /// An editor of the seed call.
+    Editor,
+    /// An organiser of the seed call.
+    Organiser,
+    /// An organiser of the other call.
+    OtherOrganiser,
+    /// A site administrator.
+    Admin,
+}
+
+/// Who a route is for.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// Anyone, signed in or not.
+    Everyone,
+    /// Anyone signed in with a confirmed address.
+    SignedIn,
+    /// Piece A's owner and co-authors.
+    Authors,
+    /// Piece A's owner alone.
+    Owner,
+    /// The seed call's staff (and site administrators).
+    Staff,
+    /// The seed call's organisers (and site administrators).
+    Organisers,
+    /// Site administrators.
+    Admins,
+    /// Nobody: the route is not served in this configuration (the demo mailbox outside the demo,
+    /// `/metrics` without a token).
+    Nobody,
+}
+
+impl Who {
+    fn allows(self, role: Role) -> bool {
+        use Role as R;
+        match self {
+            Who::Everyone => true,
+            Who::SignedIn => !matches!(role, R::Anonymous | R::Unconfirmed),
+            Who::Authors => matches!(role, R::Owner | R::CoAuthor),
+            Who::Owner => role == R::Owner,
+            Who::Staff => matches!(role, R::Editor | R::Organiser | R::Admin),
+            Who::Organisers => matches!(role, R::Organiser | R::Admin),
+            Who::Admins => role == R::Admin,
+            Who::Nobody => false,
+        }
+    }
+
+    /// What someone it does not allow meets: the way to sign in when they are not (properly)
+    /// signed in and the route needs it, the not-found page otherwise.
+    fn refusal(self, role: Role) -> Refusal {
+        let needs_sign_in = !matches!(self, Who::Everyone | Who::Nobody);
+        if needs_sign_in && matches!(role, Role::Anonymous | Role::Unconfirmed) {
+            Refusal::SignIn
+        } else {
+            Refusal::NotFound
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    SignIn,
+    NotFound,
+}
+
+/// Every route's entry: who it is for, and (for a GET) what those it allows are answered.
+fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
+    use Who::*;
+    let get = "GET";
+    let post = "POST";
+    BTreeMap::from([
+        // The public site.
+        ((get, "/"), (Everyone, 200)),
+        ((get, "/calls/{slug}"), (Everyone, 200)),
+        ((get, "/calls/{slug}/days/{date}"), (Everyone, 200)),
+        ((get, "/calls/{slug}/guidelines"), (Everyone, 200)),
+        ((get, "/static/{*path}"), (Everyone, 200)),
+        ((get, "/healthz"), (Everyone, 200)),
+        ((get, "/metrics"), (Nobody, 0)),
+        ((get, "/demo/mailbox"), (Nobody, 0)),
+        ((get, "/demo/mailbox/{id}"), (Nobody, 0)),
+        // Accounts: anyone may ask; the single-use links decide for themselves.
+        ((get, "/account/sign-up"), (Everyone, 200)),
+        ((post, "/account/sign-up"), (Everyone, 0)),
+        ((get, "/account/check-email"), (Everyone, 200)),
+        ((get, "/account/confirm/{token}"), (Everyone, 200)),
+        ((post, "/account/confirm/{token}"), (Everyone, 0)),
+        ((get, "/account/sign-in"), (Everyone, 200)),
+        ((post, "/account/sign-in"), (Everyone, 0)),
+        ((get, "/account/sign-in/code"), (Everyone, 200)),
+        ((post, "/account/sign-in/code"), (Everyone, 0)),
+        ((post, "/account/sign-in/code/verify"), (Everyone, 0)),
+        ((get, "/account/sign-in/link/{token}"), (Everyone, 200)),
+        ((post, "/account/sign-in/link/{token}"), (Everyone, 0)),
+        ((get, "/account/reset"), (Everyone, 200)),
+        ((post, "/account/reset"), (Everyone, 0)),
+        ((get, "/account/reset/{token}"), (Everyone, 200)),
+        ((post, "/account/reset/{token}"), (Everyone, 0)),
+        ((post, "/account/sign-out"), (Everyone, 0)),
+        // Held mail: the link is the key (a made-up one has expired for everyone).
+        ((get, "/mail/confirm/{token}"), (Everyone, 410)),
+        ((post, "/mail/confirm/{token}"), (Everyone, 0)),
+        // Pieces.
+        ((get, "/calls/{slug}/submit"), (SignedIn, 200)),
+        ((post, "/calls/{slug}/submit"), (SignedIn, 0)),
+        ((get, "/submissions"), (SignedIn, 200)),
+        ((get, "/submissions/{id}"), (Authors, 200)),
+        ((get, "/submissions/{id}/edit"), (Authors, 200)),
+        ((post, "/submissions/{id}/edit"), (Authors, 0)),
+        ((get, "/submissions/{id}/preview"), (Authors, 200)),
+        (
+            (get, "/submissions/{id}/revisions/{number}"),
+            (Authors, 200),
+        ),
+        ((post, "/submissions/{id}/withdraw"), (Authors, 0)),
+        ((post, "/submissions/{id}/coauthors"), (Owner, 0)),
+        ((get, "/submissions/{id}/files/{asset}"), (Authors, 200)),
+        // The console.
+        ((get, "/console"), (SignedIn, 200)),
+        ((get, "/console/inbound"), (Admins, 200)),
+        ((get, "/console/inbound/{id}/original"), (Admins, 200)),
+        ((get, "/console/calls/{slug}"), (Staff, 200)),
+        ((get, "/console/calls/{slug}/outbox"), (Staff, 200)),
+        (
+            (post, "/console/calls/{slug}/outbox/{id}/retry"),
+            (Organisers, 0),
+        ),
+        ((get, "/console/calls/{slug}/inbound"), (Staff, 200)),
+        (
+            (get, "/console/calls/{slug}/inbound/{id}/original"),
+            (Staff, 200),
+        ),
+        ((get, "/console/calls/{slug}/emails"), (Organisers, 200)),
+        (
+            (get, "/console/calls/{slug}/emails/{key}"),
+            (Organisers, 200),
+        ),
+        (
+            (post, "/console/calls/{slug}/emails/{key}"),
+            (Organisers, 0),
+        ),
+    ])
+}
+
+/// The records the cells ask about.
+struct World {
+    app: TestApp,
+    visitors: Vec<(Role, Visitor)>,
+    piece: i64,
+    asset: i64,
+    failed_mail: i64,
+    call_message: i64,
+    unrouted_message: i64,
+    outbox_row: i64,
+}
+
+/// `n` words of prose.
+fn words(n: usize) -> String {
+    (0..n)
+        .map(|i| ["justice", "data", "services", "people", "work"][i % 5])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn blog_fields(body: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("kind", "blog"),
+        ("title", "Data at the heart of justice"),
+        ("summary", "How data can follow a person through justice."),
+        ("body", body),
+        ("author_name_0", "Ada Lovelace"),
+        ("day", "2022-11-15"),
+        ("action", "submit"),
+    ]
+}
+
+/// Starts a blog for Tuesday and returns its id.
+async fn start(visitor: &Visitor) -> i64 {
+    let page = visitor
+        .post(
+            &format!("/calls/{SLUG}/submit"),
+            &[("kind", "blog"), ("day", "2022-11-15")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "start: {}", page.body);
+    page.location()
+        .trim_start_matches("/submissions/")
+        .trim_end_matches("/edit")
+        .parse()
+        .expect("a piece id")
+}
+
+async fn staff(app: &TestApp, slug: &str, email: &str, role: StaffRole) {
+    let call = app.store.call(slug).await.unwrap().unwrap();
+    app.store
+        .add_staff(call.id, email, role, &Actor::Cli, app.clock.now_timestamp())
+        .await
+        .unwrap();
+}
+
+fn message(id: &str, from: &str, to: &str, subject: &str) -> Vec<u8> {
+    format!(
+        "Message-ID: <{id}>\r\nDate: Thu, 20 Oct 2022 10:15:00 +0100\r\nFrom: {from}\r\nTo: {to}\r\n\
+         Subject: {subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello.\r\n"
+    )
+    .into_bytes()
+}
+
+async fn world(db: &TestDb) -> World {
+    // Ten people sign up from one address in a minute: more than a real client may.
+    let config = docket_web::WebConfig {
+        rate_limits: docket_web::RateLimits {
+            sign_up_per_minute: 100,
+            ..docket_web::RateLimits::default()
+        },
+        ..docket_web::WebConfig::default()
+    };
+    let app = TestApp::spawn_with(db, config).await;
+    app.import(SECOND_CALL).await;
+    app.import(&docket_tests::SEED_CALL.replacen(
+        "time_zone = \"Europe/London\"",
+        "time_zone = \"Europe/London\"\ninbox = \"jago@techuk.example.org\"",
+        1,
+    ))
+    .await;
+    let now = app.clock.now_timestamp();
+
+    // Piece A, submitted with an uploaded document, and a co-author.
+    let owner = app.signed_up("owner@example.org", PASSWORD).await;
+    let piece = start(&owner).await;
+    let text = words(700);
+    let page = owner
+        .post_multipart(
+            &format!("/submissions/{piece}/edit"),
+            &blog_fields(""),
+            vec![("document", "blog.txt", text.into_bytes())],
+        )
+        .await;
+    assert_eq!(page.status, 303, "submit A: {}", page.body);
+    let record = app
+        .store
+        .submissions_for(
+            &app.store
+                .user_by_email("owner@example.org")
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    let asset = record
+        .draft
+        .document
+        .as_ref()
+        .expect("the uploaded file")
+        .id;
+    let invited = owner
+        .post(
+            &format!("/submissions/{piece}/coauthors"),
+            &[("email", "co@example.org")],
+        )
+        .await;
+    assert_eq!(invited.status, 303, "{}", invited.body);
+    let coauthor = app.signed_up("co@example.org", PASSWORD).await;
+
+    // Contributor B with a piece of their own; someone with nothing.
+    let contributor_b = app.signed_up("b@example.org", PASSWORD).await;
+    start(&contributor_b).await;
+    let confirmed = app.signed_up("confirmed@example.org", PASSWORD).await;
+
+    // An unconfirmed address holding a session, made in the store directly (the web never
+    // gives one out): it must count for no more than nobody.
+    let unconfirmed = app.visitor();
+    let page = unconfirmed
+        .post(
+            "/account/sign-up",
+            &[("email", "unconfirmed@example.org"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    let user = app
+        .store
+        .user_by_email("unconfirmed@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let token = docket_store::secret::random_token();
+    app.store
+        .create_session(
+            user.id,
+            &docket_store::secret::hash_token(&token),
+            now,
+            now.checked_add(jiff::SignedDuration::from_hours(1))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    unconfirmed.set_cookie(&format!("docket_session={token}"));
+
+    // Staff.
+    let editor = app.signed_up("editor@example.org", PASSWORD).await;
+    staff(&app, SLUG, "editor@example.org", StaffRole::Editor).await;
+    let organiser = app.signed_up("organiser@example.org", PASSWORD).await;
+    staff(&app, SLUG, "organiser@example.org", StaffRole::Organiser).await;
+    let other_organiser = app.signed_up("other@example.org", PASSWORD).await;
+    staff(
+        &app,
+        "open-data-week-2027",
+        "other@example.org",
+        StaffRole::Organiser,
+    )
+    .await;
+    let admin = app.signed_up("admin@example.org", PASSWORD).await;
+    app.store
+        .add_admin("admin@example.org", &Actor::Cli, now)
+        .await
+        .unwrap();
+
+    // A failed mail of the seed call, a message read for it, and one for no call.
+    let call_id = app.store.call(SLUG).await.unwrap().unwrap().id;
+    let mailer = docket_mail::Mailer::new("http://127.0.0.1:8080");
+    let failing = docket_store::NewMail {
+        message_id: "<matrix-failed@docket.example.org>".into(),
+        to: "x@example.org".into(),
+        subject: "s".into(),
+        text: "t".into(),
+        html: String::new(),
+        template: "receipt".into(),
+        submission_id: None,
+        call_id: Some(call_id),
+        reply_to: None,
+        idempotency_key: None,
+    };
+    app.store.enqueue_mail(failing, now).await.unwrap();
+    let until = now.checked_add(jiff::SignedDuration::from_mins(5)).unwrap();
+    let mut failed_mail = 0;
+    for row in app
+        .store
+        .lease_outbox("test", now, until, 1000)
+        .await
+        .unwrap()
+    {
+        if row.mail.message_id == "<matrix-failed@docket.example.org>" {
+            app.store
+                .mark_attempt_failed(row.id, "test", "550 no such mailbox", None)
+                .await
+                .unwrap();
+            failed_mail = row.id;
+        } else {
+            app.store.mark_sent(row.id, "test", now).await.unwrap();
+        }
+    }
+    let settings = docket_mail::ingest::IngestSettings::default();
+    for raw in [
+        message(
+            "matrix-call@example.org",
+            "Cy <cy@example.org>",
+            "jago@techuk.example.org",
+            "An idea",
+        ),
+        message(
+            "matrix-lost@example.org",
+            "Lost <lost@example.org>",
+            "someone@elsewhere.example",
+            "Hello",
+        ),
+    ] {
+        docket_mail::ingest::ingest(app.store.as_ref(), &app.clock, &mailer, &raw, &settings)
+            .await
+            .unwrap();
+    }
+    let inbound = app.store.inbound(10).await.unwrap();
+    let find = |sender: &str| inbound.iter().find(|r| r.sender == sender).unwrap().id;
+    let (call_message, unrouted_message) = (find("cy@example.org"), find("lost@example.org"));
+    let outbox_row = app.store.outbox(1).await.unwrap()[0].id;
+
+    World {
+        visitors: vec![
+            (Role::Anonymous, app.visitor()),
+            (Role::Owner, owner),
+            (Role::CoAuthor, coauthor),
+            (Role::ContributorB, contributor_b),
+            (Role::Confirmed, confirmed),
+            (Role::Unconfirmed, unconfirmed),
+            (Role::Editor, editor),
+            (Role::Organiser, organiser),
+            (Role::OtherOrganiser, other_organiser),
+            (Role::Admin, admin),
+        ],
+        app,
+        piece,
+        asset,
+        failed_mail,
+        call_message,
+        unrouted_message,
+        outbox_row,
+    }
+}
+
+/// The route's pattern with this world's records in it.
+fn concrete(world: &World, pattern: &str) -> String {
+    let id = if pattern.starts_with("/submissions/") {
+        world.piece
+    } else if pattern.contains("/outbox/") {
+        world.failed_mail
+    } else if pattern.starts_with("/console/calls/") {
+        world.call_message
+    } else if pattern.starts_with("/console/inbound/") {
+        world.unrouted_message
+    } else {
+        world.outbox_row
+    };
+    pattern
+        .replace("{slug}", SLUG)
+        .replace("{date}", "2022-11-15")
+        .replace("{id}", &id.to_string())
+        .replace("{number}", "1")
+        .replace("{asset}", &world.asset.to_string())
+        .replace("{key}", "receipt")
+        .replace("{token}", "made-up-token-made-up-token-made-up-token-12")
+        .replace("{*path}", "docket.css")
+}
+
+/// A real, well-formed form for `pattern`, as someone acting on it would send.
+fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
+    match pattern {
+        "/calls/{slug}/submit" => vec![("kind", "blog"), ("day", "2022-11-15")],
+        "/submissions/{id}/coauthors" => vec![("email", "intruder@example.org")],
+        "/console/calls/{slug}/emails/{key}" => vec![
+            ("subject", "Taken over"),
+            ("text", "{{ piece.link }}"),
+            ("html", "<p>Taken over</p>"),
+            ("action", "save"),
+        ],
+        "/account/sign-in" | "/account/sign-up" => {
+            vec![("email", "owner@example.org"), ("password", PASSWORD)]
+        }
+        _ => vec![],
+    }
+}
+
+async fn ask(
+    world: &World,
+    visitor: &Visitor,
+    method: &Method,
+    path: &str,
+    pattern: &str,
+    allowed: bool,
+) -> Page {
+    if method == Method::GET {
+        return visitor.get(path).await;
+    }
+    if allowed {
+        // No CSRF token: the request is refused for what it is, after the access check.
+        return if pattern == "/submissions/{id}/edit" {
+            let response = visitor
+                .http
+                .post(world.app.url(path))
+                .multipart(reqwest::multipart::Form::new().text("action", "save"))
+                .send()
+                .await
+                .unwrap();
+            page(response).await
+        } else {
+            visitor.post_raw(path, &real_form(pattern)).await
+        };
+    }
+    if pattern == "/submissions/{id}/edit" {
+        let fields = blog_fields("Replaced by someone else.");
+        return visitor.post_multipart(path, &fields, vec![]).await;
+    }
+    visitor.post(path, &real_form(pattern)).await
+}
+
+async fn page(response: reqwest::Response) -> Page {
+    Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.unwrap(),
+    }
+}
+
+async fn matrix(db: &TestDb) {
+    let world = world(db).await;
+    let rules = rules();
+    let mut failures = Vec::new();
+    let routes = docket_web::route_table();
+    for (method, pattern) in &routes {
+        let Some((who, ok_status)) = rules.get(&(method.as_str(), *pattern)).copied() else {
+            failures.push(format!(
+                "{method} {pattern} has no entry in the authorisation matrix: add one"
+            ));
+            continue;
+        };
+        let path = concrete(&world, pattern);
+        for (role, visitor) in &world.visitors {
+            let allowed = who.allows(*role);
+            let before = (method == Method::POST).then_some(db.fingerprint().await);
+            let page = ask(&world, visitor, method, &path, pattern, allowed).await;
+            let cell = format!("{role:?} {method} {path}");
+            match (allowed, method.as_str()) {
+                (true, "GET") if page.status != ok_status => failures.push(format!(
+                    "{cell}: expected {ok_status}, got {}",
+                    page.status
+                )),
+                (true, _) if matches!(page.status, 303 | 404) || page.status >= 500 => {
+                    failures.push(format!(
+                        "{cell}: allowed, yet answered {} (an invalid form must be refused for what it is)",
+                        page.status
+                    ))
+                }
+                (false, _) => {
+                    let expected = match who.refusal(*role) {
+                        Refusal::SignIn => page.status == 303
+                            && page.location().starts_with("/account/sign-in"),
+                        Refusal::NotFound => page.status == 404,
+                    };
+                    if !expected {
+                        failures.push(format!(
+                            "{cell}: expected {:?}, got {} {}",
+                            who.refusal(*role),
+                            page.status,
+                            page.location()
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            if let Some(before) = before
+                && db.fingerprint().await != before
+            {
+                failures.push(format!("{cell}: the store changed"));
+            }
+        }
+    }
+    for ((method, pattern), _) in &rules {
+        if !routes
+            .iter()
+            .any(|(m, p)| m.as_str() == *method && p == pattern)
+        {
+            failures.push(format!(
+                "{method} {pattern} is in the matrix but not a route"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(routes.len() >= 50, "{} routes", routes.len());
+    world.app.stop().await;
+}
