@@ -481,6 +481,41 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         "the summary's link takes the keyboard to the field"
     );
 
+    // A site administrator's page of mail for no call.
+    app.store
+        .add_admin("org@example.org", &Actor::Cli, now)
+        .await
+        .unwrap();
+    let mailer = docket_mail::Mailer::new("http://127.0.0.1:8080");
+    let settings = docket_mail::ingest::IngestSettings::default();
+    let lost = "Message-ID: <lost-browser@example.org>\r\nFrom: Lost <lost@example.org>\r\nTo: someone@elsewhere.example\r\nSubject: Hello\r\nContent-Type: text/plain\r\n\r\nIs this the right place?\r\n";
+    let own =
+        docket_tests::mail::blog_with_docx("held-browser@example.org", "Org <org@example.org>");
+    for raw in [lost.as_bytes(), own.as_slice()] {
+        docket_mail::ingest::ingest(app.store.as_ref(), &app.clock, &mailer, raw, &settings)
+            .await
+            .unwrap();
+    }
+    client.goto(&app.url("/console/inbound")).await.unwrap();
+    check_current(&browser, "mail for no call", &mut failures, &mut documents).await;
+    // The page a held message's owner opens from their email, and the page after confirming.
+    let link = app.link_in_mail("org@example.org", "/mail/confirm/").await;
+    client.goto(&app.url(&link)).await.unwrap();
+    check_current(&browser, "held mail", &mut failures, &mut documents).await;
+    client
+        .find(Locator::Css("button[value=file]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//h1[text()='Thank you']"))
+        .await
+        .expect("the confirmation's answer");
+    check_current(&browser, "held mail filed", &mut failures, &mut documents).await;
+
     browser.close().await;
     failures.extend(browser::validate_html(&documents));
     app.stop().await;
