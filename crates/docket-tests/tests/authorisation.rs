@@ -573,7 +573,7 @@ async fn matrix(db: &TestDb) {
             }
         }
     }
-    for ((method, pattern), _) in &rules {
+    for (method, pattern) in rules.keys() {
         if !routes
             .iter()
             .any(|(m, p)| m.as_str() == *method && p == pattern)

@@ -642,22 +642,6 @@ async fn csrf_required(db: &TestDb) {
     app.stop().await;
 }
 
-/// Ada asks for a sign-in code on her way to `next`; returns every code mail she has had.
-async fn ask_for_code(app: &TestApp, visitor: &Visitor, next: &str) -> Vec<NewMail> {
-    let asked = visitor
-        .post(
-            "/account/sign-in/code",
-            &[("email", "ada@example.org"), ("next", next)],
-        )
-        .await;
-    assert_eq!(asked.status, 303, "{}", asked.body);
-    app.mail_to("ada@example.org")
-        .await
-        .into_iter()
-        .filter(|mail| mail.template == "sign_in_code")
-        .collect()
-}
-
 async fn codes_stay_in_their_mail(db: &TestDb) {
     let (app, editor) = with_staff(db, "ed@example.org", StaffRole::Editor).await;
     let organiser = app.signed_up("org@example.org", PASSWORD).await;
