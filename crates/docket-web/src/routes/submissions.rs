@@ -1003,8 +1003,10 @@ async fn edit(
     Extension(csrf): Extension<CsrfToken>,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let (record, call) = load_piece(&state, id, &user).await?;
+    // The form is read whole first (the body limit bounds it): a client still sending its
+    // upload when the answer comes would see its connection reset instead of the answer.
     let (form, uploads) = read_form(multipart).await?;
+    let (record, call) = load_piece(&state, id, &user).await?;
     csrf.verify(form.get("csrf"))?;
     if !record.state.editable_by_contributor() {
         return Err(WebError::Store(StoreError::Conflict(format!(
