@@ -74,7 +74,11 @@ pub fn count_words(text: &str) -> usize {
 /// (except inside `<script>`/`<style>`); entities decoded.
 ///
 /// Parsed like Docket renders pieces (tables, strikethrough, smart punctuation, so `--` reads
-/// as `–`), plus task lists and footnotes (a footnote reference adds no text).
+/// as `–`), plus task lists and footnotes. A footnote reference reads as its number (`1`, in
+/// order of first reference), as a reader sees the superscript: glued to a word it adds no word,
+/// standing alone it is one, which is what LibreOffice Writer counts for a footnote or endnote
+/// mark. A footnote definition's own label is not text (Writer does not count the number in
+/// the footnote area either).
 pub fn markdown_to_text(markdown: &str) -> String {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
@@ -88,6 +92,8 @@ pub fn markdown_to_text(markdown: &str) -> String {
     let mut html = HtmlText::default();
     // The numbering of each open list: `Some(next)` for ordered lists, `None` for bullets.
     let mut lists: Vec<Option<u64>> = Vec::new();
+    // Footnote labels in order of first reference: each reads as its position.
+    let mut footnotes: Vec<String> = Vec::new();
     for event in Parser::new_ext(markdown, options) {
         match event {
             Event::Start(Tag::Image { .. }) => image_depth += 1,
@@ -140,7 +146,17 @@ pub fn markdown_to_text(markdown: &str) -> String {
             }
             Event::SoftBreak => out.push(' '),
             Event::HardBreak | Event::Rule => line_break(&mut out),
-            Event::FootnoteReference(_) | Event::TaskListMarker(_) => {}
+            Event::FootnoteReference(label) => {
+                let number = match footnotes.iter().position(|l| **l == *label) {
+                    Some(i) => i + 1,
+                    None => {
+                        footnotes.push(label.to_string());
+                        footnotes.len()
+                    }
+                };
+                out.push_str(&number.to_string());
+            }
+            Event::TaskListMarker(_) => {}
         }
     }
     let trimmed = out.trim_end_matches('\n').len();
@@ -158,7 +174,7 @@ pub fn count_markdown_words(markdown: &str) -> usize {
 enum Class {
     /// Ends a word: white space, em/en dash, CJK punctuation.
     Separator,
-    /// A word by itself: Han, Hiragana, Katakana, Bopomofo.
+    /// A word by itself: Han, Hiragana, Katakana, Bopomofo, private-use (symbol font) characters.
     Ideograph,
     /// Punctuation (not symbols like `$`): a word alone between separators, but no extra word
     /// when glued to CJK.
@@ -342,6 +358,10 @@ const fn classify(cp: u32) -> Class {
         | 0x2060..=0x2064
         | 0x2066..=0x206F
         | 0xFEFF => Class::Invisible,
+        // The Private Use Area: symbol-font characters (Word's `w:sym`, Wingdings, Symbol).
+        // Writer's word boundaries make each one a word, even glued to a letter ("five" and a
+        // Wingdings arrow right after it are two words).
+        0xE000..=0xF8FF => Class::Ideograph,
         // Combining kana voiced sound marks (decomposed が) and their halfwidth forms.
         0x3099 | 0x309A | 0xFF9E | 0xFF9F => Class::Invisible,
         // Latin-1 and general punctuation: quotes, ellipsis, bullets, hyphens, daggers.

@@ -18,6 +18,9 @@ const PLAIN: &[(&str, usize, &str)] = &[
     ("  leading and trailing  ", 3, "outer spaces"),
     ("tab\tnew\nline\r\nend", 4, "tabs and line ends"),
     ("one\u{A0}two", 2, "no-break space separates"),
+    // Measured with LibreOffice Writer 7.4 (a Word `w:sym` keeps its private-use code point).
+    ("five\u{F0E0} six", 3, "a symbol-font character is a word of its own"),
+    ("one \u{F0B7} six", 3, "a symbol-font character alone"),
     ("one\u{2009}two\u{202F}three", 3, "thin spaces separate"),
     ("a - b", 3, "a lone hyphen-minus is a word"),
     ("\"$\"", 1, "punctuation alone is a word"),
@@ -129,6 +132,16 @@ const MARKDOWN: &[(&str, usize, &str)] = &[
     ),
     ("a -- b", 2, "smart punctuation renders -- as an en dash"),
     ("Claim.[^1]\n\n[^1]: Source.", 2, "footnote reference mark"),
+    // Measured with LibreOffice Writer 7.4 on .docx files: a footnote or endnote mark after a
+    // space is a word of its own; glued to a word, or between CJK characters, it is counted
+    // as the number it shows.
+    (
+        "one two [^a] three\n\n[^a]: four five",
+        6,
+        "footnote mark standing alone",
+    ),
+    ("日本[^a]語\n\n[^a]: 東京", 6, "footnote mark between CJK characters"),
+    ("[^a]one\n\n[^a]: two", 2, "footnote mark glued before a word"),
 ];
 
 #[test]
