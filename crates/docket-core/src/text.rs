@@ -840,10 +840,10 @@ mod tests {
         // Smart punctuation, as in `markdown::to_safe_html`.
         assert_eq!(markdown_to_text("a -- b don't"), "a – b don’t");
         assert_eq!(count_markdown_words("a -- b"), 2);
-        // Footnote references add nothing; their definitions are text.
+        // A footnote reference reads as its number; its definition is text, without its label.
         assert_eq!(
-            markdown_to_text("Claim.[^1]\n\n[^1]: Source."),
-            "Claim.\nSource."
+            markdown_to_text("Claim.[^x]\n\n[^x]: Source."),
+            "Claim.1\nSource."
         );
         // A task list item shows its bullet; the checkbox adds no text.
         assert_eq!(markdown_to_text("- [x] done"), "\u{2022} done");
