@@ -32,6 +32,7 @@ pub(crate) fn extract(
         pages: None,
         duration_seconds: Some(seconds),
         title: None,
+        ..Extracted::new(file_type)
     })
 }
 

@@ -66,6 +66,7 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
             pages: None,
             duration_seconds: None,
             title,
+            ..Extracted::new(FileType::Html)
         })
     })
 }

@@ -217,6 +217,80 @@ pub struct Extracted {
     pub duration_seconds: Option<f64>,
     /// The document's metadata title, or else its first heading, if any.
     pub title: Option<String>,
+    /// Comments in a `.docx`/`.odt`, for the editors: they are not part of the text (nor of
+    /// [`Extracted::markdown`], nor of the word count), in the order they appear.
+    pub comments: Vec<Comment>,
+    /// Images embedded in a `.docx`/`.odt` that Docket can show (PNG, JPEG, GIF, WebP), each
+    /// once, in the order they first appear. The Markdown has a placeholder
+    /// `![alt](name)` for each, naming it by [`EmbeddedImage::name`]; images of other kinds
+    /// (SVG, EMF, WMF) have a placeholder only, whose alt text says so.
+    pub images: Vec<EmbeddedImage>,
+    /// Who wrote and last saved the document, for the editors. It can be personal: never show
+    /// it to reviewers or publish it (see [`strip_metadata`] for a copy without it).
+    pub metadata: DocumentMetadata,
+}
+
+impl Extracted {
+    /// An empty result for a file of this type, to fill in.
+    pub fn new(file_type: FileType) -> Self {
+        Extracted {
+            file_type,
+            markdown: String::new(),
+            pages: None,
+            duration_seconds: None,
+            title: None,
+            comments: Vec::new(),
+            images: Vec::new(),
+            metadata: DocumentMetadata::default(),
+        }
+    }
+}
+
+/// A comment an editor or the author left in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Who wrote it, as the word processor recorded it.
+    pub author: Option<String>,
+    /// When, as the document says it (ISO 8601 in `.docx` and `.odt`).
+    pub date: Option<String>,
+    /// What it says, paragraphs separated by a blank line.
+    pub text: String,
+    /// The words of the document it comments on (empty for a comment on a point).
+    pub anchored_text: String,
+}
+
+/// An image embedded in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedImage {
+    /// Its file name inside the document (`image1.png`), as the Markdown placeholder names it.
+    pub name: String,
+    /// Its MIME type, found from its bytes.
+    pub mime: &'static str,
+    /// The image itself, checked by [`check_image`].
+    pub bytes: Vec<u8>,
+    /// Its alternative text, if the author gave one.
+    pub alt: Option<String>,
+}
+
+/// Properties of a document that name people and organisations, or say when it was made.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DocumentMetadata {
+    /// The title set in the document's properties.
+    pub title: Option<String>,
+    /// Who made the document (`dc:creator` of `.docx`, `meta:initial-creator` of `.odt`).
+    pub author: Option<String>,
+    /// Who saved it last (`cp:lastModifiedBy` of `.docx`, `dc:creator` of `.odt`).
+    pub last_modified_by: Option<String>,
+    /// The company (`.docx` `app.xml`).
+    pub company: Option<String>,
+    /// The manager (`.docx` `app.xml`).
+    pub manager: Option<String>,
+    /// The program that saved it.
+    pub application: Option<String>,
+    /// When it was made, as the document says it.
+    pub created: Option<String>,
+    /// When it was saved last, as the document says it.
+    pub modified: Option<String>,
 }
 
 /// Extracts a written piece or document. Text formats → Markdown keeping headings, paragraphs,
@@ -262,6 +336,7 @@ pub fn extract(
                     pages: None,
                     duration_seconds: None,
                     title: None,
+                    ..Extracted::new(info.file_type)
                 })
             }
             FileType::Unknown => Err(sniff::unsupported(bytes)),

@@ -10,7 +10,9 @@
 use std::collections::HashMap;
 
 use crate::isolate::Deadline;
-use crate::markdown::{Block, BlockKind, collapse_whitespace, first_heading, render, safe_url};
+use crate::markdown::{
+    Block, BlockKind, Label, collapse_whitespace, first_heading, render, safe_url,
+};
 use crate::xml::{Ev, Xml, attr, local};
 use crate::zipsafe::SafeZip;
 use crate::{ExtractError, Extracted, FileType, Limits};
@@ -51,6 +53,7 @@ pub(crate) fn extract(
         pages: None,
         duration_seconds: None,
         title,
+        ..Extracted::new(ODT)
     })
 }
 
@@ -374,8 +377,12 @@ impl ContentReader<'_> {
                 let depth = u8::try_from(level + 1).unwrap_or(u8::MAX);
                 BlockKind::ListItem {
                     list: list.id,
-                    ordered: styles.ordered(list_style.as_deref(), depth),
                     level,
+                    label: if styles.ordered(list_style.as_deref(), depth) {
+                        Label::Auto
+                    } else {
+                        Label::Bullet
+                    },
                 }
             } else {
                 BlockKind::ListContinuation { level }

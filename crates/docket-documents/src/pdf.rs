@@ -30,6 +30,7 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
         pages: Some(pages),
         duration_seconds: None,
         title,
+        ..Extracted::new(PDF)
     })
 }
 

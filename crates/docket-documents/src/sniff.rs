@@ -61,7 +61,7 @@ fn is_audio_mp4(bytes: &[u8]) -> bool {
 fn sniff_zip(bytes: &[u8]) -> FileType {
     match ZipArchive::new(Cursor::new(bytes)) {
         Ok(mut zip) => {
-            if zip.index_for_name("word/document.xml").is_some() {
+            if zip.index_for_name("word/document.xml").is_some() || is_wordprocessing(&mut zip) {
                 return FileType::Docx;
             }
             if zip_mimetype(&mut zip).as_deref() == Some(ODT_MIME) {
@@ -85,6 +85,26 @@ fn sniff_zip(bytes: &[u8]) -> FileType {
             }
         }
     }
+}
+
+/// A Word package whose main part is elsewhere than `word/document.xml`: the package
+/// relationships name it, and the content types say it is a word-processing document.
+fn is_wordprocessing(zip: &mut ZipArchive<Cursor<&[u8]>>) -> bool {
+    let mut read = |name: &str| -> Option<String> {
+        let index = zip.index_for_name(name)?;
+        let entry = zip.by_index(index).ok()?;
+        let mut buf = Vec::new();
+        entry.take(256 * 1024).read_to_end(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf).into_owned())
+    };
+    let (Some(rels), Some(types)) = (read("_rels/.rels"), read("[Content_Types].xml")) else {
+        return false;
+    };
+    let deadline = crate::isolate::Deadline::after(std::time::Duration::from_secs(2));
+    let Some(main) = crate::docx::main_part_of(&rels, &deadline) else {
+        return false;
+    };
+    zip.index_for_name(&main).is_some() && types.contains("wordprocessingml.document.main+xml")
 }
 
 fn zip_mimetype(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Option<String> {

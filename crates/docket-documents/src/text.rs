@@ -60,6 +60,7 @@ pub(crate) fn extract(bytes: &[u8], file_type: FileType) -> Result<Extracted, Ex
         pages: None,
         duration_seconds: None,
         title,
+        ..Extracted::new(file_type)
     })
 }
 

@@ -161,8 +161,8 @@ fn docx_lists_from_numbering() {
     .concat();
     assert_eq!(
         markdown_of(&docx(&body, &styles, numbering, "")),
-        "- apples\n  1. first kind\n  2. second kind\n- pears\n\nBetween.\n\n1. step one\n2. step two\n\n\
-         An interruption.\n\n3. step three\n\n- overridden to bullets\n\nnot a list\n"
+        "- apples\n  1. first kind\n  2. second kind\n- pears\n\nBetween.\n\na. step one\n\nb. step two\n\n\
+         An interruption.\n\nc. step three\n\n- overridden to bullets\n\nnot a list\n"
     );
 }
 
@@ -198,7 +198,7 @@ fn docx_links_tables_fields_and_revisions() {
     assert_eq!(
         markdown_of(&docx(&body, "", "", rels)),
         "See [**the site**](https://example.org/a_b%20%281%29) or this\n\n\
-         [field link](https://example.com/)\n\ncell one\n\ncell two\n\nkept inserted\n\n\
+         [field link](https://example.com/)\n\n| cell one | cell two |\n| --- | --- |\n\nkept inserted\n\n\
          line one\\\nline two after tab\n\n\\*stars\\* & \\_under\\_ \\<tag> # 1. \\[x\\]\n"
     );
 }
