@@ -508,7 +508,7 @@ struct Counters {
 }
 
 /// A number written in a Word number format.
-fn format_number(n: u64, format: &str) -> String {
+pub(crate) fn format_number(n: u64, format: &str) -> String {
     fn letters(n: u64, upper: bool) -> String {
         // Word repeats the letter: 27 is "aa", 28 "bb".
         if n == 0 {
