@@ -179,6 +179,7 @@ fn short_name(file_type: FileType) -> &'static str {
     match file_type {
         FileType::Docx => "Word document",
         FileType::Odt => "OpenDocument file",
+        FileType::Rtf => "RTF document",
         FileType::Pdf => "PDF",
         _ => "file",
     }
@@ -191,6 +192,10 @@ fn damaged(file_type: FileType) -> String {
             .into(),
         FileType::Odt => "This file is not an OpenDocument text we can read: it looks damaged. \
                           Save it again from your word processor, or paste the text instead."
+            .into(),
+        FileType::Rtf => "This file is not an RTF document we can read: it looks damaged. Save \
+                          it again from your word processor (as .docx if you can), or paste the \
+                          text instead."
             .into(),
         FileType::Pdf => "We cannot read the text of this PDF: it looks damaged. Export it again \
                           from the program that made it, or send it as .docx."

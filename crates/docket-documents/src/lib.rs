@@ -37,6 +37,7 @@ mod isolate;
 mod markdown;
 mod odt;
 mod pdf;
+mod rtf;
 mod sniff;
 mod text;
 mod xml;
@@ -85,6 +86,8 @@ pub enum FileType {
     Docx,
     /// OpenDocument text (`.odt`).
     Odt,
+    /// Rich Text Format (`.rtf`).
+    Rtf,
     /// PDF document.
     Pdf,
     /// Web page.
@@ -121,6 +124,7 @@ impl FileType {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
             FileType::Odt => "application/vnd.oasis.opendocument.text",
+            FileType::Rtf => "application/rtf",
             FileType::Pdf => "application/pdf",
             FileType::Html => "text/html",
             FileType::Markdown => "text/markdown",
@@ -142,6 +146,7 @@ impl FileType {
         match self {
             FileType::Docx => "docx",
             FileType::Odt => "odt",
+            FileType::Rtf => "rtf",
             FileType::Pdf => "pdf",
             FileType::Html => "html",
             FileType::Markdown => "md",
@@ -163,6 +168,7 @@ impl FileType {
         match self {
             FileType::Docx => "Word document (.docx)",
             FileType::Odt => "OpenDocument text (.odt)",
+            FileType::Rtf => "RTF document (.rtf)",
             FileType::Pdf => "PDF document (.pdf)",
             FileType::Html => "web page (.html)",
             FileType::Markdown => "Markdown text (.md)",
@@ -322,6 +328,7 @@ pub fn extract(
         match file_type {
             FileType::Docx => docx::extract(bytes, limits, &deadline),
             FileType::Odt => odt::extract(bytes, limits, &deadline),
+            FileType::Rtf => rtf::extract(bytes, &deadline),
             FileType::Pdf => pdf::extract(bytes, limits),
             FileType::Html => html::extract(bytes, limits),
             FileType::Markdown | FileType::PlainText => text::extract(bytes, file_type),

@@ -17,6 +17,9 @@ pub(crate) fn sniff(bytes: &[u8], name_hint: Option<&str>) -> FileType {
     if bytes.starts_with(b"PK\x03\x04") {
         return sniff_zip(bytes);
     }
+    if bytes.starts_with(b"{\\rtf") {
+        return FileType::Rtf;
+    }
     if let Some(kind) = infer::get(bytes) {
         match kind.mime_type() {
             "application/pdf" => return FileType::Pdf,
