@@ -1188,23 +1188,7 @@ impl<'s> Reader<'s> {
         let alt = alt
             .map(|a| crate::markdown::collapse_whitespace(&a))
             .filter(|a| !a.is_empty());
-        let mut shown_alt = alt.clone().unwrap_or_else(|| name.clone());
-        if !shown {
-            let kind = if extension.is_empty() {
-                "image".to_owned()
-            } else {
-                format!("{} image", extension.to_ascii_uppercase())
-            };
-            shown_alt = format!("{shown_alt} ({name}, an {kind} that cannot be shown here)");
-            if kind.starts_with(|c: char| !"AEIOU".contains(c)) {
-                shown_alt = shown_alt.replace(", an ", ", a ");
-            }
-        }
-        let mut placeholder = String::from("![");
-        crate::markdown::escape_inline(&shown_alt, &mut placeholder);
-        placeholder.push_str("](");
-        placeholder.push_str(&crate::markdown::link_destination(&name));
-        placeholder.push(')');
+        let placeholder = crate::markdown::image_placeholder(&name, alt.as_deref(), shown);
         self.push_raw(&placeholder);
         self.images.push(ImageRef {
             part,

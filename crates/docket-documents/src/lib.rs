@@ -171,18 +171,29 @@ impl FileType {
             FileType::Rtf => "RTF document (.rtf)",
             FileType::Pdf => "PDF document (.pdf)",
             FileType::Html => "web page (.html)",
-            FileType::Markdown => "Markdown text (.md)",
-            FileType::PlainText => "plain text (.txt)",
-            FileType::Mp3 => "MP3 audio (.mp3)",
-            FileType::M4a => "AAC audio (.m4a)",
-            FileType::Ogg => "Ogg audio (.ogg)",
-            FileType::Wav => "WAV audio (.wav)",
+            FileType::Markdown => "Markdown file (.md)",
+            FileType::PlainText => "plain text file (.txt)",
+            FileType::Mp3 => "MP3 audio file (.mp3)",
+            FileType::M4a => "AAC audio file (.m4a)",
+            FileType::Ogg => "Ogg audio file (.ogg)",
+            FileType::Wav => "WAV audio file (.wav)",
             FileType::Png => "PNG image (.png)",
             FileType::Jpeg => "JPEG image (.jpg)",
             FileType::Gif => "GIF image (.gif)",
             FileType::Webp => "WebP image (.webp)",
-            FileType::Unknown => "file of a kind we do not read",
+            FileType::Unknown => "file of an unknown kind",
         }
+    }
+
+    /// The description with its article, for sentences such as "This file is {…}": e.g.
+    /// `"a Word document (.docx)"`, `"an RTF document (.rtf)"`, `"a file of an unknown kind"`.
+    pub fn with_article(self) -> String {
+        // The article goes by how the first letters are said ("an MP3", "a WAV").
+        let article = match self {
+            FileType::Odt | FileType::Rtf | FileType::Mp3 | FileType::M4a | FileType::Ogg => "an",
+            _ => "a",
+        };
+        format!("{article} {}", self.describe())
     }
 
     /// True for the audio types (MP3, M4A, Ogg, WAV).

@@ -29,8 +29,6 @@ impl Span {
 pub(crate) enum Label {
     /// A bullet: rendered as a Markdown bullet item.
     Bullet,
-    /// Numbered by Markdown itself, in order (the reader does not know the number).
-    Auto,
     /// This number with a dot (`3.`): a Markdown ordered item when Markdown would show that
     /// number, else written out as text.
     Number(u64),
@@ -177,6 +175,38 @@ pub(crate) fn safe_url(url: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// The Markdown placeholder of an image named `name` (its file name in the document): its alt
+/// text, or its name; for an image Docket cannot show (`shown` false: SVG, EMF, WMF…), the alt
+/// text also says so. Image syntax, so that it adds no word to the count (Word and LibreOffice
+/// count no words for a picture).
+pub(crate) fn image_placeholder(name: &str, alt: Option<&str>, shown: bool) -> String {
+    let mut shown_alt = alt.unwrap_or(name).to_owned();
+    if !shown {
+        let extension = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_uppercase())
+            .unwrap_or_default();
+        let kind = if extension.is_empty() {
+            "an image".to_owned()
+        } else {
+            // "an SVG", "an EMF", "a WMF": the article follows how the letters are said.
+            let article = if extension.starts_with(['A', 'E', 'F', 'H', 'I', 'L', 'M', 'N', 'O', 'R', 'S', 'X']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!("{article} {extension} image")
+        };
+        shown_alt = format!("{shown_alt} ({name}, {kind} that cannot be shown here)");
+    }
+    let mut out = String::from("![");
+    escape_inline(&shown_alt, &mut out);
+    out.push_str("](");
+    out.push_str(&link_destination(name));
+    out.push(')');
+    out
 }
 
 /// A link or image destination: `<…>` when it has characters that would end a bare one.
@@ -413,7 +443,6 @@ fn cell_markdown(cell: &Cell) -> String {
         if let BlockKind::ListItem { label, .. } = &block.kind {
             match label {
                 Label::Bullet => text.push_str("\u{2022} "),
-                Label::Auto => {}
                 Label::Number(n) => text.push_str(&format!("{n}. ")),
                 Label::Text(t) => {
                     escape_inline(t, &mut text);
@@ -738,17 +767,20 @@ mod tests {
 
     #[test]
     fn nested_and_mixed_lists() {
-        let item = |list, ordered: bool, level, text: &str| {
-            let label = if ordered { Label::Auto } else { Label::Bullet };
+        let item = |list, ordered: Option<u64>, level, text: &str| {
+            let label = match ordered {
+                Some(n) => Label::Number(n),
+                None => Label::Bullet,
+            };
             let mut b = Block::new(BlockKind::ListItem { list, level, label });
             b.push(text, false, false, None);
             b
         };
         let blocks = [
-            item(1, true, 0, "one"),
-            item(1, false, 1, "sub"),
-            item(1, true, 0, "two"),
-            item(2, false, 3, "other list, too deep"),
+            item(1, Some(1), 0, "one"),
+            item(1, None, 1, "sub"),
+            item(1, Some(2), 0, "two"),
+            item(2, None, 3, "other list, too deep"),
         ];
         assert_eq!(
             render(&blocks),

@@ -537,8 +537,16 @@ struct ContentReader<'s> {
     /// Annotations whose range is open: name → index in `comments`.
     open_ranges: Vec<(String, usize)>,
     images: Vec<(String, String, Option<String>)>,
-    /// The frame being read: its alt text, and whether it held an image.
-    frame_alt: Vec<Option<String>>,
+    /// The frames being read: their alt text and images.
+    frames: Vec<Frame>,
+}
+
+/// A `draw:frame` being read.
+#[derive(Default)]
+struct Frame {
+    alt: Option<String>,
+    /// Its images' parts, in order.
+    images: Vec<String>,
 }
 
 /// The id under which the outline numbering counts.
@@ -599,9 +607,12 @@ impl ContentReader<'_> {
     /// The label of the next paragraph of list `id` at 1-based `depth`, counted.
     fn count(&mut self, id: u64, style: Option<&str>, depth: u8, restart: Option<u64>) -> Option<Label> {
         let styles = self.styles;
-        let style = style?;
         let depth = depth.clamp(1, 10);
-        let level = styles.level(style, depth)?;
+        // A list without a list style shows bullets (LibreOffice's default list).
+        let Some(level) = style.and_then(|s| styles.level(s, depth)) else {
+            return (id != OUTLINE_ID).then_some(Label::Bullet);
+        };
+        let style = style.unwrap_or_default();
         let values = self.counters.entry(id).or_insert([None; 10]);
         let i = usize::from(depth - 1);
         let value = match (restart, values[i]) {
@@ -850,39 +861,52 @@ impl ContentReader<'_> {
         }
     }
 
+    /// Notes an image of the frame being read; its placeholder comes at the frame's end, once
+    /// its alt text (`svg:desc`, after the image) is known.
     fn image(&mut self, href: Option<String>) {
         let Some(href) = href else { return };
         // Replacement images of embedded objects, and linked images, are not the author's.
         let part = href.trim_start_matches("./").to_owned();
-        if part.starts_with("ObjectReplacements") || part.contains("://") || self.images.len() >= MAX_ITEMS {
+        if part.starts_with("ObjectReplacements") || part.contains("://") {
+            return;
+        }
+        if let Some(frame) = self.frames.last_mut()
+            && frame.images.len() < 4
+        {
+            frame.images.push(part);
+        }
+    }
+
+    fn end_frame(&mut self) {
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        let is_shown = |part: &str| {
+            let extension = part
+                .rsplit_once('.')
+                .map(|(_, e)| e.to_ascii_lowercase())
+                .unwrap_or_default();
+            matches!(extension.as_str(), "png" | "jpg" | "jpeg" | "gif" | "webp")
+        };
+        // An SVG comes with a PNG copy for other programs: the one Docket can show is taken.
+        let Some(part) = frame
+            .images
+            .iter()
+            .find(|p| is_shown(p))
+            .or(frame.images.first())
+            .cloned()
+        else {
+            return;
+        };
+        if self.images.len() >= MAX_ITEMS {
             return;
         }
         let name = part.rsplit('/').next().unwrap_or(&part).to_owned();
-        let alt = self.frame_alt.last().cloned().flatten();
-        let extension = name
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
-        let shown = matches!(extension.as_str(), "png" | "jpg" | "jpeg" | "gif" | "webp");
-        let mut shown_alt = alt.clone().unwrap_or_else(|| name.clone());
-        if !shown {
-            let kind = if extension.is_empty() {
-                "an image".to_owned()
-            } else {
-                let upper = extension.to_ascii_uppercase();
-                let article = if "AEIOU".contains(&upper[..1]) { "an" } else { "a" };
-                format!("{article} {upper} image")
-            };
-            shown_alt = format!("{shown_alt} ({name}, {kind} that cannot be shown here)");
-        }
-        let mut placeholder = String::from("![");
-        crate::markdown::escape_inline(&shown_alt, &mut placeholder);
-        placeholder.push_str("](");
-        placeholder.push_str(&crate::markdown::link_destination(&name));
-        placeholder.push(')');
+        let shown = is_shown(&part);
+        let placeholder = crate::markdown::image_placeholder(&name, frame.alt.as_deref(), shown);
         self.push_raw(&placeholder);
         if shown {
-            self.images.push((part, name, alt));
+            self.images.push((part, name, frame.alt));
         }
     }
 
@@ -935,7 +959,7 @@ fn parse_content(xml: &str, styles: &Styles, deadline: &Deadline) -> Result<Cont
         annotation_field: None,
         open_ranges: Vec::new(),
         images: Vec::new(),
-        frame_alt: Vec::new(),
+        frames: Vec::new(),
     };
     loop {
         match x.next()? {
@@ -1021,14 +1045,14 @@ fn parse_content(xml: &str, styles: &Styles, deadline: &Deadline) -> Result<Cont
                         "field"
                     }
                     "frame" => {
-                        r.frame_alt.push(None);
+                        r.frames.push(Frame::default());
                         "frame"
                     }
-                    "title" | "desc" if !r.frame_alt.is_empty() => {
+                    "title" | "desc" if !r.frames.is_empty() => {
                         r.annotation_field = Some(name_static(name));
                         "field"
                     }
-                    "image" if !r.frame_alt.is_empty() => {
+                    "image" if !r.frames.is_empty() => {
                         r.image(attr(&e, "href"));
                         ""
                     }
@@ -1092,9 +1116,7 @@ fn parse_content(xml: &str, styles: &Styles, deadline: &Deadline) -> Result<Cont
                 Some("note") => r.end_note(),
                 Some("annotation") => r.end_annotation(),
                 Some("field") => r.annotation_field = None,
-                Some("frame") => {
-                    r.frame_alt.pop();
-                }
+                Some("frame") => r.end_frame(),
                 Some("shape") => r.end_shape(),
                 Some("table") => r.end_table(),
                 _ => {}
@@ -1112,7 +1134,7 @@ fn parse_content(xml: &str, styles: &Styles, deadline: &Deadline) -> Result<Cont
                         _ => {
                             // A frame's title or description is its image's alt text; the
                             // description wins.
-                            if let Some(alt) = r.frame_alt.last_mut()
+                            if let Some(alt) = r.frames.last_mut().map(|f| &mut f.alt)
                                 && !value.is_empty()
                                 && (field == "desc" || alt.is_none())
                             {

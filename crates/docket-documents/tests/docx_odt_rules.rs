@@ -265,9 +265,9 @@ fn odt_structure_and_formatting() {
         "# A title\n\n# First\n\n## From the style\n\nSome **bold**, *italic*, *named emphasis*, \
          not bold and **nested** ***both***.\n\n**Whole paragraph bold**\n\n\
          > Quoted, and not italic in Markdown.\n\n\
-         Spaced out tabbed\\\nnext line with a [link](https://example.org/x) and a bad one.\n\n\
-         - one\n  1. one a\n  2. one b\n- two\n\n  second paragraph of two\n\n1. roman\n\n\
-         \\*not emphasis\\* \\<b>\n"
+         Spaced out tabbed\\\nnext line with a [link](https://example.org/x) and a bad one[^1].\n\n\
+         - one\n\n  1 one a\n\n  2 one b\n- two\n\n  second paragraph of two\n\ni roman\n\n\
+         \\*not emphasis\\* \\<b>\n\n[^1]: Footnote\n"
     );
     assert_eq!(got.title.as_deref(), Some("A title"));
 }

@@ -510,7 +510,7 @@ def make_hand_docx():
             body += p(r(sentences[1]) + fn_ref(1) + r(sentences[2]), raw=True)
             add(write_docx("lang-" + lang, body, footnotes=note(1, [sentences[0]])))
         elif lang == "ar":
-            rtl = p(r(sentences[0], "<w:rtl/>"), '<w:bidi/>')
+            rtl = p(r(sentences[0], "<w:rtl/>"), '<w:bidi/>', raw=True)
             add(write_docx("lang-" + lang, body + rtl))
         else:
             add(write_docx("lang-" + lang, body))
