@@ -33,7 +33,7 @@ mod docx;
 mod error;
 mod html;
 mod image;
-mod isolate;
+pub mod isolate;
 mod markdown;
 mod odt;
 mod pdf;
