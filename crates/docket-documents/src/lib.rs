@@ -39,6 +39,7 @@ mod odt;
 mod pdf;
 mod rtf;
 mod sniff;
+mod strip;
 mod text;
 mod xml;
 mod zipsafe;
@@ -364,6 +365,27 @@ pub fn extract(
         Err(ExtractError::Malformed {
             file_type,
             reason: "the parser panicked".into(),
+        })
+    })
+}
+
+/// A copy of a `.docx` or `.odt` without personal metadata, to show reviewers or publish: the
+/// author, last modified by, company, manager and printed-by properties are removed, and the
+/// names (and, in `.docx`, the account identities) of the authors of comments and tracked
+/// changes are emptied. Everything else is copied unchanged, so the copy opens as the original
+/// does. Other types are refused; a damaged or crafted file is refused as [`extract`] refuses it.
+pub fn strip_metadata(bytes: &[u8], file_type: FileType) -> Result<Vec<u8>, ExtractError> {
+    let limits = Limits::default();
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(ExtractError::TooLarge {
+            size: bytes.len() as u64,
+            limit: limits.max_bytes,
+        });
+    }
+    catch_unwind(|| strip::strip(bytes, file_type, &limits)).unwrap_or_else(|_| {
+        Err(ExtractError::Malformed {
+            file_type,
+            reason: "the zip writer panicked".into(),
         })
     })
 }

@@ -372,7 +372,11 @@ fn read_meta(xml: &str, metadata: &mut DocumentMetadata, deadline: &Deadline) {
     loop {
         match x.next() {
             Ok(Ev::Start(e)) => {
-                current = Some(local(&e).to_owned());
+                // Word's Company and Manager come to an .odt as user-defined properties.
+                current = Some(match (local(&e), attr(&e, "name")) {
+                    ("user-defined", Some(n)) => format!("user-defined:{n}"),
+                    (name, _) => name.to_owned(),
+                });
                 text.clear();
             }
             Ok(Ev::Text(t)) => {
@@ -391,6 +395,8 @@ fn read_meta(xml: &str, metadata: &mut DocumentMetadata, deadline: &Deadline) {
                             "generator" => &mut metadata.application,
                             "creation-date" => &mut metadata.created,
                             "date" => &mut metadata.modified,
+                            "user-defined:Company" => &mut metadata.company,
+                            "user-defined:Manager" => &mut metadata.manager,
                             _ => continue,
                         };
                         *slot = Some(value);

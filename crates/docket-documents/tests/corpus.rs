@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use docket_core::text::{count_markdown_words, markdown_to_text};
-use docket_documents::{Limits, extract};
+use docket_documents::{FileType, Limits, extract, strip_metadata};
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
@@ -293,4 +293,67 @@ fn docket_keeps_every_word_pandoc_finds() {
     }
     println!("pandoc oracle: {checked} documents checked, {} with words Docket lost", problems.len());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The documents of the corpus that carry personal metadata (authors of the file, of comments,
+/// of tracked changes).
+const PERSONAL: [&str; 6] = [
+    "docx/metadata.docx",
+    "docx/comments.docx",
+    "docx/tracked-changes.docx",
+    "odt/metadata.odt",
+    "odt/comments.odt",
+    "odt/tracked-changes.odt",
+];
+
+#[test]
+fn stripped_copies_have_no_personal_metadata_and_still_open_in_libreoffice() {
+    let dir = std::env::temp_dir().join(format!("docket-stripped-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut originals = Vec::new();
+    let mut copies = Vec::new();
+    for name in PERSONAL {
+        let path = corpus_dir().join(name);
+        let bytes = std::fs::read(&path).expect("read");
+        let file_type = if name.ends_with(".docx") { FileType::Docx } else { FileType::Odt };
+        let before = extract(&bytes, None, &Limits::default()).expect("original");
+        let stripped = strip_metadata(&bytes, file_type).expect("strip");
+        let after = extract(&stripped, None, &Limits::default()).expect("stripped copy");
+        assert_eq!(after.markdown, before.markdown, "{name}: the text stays");
+        assert_eq!(after.comments.len(), before.comments.len(), "{name}");
+        assert!(after.metadata.author.is_none(), "{name}: {:?}", after.metadata);
+        assert!(after.metadata.last_modified_by.is_none(), "{name}: {:?}", after.metadata);
+        assert!(after.metadata.company.is_none(), "{name}: {:?}", after.metadata);
+        assert!(after.metadata.manager.is_none(), "{name}: {:?}", after.metadata);
+        assert!(after.comments.iter().all(|c| c.author.is_none()), "{name}: {:?}", after.comments);
+        // No name of a person is left anywhere in the copy's XML.
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&stripped[..])).expect("zip");
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).expect("entry");
+            let mut text = String::new();
+            if std::io::Read::read_to_string(&mut entry, &mut text).is_ok() {
+                for person in ["Jane Author", "Joe Editor", "Mary Manager", "Example Legal Tech", "Sam Reviewer", "Ana Editor", "Editor One"] {
+                    assert!(!text.contains(person), "{name}: {} still names {person}", entry.name().unwrap_or_default());
+                }
+            }
+        }
+        let copy = dir.join(name.replace('/', "-"));
+        std::fs::write(&copy, &stripped).expect("write copy");
+        originals.push(path);
+        copies.push(copy);
+    }
+    // The metadata of the originals is read for the editors.
+    let original = extract(&std::fs::read(&originals[0]).expect("read"), None, &Limits::default()).expect("docx");
+    assert_eq!(original.metadata.author.as_deref(), Some("Jane Author"));
+    assert_eq!(original.metadata.company.as_deref(), Some("Example Legal Tech Ltd"));
+    assert_eq!(original.metadata.last_modified_by.as_deref(), Some("Joe Editor"));
+    let all: Vec<PathBuf> = originals.iter().chain(&copies).cloned().collect();
+    let Some(counts) = libreoffice_counts(&all) else {
+        missing("LibreOffice (soffice with Debian's python3-uno)");
+        return;
+    };
+    for (original, copy) in originals.iter().zip(&copies) {
+        assert_eq!(counts.get(copy), counts.get(original), "{} opens as its original", copy.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
