@@ -501,10 +501,25 @@ impl Numbering {
     }
 }
 
-/// The counters of the lists seen so far in one part, and the labels they give.
+/// The counters of the lists seen so far in one part, and the labels they give. As in Word,
+/// lists (`w:num`) that share a definition (`w:abstractNum`) share its counters: one with a
+/// `w:startOverride` starts that level again when it is first used (LibreOffice relies on this
+/// when it saves a restarted list).
 #[derive(Default)]
 struct Counters {
     values: HashMap<String, [Option<u64>; 9]>,
+    /// Lists whose start override has been applied, by (list, level).
+    restarted: std::collections::HashSet<(String, u8)>,
+}
+
+impl Numbering {
+    /// The counters a list uses: those of its definition.
+    fn counter_key(&self, num_id: &str) -> String {
+        match self.nums.get(num_id) {
+            Some(num) if !num.abstract_id.is_empty() => format!("a{}", num.abstract_id),
+            _ => format!("n{num_id}"),
+        }
+    }
 }
 
 /// A number written in a Word number format.
@@ -577,8 +592,17 @@ impl Counters {
         let ilvl = ilvl.min(8);
         let level = numbering.level(num_id, ilvl)?;
         let format = level.format.clone().unwrap_or_else(|| "decimal".into());
-        let values = self.values.entry(num_id.to_owned()).or_insert([None; 9]);
+        let key = numbering.counter_key(num_id);
+        let overridden = numbering
+            .nums
+            .get(num_id)
+            .is_some_and(|n| n.start_overrides.contains_key(&ilvl));
+        let restart = overridden && self.restarted.insert((num_id.to_owned(), ilvl));
+        let values = self.values.entry(key).or_insert([None; 9]);
         let i = usize::from(ilvl);
+        if restart {
+            values[i] = None;
+        }
         let value = match values[i] {
             Some(v) => v.saturating_add(1),
             None => level.start.unwrap_or(1),
@@ -1067,7 +1091,8 @@ impl<'s> Reader<'s> {
             let ilvl = ilvl.unwrap_or(0).min(8);
             label = self.counters.next(&self.ctx.numbering, &num_id, ilvl);
             let next_id = self.list_ids.len() as u64;
-            list = Some((*self.list_ids.entry(num_id).or_insert(next_id), ilvl));
+            let key = self.ctx.numbering.counter_key(&num_id);
+            list = Some((*self.list_ids.entry(key).or_insert(next_id), ilvl));
         }
         block.kind = if let Some(level) = heading {
             // A numbered heading shows its number before its text.

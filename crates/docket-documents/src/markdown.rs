@@ -255,8 +255,10 @@ pub(crate) fn escape_line_start(line: &str) -> String {
         Some('#' | '>' | '-' | '+' | '=' | '|') => format!("\\{line}"),
         Some(c) if c.is_ascii_digit() => {
             let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+            // A list marker only when a space (or the end) follows: "1.1." is no marker.
+            let after = line.as_bytes().get(digits + 1);
             match line.as_bytes().get(digits) {
-                Some(b'.' | b')') if digits <= 9 => {
+                Some(b'.' | b')') if digits <= 9 && matches!(after, None | Some(b' ' | b'\t')) => {
                     format!("{}\\{}", &line[..digits], &line[digits..])
                 }
                 _ => line.to_owned(),
