@@ -80,6 +80,16 @@ def main(paths):
                 pages = families.getByName("PageStyles")
                 for name in pages.getElementNames():
                     style = pages.getByName(name)
+                    # Empty every header and footer text first (a header shared by several
+                    # page styles outlives switching it off in one of them), then switch off.
+                    for part in ("Header", "Footer"):
+                        for variant in ("Text", "TextLeft", "TextRight", "TextFirst"):
+                            try:
+                                text = style.getPropertyValue(part + variant)
+                                if text is not None:
+                                    text.setString("")
+                            except Exception:
+                                pass
                     for p in ("HeaderIsOn", "FooterIsOn"):
                         try:
                             if style.getPropertyValue(p):
