@@ -19,7 +19,11 @@ const PLAIN: &[(&str, usize, &str)] = &[
     ("tab\tnew\nline\r\nend", 4, "tabs and line ends"),
     ("one\u{A0}two", 2, "no-break space separates"),
     // Measured with LibreOffice Writer 7.4 (a Word `w:sym` keeps its private-use code point).
-    ("five\u{F0E0} six", 3, "a symbol-font character is a word of its own"),
+    (
+        "five\u{F0E0} six",
+        3,
+        "a symbol-font character is a word of its own",
+    ),
     ("one \u{F0B7} six", 3, "a symbol-font character alone"),
     ("one\u{2009}two\u{202F}three", 3, "thin spaces separate"),
     ("a - b", 3, "a lone hyphen-minus is a word"),
@@ -61,21 +65,25 @@ const PLAIN: &[(&str, usize, &str)] = &[
     // Measured with LibreOffice 7.4.7 (Debian 12) on .docx files, like the rest of this block.
     ("日本、中国。", 6, "Japanese punctuation is a word"),
     ("「日本」", 4, "Japanese quotes are words"),
-    ("Docket、日本", 4, "an ideographic comma after Latin is a word"),
+    (
+        "Docket、日本",
+        4,
+        "an ideographic comma after Latin is a word",
+    ),
     ("ＡＢＣ", 3, "each full-width letter is a word"),
-    ("word。", 2, "an ideographic full stop after Latin is a word"),
-    ("日本\"\"\"\" x", 4, "a run of punctuation after CJK is one word"),
     (
-        "你好，世界！",
-        6,
-        "Chinese fullwidth punctuation is a word",
+        "word。",
+        2,
+        "an ideographic full stop after Latin is a word",
     ),
+    (
+        "日本\"\"\"\" x",
+        4,
+        "a run of punctuation after CJK is one word",
+    ),
+    ("你好，世界！", 6, "Chinese fullwidth punctuation is a word"),
     ("東京 Tokyo", 3, "Han then Latin"),
-    (
-        "\"東京\" is 東京.",
-        8,
-        "punctuation glued to Han is a word",
-    ),
+    ("\"東京\" is 東京.", 8, "punctuation glued to Han is a word"),
     ("コーヒー", 4, "Katakana with the long vowel mark"),
     ("한국어 텍스트", 6, "each Hangul syllable is a word"),
     ("ㄱㄴ", 2, "each Hangul jamo is a word"),
@@ -146,8 +154,16 @@ const MARKDOWN: &[(&str, usize, &str)] = &[
         6,
         "footnote mark standing alone",
     ),
-    ("日本[^a]語\n\n[^a]: 東京", 6, "footnote mark between CJK characters"),
-    ("[^a]one\n\n[^a]: two", 2, "footnote mark glued before a word"),
+    (
+        "日本[^a]語\n\n[^a]: 東京",
+        6,
+        "footnote mark between CJK characters",
+    ),
+    (
+        "[^a]one\n\n[^a]: two",
+        2,
+        "footnote mark glued before a word",
+    ),
 ];
 
 #[test]

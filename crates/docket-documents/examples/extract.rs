@@ -9,10 +9,19 @@ fn main() {
                 println!("== {path} ({:?}, title {:?})", got.file_type, got.title);
                 print!("{}", got.markdown);
                 for c in &got.comments {
-                    println!("-- comment by {:?} on {:?}: {}", c.author, c.anchored_text, c.text);
+                    println!(
+                        "-- comment by {:?} on {:?}: {}",
+                        c.author, c.anchored_text, c.text
+                    );
                 }
                 for i in &got.images {
-                    println!("-- image {} {} ({} bytes) alt {:?}", i.name, i.mime, i.bytes.len(), i.alt);
+                    println!(
+                        "-- image {} {} ({} bytes) alt {:?}",
+                        i.name,
+                        i.mime,
+                        i.bytes.len(),
+                        i.alt
+                    );
                 }
                 println!("-- metadata {:?}", got.metadata);
             }

@@ -28,9 +28,7 @@ use crate::markdown::{
 };
 use crate::xml::{Ev, Xml, attr, local, on_off};
 use crate::zipsafe::SafeZip;
-use crate::{
-    Comment, DocumentMetadata, EmbeddedImage, ExtractError, Extracted, FileType, Limits,
-};
+use crate::{Comment, DocumentMetadata, EmbeddedImage, ExtractError, Extracted, FileType, Limits};
 
 const DOCX: FileType = FileType::Docx;
 
@@ -755,7 +753,8 @@ fn parse_numbering(xml: &str, deadline: &Deadline) -> Result<Numbering, ExtractE
                 Some("lvl") => {
                     if let Some((ilvl, l)) = level.take() {
                         if stack.last() == Some(&"lvlOverride") {
-                            if let Some(num) = num_id.as_ref().and_then(|n| numbering.nums.get_mut(n))
+                            if let Some(num) =
+                                num_id.as_ref().and_then(|n| numbering.nums.get_mut(n))
                             {
                                 num.levels.insert(ilvl, l);
                             }
@@ -1270,8 +1269,7 @@ impl<'s> Reader<'s> {
             "sym" if self.in_("r") => {
                 // Word keeps the symbol font's code; Writer shows (and counts) the same
                 // private-use character. Codes under 0x100 are shorthand for 0xF0xx.
-                if let Some(code) = attr(e, "char").and_then(|c| u32::from_str_radix(&c, 16).ok())
-                {
+                if let Some(code) = attr(e, "char").and_then(|c| u32::from_str_radix(&c, 16).ok()) {
                     let code = if code < 0x100 { code + 0xF000 } else { code };
                     if let Some(c) = char::from_u32(code).filter(|c| !c.is_control()) {
                         self.push_text(c.encode_utf8(&mut [0; 4]));
@@ -1367,12 +1365,10 @@ impl<'s> Reader<'s> {
                     .filter(|d| !d.trim().is_empty())
                     .or_else(|| attr(e, "title"));
             }
-            "blip" if self.in_("drawing") => {
-                if !self.drawing_had_image {
-                    self.drawing_had_image = true;
-                    let alt = self.drawing_alt.clone();
-                    self.image(attr(e, "embed"), alt);
-                }
+            "blip" if self.in_("drawing") && !self.drawing_had_image => {
+                self.drawing_had_image = true;
+                let alt = self.drawing_alt.clone();
+                self.image(attr(e, "embed"), alt);
             }
             "imagedata" => self.image(attr(e, "id"), attr(e, "title")),
             _ => {}
@@ -1523,11 +1519,18 @@ fn parse_items(
     deadline: &Deadline,
 ) -> Result<Vec<(Item, Vec<Block>)>, ExtractError> {
     let mut items = Vec::new();
-    read_part(xml, ctx, Some(element), "notes or comments", deadline, |item, blocks| {
-        if items.len() < MAX_ITEMS {
-            items.push((item, blocks));
-        }
-    })?;
+    read_part(
+        xml,
+        ctx,
+        Some(element),
+        "notes or comments",
+        deadline,
+        |item, blocks| {
+            if items.len() < MAX_ITEMS {
+                items.push((item, blocks));
+            }
+        },
+    )?;
     Ok(items)
 }
 

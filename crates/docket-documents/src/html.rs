@@ -60,7 +60,10 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
 }
 
 /// Converts a web page in this process (the caller isolates it).
-pub(crate) fn parse(bytes: &[u8], deadline: &crate::isolate::Deadline) -> Result<Extracted, ExtractError> {
+pub(crate) fn parse(
+    bytes: &[u8],
+    deadline: &crate::isolate::Deadline,
+) -> Result<Extracted, ExtractError> {
     deadline.check()?;
     let (markdown, title) = convert(&decode(bytes));
     deadline.check()?;

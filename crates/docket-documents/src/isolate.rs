@@ -33,9 +33,9 @@ use std::io::{Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::{ExtractError, Extracted, FileType, Limits};
@@ -289,7 +289,10 @@ enum Answer {
     },
     Malformed(String),
     Encrypted,
-    TooManyPages { pages: u32, limit: u32 },
+    TooManyPages {
+        pages: u32,
+        limit: u32,
+    },
     TimedOut,
 }
 
@@ -380,11 +383,17 @@ fn run_in_child(
         })
     };
     let stdout = drain(
-        child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
         256 * 1024 * 1024,
     );
     let stderr = drain(
-        child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
         64 * 1024,
     );
     let status = loop {
@@ -490,8 +499,10 @@ pub fn worker_main_with(
         ..Limits::default()
     };
     let deadline = Deadline::after(timeout);
-    let result = catch_unwind(AssertUnwindSafe(|| parse(file_type, &bytes, &limits, &deadline)))
-        .unwrap_or_else(|_| Err(ExtractError::malformed(file_type, "the parser panicked")));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        parse(file_type, &bytes, &limits, &deadline)
+    }))
+    .unwrap_or_else(|_| Err(ExtractError::malformed(file_type, "the parser panicked")));
     let answer = answer_of(result);
     let mut out = std::io::stdout().lock();
     match serde_json::to_writer(&mut out, &answer) {

@@ -119,7 +119,10 @@ impl Block {
             BlockKind::Table(rows) => rows
                 .iter()
                 .all(|row| row.iter().all(|c| c.blocks.iter().all(Block::is_blank))),
-            _ => self.spans.iter().all(|s| !s.raw && s.text.trim().is_empty()),
+            _ => self
+                .spans
+                .iter()
+                .all(|s| !s.raw && s.text.trim().is_empty()),
         }
     }
 
@@ -192,7 +195,9 @@ pub(crate) fn image_placeholder(name: &str, alt: Option<&str>, shown: bool) -> S
             "an image".to_owned()
         } else {
             // "an SVG", "an EMF", "a WMF": the article follows how the letters are said.
-            let article = if extension.starts_with(['A', 'E', 'F', 'H', 'I', 'L', 'M', 'N', 'O', 'R', 'S', 'X']) {
+            let article = if extension
+                .starts_with(['A', 'E', 'F', 'H', 'I', 'L', 'M', 'N', 'O', 'R', 'S', 'X'])
+            {
                 "an"
             } else {
                 "a"
@@ -575,8 +580,8 @@ pub(crate) fn render(blocks: &[Block]) -> String {
                         level = level.min(open.len()).min(MAX_LIST_LEVEL);
                     }
                     // A change between bullets and numbers at the same level starts a new list.
-                    let switched = continues
-                        && level_ordered.get(level).is_some_and(|o| *o != ordered);
+                    let switched =
+                        continues && level_ordered.get(level).is_some_and(|o| *o != ordered);
                     let fresh_list = !continues || (switched && level == 0);
                     // Whether Markdown would show this item's own number.
                     let markdown_number = |n: u64| {

@@ -23,9 +23,7 @@ use crate::markdown::{
 };
 use crate::xml::{Ev, Xml, attr, local};
 use crate::zipsafe::SafeZip;
-use crate::{
-    Comment, DocumentMetadata, EmbeddedImage, ExtractError, Extracted, FileType, Limits,
-};
+use crate::{Comment, DocumentMetadata, EmbeddedImage, ExtractError, Extracted, FileType, Limits};
 
 const ODT: FileType = FileType::Odt;
 
@@ -408,7 +406,6 @@ fn read_meta(xml: &str, metadata: &mut DocumentMetadata, deadline: &Deadline) {
     }
 }
 
-
 // --------------------------------------------------------------------------------- content
 
 /// Elements whose content is not part of the running text.
@@ -560,7 +557,11 @@ const OUTLINE_ID: u64 = u64::MAX;
 
 impl ContentReader<'_> {
     fn push_text(&mut self, text: &str) {
-        let (bold, italic, hidden) = self.formats.last().copied().unwrap_or((false, false, false));
+        let (bold, italic, hidden) = self
+            .formats
+            .last()
+            .copied()
+            .unwrap_or((false, false, false));
         if hidden {
             return;
         }
@@ -611,7 +612,13 @@ impl ContentReader<'_> {
     }
 
     /// The label of the next paragraph of list `id` at 1-based `depth`, counted.
-    fn count(&mut self, id: u64, style: Option<&str>, depth: u8, restart: Option<u64>) -> Option<Label> {
+    fn count(
+        &mut self,
+        id: u64,
+        style: Option<&str>,
+        depth: u8,
+        restart: Option<u64>,
+    ) -> Option<Label> {
         let styles = self.styles;
         let depth = depth.clamp(1, 10);
         // A list without a list style shows bullets (LibreOffice's default list).
@@ -649,7 +656,9 @@ impl ContentReader<'_> {
                     let after = &rest[at + 1..];
                     let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
                     match digits.parse::<u8>() {
-                        Ok(k) if (1..=10).contains(&k) && after[digits.len()..].starts_with('%') => {
+                        Ok(k)
+                            if (1..=10).contains(&k) && after[digits.len()..].starts_with('%') =>
+                        {
                             out.push_str(&number_of(k));
                             rest = &after[digits.len() + 1..];
                         }
@@ -667,8 +676,7 @@ impl ContentReader<'_> {
                     format!("{}{}", level.prefix, level.suffix)
                 } else {
                     let shown = level.display_levels.clamp(1, depth);
-                    let numbers: Vec<String> =
-                        (depth + 1 - shown..=depth).map(number_of).collect();
+                    let numbers: Vec<String> = (depth + 1 - shown..=depth).map(number_of).collect();
                     format!("{}{}{}", level.prefix, numbers.join("."), level.suffix)
                 }
             }
@@ -759,7 +767,9 @@ impl ContentReader<'_> {
             self.formats.truncate(p.formats_base);
             let mut block = p.block;
             // A heading that is only its number shows nothing.
-            if p.label.is_some_and(|l| block.plain_text() == l) && !block.spans.iter().any(|s| s.raw) {
+            if p.label.is_some_and(|l| block.plain_text() == l)
+                && !block.spans.iter().any(|s| s.raw)
+            {
                 block.spans.clear();
             }
             self.emit(block);
@@ -988,9 +998,12 @@ fn parse_content(xml: &str, styles: &Styles, deadline: &Deadline) -> Result<Cont
                         let (outer_b, outer_i, outer_h) =
                             r.formats.last().copied().unwrap_or((false, false, false));
                         let style = attr(&e, "style-name");
-                        let (b, i) = style.as_deref().map_or((None, None), |s| styles.text_format(s));
+                        let (b, i) = style
+                            .as_deref()
+                            .map_or((None, None), |s| styles.text_format(s));
                         let hidden = outer_h || style.as_deref().is_some_and(|s| styles.hidden(s));
-                        r.formats.push((b.unwrap_or(outer_b), i.unwrap_or(outer_i), hidden));
+                        r.formats
+                            .push((b.unwrap_or(outer_b), i.unwrap_or(outer_i), hidden));
                         "span"
                     }
                     "hidden-text" | "hidden-paragraph" => {
@@ -1047,7 +1060,8 @@ fn parse_content(xml: &str, styles: &Styles, deadline: &Deadline) -> Result<Cont
                         ""
                     }
                     "creator" | "date" if r.annotation.is_some() && r.para.is_none() => {
-                        r.annotation_field = Some(if name == "creator" { "creator" } else { "date" });
+                        r.annotation_field =
+                            Some(if name == "creator" { "creator" } else { "date" });
                         "field"
                     }
                     "frame" => {

@@ -365,11 +365,9 @@ impl<'a> Reader<'a> {
         let label = self.label.take();
         let block = self.para.take();
         let after = std::mem::take(&mut self.after);
-        let Some(mut block) = block.or_else(|| {
-            label
-                .as_ref()
-                .map(|_| Block::new(BlockKind::Paragraph))
-        }) else {
+        let Some(mut block) =
+            block.or_else(|| label.as_ref().map(|_| Block::new(BlockKind::Paragraph)))
+        else {
             for b in after {
                 self.emit(b);
             }
@@ -390,8 +388,17 @@ impl<'a> Reader<'a> {
             let next = self.list_ids.len() as u64;
             let list = *self.list_ids.entry(ls).or_insert(next);
             let digits = l.trim_end_matches('.');
-            let label = if matches!(l.as_str(), "\u{2022}" | "\u{b7}" | "\u{f0b7}" | "o" | "\u{25aa}" | "-" | "\u{2013}" | "\u{25cf}")
-            {
+            let label = if matches!(
+                l.as_str(),
+                "\u{2022}"
+                    | "\u{b7}"
+                    | "\u{f0b7}"
+                    | "o"
+                    | "\u{25aa}"
+                    | "-"
+                    | "\u{2013}"
+                    | "\u{25cf}"
+            ) {
                 Label::Bullet
             } else if l.ends_with('.')
                 && !digits.is_empty()
@@ -629,8 +636,8 @@ impl<'a> Reader<'a> {
         if self.group().dest != Dest::Text {
             // In a list label, a field code or a property: only characters matter.
             match word {
-                "u" | "uc" | "f" | "fcharset" | "tab" | "emdash" | "endash" | "lquote" | "rquote"
-                | "ldblquote" | "rdblquote" | "bullet" | "s" | "ansicpg" => {}
+                "u" | "uc" | "f" | "fcharset" | "tab" | "emdash" | "endash" | "lquote"
+                | "rquote" | "ldblquote" | "rdblquote" | "bullet" | "s" | "ansicpg" => {}
                 _ => return Ok(()),
             }
         }
@@ -725,7 +732,9 @@ impl<'a> Reader<'a> {
                     }
                     _ => {
                         self.high_surrogate = None;
-                        if let Some(c) = char::from_u32(unit).filter(|c| !c.is_control() || *c == '\t') {
+                        if let Some(c) =
+                            char::from_u32(unit).filter(|c| !c.is_control() || *c == '\t')
+                        {
                             self.push_char(c);
                         }
                     }
@@ -773,7 +782,7 @@ impl<'a> Reader<'a> {
     fn run(&mut self) -> Result<(), ExtractError> {
         while self.pos < self.bytes.len() {
             self.count = self.count.wrapping_add(1);
-            if self.count % 4096 == 0 {
+            if self.count.is_multiple_of(4096) {
                 self.deadline.check()?;
             }
             let b = self.bytes[self.pos];
@@ -787,7 +796,9 @@ impl<'a> Reader<'a> {
                     // Plain text up to the next special byte, decoded with the font's code page.
                     let start = self.pos - 1;
                     let mut end = self.pos;
-                    while end < self.bytes.len() && !matches!(self.bytes[end], b'{' | b'}' | b'\\' | b'\r' | b'\n') {
+                    while end < self.bytes.len()
+                        && !matches!(self.bytes[end], b'{' | b'}' | b'\\' | b'\r' | b'\n')
+                    {
                         end += 1;
                     }
                     self.pos = end;
@@ -840,7 +851,11 @@ impl<'a> Reader<'a> {
             }
             if self.pos > num_start {
                 let text = std::str::from_utf8(&self.bytes[num_start..self.pos]).unwrap_or("0");
-                param = Some(text.parse::<i64>().unwrap_or(0).clamp(i32::MIN as i64, i32::MAX as i64) as i32);
+                param = Some(
+                    text.parse::<i64>()
+                        .unwrap_or(0)
+                        .clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+                );
             }
             if self.bytes.get(self.pos) == Some(&b' ') {
                 self.pos += 1;
@@ -951,7 +966,11 @@ pub(crate) fn extract(bytes: &[u8], deadline: &Deadline) -> Result<Extracted, Ex
     r.props.in_table = false;
     r.flush_table();
     let markdown = render_document(&r.blocks, &r.notes);
-    let title = r.metadata.title.clone().or_else(|| first_heading(&r.blocks));
+    let title = r
+        .metadata
+        .title
+        .clone()
+        .or_else(|| first_heading(&r.blocks));
     Ok(Extracted {
         markdown,
         title,
@@ -974,8 +993,14 @@ mod tests {
 
     #[test]
     fn text_unicode_and_code_pages() {
-        assert_eq!(md(r"{\rtf1\ansi Hello {\b bold} world\par}"), "Hello **bold** world\n");
-        assert_eq!(md(r"{\rtf1\ansi\ansicpg1252 caf\'e9 \u8364?5\par}"), "café €5\n");
+        assert_eq!(
+            md(r"{\rtf1\ansi Hello {\b bold} world\par}"),
+            "Hello **bold** world\n"
+        );
+        assert_eq!(
+            md(r"{\rtf1\ansi\ansicpg1252 caf\'e9 \u8364?5\par}"),
+            "café €5\n"
+        );
         assert_eq!(md(r"{\rtf1\ansi\uc2 x\u26085\'93\'fa y\par}"), "x日 y\n");
         assert_eq!(
             md(r"{\rtf1\ansi{\fonttbl{\f1\fcharset128 MS Mincho;}}{\f1 \'93\'fa\'96\'7b}\par}"),
@@ -986,7 +1011,9 @@ mod tests {
     #[test]
     fn destinations_are_skipped_and_fields_show_their_result() {
         assert_eq!(
-            md(r#"{\rtf1{\fonttbl{\f0 Arial;}}{\colortbl;\red0;}{\*\unknown secret}{\info{\author Jane}}Body {\field{\*\fldinst HYPERLINK "https://example.org/"}{\fldrslt link}}\par}"#),
+            md(
+                r#"{\rtf1{\fonttbl{\f0 Arial;}}{\colortbl;\red0;}{\*\unknown secret}{\info{\author Jane}}Body {\field{\*\fldinst HYPERLINK "https://example.org/"}{\fldrslt link}}\par}"#
+            ),
             "Body [link](https://example.org/)\n"
         );
     }

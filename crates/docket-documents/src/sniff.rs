@@ -225,9 +225,7 @@ pub(crate) fn unsupported(bytes: &[u8]) -> ExtractError {
             };
         }
         match infer::get(bytes).map(|k| k.mime_type()) {
-            Some("application/vnd.ms-excel") => {
-                ("an older Excel spreadsheet (.xls)", SPREADSHEET)
-            }
+            Some("application/vnd.ms-excel") => ("an older Excel spreadsheet (.xls)", SPREADSHEET),
             Some("application/vnd.ms-powerpoint") => {
                 ("an older PowerPoint presentation (.ppt)", SLIDES)
             }
@@ -242,10 +240,7 @@ pub(crate) fn unsupported(bytes: &[u8]) -> ExtractError {
             Some(k) => match k.matcher_type() {
                 MatcherType::Archive => ("an archive", ARCHIVE.1),
                 MatcherType::App => ("a program", DOCUMENTS),
-                MatcherType::Video => (
-                    "a video",
-                    "Send podcasts as audio: MP3, M4A, Ogg or WAV",
-                ),
+                MatcherType::Video => ("a video", "Send podcasts as audio: MP3, M4A, Ogg or WAV"),
                 MatcherType::Audio => (
                     "audio in a format we do not know",
                     "Export it as MP3, M4A, Ogg or WAV and send that",

@@ -41,7 +41,13 @@ const DOCX_TEXT: Rules = Rules {
 };
 const ODT_META: Rules = Rules {
     // User-defined properties hold what Word's app.xml does (Company, Manager) and more.
-    drop: &["initial-creator", "creator", "printed-by", "print-date", "user-defined"],
+    drop: &[
+        "initial-creator",
+        "creator",
+        "printed-by",
+        "print-date",
+        "user-defined",
+    ],
     blank_text: &[],
     blank_attrs: &[],
 };
@@ -90,7 +96,7 @@ fn rewrite(
     let mut count = 0u32;
     loop {
         count = count.wrapping_add(1);
-        if count % 4096 == 0 {
+        if count.is_multiple_of(4096) {
             deadline.check()?;
         }
         let event = reader.read_event().map_err(|e| bad(&e))?;
@@ -129,7 +135,8 @@ fn rewrite(
                 blanking = blanking.saturating_sub(1);
                 writer.write_event(Event::End(e)).map_err(|e| bad(&e))?;
             }
-            Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if dropping > 0 || blanking > 0 => {}
+            Event::Text(_) | Event::CData(_) | Event::GeneralRef(_)
+                if dropping > 0 || blanking > 0 => {}
             other => writer.write_event(other).map_err(|e| bad(&e))?,
         }
     }
@@ -172,7 +179,8 @@ pub(crate) fn strip(
     let mut archive = ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ExtractError::malformed(file_type, format!("zip: {e}")))?;
     let mut out = ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len())));
-    let zip_error = |e: zip::result::ZipError| ExtractError::malformed(file_type, format!("zip: {e}"));
+    let zip_error =
+        |e: zip::result::ZipError| ExtractError::malformed(file_type, format!("zip: {e}"));
     for i in 0..archive.len() {
         deadline.check()?;
         let name = {
@@ -193,7 +201,8 @@ pub(crate) fn strip(
                 let rewritten = rewrite(&xml, rules, file_type, &deadline)?;
                 out.start_file(
                     name.as_str(),
-                    SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated),
+                    SimpleFileOptions::default()
+                        .compression_method(zip::CompressionMethod::Deflated),
                 )
                 .map_err(zip_error)?;
                 out.write_all(&rewritten)

@@ -18,7 +18,11 @@ fn with_worker() {
     WORKER.call_once(|| {
         let program = env!("CARGO_BIN_EXE_docket-documents-test-worker");
         // 1 GiB of address space: the memory fault asks for 1.5 GiB.
-        assert!(configure_worker_with_memory(program, Vec::<String>::new(), 1 << 30));
+        assert!(configure_worker_with_memory(
+            program,
+            Vec::<String>::new(),
+            1 << 30
+        ));
     });
     assert!(worker_configured());
 }
@@ -54,11 +58,23 @@ fn a_hung_parse_is_killed_at_its_time_out_and_later_files_still_read() {
     with_worker();
     for _ in 0..3 {
         let start = Instant::now();
-        let err = extract(&faulty_pdf("hang"), None, &limits(Duration::from_millis(800)))
-            .expect_err("hangs");
+        let err = extract(
+            &faulty_pdf("hang"),
+            None,
+            &limits(Duration::from_millis(800)),
+        )
+        .expect_err("hangs");
         assert!(matches!(err, ExtractError::TimedOut), "{err:?}");
-        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
-        assert!(err.user_message().contains("took too long"), "{}", err.user_message());
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            err.user_message().contains("took too long"),
+            "{}",
+            err.user_message()
+        );
     }
     // Three hung parses in the in-process fallback would have refused work ("Busy"); killed
     // children leave nothing behind.
@@ -88,7 +104,11 @@ fn a_crash_in_the_worker_is_a_clear_error_not_a_crash_here() {
         matches!(&err, ExtractError::Malformed { reason, .. } if reason.contains("crashed")),
         "{err:?}"
     );
-    assert!(err.user_message().contains("looks damaged"), "{}", err.user_message());
+    assert!(
+        err.user_message().contains("looks damaged"),
+        "{}",
+        err.user_message()
+    );
     let got = extract(&fixture("report.pdf"), None, &Limits::default()).expect("pdf after crash");
     assert_eq!(got.pages, Some(3));
 }

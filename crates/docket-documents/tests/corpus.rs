@@ -127,7 +127,11 @@ fn allow_list() -> HashMap<String, String> {
 #[test]
 fn word_counts_equal_libreoffice() {
     let files = documents();
-    assert!(files.len() >= 80, "the corpus has only {} documents", files.len());
+    assert!(
+        files.len() >= 80,
+        "the corpus has only {} documents",
+        files.len()
+    );
     let Some(oracle) = libreoffice_counts(&files) else {
         missing("LibreOffice (soffice with Debian's python3-uno)");
         return;
@@ -158,7 +162,9 @@ fn word_counts_equal_libreoffice() {
         if got == expected {
             equal += 1;
             if allowed.contains_key(&name) {
-                problems.push(format!("{name}: now equal ({got}), take it off the allow-list"));
+                problems.push(format!(
+                    "{name}: now equal ({got}), take it off the allow-list"
+                ));
             }
             continue;
         }
@@ -181,7 +187,12 @@ fn word_counts_equal_libreoffice() {
         files.len(),
         files.len() - equal
     );
-    assert!(problems.is_empty(), "{}\n\n{}", problems.join("\n\n"), report.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{}\n\n{}",
+        problems.join("\n\n"),
+        report.join("\n")
+    );
 }
 
 /// Chinese, Japanese and Korean characters, which are words of their own.
@@ -209,11 +220,18 @@ fn word_set(text: &str) -> BTreeSet<String> {
     clean.push_str(rest);
     let mut words = BTreeSet::new();
     for w in clean.split(|c: char| c.is_whitespace() || c == '\u{2014}' || c == '\u{2013}') {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
         if w.chars().any(is_cjk) {
             words.extend(w.chars().filter(|c| c.is_alphanumeric()).map(String::from));
             let latin: String = w.chars().map(|c| if is_cjk(c) { ' ' } else { c }).collect();
-            words.extend(latin.split_whitespace().map(|p| p.trim_matches(|c: char| !c.is_alphanumeric()).to_owned()).filter(|p| !p.is_empty()));
+            words.extend(
+                latin
+                    .split_whitespace()
+                    .map(|p| p.trim_matches(|c: char| !c.is_alphanumeric()).to_owned())
+                    .filter(|p| !p.is_empty()),
+            );
         } else if !w.is_empty() {
             words.insert(w);
         }
@@ -231,7 +249,11 @@ fn pandoc_exceptions() -> HashMap<String, BTreeSet<String>> {
         .filter_map(|l| {
             let mut fields = l.split('\t');
             let path = fields.next()?.trim().to_owned();
-            let words = fields.next()?.split(',').map(|w| w.trim().to_owned()).collect();
+            let words = fields
+                .next()?
+                .split(',')
+                .map(|w| w.trim().to_owned())
+                .collect();
             Some((path, words))
         })
         .collect()
@@ -260,7 +282,10 @@ fn docket_keeps_every_word_pandoc_finds() {
         if !output.status.success() {
             // pandoc 2.17 does not read every file LibreOffice writes; say so, but it is the
             // oracle that cannot read it, not Docket.
-            println!("pandoc could not read {name}: {}", String::from_utf8_lossy(&output.stderr).trim());
+            println!(
+                "pandoc could not read {name}: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
             continue;
         }
         checked += 1;
@@ -291,7 +316,10 @@ fn docket_keeps_every_word_pandoc_finds() {
             problems.push(format!("{name}: pandoc finds {lost:?}, which Docket lost"));
         }
     }
-    println!("pandoc oracle: {checked} documents checked, {} with words Docket lost", problems.len());
+    println!(
+        "pandoc oracle: {checked} documents checked, {} with words Docket lost",
+        problems.len()
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -315,25 +343,61 @@ fn stripped_copies_have_no_personal_metadata_and_still_open_in_libreoffice() {
     for name in PERSONAL {
         let path = corpus_dir().join(name);
         let bytes = std::fs::read(&path).expect("read");
-        let file_type = if name.ends_with(".docx") { FileType::Docx } else { FileType::Odt };
+        let file_type = if name.ends_with(".docx") {
+            FileType::Docx
+        } else {
+            FileType::Odt
+        };
         let before = extract(&bytes, None, &Limits::default()).expect("original");
         let stripped = strip_metadata(&bytes, file_type).expect("strip");
         let after = extract(&stripped, None, &Limits::default()).expect("stripped copy");
         assert_eq!(after.markdown, before.markdown, "{name}: the text stays");
         assert_eq!(after.comments.len(), before.comments.len(), "{name}");
-        assert!(after.metadata.author.is_none(), "{name}: {:?}", after.metadata);
-        assert!(after.metadata.last_modified_by.is_none(), "{name}: {:?}", after.metadata);
-        assert!(after.metadata.company.is_none(), "{name}: {:?}", after.metadata);
-        assert!(after.metadata.manager.is_none(), "{name}: {:?}", after.metadata);
-        assert!(after.comments.iter().all(|c| c.author.is_none()), "{name}: {:?}", after.comments);
+        assert!(
+            after.metadata.author.is_none(),
+            "{name}: {:?}",
+            after.metadata
+        );
+        assert!(
+            after.metadata.last_modified_by.is_none(),
+            "{name}: {:?}",
+            after.metadata
+        );
+        assert!(
+            after.metadata.company.is_none(),
+            "{name}: {:?}",
+            after.metadata
+        );
+        assert!(
+            after.metadata.manager.is_none(),
+            "{name}: {:?}",
+            after.metadata
+        );
+        assert!(
+            after.comments.iter().all(|c| c.author.is_none()),
+            "{name}: {:?}",
+            after.comments
+        );
         // No name of a person is left anywhere in the copy's XML.
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&stripped[..])).expect("zip");
         for i in 0..archive.len() {
             let mut entry = archive.by_index(i).expect("entry");
             let mut text = String::new();
             if std::io::Read::read_to_string(&mut entry, &mut text).is_ok() {
-                for person in ["Jane Author", "Joe Editor", "Mary Manager", "Example Legal Tech", "Sam Reviewer", "Ana Editor", "Editor One"] {
-                    assert!(!text.contains(person), "{name}: {} still names {person}", entry.name().unwrap_or_default());
+                for person in [
+                    "Jane Author",
+                    "Joe Editor",
+                    "Mary Manager",
+                    "Example Legal Tech",
+                    "Sam Reviewer",
+                    "Ana Editor",
+                    "Editor One",
+                ] {
+                    assert!(
+                        !text.contains(person),
+                        "{name}: {} still names {person}",
+                        entry.name().unwrap_or_default()
+                    );
                 }
             }
         }
@@ -343,17 +407,33 @@ fn stripped_copies_have_no_personal_metadata_and_still_open_in_libreoffice() {
         copies.push(copy);
     }
     // The metadata of the originals is read for the editors.
-    let original = extract(&std::fs::read(&originals[0]).expect("read"), None, &Limits::default()).expect("docx");
+    let original = extract(
+        &std::fs::read(&originals[0]).expect("read"),
+        None,
+        &Limits::default(),
+    )
+    .expect("docx");
     assert_eq!(original.metadata.author.as_deref(), Some("Jane Author"));
-    assert_eq!(original.metadata.company.as_deref(), Some("Example Legal Tech Ltd"));
-    assert_eq!(original.metadata.last_modified_by.as_deref(), Some("Joe Editor"));
+    assert_eq!(
+        original.metadata.company.as_deref(),
+        Some("Example Legal Tech Ltd")
+    );
+    assert_eq!(
+        original.metadata.last_modified_by.as_deref(),
+        Some("Joe Editor")
+    );
     let all: Vec<PathBuf> = originals.iter().chain(&copies).cloned().collect();
     let Some(counts) = libreoffice_counts(&all) else {
         missing("LibreOffice (soffice with Debian's python3-uno)");
         return;
     };
     for (original, copy) in originals.iter().zip(&copies) {
-        assert_eq!(counts.get(copy), counts.get(original), "{} opens as its original", copy.display());
+        assert_eq!(
+            counts.get(copy),
+            counts.get(original),
+            "{} opens as its original",
+            copy.display()
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -552,7 +552,10 @@ fn unsupported_files_say_what_to_send() {
         assert_eq!(err.user_message(), expect, "{name}");
     }
     // A file of an unknown kind is described in a sentence that reads as English.
-    assert_eq!(FileType::Unknown.with_article(), "a file of an unknown kind");
+    assert_eq!(
+        FileType::Unknown.with_article(),
+        "a file of an unknown kind"
+    );
     assert_eq!(FileType::Docx.with_article(), "a Word document (.docx)");
     assert_eq!(FileType::Rtf.with_article(), "an RTF document (.rtf)");
     assert_eq!(FileType::Mp3.with_article(), "an MP3 audio file (.mp3)");
@@ -577,7 +580,11 @@ fn links_to_online_documents_say_how_to_download_them() {
              Dropbox and send it to us as an attachment or upload.",
         ),
     ] {
-        let err = assert_user_facing(extract(text.as_bytes(), Some("link.txt"), &Limits::default()));
+        let err = assert_user_facing(extract(
+            text.as_bytes(),
+            Some("link.txt"),
+            &Limits::default(),
+        ));
         assert_eq!(err.user_message(), expect);
     }
     // A piece that mentions such a link among its words is a piece.
@@ -593,7 +600,11 @@ fn corpus_hostile_files_are_refused_cleanly() {
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).expect("tests/corpus/hostile") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         let bytes = std::fs::read(&path).expect("read");
         let start = Instant::now();
         let got = extract(&bytes, Some(&name), &Limits::default());
@@ -608,13 +619,20 @@ fn corpus_hostile_files_are_refused_cleanly() {
         };
         match (got, expect_refusal) {
             (Err(e), Some(fragment)) => {
-                assert!(e.user_message().contains(fragment), "{name}: {}", e.user_message());
+                assert!(
+                    e.user_message().contains(fragment),
+                    "{name}: {}",
+                    e.user_message()
+                );
                 assert!(e.user_message().ends_with('.'), "{name}");
             }
             (Ok(got), None) => assert!(got.markdown.len() < 1_000_000, "{name}"),
             (Err(e), None) => {
                 let message = e.user_message();
-                assert!(message.ends_with('.') && !message.contains("panicked"), "{name}: {message}");
+                assert!(
+                    message.ends_with('.') && !message.contains("panicked"),
+                    "{name}: {message}"
+                );
             }
             (Ok(got), Some(_)) => panic!("{name} was read: {:?}", got.markdown),
         }
