@@ -523,13 +523,17 @@ def make_hand_docx():
     numbering = abstract(0, [level(0, "bullet", "\u2022")]) + abstract(1, [level(0, "decimal", "%1.")]) + numdef(1, 0) + numdef(2, 1)
     body = styled("Title", "Designing digital justice that works for everyone")
     body += p(r("By Jane Example", "<w:i/>"), raw=True)
-    for part in range(1, 6):
+    for part in range(1, 7):
         body += styled("Heading2", "Part %d of the argument" % part)
         for s in EN:
             body += p(r(s + " ") + (fn_ref(part) if s is EN[1] else "") + r(EN[(part + 1) % 3]), raw=True)
         body += num(1, 0, "A bullet point for part %d" % part) + num(2, 0, "A numbered point for part %d" % part)
+        if part == 2:
+            body += p(r("A pull quote sits beside this paragraph.") + textbox([p("Two in three users preferred video.")], "Pull quote", 8), raw=True)
+        if part == 4:
+            body += tbl([["Court", "Hearings"], ["Leeds", "40"], ["Manchester", "120"]])
     add(write_docx("guest-blog-mixed", body, numbering=numbering,
-                   footnotes="".join(note(i, ["A footnote for part %d with a few words." % i]) for i in range(1, 6))))
+                   footnotes="".join(note(i, ["A footnote for part %d with a few words." % i]) for i in range(1, 7))))
     # 37. Deleted paragraph and inserted text inside a footnote.
     add(write_docx("tracked-in-footnote",
                    p(r("A claim with a revised note") + fn_ref(1) + r("."), raw=True),
