@@ -204,7 +204,10 @@ pub(crate) fn image_placeholder(name: &str, alt: Option<&str>, shown: bool) -> S
             };
             format!("{article} {extension} image")
         };
-        shown_alt = format!("{shown_alt} ({name}, {kind} that cannot be shown here)");
+        shown_alt = match alt {
+            Some(alt) => format!("{alt} ({name}, {kind} that cannot be shown here)"),
+            None => format!("{name}, {kind} that cannot be shown here"),
+        };
     }
     let mut out = String::from("![");
     escape_inline(&shown_alt, &mut out);

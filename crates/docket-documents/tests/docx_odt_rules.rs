@@ -289,3 +289,20 @@ fn odt_encrypted_by_manifest_is_refused() {
         err.user_message()
     );
 }
+
+#[test]
+fn docx_images_of_kinds_docket_cannot_show_are_named_in_a_placeholder() {
+    let rels = r#"<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/chart.emf"/>
+        <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/old.wmf"/>"#;
+    let body = r#"<w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><wp:docPr id="1" name="Chart" descr="Sales by year"/><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData><a:blip r:embed="rId1"/></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>
+        <w:p><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><v:imagedata r:id="rId2" o:title="" xmlns:o="urn:schemas-microsoft-com:office:office"/></v:shape></w:pict></w:r></w:p>"#;
+    let got = extract(&docx(body, "", "", rels), None, &Limits::default()).expect("docx");
+    assert_eq!(
+        got.markdown,
+        "![Sales by year (chart.emf, an EMF image that cannot be shown here)](chart.emf)\n\n\
+         ![old.wmf, a WMF image that cannot be shown here](old.wmf)\n"
+    );
+    assert!(got.images.is_empty(), "{:?}", got.images);
+    // Image syntax: a picture adds no word, as in Word and LibreOffice.
+    assert_eq!(docket_core::text::count_markdown_words(&got.markdown), 0);
+}
