@@ -836,6 +836,9 @@ struct Para {
 
 #[derive(Default)]
 struct Run {
+    /// How many `w:r` were open around it: a run inside a run (crafted) is part of it, a run
+    /// in a text box inside a run is a run of its own.
+    depth: u32,
     bold: Option<bool>,
     italic: Option<bool>,
     hidden: bool,
@@ -903,6 +906,9 @@ const TRACKED: [&str; 11] = [
 fn tracked(name: &str) -> Option<usize> {
     TRACKED.iter().position(|t| *t == name)
 }
+
+/// The index of `w:r` in [`TRACKED`].
+const RUN: usize = 3;
 
 /// Most footnotes, comments and images kept from one document; past that the text still
 /// comes, the extras do not (a crafted file could otherwise make millions of them).
@@ -1247,7 +1253,12 @@ impl<'s> Reader<'s> {
                     p.outline = parse_u8(attr(e, "val"));
                 }
             }
-            "r" if !self.in_("r") => self.run = Some(Run::default()),
+            "r" if self.run.is_none() => {
+                self.run = Some(Run {
+                    depth: self.open[RUN],
+                    ..Run::default()
+                });
+            }
             "rStyle" | "b" | "i" | "vanish" if self.in_("rPr") && !in_ppr => {
                 if let Some(run) = self.run.as_mut() {
                     match name {
@@ -1378,7 +1389,9 @@ impl<'s> Reader<'s> {
     fn end(&mut self, name: &str) {
         match name {
             "p" => self.finish_paragraph(),
-            "r" if !self.in_("r") => self.run = None,
+            "r" if self.run.as_ref().is_some_and(|r| r.depth == self.open[RUN]) => {
+                self.run = None;
+            }
             "hyperlink" | "fldSimple" => {
                 self.links.pop();
             }

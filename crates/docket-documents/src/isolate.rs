@@ -478,13 +478,13 @@ pub fn worker_main_with(
         return 2;
     };
     let timeout = Duration::from_millis(job.timeout_ms);
-    // The limits first, before any byte of the file is looked at.
+    // The limits first, before any byte of the file is looked at. The CPU-time limit must hold;
+    // a system without an address-space limit (not Linux) still has the parent's time-out.
     let cpu = timeout.as_secs().saturating_add(1);
-    if rlimit::setrlimit(rlimit::Resource::CPU, cpu, cpu.saturating_add(1)).is_err()
-        || rlimit::setrlimit(rlimit::Resource::AS, job.memory, job.memory).is_err()
-    {
+    if rlimit::setrlimit(rlimit::Resource::CPU, cpu, cpu.saturating_add(1)).is_err() {
         return 3;
     }
+    let _ = rlimit::setrlimit(rlimit::Resource::AS, job.memory, job.memory);
     let mut bytes = Vec::new();
     if input
         .take(job.bytes.min(1 << 30))

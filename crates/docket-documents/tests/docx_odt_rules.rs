@@ -306,3 +306,12 @@ fn docx_images_of_kinds_docket_cannot_show_are_named_in_a_placeholder() {
     // Image syntax: a picture adds no word, as in Word and LibreOffice.
     assert_eq!(docket_core::text::count_markdown_words(&got.markdown), 0);
 }
+
+#[test]
+fn docx_text_boxes_keep_their_own_formatting() {
+    let body = r#"<w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">Bold before </w:t></w:r><w:r><w:drawing><w:txbxContent><w:p><w:r><w:rPr><w:i/></w:rPr><w:t>boxed italic</w:t></w:r><w:r><w:t xml:space="preserve"> then plain</w:t></w:r></w:p></w:txbxContent></w:drawing></w:r><w:r><w:t>after</w:t></w:r></w:p>"#;
+    assert_eq!(
+        markdown_of(&docx(body, "", "", "")),
+        "**Bold before** after\n\n*boxed italic* then plain\n"
+    );
+}
