@@ -20,8 +20,8 @@
 //! Many tests run the web application inside a test binary, whose own executable is no
 //! `docket`. Without a configured worker, each such file is read on a dedicated thread with a
 //! 256 MiB stack, under `catch_unwind`, and the caller waits at most until the deadline. On
-//! time-out the caller gets [`ExtractError::TimedOut`] at once and the thread is left behind (Rust cannot
-//! kill a thread); it is told to stop through a flag the parsers check between pages or packets,
+//! time-out the caller gets [`ExtractError::TimedOut`] at once and the thread is left behind
+//! (Rust cannot kill a thread); it is told to stop through a flag the parsers check between pages or packets,
 //! and the number of such abandoned threads is bounded: while [`MAX_ABANDONED`] of them are still
 //! running, new isolated work is refused with [`ExtractError::Busy`] ("try again later"). An
 //! abandoned thread keeps its CPU and memory until the library call it is stuck in returns; a
