@@ -186,10 +186,11 @@ pub(crate) fn extract(
         Some(xml) => parse_styles(&xml, deadline)?,
         None => Styles::default(),
     };
-    let numbering = match pkg.part_xml(&rels, &main, "numbering", "numbering.xml")? {
+    let mut numbering = match pkg.part_xml(&rels, &main, "numbering", "numbering.xml")? {
         Some(xml) => parse_numbering(&xml, deadline)?,
         None => Numbering::default(),
     };
+    numbering.resolve_style_links(&styles);
     let mut ctx = Ctx {
         folder: folder(&main).to_owned(),
         styles,
@@ -478,6 +479,33 @@ struct Num {
 struct Numbering {
     abstracts: HashMap<String, HashMap<u8, Level>>,
     nums: HashMap<String, Num>,
+    /// Definitions that take their levels from a list style (`w:numStyleLink`): definition →
+    /// style ID.
+    style_links: HashMap<String, String>,
+}
+
+impl Numbering {
+    /// Gives each definition that links to a list style the levels of the definition that
+    /// style's numbering uses (Word writes outline lists of headings this way).
+    fn resolve_style_links(&mut self, styles: &Styles) {
+        let links: Vec<(String, String)> = self.style_links.drain().collect();
+        for (abstract_id, style_id) in links {
+            let target = styles
+                .chain(&style_id)
+                .find_map(|s| s.num_id.clone())
+                .and_then(|num| self.nums.get(&num))
+                .map(|num| num.abstract_id.clone());
+            if let Some(target) = target
+                && target != abstract_id
+                && let Some(levels) = self.abstracts.get(&target).cloned()
+            {
+                let own = self.abstracts.entry(abstract_id).or_default();
+                if own.is_empty() {
+                    *own = levels;
+                }
+            }
+        }
+    }
 }
 
 impl Numbering {
@@ -720,6 +748,11 @@ fn parse_numbering(xml: &str, deadline: &Deadline) -> Result<Numbering, ExtractE
                         ) && let Some(num) = numbering.nums.get_mut(id)
                         {
                             num.start_overrides.insert(l, v);
+                        }
+                    }
+                    (Some("abstractNum"), "numStyleLink") => {
+                        if let (Some(id), Some(style)) = (&abstract_id, value()) {
+                            numbering.style_links.insert(id.clone(), style);
                         }
                     }
                     (Some("lvl"), "start") => {

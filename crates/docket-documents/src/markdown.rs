@@ -541,7 +541,12 @@ pub(crate) fn render(blocks: &[Block]) -> String {
             let plain = matches!(block.kind, BlockKind::Heading(_));
             let mut lines = lines_of(&render_inline(&block.spans, plain));
             if lines.is_empty() {
-                continue;
+                // An empty list paragraph still shows its label, in Word as in LibreOffice
+                // (which counts it).
+                if !matches!(block.kind, BlockKind::ListItem { .. }) {
+                    continue;
+                }
+                lines.push(String::new());
             }
             match &block.kind {
                 BlockKind::Heading(level) => {
@@ -693,7 +698,7 @@ pub(crate) fn render(blocks: &[Block]) -> String {
         if !out.is_empty() {
             out.push_str(separator);
         }
-        out.push_str(&text);
+        out.push_str(text.trim_end_matches(' '));
         prev = Some(&block.kind);
         if !keeps_list {
             open.clear();

@@ -315,3 +315,34 @@ fn docx_text_boxes_keep_their_own_formatting() {
         "**Bold before** after\n\n*boxed italic* then plain\n"
     );
 }
+
+#[test]
+fn docx_lists_that_link_to_a_list_style_take_its_levels() {
+    // Word's outline numbering of headings: the headings' list links to a list style, whose
+    // numbering holds the levels.
+    let numbering = r#"
+        <w:abstractNum w:abstractNumId="0"><w:styleLink w:val="Outline"/>
+          <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="upperRoman"/><w:lvlText w:val="%1."/></w:lvl>
+          <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="upperLetter"/><w:lvlText w:val="%2."/></w:lvl>
+        </w:abstractNum>
+        <w:abstractNum w:abstractNumId="1"><w:numStyleLink w:val="Outline"/></w:abstractNum>
+        <w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>
+        <w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>"#;
+    let styles = [
+        r#"<w:style w:type="numbering" w:styleId="Outline"><w:name w:val="Outline"/><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>"#.to_owned(),
+        style("Heading1", "heading 1", r#"<w:pPr><w:numPr><w:numId w:val="2"/></w:numPr></w:pPr>"#),
+        style("Heading2", "heading 2", r#"<w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="2"/></w:numPr></w:pPr>"#),
+    ]
+    .concat();
+    let body = [
+        p("Heading1", &r("", "Background")),
+        p("Heading2", &r("", "Courts")),
+        p("Heading2", &r("", "Tribunals")),
+        p("Heading1", &r("", "Findings")),
+    ]
+    .concat();
+    assert_eq!(
+        markdown_of(&docx(&body, &styles, numbering, "")),
+        "# I. Background\n\n## A. Courts\n\n## B. Tribunals\n\n# II. Findings\n"
+    );
+}

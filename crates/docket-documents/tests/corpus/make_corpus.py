@@ -154,7 +154,7 @@ def app_xml(company="", manager=""):
 
 def write_docx(name, body, numbering=None, footnotes=None, endnotes=None, comments=None,
                header=None, footer=None, main="word/document.xml", media=(), core=None, app=None,
-               extra_rels=""):
+               extra_rels="", extra_styles=""):
     folder = main.rsplit("/", 1)[0] + "/"
     parts = {}
     ct = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -171,7 +171,7 @@ def write_docx(name, body, numbering=None, footnotes=None, endnotes=None, commen
         ct.append('<Override PartName="/%s%s" ContentType="%s.%s+xml"/>' % (folder, part, CT_MAIN, ctype))
         rels.append('<Relationship Id="%s" Type="%s/%s" Target="%s"/>' % (rid, REL, rtype, part))
 
-    add("styles.xml", "styles", "styles", "styles", STYLES, "rIdStyles")
+    add("styles.xml", "styles", "styles", "styles", STYLES + extra_styles, "rIdStyles")
     if numbering is not None:
         add("numbering.xml", "numbering", "numbering", "numbering", numbering, "rIdNumbering")
     if footnotes is not None:
@@ -547,6 +547,27 @@ def make_hand_docx():
     add(write_docx("many-boxes", p(r("Intro text.") + textbox([p("First box text.")], "Box A", 5)
                                    + textbox([p("Second box text.")], "Box B", 6), raw=True)
                    + p(shape([p("Shape words.")], 7), raw=True) + p("Closing words.")))
+    # 41. Headings numbered through a list style (w:numStyleLink), as Word's multilevel lists
+    #     for headings are written.
+    numbering = ('<w:abstractNum w:abstractNumId="0"><w:styleLink w:val="OutlineList"/>'
+                 + level(0, "upperRoman", "%1.") + level(1, "upperLetter", "%2.") + "</w:abstractNum>"
+                 + '<w:abstractNum w:abstractNumId="1"><w:numStyleLink w:val="OutlineList"/></w:abstractNum>'
+                 + numdef(1, 0) + numdef(2, 1))
+    styles_extra = ('<w:style w:type="numbering" w:styleId="OutlineList"><w:name w:val="Outline List"/>'
+                    '<w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>')
+    body = ""
+    for h in ("Background", "Findings"):
+        body += p(h, '<w:pStyle w:val="Heading1"/><w:numPr><w:numId w:val="2"/></w:numPr>')
+        for sub in ("Courts", "Tribunals"):
+            body += p(sub, '<w:pStyle w:val="Heading2"/><w:numPr><w:ilvl w:val="1"/><w:numId w:val="2"/></w:numPr>') + p(EN[0])
+    add(write_docx("outline-list-style", body, numbering=numbering, extra_styles=styles_extra))
+    # 42. Odd labels: an en-dash bullet, a label glued to its text, an empty numbered paragraph.
+    numbering = (abstract(0, [level(0, "bullet", "\u2013")]) + abstract(1, [level(0, "decimal", "%1.", extra='<w:suff w:val="nothing"/>')])
+                 + abstract(2, [level(0, "decimal", "Step %1:")]) + numdef(1, 0) + numdef(2, 1) + numdef(3, 2))
+    body = (num(1, 0, "dash bullet one") + num(1, 0, "dash bullet two") + p("Between the lists.")
+            + num(2, 0, "glued label") + num(2, 0, "second glued") + p("And steps:")
+            + num(3, 0, "open the form") + num(3, 0, "") + num(3, 0, "send it"))
+    add(write_docx("odd-labels", body, numbering=numbering))
     return made
 
 
