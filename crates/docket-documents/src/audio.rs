@@ -11,7 +11,7 @@ use symphonia::core::io::MediaSourceStream;
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::units::TimeBase;
 
-use crate::isolate::{Deadline, run_isolated};
+use crate::isolate::Deadline;
 use crate::{ExtractError, Extracted, FileType, Limits};
 
 /// Longest duration believed (24 hours); longer claims are treated as damage.
@@ -22,16 +22,23 @@ pub(crate) fn extract(
     file_type: FileType,
     limits: &Limits,
 ) -> Result<Extracted, ExtractError> {
-    let owned = bytes.to_vec();
-    let seconds = run_isolated(file_type, limits.timeout, move |deadline| {
-        duration(&owned, file_type, deadline)
-    })?;
+    crate::isolate::run_third_party(file_type, bytes, limits)
+}
+
+/// Reads the duration in this process (the caller isolates it).
+pub(crate) fn parse(
+    bytes: &[u8],
+    file_type: FileType,
+    deadline: &Deadline,
+) -> Result<Extracted, ExtractError> {
+    let seconds = duration(bytes, file_type, deadline)?;
     Ok(Extracted {
         file_type,
         markdown: String::new(),
         pages: None,
         duration_seconds: Some(seconds),
         title: None,
+        ..Extracted::new(file_type)
     })
 }
 

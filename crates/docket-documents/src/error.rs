@@ -18,13 +18,22 @@ pub enum ExtractError {
         /// The limit in bytes.
         limit: u64,
     },
-    /// A kind of file we do not read; `what` names it and `instead` says what to send.
+    /// A kind of file we do not read; `what` names it and `instead` says what to send. The
+    /// message reads "This is {what}, which we cannot read. {instead}."
     #[error("unsupported file: {what}")]
     Unsupported {
-        /// What the file is, for a sentence like "We cannot read {what}", e.g. ".pages files".
+        /// What the file is, with its article, e.g. "an older Word document (.doc)".
         what: &'static str,
-        /// What to do instead, e.g. "export it as .docx or PDF".
+        /// What to do instead, as a sentence without its full stop, e.g. "Open it in Word or
+        /// LibreOffice and save it as .docx, then send that".
         instead: &'static str,
+    },
+    /// Reading needed more memory than Docket allows one file (in the child process that
+    /// reads PDFs, audio and web pages).
+    #[error("the {file_type:?} needed more memory than allowed")]
+    OutOfMemory {
+        /// The sniffed type of the file.
+        file_type: FileType,
     },
     /// The file is of a type we read but is damaged or crafted.
     #[error("malformed {file_type:?}: {reason}")]
@@ -107,7 +116,13 @@ impl ExtractError {
                 megabytes(*limit)
             ),
             ExtractError::Unsupported { what, instead } => {
-                format!("We cannot read {what}: {instead}.")
+                format!("This is {what}, which we cannot read. {instead}.")
+            }
+            ExtractError::OutOfMemory { .. } => {
+                "This file needs more memory to read than we allow, which usually means it is \
+                 damaged or unusually complex: export it again, or send it as .docx or plain \
+                 text."
+                    .into()
             }
             ExtractError::Malformed { file_type, .. } => damaged(*file_type),
             ExtractError::NotUtf8 { .. } => {
@@ -179,6 +194,7 @@ fn short_name(file_type: FileType) -> &'static str {
     match file_type {
         FileType::Docx => "Word document",
         FileType::Odt => "OpenDocument file",
+        FileType::Rtf => "RTF document",
         FileType::Pdf => "PDF",
         _ => "file",
     }
@@ -191,6 +207,10 @@ fn damaged(file_type: FileType) -> String {
             .into(),
         FileType::Odt => "This file is not an OpenDocument text we can read: it looks damaged. \
                           Save it again from your word processor, or paste the text instead."
+            .into(),
+        FileType::Rtf => "This file is not an RTF document we can read: it looks damaged. Save \
+                          it again from your word processor (as .docx if you can), or paste the \
+                          text instead."
             .into(),
         FileType::Pdf => "We cannot read the text of this PDF: it looks damaged. Export it again \
                           from the program that made it, or send it as .docx."

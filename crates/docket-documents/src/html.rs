@@ -56,17 +56,21 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
         ));
     }
     // html5ever and htmd are third-party code recursing over the DOM: run them isolated.
-    crate::isolate::run_isolated(FileType::Html, limits.timeout, move |deadline| {
-        deadline.check()?;
-        let (markdown, title) = convert(&html);
-        deadline.check()?;
-        Ok(Extracted {
-            file_type: FileType::Html,
-            markdown,
-            pages: None,
-            duration_seconds: None,
-            title,
-        })
+    crate::isolate::run_third_party(FileType::Html, bytes, limits)
+}
+
+/// Converts a web page in this process (the caller isolates it).
+pub(crate) fn parse(
+    bytes: &[u8],
+    deadline: &crate::isolate::Deadline,
+) -> Result<Extracted, ExtractError> {
+    deadline.check()?;
+    let (markdown, title) = convert(&decode(bytes));
+    deadline.check()?;
+    Ok(Extracted {
+        markdown,
+        title,
+        ..Extracted::new(FileType::Html)
     })
 }
 

@@ -33,11 +33,13 @@ mod docx;
 mod error;
 mod html;
 mod image;
-mod isolate;
+pub mod isolate;
 mod markdown;
 mod odt;
 mod pdf;
+mod rtf;
 mod sniff;
+mod strip;
 mod text;
 mod xml;
 mod zipsafe;
@@ -85,6 +87,8 @@ pub enum FileType {
     Docx,
     /// OpenDocument text (`.odt`).
     Odt,
+    /// Rich Text Format (`.rtf`).
+    Rtf,
     /// PDF document.
     Pdf,
     /// Web page.
@@ -121,6 +125,7 @@ impl FileType {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
             FileType::Odt => "application/vnd.oasis.opendocument.text",
+            FileType::Rtf => "application/rtf",
             FileType::Pdf => "application/pdf",
             FileType::Html => "text/html",
             FileType::Markdown => "text/markdown",
@@ -142,6 +147,7 @@ impl FileType {
         match self {
             FileType::Docx => "docx",
             FileType::Odt => "odt",
+            FileType::Rtf => "rtf",
             FileType::Pdf => "pdf",
             FileType::Html => "html",
             FileType::Markdown => "md",
@@ -163,20 +169,32 @@ impl FileType {
         match self {
             FileType::Docx => "Word document (.docx)",
             FileType::Odt => "OpenDocument text (.odt)",
+            FileType::Rtf => "RTF document (.rtf)",
             FileType::Pdf => "PDF document (.pdf)",
             FileType::Html => "web page (.html)",
-            FileType::Markdown => "Markdown text (.md)",
-            FileType::PlainText => "plain text (.txt)",
-            FileType::Mp3 => "MP3 audio (.mp3)",
-            FileType::M4a => "AAC audio (.m4a)",
-            FileType::Ogg => "Ogg audio (.ogg)",
-            FileType::Wav => "WAV audio (.wav)",
+            FileType::Markdown => "Markdown file (.md)",
+            FileType::PlainText => "plain text file (.txt)",
+            FileType::Mp3 => "MP3 audio file (.mp3)",
+            FileType::M4a => "AAC audio file (.m4a)",
+            FileType::Ogg => "Ogg audio file (.ogg)",
+            FileType::Wav => "WAV audio file (.wav)",
             FileType::Png => "PNG image (.png)",
             FileType::Jpeg => "JPEG image (.jpg)",
             FileType::Gif => "GIF image (.gif)",
             FileType::Webp => "WebP image (.webp)",
-            FileType::Unknown => "file of a kind we do not read",
+            FileType::Unknown => "file of an unknown kind",
         }
+    }
+
+    /// The description with its article, for sentences such as "This file is {…}": e.g.
+    /// `"a Word document (.docx)"`, `"an RTF document (.rtf)"`, `"a file of an unknown kind"`.
+    pub fn with_article(self) -> String {
+        // The article goes by how the first letters are said ("an MP3", "a WAV").
+        let article = match self {
+            FileType::Odt | FileType::Rtf | FileType::Mp3 | FileType::M4a | FileType::Ogg => "an",
+            _ => "a",
+        };
+        format!("{article} {}", self.describe())
     }
 
     /// True for the audio types (MP3, M4A, Ogg, WAV).
@@ -217,6 +235,80 @@ pub struct Extracted {
     pub duration_seconds: Option<f64>,
     /// The document's metadata title, or else its first heading, if any.
     pub title: Option<String>,
+    /// Comments in a `.docx`/`.odt`, for the editors: they are not part of the text (nor of
+    /// [`Extracted::markdown`], nor of the word count), in the order they appear.
+    pub comments: Vec<Comment>,
+    /// Images embedded in a `.docx`/`.odt` that Docket can show (PNG, JPEG, GIF, WebP), each
+    /// once, in the order they first appear. The Markdown has a placeholder
+    /// `![alt](name)` for each, naming it by [`EmbeddedImage::name`]; images of other kinds
+    /// (SVG, EMF, WMF) have a placeholder only, whose alt text says so.
+    pub images: Vec<EmbeddedImage>,
+    /// Who wrote and last saved the document, for the editors. It can be personal: never show
+    /// it to reviewers or publish it (see [`strip_metadata`] for a copy without it).
+    pub metadata: DocumentMetadata,
+}
+
+impl Extracted {
+    /// An empty result for a file of this type, to fill in.
+    pub fn new(file_type: FileType) -> Self {
+        Extracted {
+            file_type,
+            markdown: String::new(),
+            pages: None,
+            duration_seconds: None,
+            title: None,
+            comments: Vec::new(),
+            images: Vec::new(),
+            metadata: DocumentMetadata::default(),
+        }
+    }
+}
+
+/// A comment an editor or the author left in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Who wrote it, as the word processor recorded it.
+    pub author: Option<String>,
+    /// When, as the document says it (ISO 8601 in `.docx` and `.odt`).
+    pub date: Option<String>,
+    /// What it says, paragraphs separated by a blank line.
+    pub text: String,
+    /// The words of the document it comments on (empty for a comment on a point).
+    pub anchored_text: String,
+}
+
+/// An image embedded in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedImage {
+    /// Its file name inside the document (`image1.png`), as the Markdown placeholder names it.
+    pub name: String,
+    /// Its MIME type, found from its bytes.
+    pub mime: &'static str,
+    /// The image itself, checked by [`check_image`].
+    pub bytes: Vec<u8>,
+    /// Its alternative text, if the author gave one.
+    pub alt: Option<String>,
+}
+
+/// Properties of a document that name people and organisations, or say when it was made.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DocumentMetadata {
+    /// The title set in the document's properties.
+    pub title: Option<String>,
+    /// Who made the document (`dc:creator` of `.docx`, `meta:initial-creator` of `.odt`).
+    pub author: Option<String>,
+    /// Who saved it last (`cp:lastModifiedBy` of `.docx`, `dc:creator` of `.odt`).
+    pub last_modified_by: Option<String>,
+    /// The company (`.docx` `app.xml`).
+    pub company: Option<String>,
+    /// The manager (`.docx` `app.xml`).
+    pub manager: Option<String>,
+    /// The program that saved it.
+    pub application: Option<String>,
+    /// When it was made, as the document says it.
+    pub created: Option<String>,
+    /// When it was saved last, as the document says it.
+    pub modified: Option<String>,
 }
 
 /// Extracts a written piece or document. Text formats → Markdown keeping headings, paragraphs,
@@ -248,6 +340,7 @@ pub fn extract(
         match file_type {
             FileType::Docx => docx::extract(bytes, limits, &deadline),
             FileType::Odt => odt::extract(bytes, limits, &deadline),
+            FileType::Rtf => rtf::extract(bytes, &deadline),
             FileType::Pdf => pdf::extract(bytes, limits),
             FileType::Html => html::extract(bytes, limits),
             FileType::Markdown | FileType::PlainText => text::extract(bytes, file_type),
@@ -262,6 +355,7 @@ pub fn extract(
                     pages: None,
                     duration_seconds: None,
                     title: None,
+                    ..Extracted::new(info.file_type)
                 })
             }
             FileType::Unknown => Err(sniff::unsupported(bytes)),
@@ -271,6 +365,27 @@ pub fn extract(
         Err(ExtractError::Malformed {
             file_type,
             reason: "the parser panicked".into(),
+        })
+    })
+}
+
+/// A copy of a `.docx` or `.odt` without personal metadata, to show reviewers or publish: the
+/// author, last modified by, company, manager and printed-by properties are removed, and the
+/// names (and, in `.docx`, the account identities) of the authors of comments and tracked
+/// changes are emptied. Everything else is copied unchanged, so the copy opens as the original
+/// does. Other types are refused; a damaged or crafted file is refused as [`extract`] refuses it.
+pub fn strip_metadata(bytes: &[u8], file_type: FileType) -> Result<Vec<u8>, ExtractError> {
+    let limits = Limits::default();
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(ExtractError::TooLarge {
+            size: bytes.len() as u64,
+            limit: limits.max_bytes,
+        });
+    }
+    catch_unwind(|| strip::strip(bytes, file_type, &limits)).unwrap_or_else(|_| {
+        Err(ExtractError::Malformed {
+            file_type,
+            reason: "the zip writer panicked".into(),
         })
     })
 }

@@ -4,7 +4,7 @@
 
 use pdf_extract::{Document, Object, PlainTextOutput, output_doc_page};
 
-use crate::isolate::{Deadline, run_isolated};
+use crate::isolate::Deadline;
 use crate::{ExtractError, Extracted, FileType, Limits};
 
 const PDF: FileType = FileType::Pdf;
@@ -19,17 +19,23 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, Extrac
             "truncated: no %%EOF at the end",
         ));
     }
-    let owned = bytes.to_vec();
-    let max_pages = limits.max_pdf_pages;
-    let (text, pages, title) = run_isolated(PDF, limits.timeout, move |deadline| {
-        read(&owned, max_pages, deadline)
-    })?;
+    crate::isolate::run_third_party(PDF, bytes, limits)
+}
+
+/// Reads a PDF in this process (the caller isolates it).
+pub(crate) fn parse(
+    bytes: &[u8],
+    limits: &Limits,
+    deadline: &Deadline,
+) -> Result<Extracted, ExtractError> {
+    let (text, pages, title) = read(bytes, limits.max_pdf_pages, deadline)?;
     Ok(Extracted {
         file_type: PDF,
         markdown: crate::text::plain_to_markdown(&text),
         pages: Some(pages),
         duration_seconds: None,
         title,
+        ..Extracted::new(PDF)
     })
 }
 

@@ -17,6 +17,9 @@ pub(crate) fn sniff(bytes: &[u8], name_hint: Option<&str>) -> FileType {
     if bytes.starts_with(b"PK\x03\x04") {
         return sniff_zip(bytes);
     }
+    if bytes.starts_with(b"{\\rtf") {
+        return FileType::Rtf;
+    }
     if let Some(kind) = infer::get(bytes) {
         match kind.mime_type() {
             "application/pdf" => return FileType::Pdf,
@@ -61,7 +64,7 @@ fn is_audio_mp4(bytes: &[u8]) -> bool {
 fn sniff_zip(bytes: &[u8]) -> FileType {
     match ZipArchive::new(Cursor::new(bytes)) {
         Ok(mut zip) => {
-            if zip.index_for_name("word/document.xml").is_some() {
+            if zip.index_for_name("word/document.xml").is_some() || is_wordprocessing(&mut zip) {
                 return FileType::Docx;
             }
             if zip_mimetype(&mut zip).as_deref() == Some(ODT_MIME) {
@@ -85,6 +88,26 @@ fn sniff_zip(bytes: &[u8]) -> FileType {
             }
         }
     }
+}
+
+/// A Word package whose main part is elsewhere than `word/document.xml`: the package
+/// relationships name it, and the content types say it is a word-processing document.
+fn is_wordprocessing(zip: &mut ZipArchive<Cursor<&[u8]>>) -> bool {
+    let mut read = |name: &str| -> Option<String> {
+        let index = zip.index_for_name(name)?;
+        let entry = zip.by_index(index).ok()?;
+        let mut buf = Vec::new();
+        entry.take(256 * 1024).read_to_end(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf).into_owned())
+    };
+    let (Some(rels), Some(types)) = (read("_rels/.rels"), read("[Content_Types].xml")) else {
+        return false;
+    };
+    let deadline = crate::isolate::Deadline::after(std::time::Duration::from_secs(2));
+    let Some(main) = crate::docx::main_part_of(&rels, &deadline) else {
+        return false;
+    };
+    zip.index_for_name(&main).is_some() && types.contains("wordprocessingml.document.main+xml")
 }
 
 fn zip_mimetype(zip: &mut ZipArchive<Cursor<&[u8]>>) -> Option<String> {
@@ -175,9 +198,19 @@ fn looks_like_markdown(head: &str) -> bool {
 
 // ----------------------------------------------------------------------------- unsupported
 
+/// What to send instead of most files we do not read.
+const DOCUMENTS: &str =
+    "Send your piece as a .docx, .odt, .rtf or PDF document, or as Markdown or plain text";
+const ARCHIVE: (&str, &str) = (
+    "a ZIP archive",
+    "Send each file on its own: documents as .docx, .odt or PDF, audio as MP3 or M4A, images as \
+     JPEG or PNG",
+);
+const SLIDES: &str = "Export the slides as PDF and send that";
+const SPREADSHEET: &str = "Send your piece as a .docx, .odt or PDF document";
+
 /// The error for a file of no type we read, naming what it is and what to send instead.
 pub(crate) fn unsupported(bytes: &[u8]) -> ExtractError {
-    const DOCUMENTS: &str = "send your piece as .docx, .odt, PDF, Markdown or plain text";
     let (what, instead) = if bytes.starts_with(b"PK\x03\x04") {
         zip_kind(bytes)
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
@@ -192,54 +225,41 @@ pub(crate) fn unsupported(bytes: &[u8]) -> ExtractError {
             };
         }
         match infer::get(bytes).map(|k| k.mime_type()) {
-            Some("application/vnd.ms-excel") => {
-                ("spreadsheets", "send your piece as .docx, .odt or PDF")
+            Some("application/vnd.ms-excel") => ("an older Excel spreadsheet (.xls)", SPREADSHEET),
+            Some("application/vnd.ms-powerpoint") => {
+                ("an older PowerPoint presentation (.ppt)", SLIDES)
             }
-            Some("application/vnd.ms-powerpoint") => ("presentations", "export the slides as PDF"),
             _ => (
-                "old-style Word .doc files",
-                "save it as .docx (File, Save As, Word Document) or as PDF",
+                "an older Word document (.doc)",
+                "Open it in Word or LibreOffice and save it as .docx, then send that",
             ),
         }
     } else {
         match infer::get(bytes) {
-            Some(k) if k.mime_type() == "application/rtf" => (
-                "RTF files",
-                "save it as .docx or PDF, or paste the text instead",
-            ),
-            Some(k) if k.mime_type() == "application/epub+zip" => ("e-books (.epub)", DOCUMENTS),
+            Some(k) if k.mime_type() == "application/epub+zip" => ("an e-book (.epub)", DOCUMENTS),
             Some(k) => match k.matcher_type() {
-                MatcherType::Archive => (
-                    "archives such as .zip",
-                    "send each file on its own: documents as .docx, .odt or PDF, audio as MP3 \
-                     or M4A, images as JPEG or PNG",
-                ),
-                MatcherType::App => ("programs", DOCUMENTS),
-                MatcherType::Video => (
-                    "video files",
-                    "send podcasts as audio: MP3, M4A, Ogg or WAV",
-                ),
+                MatcherType::Archive => ("an archive", ARCHIVE.1),
+                MatcherType::App => ("a program", DOCUMENTS),
+                MatcherType::Video => ("a video", "Send podcasts as audio: MP3, M4A, Ogg or WAV"),
                 MatcherType::Audio => (
-                    "this kind of audio file",
-                    "export it as MP3, M4A, Ogg or WAV",
+                    "audio in a format we do not know",
+                    "Export it as MP3, M4A, Ogg or WAV and send that",
                 ),
-                MatcherType::Image => ("this kind of image", "save it as JPEG, PNG, GIF or WebP"),
-                _ => ("this kind of file", DOCUMENTS),
+                MatcherType::Image => (
+                    "an image in a format we do not know",
+                    "Save it as JPEG, PNG, GIF or WebP and send that",
+                ),
+                _ => ("a file of an unknown kind", DOCUMENTS),
             },
-            None => ("this kind of file", DOCUMENTS),
+            None => ("a file of an unknown kind", DOCUMENTS),
         }
     };
     ExtractError::Unsupported { what, instead }
 }
 
 fn zip_kind(bytes: &[u8]) -> (&'static str, &'static str) {
-    let archive = (
-        "ZIP archives",
-        "send each file on its own: documents as .docx, .odt or PDF, audio as MP3 or M4A, \
-         images as JPEG or PNG",
-    );
     let Ok(mut zip) = ZipArchive::new(Cursor::new(bytes)) else {
-        return archive;
+        return ARCHIVE;
     };
     let has = |zip: &ZipArchive<Cursor<&[u8]>>, name: &str| zip.index_for_name(name).is_some();
     let has_prefix = |zip: &ZipArchive<Cursor<&[u8]>>, prefix: &str| {
@@ -248,31 +268,31 @@ fn zip_kind(bytes: &[u8]) -> (&'static str, &'static str) {
     };
     if has(&zip, "Index/Document.iwa") || has(&zip, "index.xml") || has_prefix(&zip, "Index/") {
         if has_prefix(&zip, "Index/Slide") {
-            return ("Keynote files", "export the slides as PDF");
+            return ("a Keynote presentation", SLIDES);
         }
         if has_prefix(&zip, "Index/CalculationEngine") || has_prefix(&zip, "Index/Tables") {
-            return ("Numbers files", "send your piece as .docx, .odt or PDF");
+            return ("a Numbers spreadsheet", SPREADSHEET);
         }
-        return (".pages files", "export it as .docx or PDF");
+        return (
+            "a Pages document (.pages)",
+            "In Pages, choose File, Export To, Word, and send the .docx file that makes",
+        );
     }
     if has(&zip, "xl/workbook.xml") {
-        return ("spreadsheets", "send your piece as .docx, .odt or PDF");
+        return ("a spreadsheet", SPREADSHEET);
     }
     if has(&zip, "ppt/presentation.xml") {
-        return ("presentations", "export the slides as PDF");
+        return ("a presentation", SLIDES);
     }
     match zip_mimetype(&mut zip).as_deref() {
-        Some("application/epub+zip") => (
-            "e-books (.epub)",
-            "send your piece as .docx, .odt, PDF, Markdown or plain text",
-        ),
+        Some("application/epub+zip") => ("an e-book (.epub)", DOCUMENTS),
         Some(m) if m.starts_with("application/vnd.oasis.opendocument.spreadsheet") => {
-            ("spreadsheets", "send your piece as .docx, .odt or PDF")
+            ("a spreadsheet", SPREADSHEET)
         }
         Some(m) if m.starts_with("application/vnd.oasis.opendocument.presentation") => {
-            ("presentations", "export the slides as PDF")
+            ("a presentation", SLIDES)
         }
-        _ => archive,
+        _ => ARCHIVE,
     }
 }
 
@@ -306,10 +326,11 @@ mod tests {
 
     #[test]
     fn unsupported_names_what_to_send() {
-        let rtf = b"{\\rtf1\\ansi hello}";
-        let e = unsupported(rtf);
-        assert!(e.user_message().contains("RTF"), "{}", e.user_message());
         let e = unsupported(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
-        assert!(e.user_message().contains(".docx"), "{}", e.user_message());
+        assert_eq!(
+            e.user_message(),
+            "This is a file of an unknown kind, which we cannot read. Send your piece as a \
+             .docx, .odt, .rtf or PDF document, or as Markdown or plain text."
+        );
     }
 }

@@ -46,6 +46,9 @@ pub(crate) fn extract(bytes: &[u8], file_type: FileType) -> Result<Extracted, Ex
     if text.trim().is_empty() {
         return Err(ExtractError::Empty);
     }
+    if let Some(refusal) = online_document_link(&text) {
+        return Err(refusal);
+    }
     let (markdown, title) = if file_type == FileType::Markdown {
         let title = markdown_title(&text);
         let mut markdown = text.trim_end().to_owned();
@@ -60,6 +63,7 @@ pub(crate) fn extract(bytes: &[u8], file_type: FileType) -> Result<Extracted, Ex
         pages: None,
         duration_seconds: None,
         title,
+        ..Extracted::new(file_type)
     })
 }
 
@@ -111,6 +115,62 @@ pub(crate) fn plain_to_markdown(text: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A text that is only a link (or an Internet shortcut) to a document kept online: Docket needs
+/// the document itself, and says how to download it.
+pub(crate) fn online_document_link(text: &str) -> Option<ExtractError> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.eq_ignore_ascii_case("[InternetShortcut]"))
+        .collect();
+    if lines.is_empty() || lines.len() > 3 {
+        return None;
+    }
+    let mut found = None;
+    for line in lines {
+        let url = line.strip_prefix("URL=").unwrap_or(line);
+        if url.contains(char::is_whitespace) || !url.to_ascii_lowercase().starts_with("http") {
+            return None;
+        }
+        let host = url
+            .split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let service = if host == "docs.google.com" || host == "drive.google.com" {
+            (
+                "a link to a Google Docs document",
+                "Open it, choose File, Download, Microsoft Word (.docx), and send us that file",
+            )
+        } else if host == "onedrive.live.com"
+            || host == "1drv.ms"
+            || host.ends_with(".sharepoint.com")
+            || host == "office.com"
+            || host.ends_with(".office.com")
+        {
+            (
+                "a link to a document in OneDrive or SharePoint",
+                "Open it, choose File, Save As, Download a Copy, and send us that .docx file",
+            )
+        } else if host == "dropbox.com" || host.ends_with(".dropbox.com") || host == "db.tt" {
+            (
+                "a link to a file in Dropbox",
+                "Download the file from Dropbox and send it to us as an attachment or upload",
+            )
+        } else if host == "icloud.com" || host.ends_with(".icloud.com") {
+            (
+                "a link to a document in iCloud",
+                "Open it in Pages, choose File, Export To, Word, and send us the .docx file",
+            )
+        } else {
+            return None;
+        };
+        found = Some(service);
+    }
+    let (what, instead) = found?;
+    Some(ExtractError::Unsupported { what, instead })
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ impl<'a> SafeZip<'a> {
     }
 
     /// An entry decoded as XML text (UTF-8 or UTF-16 with a BOM), or `None` if absent.
-    pub(crate) fn read_xml(&mut self, name: &'static str) -> Result<Option<String>, ExtractError> {
+    pub(crate) fn read_xml(&mut self, name: &str) -> Result<Option<String>, ExtractError> {
         match self.read(name)? {
             Some(bytes) => crate::xml::decode(bytes, self.file_type, name).map(Some),
             None => Ok(None),

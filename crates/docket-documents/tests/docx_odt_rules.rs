@@ -161,8 +161,8 @@ fn docx_lists_from_numbering() {
     .concat();
     assert_eq!(
         markdown_of(&docx(&body, &styles, numbering, "")),
-        "- apples\n  1. first kind\n  2. second kind\n- pears\n\nBetween.\n\n1. step one\n2. step two\n\n\
-         An interruption.\n\n3. step three\n\n- overridden to bullets\n\nnot a list\n"
+        "- apples\n  1. first kind\n  2. second kind\n- pears\n\nBetween.\n\na. step one\n\nb. step two\n\n\
+         An interruption.\n\nc. step three\n\n- overridden to bullets\n\nnot a list\n"
     );
 }
 
@@ -198,7 +198,7 @@ fn docx_links_tables_fields_and_revisions() {
     assert_eq!(
         markdown_of(&docx(&body, "", "", rels)),
         "See [**the site**](https://example.org/a_b%20%281%29) or this\n\n\
-         [field link](https://example.com/)\n\ncell one\n\ncell two\n\nkept inserted\n\n\
+         [field link](https://example.com/)\n\n| cell one | cell two |\n| --- | --- |\n\nkept inserted\n\n\
          line one\\\nline two after tab\n\n\\*stars\\* & \\_under\\_ \\<tag> # 1. \\[x\\]\n"
     );
 }
@@ -265,9 +265,9 @@ fn odt_structure_and_formatting() {
         "# A title\n\n# First\n\n## From the style\n\nSome **bold**, *italic*, *named emphasis*, \
          not bold and **nested** ***both***.\n\n**Whole paragraph bold**\n\n\
          > Quoted, and not italic in Markdown.\n\n\
-         Spaced out tabbed\\\nnext line with a [link](https://example.org/x) and a bad one.\n\n\
-         - one\n  1. one a\n  2. one b\n- two\n\n  second paragraph of two\n\n1. roman\n\n\
-         \\*not emphasis\\* \\<b>\n"
+         Spaced out tabbed\\\nnext line with a [link](https://example.org/x) and a bad one[^1].\n\n\
+         - one\n\n  1 one a\n\n  2 one b\n- two\n\n  second paragraph of two\n\ni roman\n\n\
+         \\*not emphasis\\* \\<b>\n\n[^1]: Footnote\n"
     );
     assert_eq!(got.title.as_deref(), Some("A title"));
 }
@@ -287,5 +287,62 @@ fn odt_encrypted_by_manifest_is_refused() {
         err.user_message().contains("password"),
         "{}",
         err.user_message()
+    );
+}
+
+#[test]
+fn docx_images_of_kinds_docket_cannot_show_are_named_in_a_placeholder() {
+    let rels = r#"<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/chart.emf"/>
+        <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/old.wmf"/>"#;
+    let body = r#"<w:p><w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"><wp:docPr id="1" name="Chart" descr="Sales by year"/><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData><a:blip r:embed="rId1"/></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>
+        <w:p><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><v:imagedata r:id="rId2" o:title="" xmlns:o="urn:schemas-microsoft-com:office:office"/></v:shape></w:pict></w:r></w:p>"#;
+    let got = extract(&docx(body, "", "", rels), None, &Limits::default()).expect("docx");
+    assert_eq!(
+        got.markdown,
+        "![Sales by year (chart.emf, an EMF image that cannot be shown here)](chart.emf)\n\n\
+         ![old.wmf, a WMF image that cannot be shown here](old.wmf)\n"
+    );
+    assert!(got.images.is_empty(), "{:?}", got.images);
+    // Image syntax: a picture adds no word, as in Word and LibreOffice.
+    assert_eq!(docket_core::text::count_markdown_words(&got.markdown), 0);
+}
+
+#[test]
+fn docx_text_boxes_keep_their_own_formatting() {
+    let body = r#"<w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">Bold before </w:t></w:r><w:r><w:drawing><w:txbxContent><w:p><w:r><w:rPr><w:i/></w:rPr><w:t>boxed italic</w:t></w:r><w:r><w:t xml:space="preserve"> then plain</w:t></w:r></w:p></w:txbxContent></w:drawing></w:r><w:r><w:t>after</w:t></w:r></w:p>"#;
+    assert_eq!(
+        markdown_of(&docx(body, "", "", "")),
+        "**Bold before** after\n\n*boxed italic* then plain\n"
+    );
+}
+
+#[test]
+fn docx_lists_that_link_to_a_list_style_take_its_levels() {
+    // Word's outline numbering of headings: the headings' list links to a list style, whose
+    // numbering holds the levels.
+    let numbering = r#"
+        <w:abstractNum w:abstractNumId="0"><w:styleLink w:val="Outline"/>
+          <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="upperRoman"/><w:lvlText w:val="%1."/></w:lvl>
+          <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="upperLetter"/><w:lvlText w:val="%2."/></w:lvl>
+        </w:abstractNum>
+        <w:abstractNum w:abstractNumId="1"><w:numStyleLink w:val="Outline"/></w:abstractNum>
+        <w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num>
+        <w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>"#;
+    let styles = [
+        r#"<w:style w:type="numbering" w:styleId="Outline"><w:name w:val="Outline"/><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style>"#.to_owned(),
+        style("Heading1", "heading 1", r#"<w:pPr><w:numPr><w:numId w:val="2"/></w:numPr></w:pPr>"#),
+        style("Heading2", "heading 2", r#"<w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="2"/></w:numPr></w:pPr>"#),
+    ]
+    .concat();
+    let body = [
+        p("Heading1", &r("", "Background")),
+        p("Heading2", &r("", "Courts")),
+        p("Heading2", &r("", "Tribunals")),
+        p("Heading1", &r("", "Findings")),
+    ]
+    .concat();
+    assert_eq!(
+        markdown_of(&docx(&body, &styles, numbering, "")),
+        "# I. Background\n\n## A. Courts\n\n## B. Tribunals\n\n# II. Findings\n"
     );
 }

@@ -500,7 +500,6 @@ fn unsupported_files_say_what_to_send() {
         ("Index/Document.iwa", b"\x00\x01"),
         ("Metadata/Properties.plist", b"x"),
     ]);
-    let rtf = b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}} Hello}".to_vec();
     let mut doc = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     doc.extend([0u8; 504]);
     let mut exe = b"MZ\x90\x00".to_vec();
@@ -514,31 +513,131 @@ fn unsupported_files_say_what_to_send() {
         (
             pages,
             "piece.pages",
-            ".pages files: export it as .docx or PDF",
+            "This is a Pages document (.pages), which we cannot read. In Pages, choose File, \
+             Export To, Word, and send the .docx file that makes.",
         ),
-        (rtf, "piece.rtf", "RTF"),
-        (doc, "piece.doc", ".docx"),
-        (exe, "piece.docx", ".docx, .odt, PDF"),
-        (plain_zip, "piece.zip", "each file on its own"),
-        (xlsx, "piece.xlsx", "spreadsheets"),
-        (encrypted_docx, "piece.docx", "password"),
+        (
+            doc,
+            "piece.doc",
+            "This is an older Word document (.doc), which we cannot read. Open it in Word or \
+             LibreOffice and save it as .docx, then send that.",
+        ),
+        (
+            exe,
+            "piece.docx",
+            "This is a program, which we cannot read. Send your piece as a .docx, .odt, .rtf or \
+             PDF document, or as Markdown or plain text.",
+        ),
+        (
+            plain_zip,
+            "piece.zip",
+            "This is a ZIP archive, which we cannot read. Send each file on its own: documents \
+             as .docx, .odt or PDF, audio as MP3 or M4A, images as JPEG or PNG.",
+        ),
+        (
+            xlsx,
+            "piece.xlsx",
+            "This is a spreadsheet, which we cannot read. Send your piece as a .docx, .odt or \
+             PDF document.",
+        ),
+        (
+            encrypted_docx,
+            "piece.docx",
+            "This Word document is protected by a password, so we cannot read it: remove the \
+             password and send it again.",
+        ),
     ] {
         assert_eq!(sniff(&bytes, Some(name)), FileType::Unknown, "{name}");
         let err = assert_user_facing(extract(&bytes, Some(name), &Limits::default()));
-        assert!(
-            err.user_message().contains(expect),
-            "{name}: {}",
-            err.user_message()
-        );
+        assert_eq!(err.user_message(), expect, "{name}");
     }
-    let err = ExtractError::Unsupported {
-        what: ".pages files",
-        instead: "export it as .docx or PDF",
-    };
+    // A file of an unknown kind is described in a sentence that reads as English.
     assert_eq!(
-        err.user_message(),
-        "We cannot read .pages files: export it as .docx or PDF."
+        FileType::Unknown.with_article(),
+        "a file of an unknown kind"
     );
+    assert_eq!(FileType::Docx.with_article(), "a Word document (.docx)");
+    assert_eq!(FileType::Rtf.with_article(), "an RTF document (.rtf)");
+    assert_eq!(FileType::Mp3.with_article(), "an MP3 audio file (.mp3)");
+}
+
+#[test]
+fn links_to_online_documents_say_how_to_download_them() {
+    for (text, expect) in [
+        (
+            "https://docs.google.com/document/d/1AbC/edit?usp=sharing\n",
+            "This is a link to a Google Docs document, which we cannot read. Open it, choose \
+             File, Download, Microsoft Word (.docx), and send us that file.",
+        ),
+        (
+            "[InternetShortcut]\r\nURL=https://contoso.sharepoint.com/:w:/g/EabC\r\n",
+            "This is a link to a document in OneDrive or SharePoint, which we cannot read. Open \
+             it, choose File, Save As, Download a Copy, and send us that .docx file.",
+        ),
+        (
+            "https://www.dropbox.com/s/abc/blog.docx?dl=0",
+            "This is a link to a file in Dropbox, which we cannot read. Download the file from \
+             Dropbox and send it to us as an attachment or upload.",
+        ),
+    ] {
+        let err = assert_user_facing(extract(
+            text.as_bytes(),
+            Some("link.txt"),
+            &Limits::default(),
+        ));
+        assert_eq!(err.user_message(), expect);
+    }
+    // A piece that mentions such a link among its words is a piece.
+    let piece = "Read the draft at https://docs.google.com/document/d/1AbC before Friday.";
+    assert!(extract(piece.as_bytes(), None, &Limits::default()).is_ok());
+}
+
+/// The crafted files of the corpus (tests/corpus/hostile/): each is refused with a message a
+/// contributor can act on, or read without trouble, never a panic, within the time limit.
+#[test]
+fn corpus_hostile_files_are_refused_cleanly() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/hostile");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/corpus/hostile") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = std::fs::read(&path).expect("read");
+        let start = Instant::now();
+        let got = extract(&bytes, Some(&name), &Limits::default());
+        assert!(start.elapsed() < Duration::from_secs(20), "{name}");
+        seen += 1;
+        let expect_refusal = match name.as_str() {
+            "legacy.doc" => Some("older Word document (.doc)"),
+            "document.pages" => Some("Pages document"),
+            "google-docs-link.txt" => Some("Google Docs"),
+            "huge-bin.rtf" | "deep-groups.rtf" | "unterminated.rtf" => Some("RTF document"),
+            _ => None,
+        };
+        match (got, expect_refusal) {
+            (Err(e), Some(fragment)) => {
+                assert!(
+                    e.user_message().contains(fragment),
+                    "{name}: {}",
+                    e.user_message()
+                );
+                assert!(e.user_message().ends_with('.'), "{name}");
+            }
+            (Ok(got), None) => assert!(got.markdown.len() < 1_000_000, "{name}"),
+            (Err(e), None) => {
+                let message = e.user_message();
+                assert!(
+                    message.ends_with('.') && !message.contains("panicked"),
+                    "{name}: {message}"
+                );
+            }
+            (Ok(got), Some(_)) => panic!("{name} was read: {:?}", got.markdown),
+        }
+    }
+    assert!(seen >= 10, "only {seen} hostile files");
 }
 
 #[test]

@@ -25,7 +25,11 @@ fn check(bytes: &[u8], name: Option<&str>) {
             if let ExtractError::Malformed { reason, .. } = &e {
                 let ours = matches!(
                     file_type,
-                    FileType::Docx | FileType::Odt | FileType::Markdown | FileType::PlainText
+                    FileType::Docx
+                        | FileType::Odt
+                        | FileType::Rtf
+                        | FileType::Markdown
+                        | FileType::PlainText
                 );
                 assert!(
                     !(ours && reason.contains("panicked")),
@@ -82,6 +86,59 @@ const WORD_TAGS: &[&str] = &[
     "<![CDATA[x]]>",
     "<w:tbl><w:tr><w:tc>",
     "</w:tc></w:tr></w:tbl>",
+    "<w:r><w:footnoteReference w:id=\"1\"/></w:r>",
+    "<w:txbxContent>",
+    "</w:txbxContent>",
+    "<mc:AlternateContent><mc:Choice>",
+    "</mc:Choice><mc:Fallback>",
+    "</mc:Fallback></mc:AlternateContent>",
+    "<w:sdt><w:sdtContent>",
+    "</w:sdtContent></w:sdt>",
+    "<w:sym w:char=\"F0FC\"/>",
+    "<w:sym w:char=\"zz\"/>",
+    "<w:commentRangeStart w:id=\"0\"/>",
+    "<w:commentRangeEnd w:id=\"0\"/>",
+    "<w:tcPr><w:gridSpan w:val=\"99999\"/></w:tcPr>",
+    "<w:drawing><wp:docPr descr=\"x\"/><a:blip r:embed=\"rId1\"/></w:drawing>",
+];
+
+/// RTF fragments that the RTF reader reacts to.
+const RTF_TAGS: &[&str] = &[
+    "{",
+    "}",
+    "\\par ",
+    "\\b ",
+    "\\b0 ",
+    "\\i ",
+    "\\u8364?",
+    "\\u-10179\\u-8704 ",
+    "\\uc0 ",
+    "\\'e9",
+    "\\'93\\'fa",
+    "{\\*\\footnote ",
+    "{\\*\\annotation ",
+    "{\\*\\atnauthor A}",
+    "{\\shptxt ",
+    "{\\fonttbl{\\f1\\fcharset128 X;}}",
+    "\\f1 ",
+    "{\\stylesheet{\\s1 heading 1;}}",
+    "\\s1 ",
+    "\\pard ",
+    "\\intbl ",
+    "\\cell ",
+    "\\row ",
+    "{\\listtext 1.\\tab}",
+    "\\bin5 abcde",
+    "\\bin99999 ",
+    "{\\field{\\*\\fldinst HYPERLINK \"https://e.org\"}{\\fldrslt x}}",
+    "\\v ",
+    "\\deleted ",
+    "\\'zz",
+    "\\",
+    "\\*",
+    "\\u",
+    "\\ucx",
+    "\\outlinelevel99 ",
 ];
 
 const ODF_TAGS: &[&str] = &[
@@ -104,6 +161,18 @@ const ODF_TAGS: &[&str] = &[
     "</text:note>",
     "&lt;",
     "<text:list text:continue-numbering=\"true\">",
+    "<draw:frame><draw:text-box>",
+    "</draw:text-box></draw:frame>",
+    "<draw:frame><draw:image xlink:href=\"Pictures/a.png\"/><svg:desc>alt</svg:desc></draw:frame>",
+    "<draw:custom-shape>",
+    "</draw:custom-shape>",
+    "<office:annotation office:name=\"a\"><dc:creator>X</dc:creator>",
+    "</office:annotation>",
+    "<office:annotation-end office:name=\"a\"/>",
+    "<table:table><table:table-row><table:table-cell table:number-columns-spanned=\"9999\">",
+    "</table:table-cell></table:table-row></table:table>",
+    "<table:covered-table-cell/>",
+    "<text:list-item text:start-value=\"18446744073709551615\">",
 ];
 
 proptest! {
@@ -149,6 +218,12 @@ proptest! {
     #[test]
     fn opendocument_texts_of_xml_soup(text in xml_soup(ODF_TAGS)) {
         check(&odt(&text, &text, ""), None);
+    }
+
+    #[test]
+    fn rtf_of_control_word_soup(body in xml_soup(RTF_TAGS)) {
+        check(format!("{{\\rtf1\\ansi {body}}}").as_bytes(), None);
+        check(format!("{{\\rtf1 {body}").as_bytes(), Some("a.rtf"));
     }
 }
 

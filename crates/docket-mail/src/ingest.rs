@@ -656,13 +656,18 @@ async fn body_of(call: &Call, message: &Inbound) -> Result<Body, String> {
         let format = match sniffed {
             FileType::Docx
             | FileType::Odt
+            | FileType::Rtf
             | FileType::Markdown
             | FileType::PlainText
             | FileType::Html => Format::Text,
             FileType::Pdf => Format::Document,
             other if other.is_audio() => Format::Audio,
-            other => {
-                problems.push(format!("We cannot read {} files: send a Word (.docx) or OpenDocument (.odt) document, a PDF, or an audio file", other.describe()));
+            _ => {
+                // The reader's own refusal says what the file is and what to send instead.
+                match extract(attachment).await {
+                    Err(problem) => problems.push(problem),
+                    Ok(_) => problems.push("We cannot read this attachment: send a Word (.docx) or OpenDocument (.odt) document, a PDF, or an audio file".into()),
+                }
                 continue;
             }
         };

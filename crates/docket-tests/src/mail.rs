@@ -27,6 +27,30 @@ pub fn message_with_docx(
     text: &str,
     extra_headers: &str,
 ) -> Vec<u8> {
+    message_with_file(
+        message_id,
+        from,
+        subject,
+        text,
+        extra_headers,
+        (
+            "Data blog.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            BLOG_DOCX,
+        ),
+    )
+}
+
+/// [`message_with_docx`] with another attachment: (file name, MIME type, bytes).
+pub fn message_with_file(
+    message_id: &str,
+    from: &str,
+    subject: &str,
+    text: &str,
+    extra_headers: &str,
+    (name, mime, bytes): (&str, &str, &[u8]),
+) -> Vec<u8> {
+    let encoded_name = name.replace(' ', "%20");
     format!(
         "Message-ID: <{message_id}>\r\nDate: Thu, 20 Oct 2022 10:15:00 +0100\r\nMIME-Version: 1.0\r\n\
          User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:102.0) Gecko/20100101 Thunderbird/102.3.3\r\n\
@@ -37,10 +61,10 @@ pub fn message_with_docx(
          --------------2yAbS9pS0i7vBqUq0NFWp0Dq\r\nContent-Type: text/plain; charset=UTF-8; format=flowed\r\n\
          Content-Transfer-Encoding: 7bit\r\n\r\n{text}\r\n\r\n\
          --------------2yAbS9pS0i7vBqUq0NFWp0Dq\r\n\
-         Content-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document;\r\n name=\"Data blog.docx\"\r\n\
-         Content-Disposition: attachment;\r\n filename*=UTF-8''Data%20blog.docx\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\r\n\
+         Content-Type: {mime};\r\n name=\"{name}\"\r\n\
+         Content-Disposition: attachment;\r\n filename*=UTF-8''{encoded_name}\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\r\n\
          --------------2yAbS9pS0i7vBqUq0NFWp0Dq--\r\n",
-        wrapped_base64(BLOG_DOCX)
+        wrapped_base64(bytes)
     )
     .into_bytes()
 }

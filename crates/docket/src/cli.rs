@@ -47,6 +47,10 @@ enum Command {
     /// Background jobs (deadline reminders): list them, or run what is due.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Internal: reads one PDF, audio file or web page in a process of its own, for the server
+    /// (docket_documents::isolate).
+    #[command(name = "__extract-worker", hide = true)]
+    ExtractWorker,
     /// Site administrators: they see every call, and the mail Docket could tie to no call.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -203,6 +207,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::ExtractWorker => Ok(ExitCode::from(
+            u8::try_from(docket_documents::isolate::worker_main()).unwrap_or(1),
+        )),
         Command::Config(ConfigCommand::Default) => {
             print!("{}", crate::config::DEFAULT_FILE);
             Ok(ExitCode::SUCCESS)

@@ -824,6 +824,7 @@ async fn take_upload(
             file_type,
             FileType::Docx
                 | FileType::Odt
+                | FileType::Rtf
                 | FileType::Markdown
                 | FileType::PlainText
                 | FileType::Html
@@ -834,7 +835,7 @@ async fn take_upload(
     if !fits {
         let wanted = match format {
             Format::Text => {
-                "a Word (.docx), OpenDocument (.odt), Markdown, plain text or HTML file"
+                "a Word (.docx), OpenDocument (.odt), RTF, Markdown, plain text or HTML file"
             }
             Format::Document => "a PDF",
             Format::Audio => "an audio file (MP3, M4A, OGG or WAV)",
@@ -843,7 +844,7 @@ async fn take_upload(
             "document",
             format!(
                 "This file is {}; for this kind of piece send {wanted}",
-                file_type.describe()
+                file_type.with_article()
             ),
         );
         return Ok(());
