@@ -997,16 +997,44 @@ fn check_complete(call: &Call, piece: &Piece, errors: &mut FormErrors) {
     }
 }
 
+/// The edit form's request, read whole before anything is answered (the body limit bounds it):
+/// a client still sending its upload when a refusal comes would see its connection reset
+/// instead of the answer. Then who is asking, then the form.
+async fn read_edit(
+    state: &AppState,
+    request: axum::extract::Request,
+) -> Result<(User, Pairs, Vec<Upload>), Response> {
+    use axum::extract::{FromRequest, FromRequestParts};
+    let (mut parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|_| {
+        WebError::BadRequest(
+            "The form could not be read: it may be larger than Docket takes. Go back and send it again, with a smaller file.".into(),
+        )
+        .into_response()
+    })?;
+    let Contributor(user) = Contributor::from_request_parts(&mut parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    let multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let (form, uploads) = read_form(multipart)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok((user, form, uploads))
+}
+
 async fn edit(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
-    multipart: Multipart,
+    request: axum::extract::Request,
 ) -> Result<Response, WebError> {
-    // The form is read whole first (the body limit bounds it): a client still sending its
-    // upload when the answer comes would see its connection reset instead of the answer.
-    let (form, uploads) = read_form(multipart).await?;
+    let (user, form, uploads) = match read_edit(&state, request).await {
+        Ok(read) => read,
+        Err(refused) => return Ok(refused),
+    };
     let (record, call) = load_piece(&state, id, &user).await?;
     csrf.verify(form.get("csrf"))?;
     if !record.state.editable_by_contributor() {
