@@ -10,6 +10,7 @@ pub mod recognise;
 pub mod submission;
 pub mod text;
 pub mod trust;
+mod words;
 
 pub use call::{Call, Contact, Deadline, Email, Format, Kind, Limits, Slug, ThemedDay, Week};
 pub use call_file::{CheckReport, Diagnostic, Severity};

@@ -4,6 +4,9 @@
 
 use jiff::civil::{Date, Weekday};
 
+pub(crate) use crate::words::day_number;
+use crate::words::{self, MONTHS, Word, same_phrase, words, year_number};
+
 /// A weekday-and-date phrase found in prose, with its byte range in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProseDate {
@@ -88,31 +91,8 @@ pub fn long_date(date: Date) -> String {
 
 /// "Friday".
 pub fn weekday_name(weekday: Weekday) -> &'static str {
-    match weekday {
-        Weekday::Monday => "Monday",
-        Weekday::Tuesday => "Tuesday",
-        Weekday::Wednesday => "Wednesday",
-        Weekday::Thursday => "Thursday",
-        Weekday::Friday => "Friday",
-        Weekday::Saturday => "Saturday",
-        Weekday::Sunday => "Sunday",
-    }
+    words::weekday_name(weekday)
 }
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
 
 /// Checks every weekday-and-date phrase in `text`. Phrases without a year are read in the year
 /// that puts them nearest to `reference` (the call's week), so a December call for a January week
@@ -174,49 +154,6 @@ pub fn find(text: &str) -> Vec<ProseDate> {
     found
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Word<'a> {
-    start: usize,
-    end: usize,
-    text: &'a str,
-}
-
-fn words(text: &str) -> Vec<Word<'_>> {
-    let mut words = Vec::new();
-    let mut start = None;
-    for (index, c) in text.char_indices() {
-        match (c.is_alphanumeric(), start) {
-            (true, None) => start = Some(index),
-            (false, Some(s)) => {
-                words.push(Word {
-                    start: s,
-                    end: index,
-                    text: &text[s..index],
-                });
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        words.push(Word {
-            start: s,
-            end: text.len(),
-            text: &text[s..],
-        });
-    }
-    words
-}
-
-/// Only white space, commas and full stops may stand between the parts of one phrase.
-fn joined(text: &str, before: &Word<'_>, after: &Word<'_>) -> bool {
-    let gap = &text[before.end..after.start];
-    gap.len() <= 6
-        && gap
-            .chars()
-            .all(|c| c.is_whitespace() || c == ',' || c == '.')
-}
-
 fn date_after(
     text: &str,
     words: &[Word<'_>],
@@ -224,15 +161,15 @@ fn date_after(
     weekday: Weekday,
 ) -> Option<(ProseDate, usize)> {
     let mut i = at + 1;
-    let next = |i: usize| words.get(i).filter(|w| joined(text, &words[i - 1], w));
-    if next(i).is_some_and(|w| w.text.eq_ignore_ascii_case("the")) {
+    let next = |i: usize| words.get(i).filter(|w| same_phrase(text, &words[i - 1], w));
+    if next(i).is_some_and(|w| w.is("the")) {
         i += 1;
     }
     let first = next(i)?;
     // Day then month: "5 November", "5th of November".
     if let Some((day, _)) = day_number(first.text) {
         let mut j = i + 1;
-        if next(j).is_some_and(|w| w.text.eq_ignore_ascii_case("of")) {
+        if next(j).is_some_and(|w| w.is("of")) {
             j += 1;
         }
         let month_word = next(j)?;
@@ -270,82 +207,36 @@ fn date_after(
 
 fn year_after(text: &str, words: &[Word<'_>], at: usize) -> (Option<i16>, Option<usize>, usize) {
     match words.get(at + 1) {
-        Some(word) if joined(text, &words[at], word) && word.text.len() == 4 => {
-            match word.text.parse::<i16>() {
-                Ok(year) if (1900..=2999).contains(&year) => (Some(year), Some(word.end), at + 2),
-                _ => (None, None, at + 1),
-            }
-        }
+        Some(word) if same_phrase(text, &words[at], word) => match year_number(word.text) {
+            Some(year) => (Some(year), Some(word.end), at + 2),
+            None => (None, None, at + 1),
+        },
         _ => (None, None, at + 1),
     }
 }
 
-/// "15", "15th", "1st": the day of the month, and whether it carried an ordinal suffix.
-pub(crate) fn day_number(word: &str) -> Option<(i8, bool)> {
-    let digits_end = word
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(word.len());
-    let (digits, suffix) = word.split_at(digits_end);
-    if digits.is_empty() || digits.len() > 2 {
-        return None;
-    }
-    let suffix = suffix.to_ascii_lowercase();
-    if !matches!(suffix.as_str(), "" | "st" | "nd" | "rd" | "th") {
-        return None;
-    }
-    let day: i8 = digits.parse().ok()?;
-    (1..=31).contains(&day).then_some((day, !suffix.is_empty()))
-}
-
+/// A weekday as a call's prose writes it: the full name in any case, an abbreviation ("Fri",
+/// "Tues") only when capitalised, since "sat" and "sun" are ordinary words. A plural ("Fridays")
+/// names no single date. A contraction ("Weds") has never been read here, and reading it now
+/// would give call files that passed their checks new findings.
 fn weekday(word: &str) -> Option<Weekday> {
-    let lower = word.to_lowercase();
-    let full = match lower.as_str() {
-        "monday" => Some(Weekday::Monday),
-        "tuesday" => Some(Weekday::Tuesday),
-        "wednesday" => Some(Weekday::Wednesday),
-        "thursday" => Some(Weekday::Thursday),
-        "friday" => Some(Weekday::Friday),
-        "saturday" => Some(Weekday::Saturday),
-        "sunday" => Some(Weekday::Sunday),
-        _ => None,
-    };
-    if full.is_some() {
-        return full;
-    }
-    // Abbreviations only when capitalised: "sat" and "sun" are ordinary words.
-    if !word.starts_with(|c: char| c.is_uppercase()) {
-        return None;
-    }
-    match lower.as_str() {
-        "mon" => Some(Weekday::Monday),
-        "tue" | "tues" => Some(Weekday::Tuesday),
-        "wed" => Some(Weekday::Wednesday),
-        "thu" | "thur" | "thurs" => Some(Weekday::Thursday),
-        "fri" => Some(Weekday::Friday),
-        "sat" => Some(Weekday::Saturday),
-        "sun" => Some(Weekday::Sunday),
+    let name = words::weekday(word)?;
+    match name.form {
+        words::Form::Full => Some(name.value),
+        words::Form::Abbreviation if name.capitalised => Some(name.value),
         _ => None,
     }
 }
 
+/// A month as a call's prose writes it: the full name in any case, an abbreviation ("Nov",
+/// "Sept") only when capitalised.
 fn month(word: &str) -> Option<i8> {
-    let lower = word.to_lowercase();
-    if let Some(index) = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(&lower)) {
-        return Some(index as i8 + 1);
+    let name = words::month(word)?;
+    match name.form {
+        words::Form::Full => Some(name.value),
+        words::Form::Abbreviation if name.capitalised => Some(name.value),
+        _ => None,
     }
-    if !word.starts_with(|c: char| c.is_uppercase()) {
-        return None;
-    }
-    let abbreviations = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    if lower == "sept" {
-        return Some(9);
-    }
-    abbreviations
-        .iter()
-        .position(|a| *a == lower)
-        .map(|index| index as i8 + 1)
 }
 
 #[cfg(test)]

@@ -74,8 +74,11 @@ use std::collections::BTreeSet;
 use jiff::civil::{Date, Weekday};
 
 use crate::call::{Call, Format, Kind};
-use crate::prose_dates::day_number;
 use crate::submission::CandidateDays;
+use crate::words::{
+    self, JoinedWord, Word, day_number, joined_words, normalise, same_phrase, words as split_words,
+    year_number,
+};
 
 /// The days a message offers a piece for, read from its subject and (unquoted) body.
 ///
@@ -265,124 +268,15 @@ fn singular(word: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Words
 
-/// A word as themes, kinds and "any day" are matched: letters and digits, joined across inner
-/// hyphens and apostrophes ("re-offending", "case-study", "Tuesday's"), normalised to lower case
-/// without hyphens, apostrophes or a possessive "'s".
-#[derive(Debug, Clone)]
-struct JoinedWord {
-    norm: String,
-}
+// Splitting into words (joined across hyphens and apostrophes or not) and the possessive rule
+// live in `crate::words`, shared with the prose-date checker.
 
-fn is_joiner(c: char) -> bool {
-    matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\'' | '\u{2019}')
-}
-
-fn joined_words(text: &str) -> Vec<JoinedWord> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        let inner_joiner = is_joiner(c)
-            && !current.is_empty()
-            && chars.peek().is_some_and(|n| n.is_alphanumeric());
-        if c.is_alphanumeric() || inner_joiner {
-            current.push(c);
-        } else if !current.is_empty() {
-            words.push(JoinedWord {
-                norm: normalise(&current),
-            });
-            current.clear();
-        }
-    }
-    if !current.is_empty() {
-        words.push(JoinedWord {
-            norm: normalise(&current),
-        });
-    }
-    words
-}
-
-/// Lower case; a trailing possessive "'s" dropped; hyphens and apostrophes removed.
-fn normalise(word: &str) -> String {
-    let lower = word.to_lowercase();
-    let without_possessive = lower
-        .strip_suffix("'s")
-        .or_else(|| lower.strip_suffix("\u{2019}s"))
-        .unwrap_or(&lower);
-    without_possessive
-        .chars()
-        .filter(|c| !is_joiner(*c))
-        .collect()
-}
-
-/// A word as dates are read: a run of letters and digits (hyphens split), with a possessive
-/// "'s" after it swallowed.
-#[derive(Debug, Clone, Copy)]
-struct Tok<'a> {
-    start: usize,
-    end: usize,
-    text: &'a str,
-}
-
-fn split_words<'a>(text: &'a str) -> Vec<Tok<'a>> {
-    let mut toks: Vec<Tok<'a>> = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut skip_until = 0usize;
-    let push = |toks: &mut Vec<Tok<'a>>, s: usize, e: usize| {
-        toks.push(Tok {
-            start: s,
-            end: e,
-            text: &text[s..e],
-        });
-    };
-    for (index, c) in text.char_indices() {
-        if index < skip_until {
-            continue;
-        }
-        match (c.is_alphanumeric(), start) {
-            (true, None) => start = Some(index),
-            (false, Some(s)) => {
-                push(&mut toks, s, index);
-                start = None;
-                // A possessive "'s" belongs to the word before it.
-                if c == '\'' || c == '\u{2019}' {
-                    let rest = &text[index + c.len_utf8()..];
-                    let mut rest_chars = rest.chars();
-                    if matches!(rest_chars.next(), Some('s' | 'S'))
-                        && !rest_chars.next().is_some_and(char::is_alphanumeric)
-                    {
-                        skip_until = index + c.len_utf8() + 1;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        push(&mut toks, s, text.len());
-    }
-    toks
-}
-
-fn lower(tok: &Tok<'_>) -> String {
-    tok.text.to_lowercase()
-}
-
-fn is(tok: Option<&Tok<'_>>, words: &[&str]) -> bool {
-    tok.is_some_and(|t| words.iter().any(|w| t.text.eq_ignore_ascii_case(w)))
-}
-
-/// Only white space, commas and full stops between two parts of one date phrase.
-fn joined(text: &str, before: &Tok<'_>, after: &Tok<'_>) -> bool {
-    let gap = &text[before.end..after.start];
-    gap.len() <= 6
-        && gap
-            .chars()
-            .all(|c| c.is_whitespace() || c == ',' || c == '.')
+fn is(tok: Option<&Word<'_>>, words: &[&str]) -> bool {
+    tok.is_some_and(|t| words.iter().any(|w| t.is(w)))
 }
 
 /// A sentence or line ends between the two tokens.
-fn breaks(text: &str, before: &Tok<'_>, after: &Tok<'_>) -> bool {
+fn breaks(text: &str, before: &Word<'_>, after: &Word<'_>) -> bool {
     let gap = &text[before.end..after.start];
     gap.chars()
         .any(|c| matches!(c, '.' | '!' | '?' | ';' | '\n' | '\r'))
@@ -564,7 +458,7 @@ struct Mention {
     whole_week: bool,
 }
 
-fn mentions(call: &Call, text: &str, toks: &[Tok<'_>]) -> Vec<Mention> {
+fn mentions(call: &Call, text: &str, toks: &[Word<'_>]) -> Vec<Mention> {
     let mut found: Vec<Mention> = Vec::new();
     let mut used = vec![false; toks.len()];
     // Numeric dates first: their digits must not be read again as words.
@@ -585,7 +479,7 @@ fn mentions(call: &Call, text: &str, toks: &[Tok<'_>]) -> Vec<Mention> {
         if first > 0
             && !used[first - 1]
             && weekday(&toks[first - 1]).is_some()
-            && joined(text, &toks[first - 1], &toks[first])
+            && same_phrase(text, &toks[first - 1], &toks[first])
         {
             used[first - 1] = true;
             m.first = first - 1;
@@ -656,7 +550,7 @@ fn mention(first: usize, last: usize, dates: Vec<Date>) -> Mention {
 
 /// Two mentions joined by a dash, "to", "until", "through" (or "between X and Y") become every
 /// themed day between them.
-fn join_ranges(call: &Call, text: &str, toks: &[Tok<'_>], found: &mut [Mention]) {
+fn join_ranges(call: &Call, text: &str, toks: &[Word<'_>], found: &mut [Mention]) {
     let mut k = 0;
     while k + 1 < found.len() {
         let (a, b) = (&found[k], &found[k + 1]);
@@ -701,7 +595,7 @@ fn join_ranges(call: &Call, text: &str, toks: &[Tok<'_>], found: &mut [Mention])
 
 /// True when the mention says when something happens (a deadline, the sender's diary) rather
 /// than which themed day a piece is for. See the module documentation.
-fn says_when(text: &str, toks: &[Tok<'_>], m: &Mention) -> bool {
+fn says_when(text: &str, toks: &[Word<'_>], m: &Mention) -> bool {
     const LIMITS: &[&str] = &[
         "by",
         "before",
@@ -741,9 +635,7 @@ fn says_when(text: &str, toks: &[Tok<'_>], m: &Mention) -> bool {
     // A relative weekday.
     if m.weekday
         && let Some(p) = prev(m.first)
-        && RELATIVE
-            .iter()
-            .any(|r| toks[p].text.eq_ignore_ascii_case(r))
+        && RELATIVE.iter().any(|r| toks[p].is(r))
     {
         return true;
     }
@@ -751,7 +643,7 @@ fn says_when(text: &str, toks: &[Tok<'_>], m: &Mention) -> bool {
     let mut at = m.first;
     for _ in 0..5 {
         let Some(p) = prev(at) else { break };
-        let word = lower(&toks[p]);
+        let word = toks[p].lower();
         if LIMITS.contains(&word.as_str()) {
             return true;
         }
@@ -763,17 +655,17 @@ fn says_when(text: &str, toks: &[Tok<'_>], m: &Mention) -> bool {
     // Directly before "deadline", "morning" …
     if let Some(next) = toks.get(m.last + 1)
         && !breaks(text, &toks[m.last], next)
-        && AFTER.contains(&lower(next).as_str())
+        && AFTER.contains(&next.lower().as_str())
     {
         return true;
     }
     // "deadline" earlier in the sentence, unless the day is introduced by "for".
-    let introduced_by_for = prev(m.first).is_some_and(|p| toks[p].text.eq_ignore_ascii_case("for"));
+    let introduced_by_for = prev(m.first).is_some_and(|p| toks[p].is("for"));
     if !introduced_by_for {
         let mut at = m.first;
         for _ in 0..6 {
             let Some(p) = prev(at) else { break };
-            if SENTENCE.contains(&lower(&toks[p]).as_str()) {
+            if SENTENCE.contains(&toks[p].lower().as_str()) {
                 return true;
             }
             at = p;
@@ -824,15 +716,15 @@ fn resolve(call: &Call, year: Option<i16>, month: i8, day: i8) -> Vec<Date> {
 fn date_after_weekday(
     call: &Call,
     text: &str,
-    toks: &[Tok<'_>],
+    toks: &[Word<'_>],
     at: usize,
 ) -> Option<(Vec<Mention>, usize)> {
     let mut i = at + 1;
     let next_joined = |i: usize| {
         toks.get(i)
-            .filter(|t| i > 0 && joined(text, &toks[i - 1], t))
+            .filter(|t| i > 0 && same_phrase(text, &toks[i - 1], t))
     };
-    if next_joined(i).is_some_and(|t| t.text.eq_ignore_ascii_case("the")) {
+    if next_joined(i).is_some_and(|t| t.is("the")) {
         i += 1;
     }
     next_joined(i)?;
@@ -859,7 +751,7 @@ const MAX_CHAIN: usize = 8;
 
 /// A chain of day numbers: "15", "15 and 16", "14–16", "15, 16 & 18": (day, token) pairs and the
 /// last token used.
-fn day_chain(text: &str, toks: &[Tok<'_>], at: usize) -> Option<(Vec<(i8, usize)>, usize)> {
+fn day_chain(text: &str, toks: &[Word<'_>], at: usize) -> Option<(Vec<(i8, usize)>, usize)> {
     let (first, _) = day_number(toks.get(at)?.text)?;
     let mut days = vec![(first, at)];
     let mut last = at;
@@ -896,13 +788,13 @@ fn day_chain(text: &str, toks: &[Tok<'_>], at: usize) -> Option<(Vec<(i8, usize)
 fn day_month_phrase(
     call: &Call,
     text: &str,
-    toks: &[Tok<'_>],
+    toks: &[Word<'_>],
     at: usize,
 ) -> Option<(Vec<Mention>, usize)> {
     let (days, last_day) = day_chain(text, toks, at)?;
     let mut j = last_day + 1;
-    let next_joined = |j: usize| toks.get(j).filter(|t| joined(text, &toks[j - 1], t));
-    if next_joined(j).is_some_and(|t| t.text.eq_ignore_ascii_case("of")) {
+    let next_joined = |j: usize| toks.get(j).filter(|t| same_phrase(text, &toks[j - 1], t));
+    if next_joined(j).is_some_and(|t| t.is("of")) {
         j += 1;
     }
     let month_tok = next_joined(j)?;
@@ -924,12 +816,12 @@ fn day_month_phrase(
 fn month_day_phrase(
     call: &Call,
     text: &str,
-    toks: &[Tok<'_>],
+    toks: &[Word<'_>],
     at: usize,
 ) -> Option<(Vec<Mention>, usize)> {
     let month = month(toks.get(at)?.text)?;
     let first_day = toks.get(at + 1)?;
-    if !joined(text, &toks[at], first_day) {
+    if !same_phrase(text, &toks[at], first_day) {
         return None;
     }
     let (days, last_day) = day_chain(text, toks, at + 1)?;
@@ -947,84 +839,29 @@ fn month_day_phrase(
     Some((ms, last))
 }
 
-fn year_after(text: &str, toks: &[Tok<'_>], at: usize) -> (Option<i16>, usize) {
+fn year_after(text: &str, toks: &[Word<'_>], at: usize) -> (Option<i16>, usize) {
     match toks.get(at + 1) {
-        Some(t) if joined(text, &toks[at], t) && t.text.len() == 4 => match t.text.parse::<i16>() {
-            Ok(year) if (1900..=2999).contains(&year) => (Some(year), at + 1),
-            _ => (None, at),
+        Some(t) if same_phrase(text, &toks[at], t) => match year_number(t.text) {
+            Some(year) => (Some(year), at + 1),
+            None => (None, at),
         },
         _ => (None, at),
     }
 }
 
-fn weekday(tok: &Tok<'_>) -> Option<Weekday> {
-    let lower = lower(tok);
-    let full = |w: &str| match w {
-        "monday" => Some(Weekday::Monday),
-        "tuesday" => Some(Weekday::Tuesday),
-        "wednesday" => Some(Weekday::Wednesday),
-        "thursday" => Some(Weekday::Thursday),
-        "friday" => Some(Weekday::Friday),
-        "saturday" => Some(Weekday::Saturday),
-        "sunday" => Some(Weekday::Sunday),
-        _ => None,
-    };
-    if let Some(day) = full(&lower).or_else(|| lower.strip_suffix('s').and_then(full)) {
-        return Some(day);
-    }
-    // Abbreviations that are no English word, in any case.
-    match lower.as_str() {
-        "tue" | "tues" => return Some(Weekday::Tuesday),
-        "weds" => return Some(Weekday::Wednesday),
-        "thu" | "thur" | "thurs" => return Some(Weekday::Thursday),
-        _ => {}
-    }
-    // "mon", "wed", "fri", "sat", "sun" are words (or word parts) too: capitalised only.
-    if !tok.text.starts_with(|c: char| c.is_uppercase()) {
-        return None;
-    }
-    match lower.as_str() {
-        "mon" => Some(Weekday::Monday),
-        "wed" => Some(Weekday::Wednesday),
-        "fri" => Some(Weekday::Friday),
-        "sat" => Some(Weekday::Saturday),
-        "sun" => Some(Weekday::Sunday),
-        _ => None,
-    }
+/// A weekday as an email writes it: every spelling in any case ("tuesday", "TUES", "weds",
+/// "Mondays"), except those that are ordinary words too ("mon", "wed", "fri", "sat", "sun"),
+/// which count only when capitalised.
+fn weekday(tok: &Word<'_>) -> Option<Weekday> {
+    let name = words::weekday(tok.text)?;
+    (!name.also_a_word || name.capitalised).then_some(name.value)
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
+/// A month as an email writes it: every spelling in any case ("nov", "Sept"), except "may",
+/// "march" and "mar", which are verbs too and count only when capitalised.
 fn month(word: &str) -> Option<i8> {
-    let lower = word.to_lowercase();
-    let capitalised = word.starts_with(|c: char| c.is_uppercase());
-    // "may" and "march" are verbs, "mar" one too: capitalised only.
-    if matches!(lower.as_str(), "may" | "march" | "mar") && !capitalised {
-        return None;
-    }
-    if let Some(index) = MONTHS.iter().position(|m| *m == lower) {
-        return Some(index as i8 + 1);
-    }
-    if lower == "sept" {
-        return Some(9);
-    }
-    MONTHS
-        .iter()
-        .position(|m| lower.len() == 3 && m.starts_with(lower.as_str()))
-        .map(|index| index as i8 + 1)
+    let name = words::month(word)?;
+    (!name.also_a_word || name.capitalised).then_some(name.value)
 }
 
 /// Numeric dates: (start, end, year, month, day). See the module documentation for the forms.
