@@ -4,6 +4,7 @@
 pub mod call;
 pub mod call_file;
 pub mod clock;
+pub mod mail;
 pub mod markdown;
 pub mod prose_dates;
 pub mod recognise;

@@ -7,15 +7,10 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 
-use docket_core::Clock;
-use docket_store::Store;
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-
-use crate::Mailer;
-use crate::ingest::{self, IngestSettings, Outcome};
 
 /// Where the organiser's mailbox is.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,8 +71,23 @@ pub enum PollError {
     Connect(String),
     #[error("IMAP: {0}")]
     Imap(#[from] async_imap::error::Error),
-    #[error(transparent)]
-    Store(#[from] docket_store::StoreError),
+    /// The sink could not file a message (the database was unreachable, say): the message
+    /// stays unseen and is read again next time.
+    #[error("filing a message failed: {0}")]
+    Sink(SinkError),
+}
+
+/// Why a [`MessageSink`] could not file a message.
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where the poller hands each message. `file` returns only once what became of the message is
+/// committed: the poller flags it `\Seen` after that, never before.
+#[async_trait::async_trait]
+pub trait MessageSink: Send + Sync {
+    /// What became of a message, for logs and the caller.
+    type Outcome: Debug + Send;
+
+    async fn file(&self, raw: &[u8]) -> Result<Self::Outcome, SinkError>;
 }
 
 async fn connect(settings: &ImapSettings) -> Result<Session, PollError> {
@@ -119,31 +129,22 @@ async fn connect(settings: &ImapSettings) -> Result<Session, PollError> {
     Ok(session)
 }
 
-/// Everything the poller needs to ingest.
-#[derive(Clone)]
-pub struct Ingestor {
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    pub mailer: Arc<Mailer>,
-    pub settings: IngestSettings,
-}
-
 /// Ingests every unseen message once, flagging each seen after it committed. Returns the outcomes.
-pub async fn poll_once(
+pub async fn poll_once<S: MessageSink>(
     settings: &ImapSettings,
-    ingestor: &Ingestor,
-) -> Result<Vec<Outcome>, PollError> {
+    sink: &S,
+) -> Result<Vec<S::Outcome>, PollError> {
     let mut session = connect(settings).await?;
-    let outcomes = drain(&mut session, settings, ingestor).await;
+    let outcomes = drain(&mut session, settings, sink).await;
     let _ = session.logout().await;
     outcomes
 }
 
-async fn drain(
+async fn drain<S: MessageSink>(
     session: &mut Session,
     settings: &ImapSettings,
-    ingestor: &Ingestor,
-) -> Result<Vec<Outcome>, PollError> {
+    sink: &S,
+) -> Result<Vec<S::Outcome>, PollError> {
     session.select(&settings.mailbox).await?;
     let mut uids: Vec<u32> = session.uid_search("UNSEEN").await?.into_iter().collect();
     uids.sort_unstable();
@@ -163,14 +164,7 @@ async fn drain(
             continue;
         };
         crate::crashpoint::reached("poll.before_commit");
-        let outcome = ingest::ingest(
-            ingestor.store.as_ref(),
-            ingestor.clock.as_ref(),
-            &ingestor.mailer,
-            &raw,
-            &ingestor.settings,
-        )
-        .await?;
+        let outcome = sink.file(&raw).await.map_err(PollError::Sink)?;
         tracing::info!(uid, ?outcome, "ingested a message");
         crate::crashpoint::reached("poll.before_seen");
         // Only now, after the commit, is the message marked seen.
@@ -185,14 +179,14 @@ async fn drain(
 }
 
 /// Watches the mailbox until `shutdown` is set, reconnecting after errors.
-pub async fn run(
+pub async fn run<S: MessageSink>(
     settings: ImapSettings,
-    ingestor: Ingestor,
+    sink: S,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let pause = Duration::from_secs(settings.poll_seconds.max(1));
     while !*shutdown.borrow() {
-        match watch_once(&settings, &ingestor, pause).await {
+        match watch_once(&settings, &sink, pause).await {
             Ok(()) => {}
             Err(error) => tracing::warn!(%error, "mailbox poll failed; trying again"),
         }
@@ -204,13 +198,13 @@ pub async fn run(
 }
 
 /// One connection: drain, then wait for news (IDLE) or the interval, then drain again.
-async fn watch_once(
+async fn watch_once<S: MessageSink>(
     settings: &ImapSettings,
-    ingestor: &Ingestor,
+    sink: &S,
     pause: Duration,
 ) -> Result<(), PollError> {
     let mut session = connect(settings).await?;
-    drain(&mut session, settings, ingestor).await?;
+    drain(&mut session, settings, sink).await?;
     let idle = session.capabilities().await?.has_str("IDLE");
     if idle {
         let mut handle = session.idle();
@@ -219,7 +213,7 @@ async fn watch_once(
             handle.wait_with_timeout(Duration::from_secs(25 * 60).min(pause * 10));
         let _ = wait.await;
         let mut session = handle.done().await?;
-        drain(&mut session, settings, ingestor).await?;
+        drain(&mut session, settings, sink).await?;
         let _ = session.logout().await;
     } else {
         let _ = session.logout().await;

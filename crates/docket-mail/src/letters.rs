@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use docket_store::{StoredTemplate, TemplateText};
+use docket_core::mail::{StoredTemplate, TemplateText};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
 

@@ -4,13 +4,11 @@
 pub mod crashpoint;
 pub mod imap;
 pub mod inbound;
-pub mod ingest;
-pub mod jobs;
 pub mod letters;
-pub mod outbox;
+pub mod smtp;
 
+use docket_core::mail::NewMail;
 use docket_core::submission::SubmissionState;
-use docket_store::{NewMail, Store, StoreError};
 use minijinja::{Value, context};
 use rand::RngCore;
 
@@ -135,21 +133,6 @@ impl Mailer {
             url: self.link(&format!("/calls/{}", call.slug.as_str())),
             inbox: call.inbox.as_ref().map(|inbox| inbox.as_str().to_owned()),
         }
-    }
-
-    /// The letterhead for mail about `call` (stored with `call_id`): its facts and its own
-    /// wordings. Takes the call the caller already holds, so only the wordings are read.
-    pub async fn letterhead(
-        &self,
-        store: &dyn Store,
-        call_id: i64,
-        call: &docket_core::Call,
-    ) -> Result<Letterhead, StoreError> {
-        let templates = store.mail_templates(call_id).await?;
-        Ok(Letterhead::for_call(
-            self.call_facts(call_id, call),
-            templates,
-        ))
     }
 
     /// A believable context for previewing `letter` on `letterhead`.
@@ -493,9 +476,9 @@ mod tests {
                 url: "https://docket.example.org/calls/week".into(),
                 inbox: Some("blogs@example.org".into()),
             },
-            vec![docket_store::StoredTemplate {
+            vec![docket_core::mail::StoredTemplate {
                 kind: "receipt".into(),
-                template: docket_store::TemplateText {
+                template: docket_core::mail::TemplateText {
                     subject: "Thanks {{ piece.warnings[3] }}".into(),
                     text: "{{ piece.link }}".into(),
                     html: "".into(),

@@ -17,7 +17,6 @@ macro_rules! may_see {
         )
     };
 }
-pub(crate) use may_see;
 
 /// Columns read by `submission_row`.
 macro_rules! submission_columns {
@@ -26,7 +25,6 @@ macro_rules! submission_columns {
          s.revisions, s.reply_token, s.sender_trust, s.created_at, s.updated_at"
     };
 }
-pub(crate) use submission_columns;
 
 /// Columns read by `outbox_row`.
 macro_rules! outbox_columns {
@@ -35,1667 +33,2128 @@ macro_rules! outbox_columns {
          idempotency_key, status, attempts, last_error, created_at, sent_at"
     };
 }
-pub(crate) use outbox_columns;
 
-/// Implements `Store` for `$store` (a struct with a `pool: sqlx::Pool<$db>` field).
-macro_rules! store_impl {
-    ($store:ident, $db:ty, $backend:expr, $ts:ty, $to_db:path, $from_db:path, $skip_locked:literal) => {
-        use sqlx::Row as _;
-        use sqlx::types::Json;
-        use $crate::backend::{may_see, outbox_columns, submission_columns};
-        use $crate::{
-            Actor, Asset, AuditEvent, Backend, CodeOutcome, IncomingFile, IngestReply, IngestSubmission, InboundRecord,
-            Ingested, Job, NewAsset, NewInbound, NewMail, NewToken, OutboxMail, Revision, Saved, SenderTrust, Session,
-            StaffMember, StaffRole, Store, StoreError, StoredCall, StoredTemplate, SubmissionRecord, TemplateText, Token,
-            TokenPurpose, User,
-        };
-        use docket_core::Call;
-        use docket_core::submission::{Piece, SubmissionState};
-        use jiff::Timestamp;
-
-        type Tx<'c> = sqlx::Transaction<'c, $db>;
-        type DbRow = <$db as sqlx::Database>::Row;
-
-        fn ts(row: &DbRow, column: &str) -> Result<Timestamp, StoreError> {
-            $from_db(row.try_get::<$ts, _>(column)?)
-        }
-
-        fn ts_opt(row: &DbRow, column: &str) -> Result<Option<Timestamp>, StoreError> {
-            row.try_get::<Option<$ts>, _>(column)?.map($from_db).transpose()
-        }
-
-        fn user_row(row: &DbRow) -> Result<User, StoreError> {
-            Ok(User {
-                id: row.try_get("id")?,
-                email: row.try_get("email")?,
-                password_hash: row.try_get("password_hash")?,
-                confirmed_at: ts_opt(row, "confirmed_at")?,
-                created_at: ts(row, "created_at")?,
-            })
-        }
-
-        fn outbox_row(row: &DbRow) -> Result<OutboxMail, StoreError> {
-            Ok(OutboxMail {
-                id: row.try_get("id")?,
-                mail: NewMail {
-                    message_id: row.try_get("message_id")?,
-                    to: row.try_get("to_address")?,
-                    subject: row.try_get("subject")?,
-                    text: row.try_get("body_text")?,
-                    html: row.try_get("body_html")?,
-                    template: row.try_get("template")?,
-                    submission_id: row.try_get("submission_id")?,
-                    call_id: row.try_get("call_id")?,
-                    reply_to: row.try_get("reply_to")?,
-                    idempotency_key: row.try_get("idempotency_key")?,
-                },
-                status: row.try_get("status")?,
-                attempts: row.try_get("attempts")?,
-                last_error: row.try_get("last_error")?,
-                created_at: ts(row, "created_at")?,
-                sent_at: ts_opt(row, "sent_at")?,
-            })
-        }
-
-        fn stored_call(row: &DbRow) -> Result<StoredCall, StoreError> {
-            let Json(call): Json<Call> = row.try_get("document")?;
-            Ok(StoredCall {
-                id: row.try_get("id")?,
-                call,
-                created_at: ts(row, "created_at")?,
-                updated_at: ts(row, "updated_at")?,
-            })
-        }
-
-        fn submission_row(row: &DbRow, coauthors: Vec<String>) -> Result<SubmissionRecord, StoreError> {
-            let state: String = row.try_get("state")?;
-            let Json(draft): Json<Piece> = row.try_get("draft")?;
-            Ok(SubmissionRecord {
-                id: row.try_get("id")?,
-                call_id: row.try_get("call_id")?,
-                call_slug: row.try_get("call_slug")?,
-                owner_id: row.try_get("owner_id")?,
-                owner_email: row.try_get("owner_email")?,
-                state: SubmissionState::parse(&state)
-                    .ok_or_else(|| StoreError::Corrupt(format!("unknown submission state `{state}`")))?,
-                late: row.try_get("late")?,
-                draft,
-                revision_count: row.try_get("revisions")?,
-                coauthors,
-                reply_token: row.try_get::<Option<String>, _>("reply_token")?.unwrap_or_default(),
-                sender_trust: row.try_get::<Option<String>, _>("sender_trust")?.as_deref().map(trust).transpose()?,
-                created_at: ts(row, "created_at")?,
-                updated_at: ts(row, "updated_at")?,
-            })
-        }
-
-        fn trust(stored: &str) -> Result<SenderTrust, StoreError> {
-            SenderTrust::parse(stored).ok_or_else(|| StoreError::Corrupt(format!("unknown sender trust `{stored}`")))
-        }
-
-        /// Co-authors see a piece only once their address is confirmed.
-        fn viewer_email(viewer: &User) -> &str {
-            if viewer.confirmed_at.is_some() { &viewer.email } else { "" }
-        }
-
-        async fn audit(
-            tx: &mut Tx<'_>,
-            now: Timestamp,
-            actor: &Actor,
-            action: &str,
-            subject: &str,
-            detail: serde_json::Value,
-        ) -> Result<(), StoreError> {
-            sqlx::query("INSERT INTO audit_events (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)")
-                .bind($to_db(now))
-                .bind(actor.as_audit())
-                .bind(action)
-                .bind(subject)
-                .bind(Json(detail))
-                .execute(&mut **tx)
-                .await?;
-            Ok(())
-        }
-
-        async fn insert_token(tx: &mut Tx<'_>, token: &NewToken, now: Timestamp) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO email_tokens (purpose, token_hash, code_hash, email, user_id, created_at, expires_at, inbound_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(token.purpose.as_str())
-            .bind(&token.token_hash)
-            .bind(&token.code_hash)
-            .bind(&token.email)
-            .bind(token.user_id)
-            .bind($to_db(now))
-            .bind($to_db(token.expires_at))
-            .bind(token.inbound_id)
-            .execute(&mut **tx)
-            .await?;
-            Ok(())
-        }
-
-        async fn insert_mail(tx: &mut Tx<'_>, mail: &NewMail, now: Timestamp) -> Result<(), StoreError> {
-            insert_mail_row(&mut **tx, mail, now, false).await?;
-            Ok(())
-        }
-
-        /// Inserts an outbox row; with `once`, a row with the same idempotency key already there is
-        /// kept and `false` returned instead of an error.
-        async fn insert_mail_row<'e>(
-            executor: impl sqlx::Executor<'e, Database = $db>,
-            mail: &NewMail,
-            now: Timestamp,
-            once: bool,
-        ) -> Result<bool, StoreError> {
-            macro_rules! insert {
-                () => {
-                    "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at, idempotency_key)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-                };
-            }
-            const INSERT: &str = insert!();
-            const INSERT_ONCE: &str = concat!(insert!(), " ON CONFLICT DO NOTHING");
-            let inserted = sqlx::query(if once { INSERT_ONCE } else { INSERT })
-                .bind(&mail.message_id)
-                .bind(&mail.to)
-                .bind(&mail.subject)
-                .bind(&mail.text)
-                .bind(&mail.html)
-                .bind(&mail.template)
-                .bind(mail.submission_id)
-                .bind(mail.call_id)
-                .bind(&mail.reply_to)
-                .bind($to_db(now))
-                .bind(&mail.idempotency_key)
-                .execute(executor)
-                .await?
-                .rows_affected();
-            Ok(inserted > 0)
-        }
-
-        /// A fresh secret for a piece's reply address: 16 characters from 32 letters and digits
-        /// (80 bits), lower case so that mail systems that fold the local part keep it intact.
-        fn new_reply_token() -> String {
-            use rand::Rng as _;
-            const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-            let mut rng = rand::rng();
-            (0..16).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
-        }
-
-        /// Schedules the call's deadline reminder (or cancels it when the call asks for none). The key
-        /// holds the instant, so a moved deadline makes a new job and cancels the old one.
-        async fn schedule_reminder(tx: &mut Tx<'_>, call_id: i64, call: &Call, now: Timestamp) -> Result<(), StoreError> {
-            let remind_at = call.reminder_at();
-            let key = remind_at.map(|at| format!("{}:{call_id}:{}", $crate::REMIND_DRAFTS, at.as_microsecond()));
-            sqlx::query("UPDATE jobs SET status = 'cancelled' WHERE call_id = $1 AND kind = $2 AND status = 'queued' AND key <> $3")
-                .bind(call_id)
-                .bind($crate::REMIND_DRAFTS)
-                .bind(key.as_deref().unwrap_or(""))
-                .execute(&mut **tx)
-                .await?;
-            if let (Some(key), Some(at)) = (key, remind_at) {
-                sqlx::query(
-                    "INSERT INTO jobs (kind, key, call_id, run_at, created_at) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (key) DO NOTHING",
-                )
-                .bind($crate::REMIND_DRAFTS)
-                .bind(key)
-                .bind(call_id)
-                .bind($to_db(at))
-                .bind($to_db(now))
-                .execute(&mut **tx)
-                .await?;
-            }
-            Ok(())
-        }
-
-        fn inbound_row(row: &DbRow) -> Result<InboundRecord, StoreError> {
-            Ok(InboundRecord {
-                id: row.try_get("id")?,
-                message_id: row.try_get("message_id")?,
-                sender: row.try_get("sender")?,
-                subject: row.try_get("subject")?,
-                outcome: row.try_get("outcome")?,
-                reason: row.try_get("reason")?,
-                submission_id: row.try_get("submission_id")?,
-                call_id: row.try_get("call_id")?,
-                sender_trust: trust(&row.try_get::<String, _>("sender_trust")?)?,
-                received_at: ts(row, "received_at")?,
-            })
-        }
-
-        /// A call's pieces, in one state or all of them, oldest first.
-        async fn pieces_of_call(
-            pool: &sqlx::Pool<$db>,
-            call_id: i64,
-            state: Option<SubmissionState>,
-        ) -> Result<Vec<SubmissionRecord>, StoreError> {
-            let rows = sqlx::query(concat!(
-                "SELECT ",
-                submission_columns!(),
-                " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
-                 WHERE s.call_id = $1 AND ($2 IS NULL OR s.state = $2) ORDER BY s.id"
-            ))
-            .bind(call_id)
-            .bind(state.map(SubmissionState::as_str))
-            .fetch_all(pool)
-            .await?;
-            // Every co-author of the call's pieces in one query, not one query per piece.
-            let members: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT m.submission_id, m.email FROM submission_members m JOIN submissions s ON s.id = m.submission_id
-                 WHERE s.call_id = $1 ORDER BY m.invited_at, m.email",
-            )
-            .bind(call_id)
-            .fetch_all(pool)
-            .await?;
-            let mut by_piece: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
-            for (id, email) in members {
-                by_piece.entry(id).or_default().push(email);
-            }
-            rows.iter()
-                .map(|row| {
-                    let id: i64 = row.try_get("id")?;
-                    submission_row(row, by_piece.remove(&id).unwrap_or_default())
-                })
-                .collect()
-        }
-
-        /// The slug of the call with this id (for audit subjects), or NotFound.
-        async fn call_slug(tx: &mut Tx<'_>, call_id: i64) -> Result<String, StoreError> {
-            let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM calls WHERE id = $1")
-                .bind(call_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-            slug.ok_or(StoreError::NotFound)
-        }
-
-        fn staff_role(stored: &str) -> Result<StaffRole, StoreError> {
-            StaffRole::parse(stored).ok_or_else(|| StoreError::Corrupt(format!("unknown staff role `{stored}`")))
-        }
-
-        fn job_row(row: &DbRow) -> Result<Job, StoreError> {
-            Ok(Job {
-                id: row.try_get("id")?,
-                kind: row.try_get("kind")?,
-                key: row.try_get("key")?,
-                call_id: row.try_get("call_id")?,
-                run_at: ts(row, "run_at")?,
-                status: row.try_get("status")?,
-                attempts: row.try_get("attempts")?,
-                last_error: row.try_get("last_error")?,
-                outcome: row.try_get("outcome")?,
-            })
-        }
-
-        /// Inserts the inbound row; false when its Message-ID is already there. A message held for
-        /// its sender's confirmation is updated instead when `release_held` is set.
-        async fn insert_inbound(tx: &mut Tx<'_>, message: &NewInbound, submission_id: Option<i64>) -> Result<bool, StoreError> {
-            let inserted = sqlx::query(
-                "INSERT INTO inbound_messages (message_id, sender, subject, raw, outcome, reason, submission_id, received_at, call_id, sender_trust)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, (SELECT call_id FROM submissions WHERE id = $7)), $10)
-                 ON CONFLICT (message_id) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason,
-                     submission_id = excluded.submission_id, call_id = excluded.call_id, sender_trust = excluded.sender_trust
-                 WHERE inbound_messages.outcome = 'held' AND $11",
-            )
-            .bind(&message.message_id)
-            .bind(&message.sender)
-            .bind(&message.subject)
-            .bind(&message.raw)
-            .bind(&message.outcome)
-            .bind(&message.reason)
-            .bind(submission_id)
-            .bind($to_db(message.received_at))
-            .bind(message.call_id)
-            .bind(message.sender_trust.as_str())
-            .bind(message.release_held)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
-            Ok(inserted == 1)
-        }
-
-        async fn insert_file(tx: &mut Tx<'_>, file: &IncomingFile, user_id: i64, now: Timestamp) -> Result<docket_core::submission::AssetRef, StoreError> {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO assets (sha256, name, mime, size, bytes, text, uploaded_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(&file.sha256)
-            .bind(&file.name)
-            .bind(&file.mime)
-            .bind(file.bytes.len() as i64)
-            .bind(&file.bytes)
-            .bind(&file.text)
-            .bind(user_id)
-            .bind($to_db(now))
-            .fetch_one(&mut **tx)
-            .await?;
-            Ok(docket_core::submission::AssetRef { id, name: file.name.clone(), mime: file.mime.clone(), size: file.bytes.len() as u64 })
-        }
-
-        /// Freezes `piece` as revision `number` of a piece. Revisions are never updated.
-        async fn insert_revision(
-            tx: &mut Tx<'_>,
-            id: i64,
-            number: i64,
-            piece: &Piece,
-            late: bool,
-            created_by: i64,
-            now: Timestamp,
-        ) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(number)
-            .bind(Json(piece))
-            .bind(late)
-            .bind(created_by)
-            .bind($to_db(now))
-            .execute(&mut **tx)
-            .await?;
-            Ok(())
-        }
-
-        async fn coauthors(executor: &sqlx::Pool<$db>, id: i64) -> Result<Vec<String>, StoreError> {
-            let emails = sqlx::query_scalar("SELECT email FROM submission_members WHERE submission_id = $1 ORDER BY invited_at, email")
-                .bind(id)
-                .fetch_all(executor)
-                .await?;
-            Ok(emails)
-        }
-
-        /// NotFound when the viewer may not see the piece; Conflict when it exists but is past editing.
-        async fn not_changed(tx: &mut Tx<'_>, id: i64, viewer: &User) -> StoreError {
-            let visible: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(concat!(
-                "SELECT s.state FROM submissions s WHERE s.id = $1 AND ",
-                may_see!("$2", "$3")
-            ))
-            .bind(id)
-            .bind(viewer.id)
-            .bind(viewer_email(viewer))
-            .fetch_optional(&mut **tx)
-            .await;
-            match visible {
-                Ok(Some(state)) => {
-                    let label = SubmissionState::parse(&state).map_or(state.clone(), |s| s.label().to_lowercase());
-                    StoreError::Conflict(format!("This piece is {label} and can no longer be changed"))
-                }
-                Ok(None) => StoreError::NotFound,
-                Err(error) => StoreError::Database(error),
-            }
-        }
-
-        async fn not_changed_by_anyone(tx: &mut Tx<'_>, id: i64) -> StoreError {
-            let state: Result<Option<String>, sqlx::Error> = sqlx::query_scalar("SELECT state FROM submissions WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut **tx)
-                .await;
-            match state {
-                Ok(Some(state)) => StoreError::Conflict(format!("This piece is {state} and can no longer be changed")),
-                Ok(None) => StoreError::NotFound,
-                Err(error) => StoreError::Database(error),
-            }
-        }
-
-        #[async_trait::async_trait]
-        impl Store for $store {
-            fn backend(&self) -> Backend {
-                $backend
-            }
-
-            async fn migrate(&self) -> Result<(), StoreError> {
-                MIGRATOR.run(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn ping(&self) -> Result<(), StoreError> {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn save_call(&self, call: &Call, actor: &Actor, now: Timestamp) -> Result<(StoredCall, Saved), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let existed: Option<i64> = sqlx::query_scalar("SELECT id FROM calls WHERE slug = $1")
-                    .bind(call.slug.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let row = sqlx::query(
-                    "INSERT INTO calls (slug, title, deadline_at, document, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $5)
-                     ON CONFLICT (slug) DO UPDATE SET
-                         title = excluded.title, deadline_at = excluded.deadline_at,
-                         document = excluded.document, updated_at = excluded.updated_at
-                     RETURNING id, document, created_at, updated_at",
-                )
-                .bind(call.slug.as_str())
-                .bind(&call.title)
-                .bind($to_db(call.deadline_at()))
-                .bind(Json(call))
-                .bind($to_db(now))
-                .fetch_one(&mut *tx)
-                .await?;
-                let saved = if existed.is_some() { Saved::Updated } else { Saved::Created };
-                let action = match saved {
-                    Saved::Created => "call.created",
-                    Saved::Updated => "call.updated",
-                };
-                audit(&mut tx, now, actor, action, &$crate::call_subject(call), serde_json::json!({ "title": call.title })).await?;
-                let call_id: i64 = row.try_get("id")?;
-                schedule_reminder(&mut tx, call_id, call, now).await?;
-                tx.commit().await?;
-                Ok((stored_call(&row)?, saved))
-            }
-
-            async fn call(&self, slug: &str) -> Result<Option<StoredCall>, StoreError> {
-                let row = sqlx::query("SELECT id, document, created_at, updated_at FROM calls WHERE slug = $1")
-                    .bind(slug)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(stored_call).transpose()
-            }
-
-            async fn calls(&self) -> Result<Vec<StoredCall>, StoreError> {
-                let rows = sqlx::query("SELECT id, document, created_at, updated_at FROM calls ORDER BY deadline_at DESC, slug")
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter().map(stored_call).collect()
-            }
-
-            async fn audit_trail(&self, subject: &str) -> Result<Vec<AuditEvent>, StoreError> {
-                let rows = sqlx::query("SELECT at, actor, action, subject, detail FROM audit_events WHERE subject = $1 ORDER BY at, id")
-                    .bind(subject)
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|row| {
-                        let Json(detail): Json<serde_json::Value> = row.try_get("detail")?;
-                        Ok(AuditEvent {
-                            at: ts(row, "at")?,
-                            actor: row.try_get("actor")?,
-                            action: row.try_get("action")?,
-                            subject: row.try_get("subject")?,
-                            detail,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn sign_up(&self, email: &str, password_hash: &str, mut token: NewToken, mail: NewMail, now: Timestamp) -> Result<Option<User>, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let row = sqlx::query(
-                    "INSERT INTO users (email, password_hash, created_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (email) DO NOTHING
-                     RETURNING id, email, password_hash, confirmed_at, created_at",
-                )
-                .bind(email)
-                .bind(password_hash)
-                .bind($to_db(now))
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                let user = user_row(&row)?;
-                token.user_id = Some(user.id);
-                insert_token(&mut tx, &token, now).await?;
-                insert_mail(&mut tx, &mail, now).await?;
-                audit(&mut tx, now, &Actor::User(user.id), "user.signed_up", &format!("user:{}", user.id), serde_json::json!({})).await?;
-                tx.commit().await?;
-                Ok(Some(user))
-            }
-
-            async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-                let row = sqlx::query("SELECT id, email, password_hash, confirmed_at, created_at FROM users WHERE email = $1")
-                    .bind(email)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(user_row).transpose()
-            }
-
-            async fn issue_token(&self, token: NewToken, mail: NewMail, now: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                insert_token(&mut tx, &token, now).await?;
-                insert_mail(&mut tx, &mail, now).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn redeem_token(&self, token_hash: &str, purpose: TokenPurpose, now: Timestamp) -> Result<Option<Token>, StoreError> {
-                let row = sqlx::query(
-                    "UPDATE email_tokens SET used_at = $1
-                     WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
-                     RETURNING email, user_id, inbound_id",
-                )
-                .bind($to_db(now))
-                .bind(token_hash)
-                .bind(purpose.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|row| {
-                    Ok(Token { email: row.try_get("email")?, user_id: row.try_get("user_id")?, inbound_id: row.try_get("inbound_id")? })
-                })
-                .transpose()
-            }
-
-            async fn peek_token(&self, token_hash: &str, purpose: TokenPurpose, now: Timestamp) -> Result<Option<Token>, StoreError> {
-                let row = sqlx::query(
-                    "SELECT email, user_id, inbound_id FROM email_tokens
-                     WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
-                )
-                .bind(token_hash)
-                .bind(purpose.as_str())
-                .bind($to_db(now))
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|row| {
-                    Ok(Token { email: row.try_get("email")?, user_id: row.try_get("user_id")?, inbound_id: row.try_get("inbound_id")? })
-                })
-                .transpose()
-            }
-
-            async fn redeem_code(&self, email: &str, code_hash: &str, max_attempts: i64, now: Timestamp) -> Result<CodeOutcome, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let live: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM email_tokens
-                     WHERE email = $1 AND purpose = 'sign_in' AND code_hash IS NOT NULL AND used_at IS NULL
-                       AND expires_at > $2 AND attempts < $3
-                     ORDER BY created_at DESC, id DESC LIMIT 1",
-                )
-                .bind(email)
-                .bind($to_db(now))
-                .bind(max_attempts)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(id) = live else {
-                    return Ok(CodeOutcome::NoLiveCode);
-                };
-                let accepted = sqlx::query(
-                    "UPDATE email_tokens SET used_at = $1
-                     WHERE id = $2 AND code_hash = $3 AND used_at IS NULL AND attempts < $4
-                     RETURNING email, user_id",
-                )
-                .bind($to_db(now))
-                .bind(id)
-                .bind(code_hash)
-                .bind(max_attempts)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let outcome = match accepted {
-                    Some(row) => CodeOutcome::Accepted(Token { email: row.try_get("email")?, user_id: row.try_get("user_id")?, inbound_id: None }),
-                    None => {
-                        sqlx::query("UPDATE email_tokens SET attempts = attempts + 1 WHERE id = $1")
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                        CodeOutcome::Wrong
-                    }
-                };
-                tx.commit().await?;
-                Ok(outcome)
-            }
-
-            async fn confirm_user(&self, user_id: i64, now: Timestamp, keep_password: bool) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let first = sqlx::query(
-                    "UPDATE users SET confirmed_at = $1, password_hash = CASE WHEN $3 THEN password_hash ELSE NULL END
-                     WHERE id = $2 AND confirmed_at IS NULL",
-                )
-                .bind($to_db(now))
-                .bind(user_id)
-                .bind(keep_password)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                    == 1;
-                if first {
-                    // Nobody held this address before now: no session made before it may survive.
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-                    audit(
-                        &mut tx,
-                        now,
-                        &Actor::User(user_id),
-                        "user.confirmed",
-                        &format!("user:{user_id}"),
-                        serde_json::json!({ "password_kept": keep_password }),
-                    )
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(first)
-            }
-
-            async fn set_password(&self, user_id: i64, password_hash: &str, now: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                    .bind(password_hash)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-                audit(&mut tx, now, &Actor::User(user_id), "user.password_set", &format!("user:{user_id}"), serde_json::json!({})).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn create_session(&self, user_id: i64, token_hash: &str, now: Timestamp, expires_at: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(
-                    "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
-                )
-                .bind(token_hash)
-                .bind(user_id)
-                .bind($to_db(now))
-                .bind($to_db(expires_at))
-                .execute(&mut *tx)
-                .await?;
-                audit(&mut tx, now, &Actor::User(user_id), "user.signed_in", &format!("user:{user_id}"), serde_json::json!({})).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn session(&self, token_hash: &str, now: Timestamp, idle: jiff::SignedDuration) -> Result<Option<Session>, StoreError> {
-                let idle_since = now.checked_sub(idle).unwrap_or(now);
-                let row = sqlx::query(
-                    "SELECT u.id, u.email, u.password_hash, u.confirmed_at, u.created_at,
-                            s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at, s.expires_at
-                     FROM sessions s JOIN users u ON u.id = s.user_id
-                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
-                )
-                .bind(token_hash)
-                .bind($to_db(now))
-                .bind($to_db(idle_since))
-                .fetch_optional(&self.pool)
-                .await?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                let last_seen = ts(&row, "last_seen_at")?;
-                if now.duration_since(last_seen) > jiff::SignedDuration::from_secs(60) {
-                    let session_id: i64 = row.try_get("session_id")?;
-                    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
-                        .bind($to_db(now))
-                        .bind(session_id)
-                        .execute(&self.pool)
-                        .await?;
-                }
-                Ok(Some(Session {
-                    user: user_row(&row)?,
-                    created_at: ts(&row, "session_created_at")?,
-                    expires_at: ts(&row, "expires_at")?,
-                }))
-            }
-
-            async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
-                Ok(())
-            }
-
-            async fn enqueue_mail(&self, mail: NewMail, now: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                insert_mail(&mut tx, &mail, now).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
-                let rows = sqlx::query(concat!("SELECT ", outbox_columns!(), " FROM outbox ORDER BY id DESC LIMIT $1"))
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(outbox_row).collect()
-            }
-
-            async fn lease_outbox(&self, worker: &str, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
-                // One statement: the rows are chosen and leased atomically (PostgreSQL skips rows
-                // another worker is leasing; SQLite runs one writer at a time).
-                let rows = sqlx::query(concat!(
-                    "UPDATE outbox SET status = 'sending', lease_until = $1, leased_by = $2
-                     WHERE id IN (
-                        SELECT id FROM outbox
-                        WHERE (status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3)
-                        ORDER BY id LIMIT $4 ",
-                    $skip_locked,
-                    ") RETURNING ",
-                    outbox_columns!()
-                ))
-                .bind($to_db(lease_until))
-                .bind(worker)
-                .bind($to_db(now))
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut mails: Vec<OutboxMail> = rows.iter().map(outbox_row).collect::<Result<_, _>>()?;
-                mails.sort_by_key(|mail| mail.id);
-                Ok(mails)
-            }
-
-            async fn mark_sent(&self, id: i64, worker: &str, now: Timestamp) -> Result<(), StoreError> {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL
-                     WHERE id = $2 AND leased_by = $3 AND status = 'sending'",
-                )
-                .bind($to_db(now))
-                .bind(id)
-                .bind(worker)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn mark_attempt_failed(&self, id: i64, worker: &str, error: &str, retry_at: Option<Timestamp>) -> Result<(), StoreError> {
-                let (status, next) = match retry_at {
-                    Some(at) => ("queued", at),
-                    None => ("failed", Timestamp::UNIX_EPOCH),
-                };
-                sqlx::query(
-                    "UPDATE outbox SET status = $1, next_attempt_at = $2, attempts = attempts + 1, lease_until = NULL, last_error = $3
-                     WHERE id = $4 AND leased_by = $5 AND status = 'sending'",
-                )
-                .bind(status)
-                .bind($to_db(next))
-                .bind(error)
-                .bind(id)
-                .bind(worker)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn record_inbound(&self, message: &NewInbound, answer: Option<NewMail>) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                if !insert_inbound(&mut tx, message, None).await? {
-                    return Ok(false);
-                }
-                if let Some(answer) = &answer {
-                    insert_mail(&mut tx, answer, message.received_at).await?;
-                }
-                audit(
-                    &mut tx,
-                    message.received_at,
-                    &Actor::System,
-                    &format!("inbound.{}", message.outcome),
-                    &format!("message:{}", message.message_id),
-                    serde_json::json!({ "sender": message.sender, "reason": message.reason }),
-                )
-                .await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn hold_inbound(&self, message: &NewInbound, confirmation: Option<(NewToken, NewMail)>) -> Result<Option<i64>, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                if !insert_inbound(&mut tx, message, None).await? {
-                    return Ok(None);
-                }
-                let id: i64 = sqlx::query_scalar("SELECT id FROM inbound_messages WHERE message_id = $1")
-                    .bind(&message.message_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if let Some((mut token, mail)) = confirmation {
-                    token.inbound_id = Some(id);
-                    insert_token(&mut tx, &token, message.received_at).await?;
-                    insert_mail(&mut tx, &mail, message.received_at).await?;
-                }
-                audit(
-                    &mut tx,
-                    message.received_at,
-                    &Actor::System,
-                    "inbound.held",
-                    &format!("message:{}", message.message_id),
-                    serde_json::json!({ "sender": message.sender, "reason": message.reason }),
-                )
-                .await?;
-                tx.commit().await?;
-                Ok(Some(id))
-            }
-
-            async fn ingest_submission(&self, ingest: IngestSubmission, now: Timestamp) -> Result<Ingested, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                if !insert_inbound(&mut tx, &ingest.message, None).await? {
-                    return Ok(Ingested::Duplicate);
-                }
-                let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-                    .bind(&ingest.sender)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let user_id = match existing {
-                    // An unverified sender never adds to an account that exists: the caller holds
-                    // the message for the owner's confirmation instead. Nothing was stored.
-                    Some(_) if !ingest.message.sender_trust.verified() => return Ok(Ingested::AccountExists),
-                    Some(id) => id,
-                    None => {
-                        let id: i64 = sqlx::query_scalar("INSERT INTO users (email, created_at) VALUES ($1, $2) RETURNING id")
-                            .bind(&ingest.sender)
-                            .bind($to_db(now))
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        audit(&mut tx, now, &Actor::System, "user.created_by_email", &format!("user:{id}"), serde_json::json!({})).await?;
-                        id
-                    }
-                };
-                let reply_token = new_reply_token();
-                let mut piece = ingest.piece.clone();
-                if let Some(file) = &ingest.document {
-                    piece.document = Some(insert_file(&mut tx, file, user_id, now).await?);
-                }
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, reply_token, created_at, updated_at, sender_trust)
-                     VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $6, $6, $7) RETURNING id",
-                )
-                .bind(ingest.call_id)
-                .bind(user_id)
-                .bind(ingest.late)
-                .bind(Json(&piece))
-                .bind(&reply_token)
-                .bind($to_db(now))
-                .bind(ingest.message.sender_trust.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-                insert_revision(&mut tx, id, 1, &piece, ingest.late, user_id, now).await?;
-                sqlx::query("UPDATE inbound_messages SET submission_id = $1 WHERE message_id = $2")
-                    .bind(id)
-                    .bind(&ingest.message.message_id)
-                    .execute(&mut *tx)
-                    .await?;
-                let mut receipt = ingest.receipt.clone();
-                receipt.submission_id = Some(id);
-                receipt.text = receipt.text.replace("{submission_id}", &id.to_string());
-                receipt.html = receipt.html.replace("{submission_id}", &id.to_string());
-                receipt.reply_to = receipt
-                    .reply_to
-                    .map(|to| to.replace("{submission_id}", &id.to_string()).replace("{reply_token}", &reply_token));
-                insert_mail(&mut tx, &receipt, now).await?;
-                audit(
-                    &mut tx,
-                    now,
-                    &Actor::User(user_id),
-                    "submission.submitted_by_email",
-                    &format!("submission:{id}"),
-                    serde_json::json!({
-                        "message_id": ingest.message.message_id, "late": ingest.late, "words": piece.words,
-                        "sender_trust": ingest.message.sender_trust.as_str(),
-                    }),
-                )
-                .await?;
-                tx.commit().await?;
-                Ok(Ingested::Filed(id))
-            }
-
-            async fn ingest_reply(&self, reply: IngestReply, now: Timestamp) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                if !insert_inbound(&mut tx, &reply.message, Some(reply.submission_id)).await? {
-                    return Ok(false);
-                }
-                let id = reply.submission_id;
-                audit(
-                    &mut tx,
-                    now,
-                    &Actor::System,
-                    "submission.correspondence",
-                    &format!("submission:{id}"),
-                    serde_json::json!({
-                        "message_id": reply.message.message_id, "sender": reply.message.sender,
-                        "sender_trust": reply.message.sender_trust.as_str(),
-                    }),
-                )
-                .await?;
-                if let Some((piece, file, late, receipt)) = &reply.revision {
-                    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM submissions WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    let owner = owner.ok_or(StoreError::NotFound)?;
-                    let mut piece = piece.clone();
-                    if let Some(file) = file {
-                        piece.document = Some(insert_file(&mut tx, file, owner, now).await?);
-                    }
-                    let number: Option<i64> = sqlx::query_scalar(
-                        "UPDATE submissions SET revisions = revisions + 1, state = 'submitted', late = (late OR $1), draft = $2, updated_at = $3
-                         WHERE id = $4 AND state IN ('draft', 'submitted', 'changes_requested') RETURNING revisions",
-                    )
-                    .bind(*late)
-                    .bind(Json(&piece))
-                    .bind($to_db(now))
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let Some(number) = number else {
-                        return Err(not_changed_by_anyone(&mut tx, id).await);
-                    };
-                    insert_revision(&mut tx, id, number, &piece, *late, owner, now).await?;
-                    insert_mail(&mut tx, receipt, now).await?;
-                    audit(&mut tx, now, &Actor::User(owner), "submission.revised_by_email", &format!("submission:{id}"), serde_json::json!({ "revision": number })).await?;
-                }
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn outbound_message(&self, message_id: &str) -> Result<Option<(Option<i64>, String)>, StoreError> {
-                let found: Option<(Option<i64>, String)> = sqlx::query_as("SELECT submission_id, to_address FROM outbox WHERE message_id = $1")
-                    .bind(message_id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(found)
-            }
-
-            async fn inbound_count_since(&self, sender: &str, since: Timestamp) -> Result<i64, StoreError> {
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbound_messages WHERE sender = $1 AND received_at > $2")
-                    .bind(sender)
-                    .bind($to_db(since))
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok(count)
-            }
-
-            async fn inbound(&self, limit: i64) -> Result<Vec<InboundRecord>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at
-                     FROM inbound_messages ORDER BY id DESC LIMIT $1",
-                )
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(inbound_row).collect()
-            }
-
-            async fn call_inbound(&self, call_id: Option<i64>, limit: i64) -> Result<Vec<InboundRecord>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at
-                     FROM inbound_messages WHERE call_id = $1 OR ($1 IS NULL AND call_id IS NULL) ORDER BY id DESC LIMIT $2",
-                )
-                .bind(call_id)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(inbound_row).collect()
-            }
-
-            async fn call_inbound_message(&self, call_id: Option<i64>, id: i64) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError> {
-                let row = sqlx::query(
-                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at, raw
-                     FROM inbound_messages WHERE id = $1 AND (call_id = $2 OR ($2 IS NULL AND call_id IS NULL))",
-                )
-                .bind(id)
-                .bind(call_id)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|row| Ok((inbound_row(&row)?, row.try_get("raw")?))).transpose()
-            }
-
-            async fn inbound_message(&self, id: i64) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError> {
-                let row = sqlx::query(
-                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at, raw
-                     FROM inbound_messages WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|row| Ok((inbound_row(&row)?, row.try_get("raw")?))).transpose()
-            }
-
-            async fn held_messages(&self, sender: &str) -> Result<Vec<InboundRecord>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at
-                     FROM inbound_messages WHERE sender = $1 AND outcome = 'held' ORDER BY id",
-                )
-                .bind(sender)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(inbound_row).collect()
-            }
-
-            async fn unhold_messages(&self, sender: &str, ids: &[i64], reason: &str, actor: &Actor, now: Timestamp) -> Result<u64, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let mut changed = 0;
-                for id in ids {
-                    let message_id: Option<String> = sqlx::query_scalar(
-                        "UPDATE inbound_messages SET outcome = 'triage', reason = $1
-                         WHERE id = $2 AND sender = $3 AND outcome = 'held' RETURNING message_id",
-                    )
-                    .bind(reason)
-                    .bind(id)
-                    .bind(sender)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if let Some(message_id) = message_id {
-                        changed += 1;
-                        audit(&mut tx, now, actor, "inbound.triage", &format!("message:{message_id}"), serde_json::json!({ "reason": reason })).await?;
-                    }
-                }
-                tx.commit().await?;
-                Ok(changed)
-            }
-
-            async fn expire_held(&self, before: Timestamp, now: Timestamp) -> Result<u64, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let expired: Vec<String> = sqlx::query_scalar(
-                    "UPDATE inbound_messages SET outcome = 'triage', reason = 'its sender did not confirm it in time'
-                     WHERE outcome = 'held' AND received_at < $1 RETURNING message_id",
-                )
-                .bind($to_db(before))
-                .fetch_all(&mut *tx)
-                .await?;
-                for message_id in &expired {
-                    audit(&mut tx, now, &Actor::System, "inbound.triage", &format!("message:{message_id}"), serde_json::json!({ "reason": "not confirmed in time" })).await?;
-                }
-                tx.commit().await?;
-                Ok(expired.len() as u64)
-            }
-
-            async fn mail_count_since(&self, to: &str, template: &str, since: Timestamp) -> Result<i64, StoreError> {
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_address = $1 AND template = $2 AND created_at > $3")
-                    .bind(to)
-                    .bind(template)
-                    .bind($to_db(since))
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok(count)
-            }
-
-            async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let file = IncomingFile {
-                    name: asset.name.clone(),
-                    mime: asset.mime.clone(),
-                    sha256: asset.sha256.clone(),
-                    bytes: asset.bytes,
-                    text: asset.text,
-                };
-                let id = insert_file(&mut tx, &file, asset.uploaded_by, now).await?.id;
-                audit(
-                    &mut tx,
-                    now,
-                    &Actor::User(asset.uploaded_by),
-                    "asset.uploaded",
-                    &format!("asset:{id}"),
-                    serde_json::json!({ "sha256": file.sha256, "mime": file.mime, "size": file.bytes.len() }),
-                )
-                .await?;
-                tx.commit().await?;
-                Ok(id)
-            }
-
-            async fn asset(&self, id: i64, viewer: &User) -> Result<Option<Asset>, StoreError> {
-                let row = sqlx::query(concat!(
-                    "SELECT a.id, a.name, a.mime, a.bytes FROM assets a WHERE a.id = $1 AND (a.uploaded_by = $2 OR EXISTS (
-                        SELECT 1 FROM submissions s WHERE s.owner_id = a.uploaded_by AND ",
-                    may_see!("$2", "$3"),
-                    "))"
-                ))
-                .bind(id)
-                .bind(viewer.id)
-                .bind(viewer_email(viewer))
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|row| {
-                    Ok(Asset { id: row.try_get("id")?, name: row.try_get("name")?, mime: row.try_get("mime")?, bytes: row.try_get("bytes")? })
-                })
-                .transpose()
-            }
-
-            async fn create_draft(&self, call_id: i64, owner: &User, piece: &Piece, now: Timestamp) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO submissions (call_id, owner_id, state, draft, reply_token, created_at, updated_at)
-                     VALUES ($1, $2, 'draft', $3, $4, $5, $5) RETURNING id",
-                )
-                .bind(call_id)
-                .bind(owner.id)
-                .bind(Json(piece))
-                .bind(new_reply_token())
-                .bind($to_db(now))
-                .fetch_one(&mut *tx)
-                .await?;
-                audit(&mut tx, now, &Actor::User(owner.id), "submission.created", &format!("submission:{id}"), serde_json::json!({ "kind": piece.kind })).await?;
-                tx.commit().await?;
-                Ok(id)
-            }
-
-            async fn submission(&self, id: i64, viewer: &User) -> Result<Option<SubmissionRecord>, StoreError> {
-                let row = sqlx::query(concat!(
-                    "SELECT ",
-                    submission_columns!(),
-                    " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
-                     WHERE s.id = $1 AND ",
-                    may_see!("$2", "$3")
-                ))
-                .bind(id)
-                .bind(viewer.id)
-                .bind(viewer_email(viewer))
-                .fetch_optional(&self.pool)
-                .await?;
-                match row {
-                    Some(row) => Ok(Some(submission_row(&row, coauthors(&self.pool, id).await?)?)),
-                    None => Ok(None),
-                }
-            }
-
-            async fn submissions_for(&self, viewer: &User) -> Result<Vec<SubmissionRecord>, StoreError> {
-                let rows = sqlx::query(concat!(
-                    "SELECT ",
-                    submission_columns!(),
-                    " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
-                     WHERE ",
-                    may_see!("$1", "$2"),
-                    " ORDER BY s.updated_at DESC, s.id DESC"
-                ))
-                .bind(viewer.id)
-                .bind(viewer_email(viewer))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(|row| submission_row(row, Vec::new())).collect()
-            }
-
-            async fn save_draft(&self, id: i64, viewer: &User, piece: &Piece, now: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let changed = sqlx::query(concat!(
-                    "UPDATE submissions SET draft = $1, updated_at = $2
-                     WHERE id = $3 AND state IN ('draft', 'submitted', 'changes_requested') AND id IN (
-                        SELECT s.id FROM submissions s WHERE s.id = $3 AND ",
-                    may_see!("$4", "$5"),
-                    ")"
-                ))
-                .bind(Json(piece))
-                .bind($to_db(now))
-                .bind(id)
-                .bind(viewer.id)
-                .bind(viewer_email(viewer))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed == 0 {
-                    return Err(not_changed(&mut tx, id, viewer).await);
-                }
-                audit(&mut tx, now, &Actor::User(viewer.id), "submission.draft_saved", &format!("submission:{id}"), serde_json::json!({ "words": piece.words })).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn submit_revision(&self, id: i64, viewer: &User, piece: &Piece, late: bool, receipt: NewMail, now: Timestamp) -> Result<i64, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let before: Option<String> = sqlx::query_scalar(concat!(
-                    "SELECT s.state FROM submissions s WHERE s.id = $1 AND ",
-                    may_see!("$2", "$3")
-                ))
-                .bind(id)
-                .bind(viewer.id)
-                .bind(viewer_email(viewer))
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(before) = before else {
-                    return Err(StoreError::NotFound);
-                };
-                let number: Option<i64> = sqlx::query_scalar(
-                    "UPDATE submissions SET revisions = revisions + 1, state = 'submitted', late = (late OR $1),
-                            draft = $2, updated_at = $3
-                     WHERE id = $4 AND state = $5 AND state IN ('draft', 'submitted', 'changes_requested')
-                     RETURNING revisions",
-                )
-                .bind(late)
-                .bind(Json(piece))
-                .bind($to_db(now))
-                .bind(id)
-                .bind(&before)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(number) = number else {
-                    return Err(not_changed(&mut tx, id, viewer).await);
-                };
-                insert_revision(&mut tx, id, number, piece, late, viewer.id, now).await?;
-                insert_mail(&mut tx, &receipt, now).await?;
-                let action = if before == "draft" { "submission.submitted" } else { "submission.revised" };
-                audit(
-                    &mut tx,
-                    now,
-                    &Actor::User(viewer.id),
-                    action,
-                    &format!("submission:{id}"),
-                    serde_json::json!({ "revision": number, "from": before, "late": late, "words": piece.words }),
-                )
-                .await?;
-                tx.commit().await?;
-                Ok(number)
-            }
-
-            async fn revisions(&self, id: i64, viewer: &User) -> Result<Vec<Revision>, StoreError> {
-                let rows = sqlx::query(concat!(
-                    "SELECT r.number, r.content, r.late, u.email, r.created_at
-                     FROM revisions r JOIN users u ON u.id = r.created_by JOIN submissions s ON s.id = r.submission_id
-                     WHERE r.submission_id = $1 AND ",
-                    may_see!("$2", "$3"),
-                    " ORDER BY r.number"
-                ))
-                .bind(id)
-                .bind(viewer.id)
-                .bind(viewer_email(viewer))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        let Json(piece): Json<Piece> = row.try_get("content")?;
-                        Ok(Revision {
-                            number: row.try_get("number")?,
-                            piece,
-                            late: row.try_get("late")?,
-                            created_by: row.try_get("email")?,
-                            created_at: ts(row, "created_at")?,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn set_state(&self, id: i64, viewer: &User, from: SubmissionState, to: SubmissionState, mail: Option<NewMail>, now: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let changed = sqlx::query(concat!(
-                    "UPDATE submissions SET state = $1, updated_at = $2
-                     WHERE id = $3 AND state = $4 AND id IN (SELECT s.id FROM submissions s WHERE s.id = $3 AND ",
-                    may_see!("$5", "$6"),
-                    ")"
-                ))
-                .bind(to.as_str())
-                .bind($to_db(now))
-                .bind(id)
-                .bind(from.as_str())
-                .bind(viewer.id)
-                .bind(viewer_email(viewer))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed == 0 {
-                    return Err(not_changed(&mut tx, id, viewer).await);
-                }
-                audit(
-                    &mut tx,
-                    now,
-                    &Actor::User(viewer.id),
-                    &format!("submission.{}", to.as_str()),
-                    &format!("submission:{id}"),
-                    serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
-                )
-                .await?;
-                if let Some(mail) = &mail {
-                    insert_mail(&mut tx, mail, now).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn invitations_since(&self, owner_id: i64, since: Timestamp) -> Result<i64, StoreError> {
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM submission_members WHERE invited_by = $1 AND invited_at > $2")
-                    .bind(owner_id)
-                    .bind($to_db(since))
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok(count)
-            }
-
-            async fn invite_coauthor(&self, id: i64, viewer: &User, email: &str, mail: NewMail, now: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let owns: Option<i64> = sqlx::query_scalar("SELECT id FROM submissions WHERE id = $1 AND owner_id = $2")
-                    .bind(id)
-                    .bind(viewer.id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if owns.is_none() {
-                    return Err(StoreError::NotFound);
-                }
-                let added = sqlx::query(
-                    "INSERT INTO submission_members (submission_id, email, invited_by, invited_at) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (submission_id, email) DO NOTHING",
-                )
-                .bind(id)
-                .bind(email)
-                .bind(viewer.id)
-                .bind($to_db(now))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if added == 1 {
-                    insert_mail(&mut tx, &mail, now).await?;
-                    audit(&mut tx, now, &Actor::User(viewer.id), "submission.coauthor_invited", &format!("submission:{id}"), serde_json::json!({ "email": email })).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn call_by_id(&self, id: i64) -> Result<Option<StoredCall>, StoreError> {
-                let row = sqlx::query("SELECT id, document, created_at, updated_at FROM calls WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.as_ref().map(stored_call).transpose()
-            }
-
-            async fn add_staff(&self, call_id: i64, email: &str, role: StaffRole, actor: &Actor, now: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let slug = call_slug(&mut tx, call_id).await?;
-                sqlx::query(
-                    "INSERT INTO call_staff (call_id, email, role, added_at) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (call_id, email) DO UPDATE SET role = excluded.role",
-                )
-                .bind(call_id)
-                .bind(email)
-                .bind(role.as_str())
-                .bind($to_db(now))
-                .execute(&mut *tx)
-                .await?;
-                audit(&mut tx, now, actor, "call.staff_added", &format!("call:{slug}"), serde_json::json!({ "email": email, "role": role.as_str() })).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn remove_staff(&self, call_id: i64, email: &str, actor: &Actor, now: Timestamp) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let slug = call_slug(&mut tx, call_id).await?;
-                let removed = sqlx::query("DELETE FROM call_staff WHERE call_id = $1 AND email = $2")
-                    .bind(call_id)
-                    .bind(email)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if removed > 0 {
-                    audit(&mut tx, now, actor, "call.staff_removed", &format!("call:{slug}"), serde_json::json!({ "email": email })).await?;
-                }
-                tx.commit().await?;
-                Ok(removed > 0)
-            }
-
-            async fn staff(&self, call_id: i64) -> Result<Vec<StaffMember>, StoreError> {
-                let rows = sqlx::query("SELECT email, role, added_at FROM call_staff WHERE call_id = $1 ORDER BY email")
-                    .bind(call_id)
-                    .fetch_all(&self.pool)
-                    .await?;
-                rows.iter()
-                    .map(|row| {
-                        let role: String = row.try_get("role")?;
-                        Ok(StaffMember {
-                            email: row.try_get("email")?,
-                            role: staff_role(&role)?,
-                            added_at: ts(row, "added_at")?,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn staffed_calls(&self, email: &str) -> Result<Vec<(StoredCall, StaffRole)>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT c.id, c.document, c.created_at, c.updated_at, st.role
-                     FROM call_staff st JOIN calls c ON c.id = st.call_id
-                     WHERE st.email = $1 ORDER BY c.deadline_at DESC",
-                )
-                .bind(email)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        let role: String = row.try_get("role")?;
-                        let role = staff_role(&role)?;
-                        Ok((stored_call(row)?, role))
-                    })
-                    .collect()
-            }
-
-            async fn mail_templates(&self, call_id: i64) -> Result<Vec<StoredTemplate>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT kind, subject, body_text, body_html, updated_by, updated_at FROM mail_templates
-                     WHERE call_id = $1 ORDER BY kind",
-                )
-                .bind(call_id)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(StoredTemplate {
-                            kind: row.try_get("kind")?,
-                            template: TemplateText {
-                                subject: row.try_get("subject")?,
-                                text: row.try_get("body_text")?,
-                                html: row.try_get("body_html")?,
-                            },
-                            updated_by: row.try_get("updated_by")?,
-                            updated_at: ts(row, "updated_at")?,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn save_mail_template(&self, call_id: i64, kind: &str, template: Option<&TemplateText>, actor: &Actor, now: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let slug = call_slug(&mut tx, call_id).await?;
-                let action = match template {
-                    Some(template) => {
-                        sqlx::query(
-                            "INSERT INTO mail_templates (call_id, kind, subject, body_text, body_html, updated_by, updated_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7)
-                             ON CONFLICT (call_id, kind) DO UPDATE SET subject = excluded.subject, body_text = excluded.body_text,
-                                 body_html = excluded.body_html, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-                        )
-                        .bind(call_id)
-                        .bind(kind)
-                        .bind(&template.subject)
-                        .bind(&template.text)
-                        .bind(&template.html)
-                        .bind(actor.as_audit())
-                        .bind($to_db(now))
-                        .execute(&mut *tx)
-                        .await?;
-                        "call.email_reworded"
-                    }
-                    None => {
-                        sqlx::query("DELETE FROM mail_templates WHERE call_id = $1 AND kind = $2")
-                            .bind(call_id)
-                            .bind(kind)
-                            .execute(&mut *tx)
-                            .await?;
-                        "call.email_default_restored"
-                    }
-                };
-                audit(&mut tx, now, actor, action, &format!("call:{slug}"), serde_json::json!({ "email": kind })).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
-                let rows = sqlx::query(concat!(
-                    "SELECT ",
-                    outbox_columns!(),
-                    " FROM outbox WHERE call_id = $1 ORDER BY id DESC LIMIT $2"
-                ))
-                .bind(call_id)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(outbox_row).collect()
-            }
-
-            async fn retry_mail(&self, id: i64, call_id: i64, actor: &Actor, now: Timestamp) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let changed = sqlx::query(
-                    "UPDATE outbox SET status = 'queued', next_attempt_at = $1, attempts = 0
-                     WHERE id = $2 AND call_id = $3 AND status = 'failed'",
-                )
-                .bind($to_db(now))
-                .bind(id)
-                .bind(call_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if changed > 0 {
-                    audit(&mut tx, now, actor, "mail.retried", &format!("mail:{id}"), serde_json::json!({})).await?;
-                }
-                tx.commit().await?;
-                Ok(changed > 0)
-            }
-
-            async fn enqueue_mail_once(&self, mail: NewMail, now: Timestamp) -> Result<bool, StoreError> {
-                insert_mail_row(&self.pool, &mail, now, true).await
-            }
-
-            async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
-                pieces_of_call(&self.pool, call_id, Some(SubmissionState::Draft)).await
-            }
-
-            async fn call_submissions(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
-                pieces_of_call(&self.pool, call_id, None).await
-            }
-
-            async fn lease_jobs(&self, worker: &str, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<Job>, StoreError> {
-                let rows = sqlx::query(concat!(
-                    "UPDATE jobs SET status = 'running', lease_until = $1, leased_by = $2, attempts = attempts + 1
-                     WHERE id IN (
-                        SELECT id FROM jobs
-                        WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND lease_until < $3)
-                        ORDER BY run_at, id LIMIT $4 ",
-                    $skip_locked,
-                    ")
-                     RETURNING id, kind, key, call_id, run_at, status, attempts, last_error, outcome"
-                ))
-                .bind($to_db(lease_until))
-                .bind(worker)
-                .bind($to_db(now))
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?;
-                let mut jobs: Vec<Job> = rows.iter().map(job_row).collect::<Result<_, _>>()?;
-                jobs.sort_by_key(|job| (job.run_at, job.id));
-                Ok(jobs)
-            }
-
-            async fn finish_job(&self, id: i64, worker: &str, outcome: &str, now: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let row = sqlx::query(
-                    "UPDATE jobs SET status = 'done', outcome = $1, done_at = $2, lease_until = NULL, last_error = NULL
-                     WHERE id = $3 AND leased_by = $4 AND status = 'running' RETURNING kind, call_id",
-                )
-                .bind(outcome)
-                .bind($to_db(now))
-                .bind(id)
-                .bind(worker)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(row) = row {
-                    let kind: String = row.try_get("kind")?;
-                    audit(&mut tx, now, &Actor::System, &format!("job.{kind}.done"), &format!("job:{id}"), serde_json::json!({ "outcome": outcome })).await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn fail_job(&self, id: i64, worker: &str, error: &str, retry_at: Option<Timestamp>) -> Result<(), StoreError> {
-                let (status, next) = match retry_at {
-                    Some(at) => ("queued", Some(at)),
-                    None => ("failed", None),
-                };
-                sqlx::query(
-                    "UPDATE jobs SET status = $1, run_at = COALESCE($2, run_at), lease_until = NULL, last_error = $3
-                     WHERE id = $4 AND leased_by = $5 AND status = 'running'",
-                )
-                .bind(status)
-                .bind(next.map($to_db))
-                .bind(error)
-                .bind(id)
-                .bind(worker)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
-            }
-
-            async fn call_jobs(&self, call_id: i64) -> Result<Vec<Job>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT id, kind, key, call_id, run_at, status, attempts, last_error, outcome FROM jobs
-                     WHERE call_id = $1 ORDER BY run_at, id",
-                )
-                .bind(call_id)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter().map(job_row).collect()
-            }
-
-            async fn submission_by_reply_token(&self, id: i64, token: &str) -> Result<Option<i64>, StoreError> {
-                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM submissions WHERE id = $1 AND reply_token = $2")
-                    .bind(id)
-                    .bind(token.to_ascii_lowercase())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(found)
-            }
-
-            async fn site_secret(&self, name: &str, now: Timestamp) -> Result<Vec<u8>, StoreError> {
-                use rand::RngCore as _;
-                let mut fresh = vec![0u8; 32];
-                rand::rng().fill_bytes(&mut fresh);
-                // Whichever node comes first makes it; every other node reads the one that won.
-                sqlx::query("INSERT INTO site_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
-                    .bind(name)
-                    .bind(&fresh)
-                    .bind($to_db(now))
-                    .execute(&self.pool)
-                    .await?;
-                let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM site_secrets WHERE name = $1")
-                    .bind(name)
-                    .fetch_one(&self.pool)
-                    .await?;
-                Ok(value)
-            }
-
-            async fn site_setting(&self, name: &str) -> Result<Option<String>, StoreError> {
-                let value: Option<String> = sqlx::query_scalar("SELECT value FROM site_settings WHERE name = $1")
-                    .bind(name)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                Ok(value)
-            }
-
-            async fn set_site_setting(&self, name: &str, value: &str) -> Result<(), StoreError> {
-                sqlx::query("INSERT INTO site_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
-                    .bind(name)
-                    .bind(value)
-                    .execute(&self.pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn holds_data(&self) -> Result<bool, StoreError> {
-                let found: Option<i64> = sqlx::query_scalar(
-                    "SELECT 1 WHERE EXISTS (SELECT 1 FROM calls) OR EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM inbound_messages)",
-                )
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(found.is_some())
-            }
-
-            async fn add_admin(&self, email: &str, actor: &Actor, now: Timestamp) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("INSERT INTO site_admins (email, added_at) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING")
-                    .bind(email)
-                    .bind($to_db(now))
-                    .execute(&mut *tx)
-                    .await?;
-                audit(&mut tx, now, actor, "site.admin_added", "site", serde_json::json!({ "email": email })).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-
-            async fn remove_admin(&self, email: &str, actor: &Actor, now: Timestamp) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let removed = sqlx::query("DELETE FROM site_admins WHERE email = $1").bind(email).execute(&mut *tx).await?.rows_affected();
-                if removed > 0 {
-                    audit(&mut tx, now, actor, "site.admin_removed", "site", serde_json::json!({ "email": email })).await?;
-                }
-                tx.commit().await?;
-                Ok(removed > 0)
-            }
-
-            async fn admins(&self) -> Result<Vec<(String, Timestamp)>, StoreError> {
-                let rows = sqlx::query("SELECT email, added_at FROM site_admins ORDER BY email").fetch_all(&self.pool).await?;
-                rows.iter().map(|row| Ok((row.try_get("email")?, ts(row, "added_at")?))).collect()
-            }
-
-            async fn close(&self) {
-                self.pool.close().await;
-            }
-        }
-    };
+use sqlx::types::Json;
+
+use crate::sql::{self, At, Pool, Row, Tx};
+use crate::{
+    Actor, Asset, AuditEvent, Backend, CodeOutcome, InboundRecord, IncomingFile, IngestReply,
+    IngestSubmission, Ingested, Job, NewAsset, NewInbound, NewMail, NewToken, OutboxMail, Revision,
+    Saved, SenderTrust, Session, StaffMember, StaffRole, Store, StoreError, StoredCall,
+    StoredTemplate, SubmissionRecord, TemplateText, Token, TokenPurpose, User,
+};
+use docket_core::Call;
+use docket_core::submission::{Piece, SubmissionState};
+use jiff::Timestamp;
+
+/// The store over either backend: every statement is shared, the differences live in [`sql`].
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: Pool,
 }
-pub(crate) use store_impl;
+
+impl SqlStore {
+    pub(crate) fn new(pool: Pool) -> Self {
+        Self { pool }
+    }
+}
+
+fn ts(row: &Row, column: &str) -> Result<Timestamp, StoreError> {
+    Ok(row.get::<At>(column)?.0)
+}
+
+fn ts_opt(row: &Row, column: &str) -> Result<Option<Timestamp>, StoreError> {
+    Ok(row.get::<Option<At>>(column)?.map(|at| at.0))
+}
+
+fn user_row(row: &Row) -> Result<User, StoreError> {
+    Ok(User {
+        id: row.get("id")?,
+        email: row.get("email")?,
+        password_hash: row.get("password_hash")?,
+        confirmed_at: ts_opt(row, "confirmed_at")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+fn outbox_row(row: &Row) -> Result<OutboxMail, StoreError> {
+    Ok(OutboxMail {
+        id: row.get("id")?,
+        mail: NewMail {
+            message_id: row.get("message_id")?,
+            to: row.get("to_address")?,
+            subject: row.get("subject")?,
+            text: row.get("body_text")?,
+            html: row.get("body_html")?,
+            template: row.get("template")?,
+            submission_id: row.get("submission_id")?,
+            call_id: row.get("call_id")?,
+            reply_to: row.get("reply_to")?,
+            idempotency_key: row.get("idempotency_key")?,
+        },
+        status: row.get("status")?,
+        attempts: row.get("attempts")?,
+        last_error: row.get("last_error")?,
+        created_at: ts(row, "created_at")?,
+        sent_at: ts_opt(row, "sent_at")?,
+    })
+}
+
+fn stored_call(row: &Row) -> Result<StoredCall, StoreError> {
+    let Json(call): Json<Call> = row.get("document")?;
+    Ok(StoredCall {
+        id: row.get("id")?,
+        call,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+fn submission_row(row: &Row, coauthors: Vec<String>) -> Result<SubmissionRecord, StoreError> {
+    let state: String = row.get("state")?;
+    let Json(draft): Json<Piece> = row.get("draft")?;
+    Ok(SubmissionRecord {
+        id: row.get("id")?,
+        call_id: row.get("call_id")?,
+        call_slug: row.get("call_slug")?,
+        owner_id: row.get("owner_id")?,
+        owner_email: row.get("owner_email")?,
+        state: SubmissionState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown submission state `{state}`")))?,
+        late: row.get("late")?,
+        draft,
+        revision_count: row.get("revisions")?,
+        coauthors,
+        reply_token: row
+            .get::<Option<String>>("reply_token")?
+            .unwrap_or_default(),
+        sender_trust: row
+            .get::<Option<String>>("sender_trust")?
+            .as_deref()
+            .map(trust)
+            .transpose()?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+fn trust(stored: &str) -> Result<SenderTrust, StoreError> {
+    SenderTrust::parse(stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown sender trust `{stored}`")))
+}
+
+/// Co-authors see a piece only once their address is confirmed.
+fn viewer_email(viewer: &User) -> &str {
+    if viewer.confirmed_at.is_some() {
+        &viewer.email
+    } else {
+        ""
+    }
+}
+
+async fn audit(
+    tx: &mut Tx,
+    now: Timestamp,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    sql::query(
+        "INSERT INTO audit_events (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(now)
+    .bind(actor.as_audit())
+    .bind(action)
+    .bind(subject)
+    .bind(Json(detail))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_token(tx: &mut Tx, token: &NewToken, now: Timestamp) -> Result<(), StoreError> {
+    sql::query(
+        "INSERT INTO email_tokens (purpose, token_hash, code_hash, email, user_id, created_at, expires_at, inbound_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(token.purpose.as_str())
+    .bind(&token.token_hash)
+    .bind(&token.code_hash)
+    .bind(&token.email)
+    .bind(token.user_id)
+    .bind(now)
+    .bind(token.expires_at)
+    .bind(token.inbound_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_mail(tx: &mut Tx, mail: &NewMail, now: Timestamp) -> Result<(), StoreError> {
+    insert_mail_row(&mut *tx, mail, now, false).await?;
+    Ok(())
+}
+
+/// Inserts an outbox row; with `once`, a row with the same idempotency key already there is
+/// kept and `false` returned instead of an error.
+async fn insert_mail_row<'e>(
+    executor: impl Into<sql::On<'e>>,
+    mail: &NewMail,
+    now: Timestamp,
+    once: bool,
+) -> Result<bool, StoreError> {
+    macro_rules! insert {
+        () => {
+            "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at, idempotency_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        };
+    }
+    const INSERT: &str = insert!();
+    const INSERT_ONCE: &str = concat!(insert!(), " ON CONFLICT DO NOTHING");
+    let inserted = sql::query(if once { INSERT_ONCE } else { INSERT })
+        .bind(&mail.message_id)
+        .bind(&mail.to)
+        .bind(&mail.subject)
+        .bind(&mail.text)
+        .bind(&mail.html)
+        .bind(&mail.template)
+        .bind(mail.submission_id)
+        .bind(mail.call_id)
+        .bind(&mail.reply_to)
+        .bind(now)
+        .bind(&mail.idempotency_key)
+        .execute(executor)
+        .await?;
+    Ok(inserted > 0)
+}
+
+/// A fresh secret for a piece's reply address: 16 characters from 32 letters and digits
+/// (80 bits), lower case so that mail systems that fold the local part keep it intact.
+fn new_reply_token() -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// Schedules the call's deadline reminder (or cancels it when the call asks for none). The key
+/// holds the instant, so a moved deadline makes a new job and cancels the old one.
+async fn schedule_reminder(
+    tx: &mut Tx,
+    call_id: i64,
+    call: &Call,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let remind_at = call.reminder_at();
+    let key =
+        remind_at.map(|at| format!("{}:{call_id}:{}", crate::REMIND_DRAFTS, at.as_microsecond()));
+    sql::query("UPDATE jobs SET status = 'cancelled' WHERE call_id = $1 AND kind = $2 AND status = 'queued' AND key <> $3")
+        .bind(call_id)
+        .bind(crate::REMIND_DRAFTS)
+        .bind(key.as_deref().unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
+    if let (Some(key), Some(at)) = (key, remind_at) {
+        sql::query(
+            "INSERT INTO jobs (kind, key, call_id, run_at, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(crate::REMIND_DRAFTS)
+        .bind(key)
+        .bind(call_id)
+        .bind(at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+fn inbound_row(row: &Row) -> Result<InboundRecord, StoreError> {
+    Ok(InboundRecord {
+        id: row.get("id")?,
+        message_id: row.get("message_id")?,
+        sender: row.get("sender")?,
+        subject: row.get("subject")?,
+        outcome: row.get("outcome")?,
+        reason: row.get("reason")?,
+        submission_id: row.get("submission_id")?,
+        call_id: row.get("call_id")?,
+        sender_trust: trust(&row.get::<String>("sender_trust")?)?,
+        received_at: ts(row, "received_at")?,
+    })
+}
+
+/// A call's pieces, in one state or all of them, oldest first.
+async fn pieces_of_call(
+    pool: &Pool,
+    call_id: i64,
+    state: Option<SubmissionState>,
+) -> Result<Vec<SubmissionRecord>, StoreError> {
+    let rows = sql::query(concat!(
+        "SELECT ",
+        submission_columns!(),
+        " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
+         WHERE s.call_id = $1 AND ($2 IS NULL OR s.state = $2) ORDER BY s.id"
+    ))
+    .bind(call_id)
+    .bind(state.map(SubmissionState::as_str))
+    .fetch_all(pool)
+    .await?;
+    // Every co-author of the call's pieces in one query, not one query per piece.
+    let members = sql::query(
+        "SELECT m.submission_id, m.email FROM submission_members m JOIN submissions s ON s.id = m.submission_id
+         WHERE s.call_id = $1 ORDER BY m.invited_at, m.email",
+    )
+    .bind(call_id)
+    .fetch_all(pool)
+    .await?;
+    let mut by_piece: std::collections::HashMap<i64, Vec<String>> =
+        std::collections::HashMap::new();
+    for member in members {
+        by_piece
+            .entry(member.get("submission_id")?)
+            .or_default()
+            .push(member.get("email")?);
+    }
+    rows.iter()
+        .map(|row| {
+            let id: i64 = row.get("id")?;
+            submission_row(row, by_piece.remove(&id).unwrap_or_default())
+        })
+        .collect()
+}
+
+/// The slug of the call with this id (for audit subjects), or NotFound.
+async fn call_slug(tx: &mut Tx, call_id: i64) -> Result<String, StoreError> {
+    let slug: Option<String> = sql::query_scalar("SELECT slug FROM calls WHERE id = $1")
+        .bind(call_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    slug.ok_or(StoreError::NotFound)
+}
+
+fn staff_role(stored: &str) -> Result<StaffRole, StoreError> {
+    StaffRole::parse(stored)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown staff role `{stored}`")))
+}
+
+fn job_row(row: &Row) -> Result<Job, StoreError> {
+    Ok(Job {
+        id: row.get("id")?,
+        kind: row.get("kind")?,
+        key: row.get("key")?,
+        call_id: row.get("call_id")?,
+        run_at: ts(row, "run_at")?,
+        status: row.get("status")?,
+        attempts: row.get("attempts")?,
+        last_error: row.get("last_error")?,
+        outcome: row.get("outcome")?,
+    })
+}
+
+/// Inserts the inbound row; false when its Message-ID is already there. A message held for
+/// its sender's confirmation is updated instead when `release_held` is set.
+async fn insert_inbound(
+    tx: &mut Tx,
+    message: &NewInbound,
+    submission_id: Option<i64>,
+) -> Result<bool, StoreError> {
+    let inserted = sql::query(
+        "INSERT INTO inbound_messages (message_id, sender, subject, raw, outcome, reason, submission_id, received_at, call_id, sender_trust)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, (SELECT call_id FROM submissions WHERE id = $7)), $10)
+         ON CONFLICT (message_id) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason,
+             submission_id = excluded.submission_id, call_id = excluded.call_id, sender_trust = excluded.sender_trust
+         WHERE inbound_messages.outcome = 'held' AND $11",
+    )
+    .bind(&message.message_id)
+    .bind(&message.sender)
+    .bind(&message.subject)
+    .bind(&message.raw)
+    .bind(&message.outcome)
+    .bind(&message.reason)
+    .bind(submission_id)
+    .bind(message.received_at)
+    .bind(message.call_id)
+    .bind(message.sender_trust.as_str())
+    .bind(message.release_held)
+    .execute(&mut *tx)
+    .await?;
+    Ok(inserted == 1)
+}
+
+async fn insert_file(
+    tx: &mut Tx,
+    file: &IncomingFile,
+    user_id: i64,
+    now: Timestamp,
+) -> Result<docket_core::submission::AssetRef, StoreError> {
+    let id: i64 = sql::query_scalar(
+        "INSERT INTO assets (sha256, name, mime, size, bytes, text, uploaded_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(&file.sha256)
+    .bind(&file.name)
+    .bind(&file.mime)
+    .bind(file.bytes.len() as i64)
+    .bind(&file.bytes)
+    .bind(&file.text)
+    .bind(user_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(docket_core::submission::AssetRef {
+        id,
+        name: file.name.clone(),
+        mime: file.mime.clone(),
+        size: file.bytes.len() as u64,
+    })
+}
+
+/// Freezes `piece` as revision `number` of a piece. Revisions are never updated.
+async fn insert_revision(
+    tx: &mut Tx,
+    id: i64,
+    number: i64,
+    piece: &Piece,
+    late: bool,
+    created_by: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sql::query(
+        "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(number)
+    .bind(Json(piece))
+    .bind(late)
+    .bind(created_by)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn coauthors(executor: &Pool, id: i64) -> Result<Vec<String>, StoreError> {
+    let emails = sql::query_scalar(
+        "SELECT email FROM submission_members WHERE submission_id = $1 ORDER BY invited_at, email",
+    )
+    .bind(id)
+    .fetch_all(executor)
+    .await?;
+    Ok(emails)
+}
+
+/// NotFound when the viewer may not see the piece; Conflict when it exists but is past editing.
+async fn not_changed(tx: &mut Tx, id: i64, viewer: &User) -> StoreError {
+    let visible: Result<Option<String>, StoreError> = sql::query_scalar(concat!(
+        "SELECT s.state FROM submissions s WHERE s.id = $1 AND ",
+        may_see!("$2", "$3")
+    ))
+    .bind(id)
+    .bind(viewer.id)
+    .bind(viewer_email(viewer))
+    .fetch_optional(&mut *tx)
+    .await;
+    match visible {
+        Ok(Some(state)) => {
+            let label =
+                SubmissionState::parse(&state).map_or(state.clone(), |s| s.label().to_lowercase());
+            StoreError::Conflict(format!(
+                "This piece is {label} and can no longer be changed"
+            ))
+        }
+        Ok(None) => StoreError::NotFound,
+        Err(error) => error,
+    }
+}
+
+async fn not_changed_by_anyone(tx: &mut Tx, id: i64) -> StoreError {
+    let state: Result<Option<String>, StoreError> =
+        sql::query_scalar("SELECT state FROM submissions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await;
+    match state {
+        Ok(Some(state)) => StoreError::Conflict(format!(
+            "This piece is {state} and can no longer be changed"
+        )),
+        Ok(None) => StoreError::NotFound,
+        Err(error) => error,
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        self.pool.migrate().await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sql::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn save_call(
+        &self,
+        call: &Call,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(StoredCall, Saved), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let existed: Option<i64> = sql::query_scalar("SELECT id FROM calls WHERE slug = $1")
+            .bind(call.slug.as_str())
+            .fetch_optional(&mut tx)
+            .await?;
+        let row = sql::query(
+            "INSERT INTO calls (slug, title, deadline_at, document, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT (slug) DO UPDATE SET
+                 title = excluded.title, deadline_at = excluded.deadline_at,
+                 document = excluded.document, updated_at = excluded.updated_at
+             RETURNING id, document, created_at, updated_at",
+        )
+        .bind(call.slug.as_str())
+        .bind(&call.title)
+        .bind(call.deadline_at())
+        .bind(Json(call))
+        .bind(now)
+        .fetch_one(&mut tx)
+        .await?;
+        let saved = if existed.is_some() {
+            Saved::Updated
+        } else {
+            Saved::Created
+        };
+        let action = match saved {
+            Saved::Created => "call.created",
+            Saved::Updated => "call.updated",
+        };
+        audit(
+            &mut tx,
+            now,
+            actor,
+            action,
+            &crate::call_subject(call),
+            serde_json::json!({ "title": call.title }),
+        )
+        .await?;
+        let call_id: i64 = row.get("id")?;
+        schedule_reminder(&mut tx, call_id, call, now).await?;
+        tx.commit().await?;
+        Ok((stored_call(&row)?, saved))
+    }
+
+    async fn call(&self, slug: &str) -> Result<Option<StoredCall>, StoreError> {
+        let row =
+            sql::query("SELECT id, document, created_at, updated_at FROM calls WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(stored_call).transpose()
+    }
+
+    async fn calls(&self) -> Result<Vec<StoredCall>, StoreError> {
+        let rows = sql::query("SELECT id, document, created_at, updated_at FROM calls ORDER BY deadline_at DESC, slug")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(stored_call).collect()
+    }
+
+    async fn audit_trail(&self, subject: &str) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = sql::query("SELECT at, actor, action, subject, detail FROM audit_events WHERE subject = $1 ORDER BY at, id")
+            .bind(subject)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let Json(detail): Json<serde_json::Value> = row.get("detail")?;
+                Ok(AuditEvent {
+                    at: ts(row, "at")?,
+                    actor: row.get("actor")?,
+                    action: row.get("action")?,
+                    subject: row.get("subject")?,
+                    detail,
+                })
+            })
+            .collect()
+    }
+
+    async fn sign_up(
+        &self,
+        email: &str,
+        password_hash: &str,
+        mut token: NewToken,
+        mail: NewMail,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sql::query(
+            "INSERT INTO users (email, password_hash, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (email) DO NOTHING
+             RETURNING id, email, password_hash, confirmed_at, created_at",
+        )
+        .bind(email)
+        .bind(password_hash)
+        .bind(now)
+        .fetch_optional(&mut tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user = user_row(&row)?;
+        token.user_id = Some(user.id);
+        insert_token(&mut tx, &token, now).await?;
+        insert_mail(&mut tx, &mail, now).await?;
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(user.id),
+            "user.signed_up",
+            &format!("user:{}", user.id),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(user))
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let row = sql::query(
+            "SELECT id, email, password_hash, confirmed_at, created_at FROM users WHERE email = $1",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_row).transpose()
+    }
+
+    async fn issue_token(
+        &self,
+        token: NewToken,
+        mail: NewMail,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        insert_token(&mut tx, &token, now).await?;
+        insert_mail(&mut tx, &mail, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn redeem_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<Option<Token>, StoreError> {
+        let row = sql::query(
+            "UPDATE email_tokens SET used_at = $1
+             WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
+             RETURNING email, user_id, inbound_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Token {
+                email: row.get("email")?,
+                user_id: row.get("user_id")?,
+                inbound_id: row.get("inbound_id")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn peek_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<Option<Token>, StoreError> {
+        let row = sql::query(
+            "SELECT email, user_id, inbound_id FROM email_tokens
+             WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+        )
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Token {
+                email: row.get("email")?,
+                user_id: row.get("user_id")?,
+                inbound_id: row.get("inbound_id")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn redeem_code(
+        &self,
+        email: &str,
+        code_hash: &str,
+        max_attempts: i64,
+        now: Timestamp,
+    ) -> Result<CodeOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let live: Option<i64> = sql::query_scalar(
+            "SELECT id FROM email_tokens
+             WHERE email = $1 AND purpose = 'sign_in' AND code_hash IS NOT NULL AND used_at IS NULL
+               AND expires_at > $2 AND attempts < $3
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(email)
+        .bind(now)
+        .bind(max_attempts)
+        .fetch_optional(&mut tx)
+        .await?;
+        let Some(id) = live else {
+            return Ok(CodeOutcome::NoLiveCode);
+        };
+        let accepted = sql::query(
+            "UPDATE email_tokens SET used_at = $1
+             WHERE id = $2 AND code_hash = $3 AND used_at IS NULL AND attempts < $4
+             RETURNING email, user_id",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(code_hash)
+        .bind(max_attempts)
+        .fetch_optional(&mut tx)
+        .await?;
+        let outcome = match accepted {
+            Some(row) => CodeOutcome::Accepted(Token {
+                email: row.get("email")?,
+                user_id: row.get("user_id")?,
+                inbound_id: None,
+            }),
+            None => {
+                sql::query("UPDATE email_tokens SET attempts = attempts + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut tx)
+                    .await?;
+                CodeOutcome::Wrong
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn confirm_user(
+        &self,
+        user_id: i64,
+        now: Timestamp,
+        keep_password: bool,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let first = sql::query(
+            "UPDATE users SET confirmed_at = $1, password_hash = CASE WHEN $3 THEN password_hash ELSE NULL END
+             WHERE id = $2 AND confirmed_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(keep_password)
+        .execute(&mut tx)
+        .await?
+            == 1;
+        if first {
+            // Nobody held this address before now: no session made before it may survive.
+            sql::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut tx)
+                .await?;
+            audit(
+                &mut tx,
+                now,
+                &Actor::User(user_id),
+                "user.confirmed",
+                &format!("user:{user_id}"),
+                serde_json::json!({ "password_kept": keep_password }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(first)
+    }
+
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sql::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut tx)
+            .await?;
+        sql::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut tx)
+            .await?;
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(user_id),
+            "user.password_set",
+            &format!("user:{user_id}"),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sql::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut tx)
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(user_id),
+            "user.signed_in",
+            &format!("user:{user_id}"),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        idle: jiff::SignedDuration,
+    ) -> Result<Option<Session>, StoreError> {
+        let idle_since = now.checked_sub(idle).unwrap_or(now);
+        let row = sql::query(
+            "SELECT u.id, u.email, u.password_hash, u.confirmed_at, u.created_at,
+                    s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at, s.expires_at
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .bind(idle_since)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let last_seen = ts(&row, "last_seen_at")?;
+        if now.duration_since(last_seen) > jiff::SignedDuration::from_secs(60) {
+            let session_id: i64 = row.get("session_id")?;
+            sql::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(session_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(Session {
+            user: user_row(&row)?,
+            created_at: ts(&row, "session_created_at")?,
+            expires_at: ts(&row, "expires_at")?,
+        }))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sql::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn enqueue_mail(&self, mail: NewMail, now: Timestamp) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        insert_mail(&mut tx, &mail, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn outbox(&self, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
+        let rows = sql::query(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox ORDER BY id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(outbox_row).collect()
+    }
+
+    async fn lease_outbox(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<OutboxMail>, StoreError> {
+        // One statement: the rows are chosen and leased atomically (PostgreSQL skips rows
+        // another worker is leasing; SQLite runs one writer at a time).
+        let rows = sql::query(format!(
+            "UPDATE outbox SET status = 'sending', lease_until = $1, leased_by = $2
+             WHERE id IN (
+                SELECT id FROM outbox
+                WHERE (status = 'queued' AND next_attempt_at <= $3) OR (status = 'sending' AND lease_until < $3)
+                ORDER BY id LIMIT $4 {}) RETURNING {}",
+            self.pool.skip_locked(),
+            outbox_columns!()
+        ))
+        .bind(lease_until)
+        .bind(worker)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut mails: Vec<OutboxMail> = rows.iter().map(outbox_row).collect::<Result<_, _>>()?;
+        mails.sort_by_key(|mail| mail.id);
+        Ok(mails)
+    }
+
+    async fn mark_sent(&self, id: i64, worker: &str, now: Timestamp) -> Result<(), StoreError> {
+        sql::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL
+             WHERE id = $2 AND leased_by = $3 AND status = 'sending'",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn mark_attempt_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        let (status, next) = match retry_at {
+            Some(at) => ("queued", at),
+            None => ("failed", Timestamp::UNIX_EPOCH),
+        };
+        sql::query(
+            "UPDATE outbox SET status = $1, next_attempt_at = $2, attempts = attempts + 1, lease_until = NULL, last_error = $3
+             WHERE id = $4 AND leased_by = $5 AND status = 'sending'",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(error)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_inbound(
+        &self,
+        message: &NewInbound,
+        answer: Option<NewMail>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !insert_inbound(&mut tx, message, None).await? {
+            return Ok(false);
+        }
+        if let Some(answer) = &answer {
+            insert_mail(&mut tx, answer, message.received_at).await?;
+        }
+        audit(
+            &mut tx,
+            message.received_at,
+            &Actor::System,
+            &format!("inbound.{}", message.outcome),
+            &format!("message:{}", message.message_id),
+            serde_json::json!({ "sender": message.sender, "reason": message.reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn hold_inbound(
+        &self,
+        message: &NewInbound,
+        confirmation: Option<(NewToken, NewMail)>,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !insert_inbound(&mut tx, message, None).await? {
+            return Ok(None);
+        }
+        let id: i64 = sql::query_scalar("SELECT id FROM inbound_messages WHERE message_id = $1")
+            .bind(&message.message_id)
+            .fetch_one(&mut tx)
+            .await?;
+        if let Some((mut token, mail)) = confirmation {
+            token.inbound_id = Some(id);
+            insert_token(&mut tx, &token, message.received_at).await?;
+            insert_mail(&mut tx, &mail, message.received_at).await?;
+        }
+        audit(
+            &mut tx,
+            message.received_at,
+            &Actor::System,
+            "inbound.held",
+            &format!("message:{}", message.message_id),
+            serde_json::json!({ "sender": message.sender, "reason": message.reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    async fn ingest_submission(
+        &self,
+        ingest: IngestSubmission,
+        now: Timestamp,
+    ) -> Result<Ingested, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !insert_inbound(&mut tx, &ingest.message, None).await? {
+            return Ok(Ingested::Duplicate);
+        }
+        let existing: Option<i64> = sql::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(&ingest.sender)
+            .fetch_optional(&mut tx)
+            .await?;
+        let user_id = match existing {
+            // An unverified sender never adds to an account that exists: the caller holds
+            // the message for the owner's confirmation instead. Nothing was stored.
+            Some(_) if !ingest.message.sender_trust.verified() => {
+                return Ok(Ingested::AccountExists);
+            }
+            Some(id) => id,
+            None => {
+                let id: i64 = sql::query_scalar(
+                    "INSERT INTO users (email, created_at) VALUES ($1, $2) RETURNING id",
+                )
+                .bind(&ingest.sender)
+                .bind(now)
+                .fetch_one(&mut tx)
+                .await?;
+                audit(
+                    &mut tx,
+                    now,
+                    &Actor::System,
+                    "user.created_by_email",
+                    &format!("user:{id}"),
+                    serde_json::json!({}),
+                )
+                .await?;
+                id
+            }
+        };
+        let reply_token = new_reply_token();
+        let mut piece = ingest.piece.clone();
+        if let Some(file) = &ingest.document {
+            piece.document = Some(insert_file(&mut tx, file, user_id, now).await?);
+        }
+        let id: i64 = sql::query_scalar(
+            "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, reply_token, created_at, updated_at, sender_trust)
+             VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $6, $6, $7) RETURNING id",
+        )
+        .bind(ingest.call_id)
+        .bind(user_id)
+        .bind(ingest.late)
+        .bind(Json(&piece))
+        .bind(&reply_token)
+        .bind(now)
+        .bind(ingest.message.sender_trust.as_str())
+        .fetch_one(&mut tx)
+        .await?;
+        insert_revision(&mut tx, id, 1, &piece, ingest.late, user_id, now).await?;
+        sql::query("UPDATE inbound_messages SET submission_id = $1 WHERE message_id = $2")
+            .bind(id)
+            .bind(&ingest.message.message_id)
+            .execute(&mut tx)
+            .await?;
+        let mut receipt = ingest.receipt.clone();
+        receipt.submission_id = Some(id);
+        receipt.text = receipt.text.replace("{submission_id}", &id.to_string());
+        receipt.html = receipt.html.replace("{submission_id}", &id.to_string());
+        receipt.reply_to = receipt.reply_to.map(|to| {
+            to.replace("{submission_id}", &id.to_string())
+                .replace("{reply_token}", &reply_token)
+        });
+        insert_mail(&mut tx, &receipt, now).await?;
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(user_id),
+            "submission.submitted_by_email",
+            &format!("submission:{id}"),
+            serde_json::json!({
+                "message_id": ingest.message.message_id, "late": ingest.late, "words": piece.words,
+                "sender_trust": ingest.message.sender_trust.as_str(),
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ingested::Filed(id))
+    }
+
+    async fn ingest_reply(&self, reply: IngestReply, now: Timestamp) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if !insert_inbound(&mut tx, &reply.message, Some(reply.submission_id)).await? {
+            return Ok(false);
+        }
+        let id = reply.submission_id;
+        audit(
+            &mut tx,
+            now,
+            &Actor::System,
+            "submission.correspondence",
+            &format!("submission:{id}"),
+            serde_json::json!({
+                "message_id": reply.message.message_id, "sender": reply.message.sender,
+                "sender_trust": reply.message.sender_trust.as_str(),
+            }),
+        )
+        .await?;
+        if let Some((piece, file, late, receipt)) = &reply.revision {
+            let owner: Option<i64> =
+                sql::query_scalar("SELECT owner_id FROM submissions WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut tx)
+                    .await?;
+            let owner = owner.ok_or(StoreError::NotFound)?;
+            let mut piece = piece.clone();
+            if let Some(file) = file {
+                piece.document = Some(insert_file(&mut tx, file, owner, now).await?);
+            }
+            let number: Option<i64> = sql::query_scalar(
+                "UPDATE submissions SET revisions = revisions + 1, state = 'submitted', late = (late OR $1), draft = $2, updated_at = $3
+                 WHERE id = $4 AND state IN ('draft', 'submitted', 'changes_requested') RETURNING revisions",
+            )
+            .bind(*late)
+            .bind(Json(&piece))
+            .bind(now)
+            .bind(id)
+            .fetch_optional(&mut tx)
+            .await?;
+            let Some(number) = number else {
+                return Err(not_changed_by_anyone(&mut tx, id).await);
+            };
+            insert_revision(&mut tx, id, number, &piece, *late, owner, now).await?;
+            insert_mail(&mut tx, receipt, now).await?;
+            audit(
+                &mut tx,
+                now,
+                &Actor::User(owner),
+                "submission.revised_by_email",
+                &format!("submission:{id}"),
+                serde_json::json!({ "revision": number }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn outbound_message(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<(Option<i64>, String)>, StoreError> {
+        let found =
+            sql::query("SELECT submission_id, to_address FROM outbox WHERE message_id = $1")
+                .bind(message_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        found
+            .map(|row| Ok((row.get("submission_id")?, row.get("to_address")?)))
+            .transpose()
+    }
+
+    async fn inbound_count_since(&self, sender: &str, since: Timestamp) -> Result<i64, StoreError> {
+        let count: i64 = sql::query_scalar(
+            "SELECT COUNT(*) FROM inbound_messages WHERE sender = $1 AND received_at > $2",
+        )
+        .bind(sender)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
+    }
+
+    async fn inbound(&self, limit: i64) -> Result<Vec<InboundRecord>, StoreError> {
+        let rows = sql::query(
+            "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at
+             FROM inbound_messages ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(inbound_row).collect()
+    }
+
+    async fn call_inbound(
+        &self,
+        call_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<InboundRecord>, StoreError> {
+        let rows = sql::query(
+            "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at
+             FROM inbound_messages WHERE call_id = $1 OR ($1 IS NULL AND call_id IS NULL) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(call_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(inbound_row).collect()
+    }
+
+    async fn call_inbound_message(
+        &self,
+        call_id: Option<i64>,
+        id: i64,
+    ) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError> {
+        let row = sql::query(
+            "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at, raw
+             FROM inbound_messages WHERE id = $1 AND (call_id = $2 OR ($2 IS NULL AND call_id IS NULL))",
+        )
+        .bind(id)
+        .bind(call_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((inbound_row(&row)?, row.get("raw")?)))
+            .transpose()
+    }
+
+    async fn inbound_message(
+        &self,
+        id: i64,
+    ) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError> {
+        let row = sql::query(
+            "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at, raw
+             FROM inbound_messages WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((inbound_row(&row)?, row.get("raw")?)))
+            .transpose()
+    }
+
+    async fn held_messages(&self, sender: &str) -> Result<Vec<InboundRecord>, StoreError> {
+        let rows = sql::query(
+            "SELECT id, message_id, sender, subject, outcome, reason, submission_id, call_id, sender_trust, received_at
+             FROM inbound_messages WHERE sender = $1 AND outcome = 'held' ORDER BY id",
+        )
+        .bind(sender)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(inbound_row).collect()
+    }
+
+    async fn unhold_messages(
+        &self,
+        sender: &str,
+        ids: &[i64],
+        reason: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut changed = 0;
+        for id in ids {
+            let message_id: Option<String> = sql::query_scalar(
+                "UPDATE inbound_messages SET outcome = 'triage', reason = $1
+                 WHERE id = $2 AND sender = $3 AND outcome = 'held' RETURNING message_id",
+            )
+            .bind(reason)
+            .bind(id)
+            .bind(sender)
+            .fetch_optional(&mut tx)
+            .await?;
+            if let Some(message_id) = message_id {
+                changed += 1;
+                audit(
+                    &mut tx,
+                    now,
+                    actor,
+                    "inbound.triage",
+                    &format!("message:{message_id}"),
+                    serde_json::json!({ "reason": reason }),
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    async fn expire_held(&self, before: Timestamp, now: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let expired: Vec<String> = sql::query_scalar(
+            "UPDATE inbound_messages SET outcome = 'triage', reason = 'its sender did not confirm it in time'
+             WHERE outcome = 'held' AND received_at < $1 RETURNING message_id",
+        )
+        .bind(before)
+        .fetch_all(&mut tx)
+        .await?;
+        for message_id in &expired {
+            audit(
+                &mut tx,
+                now,
+                &Actor::System,
+                "inbound.triage",
+                &format!("message:{message_id}"),
+                serde_json::json!({ "reason": "not confirmed in time" }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(expired.len() as u64)
+    }
+
+    async fn mail_count_since(
+        &self,
+        to: &str,
+        template: &str,
+        since: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let count: i64 = sql::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_address = $1 AND template = $2 AND created_at > $3")
+            .bind(to)
+            .bind(template)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count)
+    }
+
+    async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let file = IncomingFile {
+            name: asset.name.clone(),
+            mime: asset.mime.clone(),
+            sha256: asset.sha256.clone(),
+            bytes: asset.bytes,
+            text: asset.text,
+        };
+        let id = insert_file(&mut tx, &file, asset.uploaded_by, now)
+            .await?
+            .id;
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(asset.uploaded_by),
+            "asset.uploaded",
+            &format!("asset:{id}"),
+            serde_json::json!({ "sha256": file.sha256, "mime": file.mime, "size": file.bytes.len() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn asset(&self, id: i64, viewer: &User) -> Result<Option<Asset>, StoreError> {
+        let row = sql::query(concat!(
+            "SELECT a.id, a.name, a.mime, a.bytes FROM assets a WHERE a.id = $1 AND (a.uploaded_by = $2 OR EXISTS (
+                SELECT 1 FROM submissions s WHERE s.owner_id = a.uploaded_by AND ",
+            may_see!("$2", "$3"),
+            "))"
+        ))
+        .bind(id)
+        .bind(viewer.id)
+        .bind(viewer_email(viewer))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Asset {
+                id: row.get("id")?,
+                name: row.get("name")?,
+                mime: row.get("mime")?,
+                bytes: row.get("bytes")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_draft(
+        &self,
+        call_id: i64,
+        owner: &User,
+        piece: &Piece,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sql::query_scalar(
+            "INSERT INTO submissions (call_id, owner_id, state, draft, reply_token, created_at, updated_at)
+             VALUES ($1, $2, 'draft', $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(call_id)
+        .bind(owner.id)
+        .bind(Json(piece))
+        .bind(new_reply_token())
+        .bind(now)
+        .fetch_one(&mut tx)
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(owner.id),
+            "submission.created",
+            &format!("submission:{id}"),
+            serde_json::json!({ "kind": piece.kind }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn submission(
+        &self,
+        id: i64,
+        viewer: &User,
+    ) -> Result<Option<SubmissionRecord>, StoreError> {
+        let row = sql::query(concat!(
+            "SELECT ",
+            submission_columns!(),
+            " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
+             WHERE s.id = $1 AND ",
+            may_see!("$2", "$3")
+        ))
+        .bind(id)
+        .bind(viewer.id)
+        .bind(viewer_email(viewer))
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(row) => Ok(Some(submission_row(
+                &row,
+                coauthors(&self.pool, id).await?,
+            )?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn submissions_for(&self, viewer: &User) -> Result<Vec<SubmissionRecord>, StoreError> {
+        let rows = sql::query(concat!(
+            "SELECT ",
+            submission_columns!(),
+            " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
+             WHERE ",
+            may_see!("$1", "$2"),
+            " ORDER BY s.updated_at DESC, s.id DESC"
+        ))
+        .bind(viewer.id)
+        .bind(viewer_email(viewer))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| submission_row(row, Vec::new()))
+            .collect()
+    }
+
+    async fn save_draft(
+        &self,
+        id: i64,
+        viewer: &User,
+        piece: &Piece,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sql::query(concat!(
+            "UPDATE submissions SET draft = $1, updated_at = $2
+             WHERE id = $3 AND state IN ('draft', 'submitted', 'changes_requested') AND id IN (
+                SELECT s.id FROM submissions s WHERE s.id = $3 AND ",
+            may_see!("$4", "$5"),
+            ")"
+        ))
+        .bind(Json(piece))
+        .bind(now)
+        .bind(id)
+        .bind(viewer.id)
+        .bind(viewer_email(viewer))
+        .execute(&mut tx)
+        .await?;
+        if changed == 0 {
+            return Err(not_changed(&mut tx, id, viewer).await);
+        }
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(viewer.id),
+            "submission.draft_saved",
+            &format!("submission:{id}"),
+            serde_json::json!({ "words": piece.words }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn submit_revision(
+        &self,
+        id: i64,
+        viewer: &User,
+        piece: &Piece,
+        late: bool,
+        receipt: NewMail,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let before: Option<String> = sql::query_scalar(concat!(
+            "SELECT s.state FROM submissions s WHERE s.id = $1 AND ",
+            may_see!("$2", "$3")
+        ))
+        .bind(id)
+        .bind(viewer.id)
+        .bind(viewer_email(viewer))
+        .fetch_optional(&mut tx)
+        .await?;
+        let Some(before) = before else {
+            return Err(StoreError::NotFound);
+        };
+        let number: Option<i64> = sql::query_scalar(
+            "UPDATE submissions SET revisions = revisions + 1, state = 'submitted', late = (late OR $1),
+                    draft = $2, updated_at = $3
+             WHERE id = $4 AND state = $5 AND state IN ('draft', 'submitted', 'changes_requested')
+             RETURNING revisions",
+        )
+        .bind(late)
+        .bind(Json(piece))
+        .bind(now)
+        .bind(id)
+        .bind(&before)
+        .fetch_optional(&mut tx)
+        .await?;
+        let Some(number) = number else {
+            return Err(not_changed(&mut tx, id, viewer).await);
+        };
+        insert_revision(&mut tx, id, number, piece, late, viewer.id, now).await?;
+        insert_mail(&mut tx, &receipt, now).await?;
+        let action = if before == "draft" {
+            "submission.submitted"
+        } else {
+            "submission.revised"
+        };
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(viewer.id),
+            action,
+            &format!("submission:{id}"),
+            serde_json::json!({ "revision": number, "from": before, "late": late, "words": piece.words }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    async fn revisions(&self, id: i64, viewer: &User) -> Result<Vec<Revision>, StoreError> {
+        let rows = sql::query(concat!(
+            "SELECT r.number, r.content, r.late, u.email, r.created_at
+             FROM revisions r JOIN users u ON u.id = r.created_by JOIN submissions s ON s.id = r.submission_id
+             WHERE r.submission_id = $1 AND ",
+            may_see!("$2", "$3"),
+            " ORDER BY r.number"
+        ))
+        .bind(id)
+        .bind(viewer.id)
+        .bind(viewer_email(viewer))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let Json(piece): Json<Piece> = row.get("content")?;
+                Ok(Revision {
+                    number: row.get("number")?,
+                    piece,
+                    late: row.get("late")?,
+                    created_by: row.get("email")?,
+                    created_at: ts(row, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn set_state(
+        &self,
+        id: i64,
+        viewer: &User,
+        from: SubmissionState,
+        to: SubmissionState,
+        mail: Option<NewMail>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sql::query(concat!(
+            "UPDATE submissions SET state = $1, updated_at = $2
+             WHERE id = $3 AND state = $4 AND id IN (SELECT s.id FROM submissions s WHERE s.id = $3 AND ",
+            may_see!("$5", "$6"),
+            ")"
+        ))
+        .bind(to.as_str())
+        .bind(now)
+        .bind(id)
+        .bind(from.as_str())
+        .bind(viewer.id)
+        .bind(viewer_email(viewer))
+        .execute(&mut tx)
+        .await?;
+        if changed == 0 {
+            return Err(not_changed(&mut tx, id, viewer).await);
+        }
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(viewer.id),
+            &format!("submission.{}", to.as_str()),
+            &format!("submission:{id}"),
+            serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
+        )
+        .await?;
+        if let Some(mail) = &mail {
+            insert_mail(&mut tx, mail, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn invitations_since(&self, owner_id: i64, since: Timestamp) -> Result<i64, StoreError> {
+        let count: i64 = sql::query_scalar(
+            "SELECT COUNT(*) FROM submission_members WHERE invited_by = $1 AND invited_at > $2",
+        )
+        .bind(owner_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(count)
+    }
+
+    async fn invite_coauthor(
+        &self,
+        id: i64,
+        viewer: &User,
+        email: &str,
+        mail: NewMail,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let owns: Option<i64> =
+            sql::query_scalar("SELECT id FROM submissions WHERE id = $1 AND owner_id = $2")
+                .bind(id)
+                .bind(viewer.id)
+                .fetch_optional(&mut tx)
+                .await?;
+        if owns.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let added = sql::query(
+            "INSERT INTO submission_members (submission_id, email, invited_by, invited_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (submission_id, email) DO NOTHING",
+        )
+        .bind(id)
+        .bind(email)
+        .bind(viewer.id)
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
+        if added == 1 {
+            insert_mail(&mut tx, &mail, now).await?;
+            audit(
+                &mut tx,
+                now,
+                &Actor::User(viewer.id),
+                "submission.coauthor_invited",
+                &format!("submission:{id}"),
+                serde_json::json!({ "email": email }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn call_by_id(&self, id: i64) -> Result<Option<StoredCall>, StoreError> {
+        let row =
+            sql::query("SELECT id, document, created_at, updated_at FROM calls WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(stored_call).transpose()
+    }
+
+    async fn add_staff(
+        &self,
+        call_id: i64,
+        email: &str,
+        role: StaffRole,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let slug = call_slug(&mut tx, call_id).await?;
+        sql::query(
+            "INSERT INTO call_staff (call_id, email, role, added_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (call_id, email) DO UPDATE SET role = excluded.role",
+        )
+        .bind(call_id)
+        .bind(email)
+        .bind(role.as_str())
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "call.staff_added",
+            &format!("call:{slug}"),
+            serde_json::json!({ "email": email, "role": role.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_staff(
+        &self,
+        call_id: i64,
+        email: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let slug = call_slug(&mut tx, call_id).await?;
+        let removed = sql::query("DELETE FROM call_staff WHERE call_id = $1 AND email = $2")
+            .bind(call_id)
+            .bind(email)
+            .execute(&mut tx)
+            .await?;
+        if removed > 0 {
+            audit(
+                &mut tx,
+                now,
+                actor,
+                "call.staff_removed",
+                &format!("call:{slug}"),
+                serde_json::json!({ "email": email }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(removed > 0)
+    }
+
+    async fn staff(&self, call_id: i64) -> Result<Vec<StaffMember>, StoreError> {
+        let rows = sql::query(
+            "SELECT email, role, added_at FROM call_staff WHERE call_id = $1 ORDER BY email",
+        )
+        .bind(call_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.get("role")?;
+                Ok(StaffMember {
+                    email: row.get("email")?,
+                    role: staff_role(&role)?,
+                    added_at: ts(row, "added_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn staffed_calls(&self, email: &str) -> Result<Vec<(StoredCall, StaffRole)>, StoreError> {
+        let rows = sql::query(
+            "SELECT c.id, c.document, c.created_at, c.updated_at, st.role
+             FROM call_staff st JOIN calls c ON c.id = st.call_id
+             WHERE st.email = $1 ORDER BY c.deadline_at DESC",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.get("role")?;
+                let role = staff_role(&role)?;
+                Ok((stored_call(row)?, role))
+            })
+            .collect()
+    }
+
+    async fn mail_templates(&self, call_id: i64) -> Result<Vec<StoredTemplate>, StoreError> {
+        let rows = sql::query(
+            "SELECT kind, subject, body_text, body_html, updated_by, updated_at FROM mail_templates
+             WHERE call_id = $1 ORDER BY kind",
+        )
+        .bind(call_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredTemplate {
+                    kind: row.get("kind")?,
+                    template: TemplateText {
+                        subject: row.get("subject")?,
+                        text: row.get("body_text")?,
+                        html: row.get("body_html")?,
+                    },
+                    updated_by: row.get("updated_by")?,
+                    updated_at: ts(row, "updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn save_mail_template(
+        &self,
+        call_id: i64,
+        kind: &str,
+        template: Option<&TemplateText>,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let slug = call_slug(&mut tx, call_id).await?;
+        let action = match template {
+            Some(template) => {
+                sql::query(
+                    "INSERT INTO mail_templates (call_id, kind, subject, body_text, body_html, updated_by, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (call_id, kind) DO UPDATE SET subject = excluded.subject, body_text = excluded.body_text,
+                         body_html = excluded.body_html, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(call_id)
+                .bind(kind)
+                .bind(&template.subject)
+                .bind(&template.text)
+                .bind(&template.html)
+                .bind(actor.as_audit())
+                .bind(now)
+                .execute(&mut tx)
+                .await?;
+                "call.email_reworded"
+            }
+            None => {
+                sql::query("DELETE FROM mail_templates WHERE call_id = $1 AND kind = $2")
+                    .bind(call_id)
+                    .bind(kind)
+                    .execute(&mut tx)
+                    .await?;
+                "call.email_default_restored"
+            }
+        };
+        audit(
+            &mut tx,
+            now,
+            actor,
+            action,
+            &format!("call:{slug}"),
+            serde_json::json!({ "email": kind }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
+        let rows = sql::query(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE call_id = $1 ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(call_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(outbox_row).collect()
+    }
+
+    async fn retry_mail(
+        &self,
+        id: i64,
+        call_id: i64,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sql::query(
+            "UPDATE outbox SET status = 'queued', next_attempt_at = $1, attempts = 0
+             WHERE id = $2 AND call_id = $3 AND status = 'failed'",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(call_id)
+        .execute(&mut tx)
+        .await?;
+        if changed > 0 {
+            audit(
+                &mut tx,
+                now,
+                actor,
+                "mail.retried",
+                &format!("mail:{id}"),
+                serde_json::json!({}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
+    async fn enqueue_mail_once(&self, mail: NewMail, now: Timestamp) -> Result<bool, StoreError> {
+        insert_mail_row(&self.pool, &mail, now, true).await
+    }
+
+    async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
+        pieces_of_call(&self.pool, call_id, Some(SubmissionState::Draft)).await
+    }
+
+    async fn call_submissions(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
+        pieces_of_call(&self.pool, call_id, None).await
+    }
+
+    async fn lease_jobs(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Job>, StoreError> {
+        let rows = sql::query(format!(
+            "UPDATE jobs SET status = 'running', lease_until = $1, leased_by = $2, attempts = attempts + 1
+             WHERE id IN (
+                SELECT id FROM jobs
+                WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND lease_until < $3)
+                ORDER BY run_at, id LIMIT $4 {})
+             RETURNING id, kind, key, call_id, run_at, status, attempts, last_error, outcome",
+            self.pool.skip_locked()
+        ))
+        .bind(lease_until)
+        .bind(worker)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut jobs: Vec<Job> = rows.iter().map(job_row).collect::<Result<_, _>>()?;
+        jobs.sort_by_key(|job| (job.run_at, job.id));
+        Ok(jobs)
+    }
+
+    async fn finish_job(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sql::query(
+            "UPDATE jobs SET status = 'done', outcome = $1, done_at = $2, lease_until = NULL, last_error = NULL
+             WHERE id = $3 AND leased_by = $4 AND status = 'running' RETURNING kind, call_id",
+        )
+        .bind(outcome)
+        .bind(now)
+        .bind(id)
+        .bind(worker)
+        .fetch_optional(&mut tx)
+        .await?;
+        if let Some(row) = row {
+            let kind: String = row.get("kind")?;
+            audit(
+                &mut tx,
+                now,
+                &Actor::System,
+                &format!("job.{kind}.done"),
+                &format!("job:{id}"),
+                serde_json::json!({ "outcome": outcome }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
+        let (status, next) = match retry_at {
+            Some(at) => ("queued", Some(at)),
+            None => ("failed", None),
+        };
+        sql::query(
+            "UPDATE jobs SET status = $1, run_at = COALESCE($2, run_at), lease_until = NULL, last_error = $3
+             WHERE id = $4 AND leased_by = $5 AND status = 'running'",
+        )
+        .bind(status)
+        .bind(next)
+        .bind(error)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn call_jobs(&self, call_id: i64) -> Result<Vec<Job>, StoreError> {
+        let rows = sql::query(
+            "SELECT id, kind, key, call_id, run_at, status, attempts, last_error, outcome FROM jobs
+             WHERE call_id = $1 ORDER BY run_at, id",
+        )
+        .bind(call_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(job_row).collect()
+    }
+
+    async fn submission_by_reply_token(
+        &self,
+        id: i64,
+        token: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let found: Option<i64> =
+            sql::query_scalar("SELECT id FROM submissions WHERE id = $1 AND reply_token = $2")
+                .bind(id)
+                .bind(token.to_ascii_lowercase())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found)
+    }
+
+    async fn site_secret(&self, name: &str, now: Timestamp) -> Result<Vec<u8>, StoreError> {
+        use rand::RngCore as _;
+        let mut fresh = vec![0u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        // Whichever node comes first makes it; every other node reads the one that won.
+        sql::query("INSERT INTO site_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(&fresh)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        let value: Vec<u8> = sql::query_scalar("SELECT value FROM site_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(value)
+    }
+
+    async fn site_setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let value: Option<String> =
+            sql::query_scalar("SELECT value FROM site_settings WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(value)
+    }
+
+    async fn set_site_setting(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        sql::query("INSERT INTO site_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+            .bind(name)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn holds_data(&self) -> Result<bool, StoreError> {
+        let found: Option<i64> = sql::query_scalar(
+            "SELECT 1 WHERE EXISTS (SELECT 1 FROM calls) OR EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM inbound_messages)",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    async fn add_admin(
+        &self,
+        email: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sql::query("INSERT INTO site_admins (email, added_at) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING")
+            .bind(email)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "site.admin_added",
+            "site",
+            serde_json::json!({ "email": email }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_admin(
+        &self,
+        email: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let removed = sql::query("DELETE FROM site_admins WHERE email = $1")
+            .bind(email)
+            .execute(&mut tx)
+            .await?;
+        if removed > 0 {
+            audit(
+                &mut tx,
+                now,
+                actor,
+                "site.admin_removed",
+                "site",
+                serde_json::json!({ "email": email }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(removed > 0)
+    }
+
+    async fn admins(&self) -> Result<Vec<(String, Timestamp)>, StoreError> {
+        let rows = sql::query("SELECT email, added_at FROM site_admins ORDER BY email")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.get("email")?, ts(row, "added_at")?)))
+            .collect()
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

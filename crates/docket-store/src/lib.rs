@@ -8,7 +8,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+pub use backend::SqlStore;
 use docket_core::Call;
+pub use docket_core::mail::{NewMail, StoredTemplate, TemplateText};
 use docket_core::submission::{CandidateDays, Piece, SubmissionState};
 pub use docket_core::trust::SenderTrust;
 use jiff::Timestamp;
@@ -16,6 +18,7 @@ use jiff::Timestamp;
 mod backend;
 pub mod postgres;
 pub mod secret;
+mod sql;
 pub mod sqlite;
 
 /// Which database a store talks to.
@@ -151,27 +154,6 @@ pub enum CodeOutcome {
     Wrong,
     /// No live code for that address (none sent, expired, used, or too many attempts).
     NoLiveCode,
-}
-
-/// A mail to queue in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMail {
-    /// Stable for the row, so a resend carries the same Message-ID.
-    pub message_id: String,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    /// Which template made it (`confirm_email`, `receipt`, …).
-    pub template: String,
-    pub submission_id: Option<i64>,
-    /// The call it concerns: its organisers see it on the call's outbox page.
-    pub call_id: Option<i64>,
-    /// Where replies go: a piece's own reply address, so that an answer finds its piece.
-    pub reply_to: Option<String>,
-    /// For mail that must be queued at most once (a reminder a job may run twice): a second mail
-    /// with the same key is not queued. The Message-ID stays random.
-    pub idempotency_key: Option<String>,
 }
 
 /// A mail in the outbox.
@@ -362,23 +344,6 @@ pub struct StaffMember {
     pub email: String,
     pub role: StaffRole,
     pub added_at: Timestamp,
-}
-
-/// The three parts of an email as a call words them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateText {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
-
-/// A call's own wording of one email (`receipt`, `deadline_reminder`, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredTemplate {
-    pub kind: String,
-    pub template: TemplateText,
-    pub updated_by: String,
-    pub updated_at: Timestamp,
 }
 
 /// A durable piece of background work.
@@ -866,9 +831,9 @@ pub trait Store: Send + Sync + fmt::Debug {
 /// `postgres://…` / `postgresql://…`. Does not migrate.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::connect(url).await?))
+        Ok(Arc::new(sqlite::connect(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
+        Ok(Arc::new(postgres::connect(url).await?))
     } else {
         Err(StoreError::BadUrl(format!(
             "the database URL must start with sqlite:// or postgres:// (got `{}`)",

@@ -7,9 +7,10 @@
 
 use std::time::Instant;
 
+use docket_app::ingest::{self, IngestSettings, Outcome};
+use docket_app::outbox::{self, WorkerSettings};
 use docket_core::{Clock, ManualClock};
-use docket_mail::ingest::{self, IngestSettings, Outcome};
-use docket_mail::outbox::{self, SmtpTransport, WorkerSettings};
+use docket_mail::smtp::SmtpTransport;
 use docket_tests::app::parse_call;
 use docket_tests::smtp::SmtpReceiver;
 

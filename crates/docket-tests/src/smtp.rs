@@ -138,11 +138,11 @@ impl SmtpReceiver {
     }
 
     /// SMTP settings pointing at this receiver.
-    pub fn settings(&self) -> docket_mail::outbox::SmtpSettings {
-        docket_mail::outbox::SmtpSettings {
+    pub fn settings(&self) -> docket_mail::smtp::SmtpSettings {
+        docket_mail::smtp::SmtpSettings {
             host: "127.0.0.1".into(),
             port: self.port,
-            security: docket_mail::outbox::SmtpSecurity::None,
+            security: docket_mail::smtp::SmtpSecurity::None,
             username: None,
             password: None,
             from: "Docket <docket@example.org>".into(),

@@ -390,7 +390,7 @@ async fn world(db: &TestDb) -> World {
             app.store.mark_sent(row.id, "test", now).await.unwrap();
         }
     }
-    let settings = docket_mail::ingest::IngestSettings::default();
+    let settings = docket_app::ingest::IngestSettings::default();
     for raw in [
         message(
             "matrix-call@example.org",
@@ -405,7 +405,7 @@ async fn world(db: &TestDb) -> World {
             "Hello",
         ),
     ] {
-        docket_mail::ingest::ingest(app.store.as_ref(), &app.clock, &mailer, &raw, &settings)
+        docket_app::ingest::ingest(app.store.as_ref(), &app.clock, &mailer, &raw, &settings)
             .await
             .unwrap();
     }

@@ -487,12 +487,12 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         .await
         .unwrap();
     let mailer = docket_mail::Mailer::new("http://127.0.0.1:8080");
-    let settings = docket_mail::ingest::IngestSettings::default();
+    let settings = docket_app::ingest::IngestSettings::default();
     let lost = "Message-ID: <lost-browser@example.org>\r\nFrom: Lost <lost@example.org>\r\nTo: someone@elsewhere.example\r\nSubject: Hello\r\nContent-Type: text/plain\r\n\r\nIs this the right place?\r\n";
     let own =
         docket_tests::mail::blog_with_docx("held-browser@example.org", "Org <org@example.org>");
     for raw in [lost.as_bytes(), own.as_slice()] {
-        docket_mail::ingest::ingest(app.store.as_ref(), &app.clock, &mailer, raw, &settings)
+        docket_app::ingest::ingest(app.store.as_ref(), &app.clock, &mailer, raw, &settings)
             .await
             .unwrap();
     }

@@ -766,12 +766,12 @@ fn plain_message(id: &str, from: &str, to: &str, subject: &str, body: &str) -> V
 async fn mail_in(db: &TestDb) {
     let (app, editor) = with_staff(db, "ed@example.org", StaffRole::Editor).await;
     let mailer = docket_mail::Mailer::new("https://docket.example.org");
-    let settings = docket_mail::ingest::IngestSettings::default();
+    let settings = docket_app::ingest::IngestSettings::default();
     let file = |raw: Vec<u8>| {
         let (store, clock, mailer, settings) =
             (app.store.clone(), app.clock.clone(), &mailer, &settings);
         async move {
-            docket_mail::ingest::ingest(store.as_ref(), &clock, mailer, &raw, settings)
+            docket_app::ingest::ingest(store.as_ref(), &clock, mailer, &raw, settings)
                 .await
                 .unwrap()
         }
@@ -805,7 +805,7 @@ async fn mail_in(db: &TestDb) {
     ))
     .await;
     assert!(
-        matches!(other_call, docket_mail::ingest::Outcome::Triage(_)),
+        matches!(other_call, docket_app::ingest::Outcome::Triage(_)),
         "{other_call:?}"
     );
     let lost = file(plain_message(
@@ -818,7 +818,7 @@ async fn mail_in(db: &TestDb) {
     .await;
     assert_eq!(
         lost,
-        docket_mail::ingest::Outcome::Triage("no call recognised".into())
+        docket_app::ingest::Outcome::Triage("no call recognised".into())
     );
 
     let page = editor.get(&format!("{CONSOLE}/inbound")).await;
@@ -827,11 +827,11 @@ async fn mail_in(db: &TestDb) {
         .body
         .split_once("Filed and other messages")
         .expect("two sections");
-    let docket_mail::ingest::Outcome::Submission(id) = filed else {
+    let docket_app::ingest::Outcome::Submission(id) = filed else {
         panic!("not filed: {filed:?}")
     };
     assert!(
-        matches!(&no_day, docket_mail::ingest::Outcome::Triage(why) if why == "no day named"),
+        matches!(&no_day, docket_app::ingest::Outcome::Triage(why) if why == "no day named"),
         "{no_day:?}"
     );
     assert!(triage.contains("cy@example.org"), "{triage}");

@@ -2,8 +2,8 @@
 //! same Markdown and the same word count (which is Microsoft Word's count: footnotes, text boxes
 //! and list labels in, page headers out). Both backends.
 
+use docket_app::ingest::{self, IngestSettings, Outcome};
 use docket_core::text::count_markdown_words;
-use docket_mail::ingest::{self, IngestSettings, Outcome};
 use docket_tests::app::{TestApp, Visitor};
 use docket_tests::both_backends;
 use docket_tests::db::TestDb;

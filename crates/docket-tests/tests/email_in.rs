@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
+use docket_app::ingest::{self, IngestSettings, Outcome};
+use docket_app::intake::Intake;
+use docket_app::outbox::{self, WorkerSettings};
 use docket_core::{Clock, ManualClock};
-use docket_mail::imap::Ingestor;
-use docket_mail::ingest::{self, IngestSettings, Outcome};
-use docket_mail::outbox::{self, SmtpTransport, WorkerSettings};
+use docket_mail::smtp::SmtpTransport;
 use docket_store::Store;
 use docket_tests::app::parse_call;
 use docket_tests::db::TestDb;
@@ -41,7 +42,7 @@ fn blog_mail(message_id: &str) -> Vec<u8> {
 struct Setup {
     store: Arc<dyn Store>,
     clock: ManualClock,
-    ingestor: Ingestor,
+    ingestor: Intake,
 }
 
 async fn setup(db: &TestDb) -> Setup {
@@ -56,7 +57,7 @@ async fn setup(db: &TestDb) -> Setup {
         )
         .await
         .unwrap();
-    let ingestor = Ingestor {
+    let ingestor = Intake {
         store: store.clone(),
         clock: Arc::new(clock.clone()),
         mailer: Arc::new(docket_mail::Mailer::new("https://docket.example.org")),
@@ -480,7 +481,7 @@ async fn poller_crashes(db: &TestDb) {
     let setup = setup(db).await;
     // Between fetch and commit: the database is gone when the message is read.
     dovecot.deliver(&blog_mail("crash-1@example.org"));
-    let broken = Ingestor {
+    let broken = Intake {
         store: Arc::new(FailsOnce {
             inner: setup.store.clone(),
             failed: false.into(),

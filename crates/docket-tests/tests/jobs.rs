@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
+use docket_app::jobs::{self, RunnerSettings};
 use docket_core::submission::{Piece, SubmissionState};
 use docket_core::{Clock, ManualClock};
-use docket_mail::jobs::{self, RunnerSettings};
 use docket_mail::{Letterhead, Mailer};
 use docket_store::{
     Actor, NewMail, NewToken, REMIND_DRAFTS, StaffRole, Store, StoredCall, TemplateText,
@@ -148,9 +148,7 @@ async fn call_and_letterhead(setup: &Setup) -> (StoredCall, Letterhead) {
         .await
         .unwrap()
         .unwrap();
-    let head = setup
-        .mailer
-        .letterhead(setup.store.as_ref(), stored.id, &stored.call)
+    let head = docket_app::letterhead(setup.store.as_ref(), &setup.mailer, stored.id, &stored.call)
         .await
         .unwrap();
     (stored, head)
@@ -420,9 +418,7 @@ async fn call_wording(db: &TestDb) {
         )
         .await
         .unwrap();
-    let head = setup
-        .mailer
-        .letterhead(setup.store.as_ref(), stored.id, &stored.call)
+    let head = docket_app::letterhead(setup.store.as_ref(), &setup.mailer, stored.id, &stored.call)
         .await
         .unwrap();
     let facts = docket_mail::PieceFacts {
@@ -459,9 +455,7 @@ async fn call_wording(db: &TestDb) {
         )
         .await
         .unwrap();
-    let head = setup
-        .mailer
-        .letterhead(setup.store.as_ref(), stored.id, &stored.call)
+    let head = docket_app::letterhead(setup.store.as_ref(), &setup.mailer, stored.id, &stored.call)
         .await
         .unwrap();
     let mail = setup

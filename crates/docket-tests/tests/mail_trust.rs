@@ -4,8 +4,8 @@
 //! confirm it by a single-use link, at most one such email a day; unconfirmed, it stays in triage;
 //! a new address may still file a piece, marked "sender not verified".
 
+use docket_app::ingest::{self, IngestSettings, Outcome};
 use docket_core::trust::SenderTrust;
-use docket_mail::ingest::{self, IngestSettings, Outcome};
 use docket_store::{NewMail, User};
 use docket_tests::app::TestApp;
 use docket_tests::both_backends;
@@ -121,11 +121,11 @@ async fn forged_reminder_reply(db: &TestDb) {
         .unwrap();
     app.clock.set("2022-11-03T12:30:00Z".parse().unwrap());
     let mailer = docket_mail::Mailer::new(MAILER_URL);
-    docket_mail::jobs::run_once(
+    docket_app::jobs::run_once(
         app.store.as_ref(),
         &app.clock,
         &mailer,
-        &docket_mail::jobs::RunnerSettings::default(),
+        &docket_app::jobs::RunnerSettings::default(),
     )
     .await
     .unwrap();
@@ -372,11 +372,11 @@ async fn held_then_expired(db: &TestDb) {
     let link = app.link_in_mail("ada@example.org", "/mail/confirm/").await;
     app.clock.advance(SignedDuration::from_hours(7 * 24 + 1));
     let mailer = docket_mail::Mailer::new(MAILER_URL);
-    docket_mail::jobs::run_once(
+    docket_app::jobs::run_once(
         app.store.as_ref(),
         &app.clock,
         &mailer,
-        &docket_mail::jobs::RunnerSettings::default(),
+        &docket_app::jobs::RunnerSettings::default(),
     )
     .await
     .unwrap();
@@ -430,8 +430,8 @@ async fn random_message_ids(db: &TestDb) {
     assert_eq!(started.status, 303);
     app.clock.set("2022-11-03T12:30:00Z".parse().unwrap());
     let mailer = docket_mail::Mailer::new(MAILER_URL);
-    let settings = docket_mail::jobs::RunnerSettings::default();
-    docket_mail::jobs::run_once(app.store.as_ref(), &app.clock, &mailer, &settings)
+    let settings = docket_app::jobs::RunnerSettings::default();
+    docket_app::jobs::run_once(app.store.as_ref(), &app.clock, &mailer, &settings)
         .await
         .unwrap();
     let all = app.store.outbox(100).await.unwrap();

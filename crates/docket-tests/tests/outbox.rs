@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use docket_app::outbox::{self, WorkerSettings};
 use docket_core::{Clock, ManualClock};
-use docket_mail::outbox::{self, SmtpTransport, Transport, WorkerSettings};
+use docket_mail::smtp::{SmtpTransport, Transport};
 use docket_store::{NewMail, Store};
 use docket_tests::both_backends;
 use docket_tests::db::TestDb;
@@ -237,7 +238,7 @@ async fn crash_mid_send(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(leased.len(), 2);
-    transport.send(&leased[0]).await.unwrap();
+    transport.send(&leased[0].mail).await.unwrap();
     // Another worker sends what is free, and leaves the dead worker's rows alone while leased.
     assert_eq!(
         outbox::run_once(&*store, &transport, &clock, &settings("alive"))

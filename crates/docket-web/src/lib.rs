@@ -44,7 +44,7 @@ pub struct WebConfig {
     /// is not served at all.
     pub metrics_token: Option<String>,
     /// How mail is read; the web uses it to file held mail its sender confirmed.
-    pub ingest: docket_mail::ingest::IngestSettings,
+    pub ingest: docket_app::ingest::IngestSettings,
     /// How many sign-in, code and sign-up attempts a minute are allowed.
     pub rate_limits: RateLimits,
 }
@@ -65,7 +65,7 @@ impl Default for WebConfig {
             session_idle: jiff::SignedDuration::from_hours(12),
             session_lifetime: jiff::SignedDuration::from_hours(7 * 24),
             metrics_token: None,
-            ingest: docket_mail::ingest::IngestSettings::default(),
+            ingest: docket_app::ingest::IngestSettings::default(),
             rate_limits: RateLimits::default(),
         }
     }
@@ -77,7 +77,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
-    pub mailer: Arc<docket_mail::Mailer>,
+    pub mailer: Arc<docket_app::mail::Mailer>,
     limits: ratelimit::Limits,
     /// The deployment's CSRF key, read from the store on first use.
     csrf_key: Arc<tokio::sync::OnceCell<csrf::CsrfKey>>,
@@ -89,7 +89,7 @@ impl AppState {
         Self {
             store,
             clock,
-            mailer: Arc::new(docket_mail::Mailer::new(&config.public_url)),
+            mailer: Arc::new(docket_app::mail::Mailer::new(&config.public_url)),
             limits: ratelimit::Limits::new(config.rate_limits),
             config: Arc::new(config),
             csrf_key: Arc::new(tokio::sync::OnceCell::new()),
@@ -179,7 +179,7 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
 pub(crate) async fn letterhead_for_path(
     state: &AppState,
     path: &str,
-) -> Result<docket_mail::Letterhead, WebError> {
+) -> Result<docket_app::mail::Letterhead, WebError> {
     let slug = path
         .strip_prefix("/calls/")
         .and_then(|rest| rest.split(['/', '?', '#']).next())
@@ -192,17 +192,14 @@ pub(crate) async fn letterhead_for_path(
         Some(call) => Some(call),
         None => {
             let calls = state.store.calls().await?;
-            docket_mail::ingest::only_open_call(&calls, state.clock.now()).cloned()
+            docket_app::ingest::only_open_call(&calls, state.clock.now()).cloned()
         }
     };
     Ok(match call {
         Some(call) => {
-            state
-                .mailer
-                .letterhead(state.store.as_ref(), call.id, &call.call)
-                .await?
+            docket_app::letterhead(state.store.as_ref(), &state.mailer, call.id, &call.call).await?
         }
-        None => docket_mail::Letterhead::plain(),
+        None => docket_app::mail::Letterhead::plain(),
     })
 }
 

@@ -396,7 +396,7 @@ async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<ExitCode>
         }
         JobsCommand::Run => {
             let mailer = docket_mail::Mailer::new(&config.public_url);
-            let done = docket_mail::jobs::run_once(
+            let done = docket_app::jobs::run_once(
                 store.as_ref(),
                 &SystemClock,
                 &mailer,
@@ -503,7 +503,7 @@ async fn export(config: &Config, slug: &str, output: Option<&Path>) -> anyhow::R
 async fn ingest_stdin(config: &Config, raw: &[u8]) -> anyhow::Result<ExitCode> {
     let store = server::open_store(config).await?;
     let ingestor = server::ingestor(config, store.clone(), Arc::new(SystemClock));
-    let outcome = docket_mail::ingest::ingest(
+    let outcome = docket_app::ingest::ingest(
         store.as_ref(),
         ingestor.clock.as_ref(),
         &ingestor.mailer,
@@ -516,8 +516,8 @@ async fn ingest_stdin(config: &Config, raw: &[u8]) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn describe_outcome(outcome: &docket_mail::ingest::Outcome) -> String {
-    use docket_mail::ingest::Outcome;
+fn describe_outcome(outcome: &docket_app::ingest::Outcome) -> String {
+    use docket_app::ingest::Outcome;
     match outcome {
         Outcome::Submission(id) => format!("filed as submission {id}; the receipt is queued"),
         Outcome::Reply {
@@ -565,20 +565,19 @@ async fn send(config: &Config, once: bool, lease_seconds: u32) -> anyhow::Result
     let Some(smtp) = &config.smtp else {
         bail!("no SMTP server is configured: add an [smtp] table (see `docket config default`)");
     };
-    let transport = docket_mail::outbox::SmtpTransport::new(smtp).map_err(anyhow::Error::msg)?;
+    let transport = docket_mail::smtp::SmtpTransport::new(smtp).map_err(anyhow::Error::msg)?;
     let store = server::open_store(config).await?;
     let clock = SystemClock;
-    let settings = docket_mail::outbox::WorkerSettings {
+    let settings = docket_app::outbox::WorkerSettings {
         lease: jiff::SignedDuration::from_secs(i64::from(lease_seconds)),
-        ..docket_mail::outbox::WorkerSettings::default()
+        ..docket_app::outbox::WorkerSettings::default()
     };
     if once {
         // A full batch may mean more is due: keep going until a round takes less than a batch.
-        let mut total = docket_mail::outbox::Round::default();
+        let mut total = docket_app::outbox::Round::default();
         loop {
             let round =
-                docket_mail::outbox::run_once(store.as_ref(), &transport, &clock, &settings)
-                    .await?;
+                docket_app::outbox::run_once(store.as_ref(), &transport, &clock, &settings).await?;
             total.sent += round.sent;
             total.retrying += round.retrying;
             total.failed += round.failed;
@@ -593,7 +592,7 @@ async fn send(config: &Config, once: bool, lease_seconds: u32) -> anyhow::Result
     } else {
         tracing::info!(host = %smtp.host, port = smtp.port, "sending mail through SMTP");
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(docket_mail::outbox::run(
+        let worker = tokio::spawn(docket_app::outbox::run(
             store.clone(),
             Arc::new(transport),
             Arc::new(clock),

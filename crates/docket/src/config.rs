@@ -83,7 +83,7 @@ pub struct Config {
     pub log_format: LogFormat,
     /// The SMTP server mail is sent through; without it mail stays queued in the outbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub smtp: Option<docket_mail::outbox::SmtpSettings>,
+    pub smtp: Option<docket_mail::smtp::SmtpSettings>,
     /// The organiser's mailbox, watched for submissions by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imap: Option<docket_mail::imap::ImapSettings>,

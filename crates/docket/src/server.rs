@@ -127,13 +127,13 @@ pub fn start_outbox_worker(
     let Some(smtp) = &config.smtp else {
         return Ok(None);
     };
-    let transport = docket_mail::outbox::SmtpTransport::new(smtp).map_err(anyhow::Error::msg)?;
+    let transport = docket_mail::smtp::SmtpTransport::new(smtp).map_err(anyhow::Error::msg)?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(docket_mail::outbox::run(
+    let worker = tokio::spawn(docket_app::outbox::run(
         store,
         Arc::new(transport),
         clock,
-        docket_mail::outbox::WorkerSettings::default(),
+        docket_app::outbox::WorkerSettings::default(),
         stopped,
     ));
     tracing::info!(host = %smtp.host, port = smtp.port, "sending mail through SMTP");
@@ -151,7 +151,7 @@ pub fn start_job_runner(
     tokio::task::JoinHandle<()>,
 ) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn(docket_mail::jobs::run(
+    let runner = tokio::spawn(docket_app::jobs::run(
         store,
         clock,
         Arc::new(docket_mail::Mailer::new(&config.public_url)),
@@ -162,18 +162,18 @@ pub fn start_job_runner(
 }
 
 /// How mail is read, from the configuration.
-pub fn ingest_settings(config: &Config) -> docket_mail::ingest::IngestSettings {
-    docket_mail::ingest::IngestSettings {
+pub fn ingest_settings(config: &Config) -> docket_app::ingest::IngestSettings {
+    docket_app::ingest::IngestSettings {
         confirm_days: config.mail.confirm_days.max(1),
-        ..docket_mail::ingest::IngestSettings::default()
+        ..docket_app::ingest::IngestSettings::default()
     }
 }
 
 /// How the job runner paces itself, from the configuration.
-pub fn runner_settings(config: &Config) -> docket_mail::jobs::RunnerSettings {
-    docket_mail::jobs::RunnerSettings {
+pub fn runner_settings(config: &Config) -> docket_app::jobs::RunnerSettings {
+    docket_app::jobs::RunnerSettings {
         confirm_within: jiff::SignedDuration::from_hours(24 * config.mail.confirm_days.max(1)),
-        ..docket_mail::jobs::RunnerSettings::default()
+        ..docket_app::jobs::RunnerSettings::default()
     }
 }
 
@@ -182,8 +182,8 @@ pub fn ingestor(
     config: &Config,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-) -> docket_mail::imap::Ingestor {
-    docket_mail::imap::Ingestor {
+) -> docket_app::intake::Intake {
+    docket_app::intake::Intake {
         store,
         clock,
         mailer: Arc::new(docket_mail::Mailer::new(&config.public_url)),

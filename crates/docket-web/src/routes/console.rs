@@ -10,9 +10,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use docket_app::mail::{Letter, Part, TemplateProblem, letters};
 use docket_core::Call;
 use docket_core::submission::{CandidateDays, SubmissionState};
-use docket_mail::letters::{self, Letter, Part, TemplateProblem};
 use docket_store::{Actor, Job, OutboxMail, StaffRole, TemplateText, User};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -602,10 +602,13 @@ async fn emails(
 ) -> Result<Response, WebError> {
     staff.require_organiser(&state)?;
     let call = &staff.call.call;
-    let letterhead = state
-        .mailer
-        .letterhead(state.store.as_ref(), staff.call.id, &staff.call.call)
-        .await?;
+    let letterhead = docket_app::letterhead(
+        state.store.as_ref(),
+        &state.mailer,
+        staff.call.id,
+        &staff.call.call,
+    )
+    .await?;
     // Account emails keep Docket's wording: they carry secrets, and are no call's to reword.
     let letters = Letter::ALL
         .into_iter()
@@ -724,7 +727,7 @@ fn layout_style_hash(html: &str) -> Option<String> {
 
 struct EmailContext {
     letter: Letter,
-    letterhead: docket_mail::Letterhead,
+    letterhead: docket_app::mail::Letterhead,
 }
 
 async fn email_context(
@@ -736,10 +739,13 @@ async fn email_context(
     let letter = Letter::parse(key)
         .filter(|letter| !letter.is_account())
         .ok_or_else(|| WebError::not_found(state))?;
-    let letterhead = state
-        .mailer
-        .letterhead(state.store.as_ref(), staff.call.id, &staff.call.call)
-        .await?;
+    let letterhead = docket_app::letterhead(
+        state.store.as_ref(),
+        &state.mailer,
+        staff.call.id,
+        &staff.call.call,
+    )
+    .await?;
     Ok(EmailContext { letter, letterhead })
 }
 

@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use docket_mail::ingest::{self, Outcome};
+use docket_app::ingest::{self, Outcome};
 use docket_store::{Actor, TokenPurpose};
 
 use crate::auth::{self, MaybeUser};

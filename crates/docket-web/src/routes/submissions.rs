@@ -9,6 +9,7 @@ use axum::http::Method;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::post;
+use docket_app::mail::{Letterhead, measure};
 use docket_core::call::human_bytes;
 use docket_core::submission::{
     Admission, AssetRef, Author, CandidateDays, LimitCheck, Piece, SubmissionState, Transition,
@@ -16,7 +17,6 @@ use docket_core::submission::{
 };
 use docket_core::{Call, Format, markdown, text};
 use docket_documents::{FileType, Limits as FileLimits};
-use docket_mail::{Letterhead, measure};
 use docket_store::{NewAsset, StoreError, SubmissionRecord, User};
 use serde::Deserialize;
 
@@ -99,10 +99,7 @@ async fn letterhead_of(
     record: &SubmissionRecord,
     call: &Call,
 ) -> Result<Letterhead, WebError> {
-    Ok(state
-        .mailer
-        .letterhead(state.store.as_ref(), record.call_id, call)
-        .await?)
+    Ok(docket_app::letterhead(state.store.as_ref(), &state.mailer, record.call_id, call).await?)
 }
 
 fn render(template: impl Template, status: StatusCode) -> Result<Response, WebError> {

@@ -12,7 +12,7 @@ use docket_core::call::describe_duration;
 use docket_store::{Job, REMIND_DRAFTS, Store, StoreError};
 use jiff::SignedDuration;
 
-use crate::Mailer;
+use docket_mail::Mailer;
 
 /// How the runner paces itself.
 #[derive(Debug, Clone)]
@@ -112,8 +112,7 @@ async fn remind_drafts(
         return Ok("not sent: the deadline had passed".into());
     }
     let time_left = describe_duration(now.duration_until(deadline));
-    let letterhead = mailer
-        .letterhead(store, stored.id, &stored.call)
+    let letterhead = crate::letterhead(store, mailer, stored.id, &stored.call)
         .await
         .map_err(database)?;
     let drafts = store.drafts_of_call(call_id).await.map_err(database)?;

@@ -21,8 +21,8 @@ use docket_store::{
 };
 use jiff::{SignedDuration, Timestamp};
 
-use crate::inbound::{self, Attachment, Inbound, without_tag};
-use crate::{Letterhead, Mailer};
+use docket_mail::inbound::{self, Attachment, Inbound, without_tag};
+use docket_mail::{Letterhead, Mailer};
 
 /// Limits on inbound mail.
 #[derive(Debug, Clone)]
@@ -243,7 +243,7 @@ async fn file_message(
     if account.is_some() {
         let call_id = stored_call.map(|stored| stored.id);
         let head = match stored_call {
-            Some(stored) => mailer.letterhead(store, stored.id, &stored.call).await?,
+            Some(stored) => crate::letterhead(store, mailer, stored.id, &stored.call).await?,
             None => Letterhead::plain(),
         };
         let record = NewInbound {
@@ -271,9 +271,7 @@ async fn file_message(
         .await;
     };
     let call = &stored_call.call;
-    let head = mailer
-        .letterhead(store, stored_call.id, &stored_call.call)
-        .await?;
+    let head = crate::letterhead(store, mailer, stored_call.id, &stored_call.call).await?;
     // From here on the message belongs to this call: its staff see it in the console.
     let record = |outcome: &str, reason: &str| NewInbound {
         call_id: Some(stored_call.id),
@@ -449,7 +447,7 @@ async fn piece_answered(
         .chain(message.cc.iter())
         .cloned()
         .collect();
-    if let Some(tag) = crate::inbound::reply_token(&recipients, None)
+    if let Some(tag) = inbound::reply_token(&recipients, None)
         && let Some((id, token)) = tag.split_once('-')
         && let Ok(id) = id.parse::<i64>()
         && let Some(found) = store.submission_by_reply_token(id, token).await?
@@ -495,7 +493,7 @@ async fn hold(
     let asked_today = store
         .mail_count_since(
             &record.sender,
-            crate::letters::Letter::ConfirmMessage.key(),
+            docket_mail::letters::Letter::ConfirmMessage.key(),
             day_ago,
         )
         .await?
@@ -763,7 +761,7 @@ async fn reply(
                         late,
                         warnings,
                     );
-                    let head = mailer.letterhead(store, call.id, &call.call).await?;
+                    let head = crate::letterhead(store, mailer, call.id, &call.call).await?;
                     let receipt =
                         mailer.receipt(&head, &sender, submission_id, &current.reply_token, &facts);
                     revision = Some((piece, body.file, late, receipt));
