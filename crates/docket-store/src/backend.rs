@@ -38,10 +38,11 @@ use sqlx::types::Json;
 
 use crate::sql::{self, At, Pool, Row, Tx};
 use crate::{
-    Actor, Asset, AuditEvent, Backend, CodeOutcome, InboundRecord, IncomingFile, IngestReply,
-    IngestSubmission, Ingested, Job, NewAsset, NewInbound, NewMail, NewToken, OutboxMail, Revision,
-    Saved, SenderTrust, Session, StaffMember, StaffRole, Store, StoreError, StoredCall,
-    StoredTemplate, SubmissionRecord, TemplateText, Token, TokenPurpose, User,
+    Accounts, Actor, Asset, AuditEvent, Backend, Calls, CodeOutcome, Inbound, InboundRecord,
+    IncomingFile, IngestReply, IngestSubmission, Ingested, Job, Jobs, NewAsset, NewInbound,
+    NewMail, NewToken, Outbox, OutboxMail, Revision, Saved, SenderTrust, Session, Site, Staff,
+    StaffMember, StaffRole, Store, StoreError, StoredCall, StoredTemplate, SubmissionRecord,
+    Submissions, TemplateText, Token, TokenPurpose, User,
 };
 use docket_core::Call;
 use docket_core::submission::{Piece, SubmissionState};
@@ -488,21 +489,7 @@ async fn not_changed_by_anyone(tx: &mut Tx, id: i64) -> StoreError {
 }
 
 #[async_trait::async_trait]
-impl Store for SqlStore {
-    fn backend(&self) -> Backend {
-        self.pool.backend()
-    }
-
-    async fn migrate(&self) -> Result<(), StoreError> {
-        self.pool.migrate().await?;
-        Ok(())
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sql::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
+impl Calls for SqlStore {
     async fn save_call(
         &self,
         call: &Call,
@@ -588,6 +575,18 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn call_by_id(&self, id: i64) -> Result<Option<StoredCall>, StoreError> {
+        let row =
+            sql::query("SELECT id, document, created_at, updated_at FROM calls WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.as_ref().map(stored_call).transpose()
+    }
+}
+
+#[async_trait::async_trait]
+impl Accounts for SqlStore {
     async fn sign_up(
         &self,
         email: &str,
@@ -892,7 +891,10 @@ impl Store for SqlStore {
             .await?;
         Ok(())
     }
+}
 
+#[async_trait::async_trait]
+impl Outbox for SqlStore {
     async fn enqueue_mail(&self, mail: NewMail, now: Timestamp) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         insert_mail(&mut tx, &mail, now).await?;
@@ -979,6 +981,87 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn outbound_message(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<(Option<i64>, String)>, StoreError> {
+        let found =
+            sql::query("SELECT submission_id, to_address FROM outbox WHERE message_id = $1")
+                .bind(message_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        found
+            .map(|row| Ok((row.get("submission_id")?, row.get("to_address")?)))
+            .transpose()
+    }
+
+    async fn mail_count_since(
+        &self,
+        to: &str,
+        template: &str,
+        since: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let count: i64 = sql::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_address = $1 AND template = $2 AND created_at > $3")
+            .bind(to)
+            .bind(template)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count)
+    }
+
+    async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
+        let rows = sql::query(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE call_id = $1 ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(call_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(outbox_row).collect()
+    }
+
+    async fn retry_mail(
+        &self,
+        id: i64,
+        call_id: i64,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sql::query(
+            "UPDATE outbox SET status = 'queued', next_attempt_at = $1, attempts = 0
+             WHERE id = $2 AND call_id = $3 AND status = 'failed'",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(call_id)
+        .execute(&mut tx)
+        .await?;
+        if changed > 0 {
+            audit(
+                &mut tx,
+                now,
+                actor,
+                "mail.retried",
+                &format!("mail:{id}"),
+                serde_json::json!({}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
+    async fn enqueue_mail_once(&self, mail: NewMail, now: Timestamp) -> Result<bool, StoreError> {
+        insert_mail_row(&self.pool, &mail, now, true).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Inbound for SqlStore {
     async fn record_inbound(
         &self,
         message: &NewInbound,
@@ -1182,20 +1265,6 @@ impl Store for SqlStore {
         Ok(true)
     }
 
-    async fn outbound_message(
-        &self,
-        message_id: &str,
-    ) -> Result<Option<(Option<i64>, String)>, StoreError> {
-        let found =
-            sql::query("SELECT submission_id, to_address FROM outbox WHERE message_id = $1")
-                .bind(message_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        found
-            .map(|row| Ok((row.get("submission_id")?, row.get("to_address")?)))
-            .transpose()
-    }
-
     async fn inbound_count_since(&self, sender: &str, since: Timestamp) -> Result<i64, StoreError> {
         let count: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM inbound_messages WHERE sender = $1 AND received_at > $2",
@@ -1337,22 +1406,10 @@ impl Store for SqlStore {
         tx.commit().await?;
         Ok(expired.len() as u64)
     }
+}
 
-    async fn mail_count_since(
-        &self,
-        to: &str,
-        template: &str,
-        since: Timestamp,
-    ) -> Result<i64, StoreError> {
-        let count: i64 = sql::query_scalar("SELECT COUNT(*) FROM outbox WHERE to_address = $1 AND template = $2 AND created_at > $3")
-            .bind(to)
-            .bind(template)
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(count)
-    }
-
+#[async_trait::async_trait]
+impl Submissions for SqlStore {
     async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
         let file = IncomingFile {
@@ -1698,15 +1755,31 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn call_by_id(&self, id: i64) -> Result<Option<StoredCall>, StoreError> {
-        let row =
-            sql::query("SELECT id, document, created_at, updated_at FROM calls WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.as_ref().map(stored_call).transpose()
+    async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
+        pieces_of_call(&self.pool, call_id, Some(SubmissionState::Draft)).await
     }
 
+    async fn call_submissions(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
+        pieces_of_call(&self.pool, call_id, None).await
+    }
+
+    async fn submission_by_reply_token(
+        &self,
+        id: i64,
+        token: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let found: Option<i64> =
+            sql::query_scalar("SELECT id FROM submissions WHERE id = $1 AND reply_token = $2")
+                .bind(id)
+                .bind(token.to_ascii_lowercase())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found)
+    }
+}
+
+#[async_trait::async_trait]
+impl Staff for SqlStore {
     async fn add_staff(
         &self,
         call_id: i64,
@@ -1881,63 +1954,69 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
-        let rows = sql::query(concat!(
-            "SELECT ",
-            outbox_columns!(),
-            " FROM outbox WHERE call_id = $1 ORDER BY id DESC LIMIT $2"
-        ))
-        .bind(call_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
+    async fn add_admin(
+        &self,
+        email: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sql::query("INSERT INTO site_admins (email, added_at) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING")
+            .bind(email)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "site.admin_added",
+            "site",
+            serde_json::json!({ "email": email }),
+        )
         .await?;
-        rows.iter().map(outbox_row).collect()
+        tx.commit().await?;
+        Ok(())
     }
 
-    async fn retry_mail(
+    async fn remove_admin(
         &self,
-        id: i64,
-        call_id: i64,
+        email: &str,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let changed = sql::query(
-            "UPDATE outbox SET status = 'queued', next_attempt_at = $1, attempts = 0
-             WHERE id = $2 AND call_id = $3 AND status = 'failed'",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(call_id)
-        .execute(&mut tx)
-        .await?;
-        if changed > 0 {
+        let removed = sql::query("DELETE FROM site_admins WHERE email = $1")
+            .bind(email)
+            .execute(&mut tx)
+            .await?;
+        if removed > 0 {
             audit(
                 &mut tx,
                 now,
                 actor,
-                "mail.retried",
-                &format!("mail:{id}"),
-                serde_json::json!({}),
+                "site.admin_removed",
+                "site",
+                serde_json::json!({ "email": email }),
             )
             .await?;
         }
         tx.commit().await?;
-        Ok(changed > 0)
+        Ok(removed > 0)
     }
 
-    async fn enqueue_mail_once(&self, mail: NewMail, now: Timestamp) -> Result<bool, StoreError> {
-        insert_mail_row(&self.pool, &mail, now, true).await
+    async fn admins(&self) -> Result<Vec<(String, Timestamp)>, StoreError> {
+        let rows = sql::query("SELECT email, added_at FROM site_admins ORDER BY email")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.get("email")?, ts(row, "added_at")?)))
+            .collect()
     }
+}
 
-    async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
-        pieces_of_call(&self.pool, call_id, Some(SubmissionState::Draft)).await
-    }
-
-    async fn call_submissions(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
-        pieces_of_call(&self.pool, call_id, None).await
-    }
-
+#[async_trait::async_trait]
+impl Jobs for SqlStore {
     async fn lease_jobs(
         &self,
         worker: &str,
@@ -2034,21 +2113,10 @@ impl Store for SqlStore {
         .await?;
         rows.iter().map(job_row).collect()
     }
+}
 
-    async fn submission_by_reply_token(
-        &self,
-        id: i64,
-        token: &str,
-    ) -> Result<Option<i64>, StoreError> {
-        let found: Option<i64> =
-            sql::query_scalar("SELECT id FROM submissions WHERE id = $1 AND reply_token = $2")
-                .bind(id)
-                .bind(token.to_ascii_lowercase())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(found)
-    }
-
+#[async_trait::async_trait]
+impl Site for SqlStore {
     async fn site_secret(&self, name: &str, now: Timestamp) -> Result<Vec<u8>, StoreError> {
         use rand::RngCore as _;
         let mut fresh = vec![0u8; 32];
@@ -2093,65 +2161,22 @@ impl Store for SqlStore {
         .await?;
         Ok(found.is_some())
     }
+}
 
-    async fn add_admin(
-        &self,
-        email: &str,
-        actor: &Actor,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sql::query("INSERT INTO site_admins (email, added_at) VALUES ($1, $2) ON CONFLICT (email) DO NOTHING")
-            .bind(email)
-            .bind(now)
-            .execute(&mut tx)
-            .await?;
-        audit(
-            &mut tx,
-            now,
-            actor,
-            "site.admin_added",
-            "site",
-            serde_json::json!({ "email": email }),
-        )
-        .await?;
-        tx.commit().await?;
+#[async_trait::async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.pool.backend()
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        self.pool.migrate().await?;
         Ok(())
     }
 
-    async fn remove_admin(
-        &self,
-        email: &str,
-        actor: &Actor,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let removed = sql::query("DELETE FROM site_admins WHERE email = $1")
-            .bind(email)
-            .execute(&mut tx)
-            .await?;
-        if removed > 0 {
-            audit(
-                &mut tx,
-                now,
-                actor,
-                "site.admin_removed",
-                "site",
-                serde_json::json!({ "email": email }),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(removed > 0)
-    }
-
-    async fn admins(&self) -> Result<Vec<(String, Timestamp)>, StoreError> {
-        let rows = sql::query("SELECT email, added_at FROM site_admins ORDER BY email")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| Ok((row.get("email")?, ts(row, "added_at")?)))
-            .collect()
+    async fn ping(&self) -> Result<(), StoreError> {
+        sql::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn close(&self) {

@@ -19,6 +19,11 @@ mod backend;
 pub mod postgres;
 pub mod secret;
 mod sql;
+
+/// The resource traits, for code that calls a store: `use docket_store::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Accounts, Calls, Inbound, Jobs, Outbox, Site, Staff, Store, Submissions};
+}
 pub mod sqlite;
 
 /// Which database a store talks to.
@@ -390,18 +395,9 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// The storage contract both backends fulfil; one test suite runs against both.
+/// Calls and the audit trail.
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug {
-    /// Which backend this is.
-    fn backend(&self) -> Backend;
-
-    /// Brings the schema up to date. Safe to run on every start, from several nodes at once.
-    async fn migrate(&self) -> Result<(), StoreError>;
-
-    /// Checks that the database answers (for `/healthz`).
-    async fn ping(&self) -> Result<(), StoreError>;
-
+pub trait Calls: Send + Sync {
     /// Stores `call`, replacing any call with the same slug, with an audit event, in one transaction.
     async fn save_call(
         &self,
@@ -419,6 +415,13 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// The audit trail for one subject (`call:digital-justice-week-2022`), oldest first.
     async fn audit_trail(&self, subject: &str) -> Result<Vec<AuditEvent>, StoreError>;
 
+    /// The call with this id.
+    async fn call_by_id(&self, id: i64) -> Result<Option<StoredCall>, StoreError>;
+}
+
+/// Accounts, single-use email tokens and sessions.
+#[async_trait]
+pub trait Accounts: Send + Sync {
     /// Creates an unconfirmed account and queues `mail` (with `token`) in the same transaction.
     /// Returns `None`, storing nothing, when the address already has an account.
     async fn sign_up(
@@ -504,7 +507,11 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Ends a session on the server.
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+}
 
+/// The outbox: mail queued in the same transaction as the change it reports, and its sending.
+#[async_trait]
+pub trait Outbox: Send + Sync {
     /// Queues one mail on its own (when no other change goes with it).
     async fn enqueue_mail(&self, mail: NewMail, now: Timestamp) -> Result<(), StoreError>;
 
@@ -533,6 +540,40 @@ pub trait Store: Send + Sync + fmt::Debug {
         retry_at: Option<Timestamp>,
     ) -> Result<(), StoreError>;
 
+    /// The piece one of Docket's own Message-IDs was about, and the address that mail went to.
+    async fn outbound_message(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<(Option<i64>, String)>, StoreError>;
+
+    /// How many mails made by `template` were queued for `to` since `since`.
+    async fn mail_count_since(
+        &self,
+        to: &str,
+        template: &str,
+        since: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// The newest mail concerning a call, newest first.
+    async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError>;
+
+    /// Puts a failed mail back in the queue to be tried again now.
+    async fn retry_mail(
+        &self,
+        id: i64,
+        call_id: i64,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Queues a mail unless one with its idempotency key is already queued; `Ok(false)`: it was.
+    /// Jobs derive the key from what they are doing, so a job run twice queues once.
+    async fn enqueue_mail_once(&self, mail: NewMail, now: Timestamp) -> Result<bool, StoreError>;
+}
+
+/// Mail that came in: recorded once per Message-ID, held, filed or left for triage.
+#[async_trait]
+pub trait Inbound: Send + Sync {
     /// Records an inbound message that becomes nothing more (ignored, or kept for triage), with an
     /// optional answer to the sender, in one transaction. `Ok(false)`: already recorded.
     async fn record_inbound(
@@ -562,12 +603,6 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Attaches an inbound reply to its piece as correspondence, and when it carries a new
     /// version, stores that as the next revision with a receipt. `Ok(false)`: already recorded.
     async fn ingest_reply(&self, reply: IngestReply, now: Timestamp) -> Result<bool, StoreError>;
-
-    /// The piece one of Docket's own Message-IDs was about, and the address that mail went to.
-    async fn outbound_message(
-        &self,
-        message_id: &str,
-    ) -> Result<Option<(Option<i64>, String)>, StoreError>;
 
     /// How many messages `sender` sent since `since`.
     async fn inbound_count_since(&self, sender: &str, since: Timestamp) -> Result<i64, StoreError>;
@@ -612,15 +647,11 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Every message held since before `before`, for triage: its sender did not confirm it in time.
     async fn expire_held(&self, before: Timestamp, now: Timestamp) -> Result<u64, StoreError>;
+}
 
-    /// How many mails made by `template` were queued for `to` since `since`.
-    async fn mail_count_since(
-        &self,
-        to: &str,
-        template: &str,
-        since: Timestamp,
-    ) -> Result<i64, StoreError>;
-
+/// Pieces, their revisions, co-authors and files.
+#[async_trait]
+pub trait Submissions: Send + Sync {
     /// Stores an uploaded file.
     async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError>;
 
@@ -695,9 +726,23 @@ pub trait Store: Send + Sync + fmt::Debug {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
-    /// The call with this id.
-    async fn call_by_id(&self, id: i64) -> Result<Option<StoredCall>, StoreError>;
+    /// The pieces of a call that are still drafts (never submitted).
+    async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError>;
 
+    /// Every piece of a call, drafts included, oldest first: for its staff's overview.
+    async fn call_submissions(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError>;
+
+    /// The piece whose reply address carries this id and token.
+    async fn submission_by_reply_token(
+        &self,
+        id: i64,
+        token: &str,
+    ) -> Result<Option<i64>, StoreError>;
+}
+
+/// A call's staff and wording, and the site's administrators.
+#[async_trait]
+pub trait Staff: Send + Sync {
     /// Adds `email` to a call's staff, or changes their role.
     async fn add_staff(
         &self,
@@ -736,28 +781,25 @@ pub trait Store: Send + Sync + fmt::Debug {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
-    /// The newest mail concerning a call, newest first.
-    async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError>;
+    /// Makes `email` a site administrator.
+    async fn add_admin(&self, email: &str, actor: &Actor, now: Timestamp)
+    -> Result<(), StoreError>;
 
-    /// Puts a failed mail back in the queue to be tried again now.
-    async fn retry_mail(
+    /// Takes `email` off the site administrators. `Ok(false)`: they were not one.
+    async fn remove_admin(
         &self,
-        id: i64,
-        call_id: i64,
+        email: &str,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 
-    /// Queues a mail unless one with its idempotency key is already queued; `Ok(false)`: it was.
-    /// Jobs derive the key from what they are doing, so a job run twice queues once.
-    async fn enqueue_mail_once(&self, mail: NewMail, now: Timestamp) -> Result<bool, StoreError>;
+    /// The site administrators, by address.
+    async fn admins(&self) -> Result<Vec<(String, Timestamp)>, StoreError>;
+}
 
-    /// The pieces of a call that are still drafts (never submitted).
-    async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError>;
-
-    /// Every piece of a call, drafts included, oldest first: for its staff's overview.
-    async fn call_submissions(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError>;
-
+/// Durable background work, leased like the outbox.
+#[async_trait]
+pub trait Jobs: Send + Sync {
     /// Takes up to `limit` jobs that are due for `worker` until `lease_until`.
     async fn lease_jobs(
         &self,
@@ -787,14 +829,11 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// The jobs of a call, soonest first.
     async fn call_jobs(&self, call_id: i64) -> Result<Vec<Job>, StoreError>;
+}
 
-    /// The piece whose reply address carries this id and token.
-    async fn submission_by_reply_token(
-        &self,
-        id: i64,
-        token: &str,
-    ) -> Result<Option<i64>, StoreError>;
-
+/// The site's own secrets and settings.
+#[async_trait]
+pub trait Site: Send + Sync {
     /// The deployment's secret called `name`: 32 random bytes made the first time any node asks,
     /// the same for every node after that.
     async fn site_secret(&self, name: &str, now: Timestamp) -> Result<Vec<u8>, StoreError>;
@@ -807,21 +846,22 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// True when the database holds any call or account (a database in use).
     async fn holds_data(&self) -> Result<bool, StoreError>;
+}
 
-    /// Makes `email` a site administrator.
-    async fn add_admin(&self, email: &str, actor: &Actor, now: Timestamp)
-    -> Result<(), StoreError>;
+/// The storage contract both backends fulfil, the sum of the resource traits; one test suite
+/// runs against both.
+#[async_trait]
+pub trait Store:
+    Calls + Accounts + Outbox + Inbound + Submissions + Staff + Jobs + Site + Send + Sync + fmt::Debug
+{
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
 
-    /// Takes `email` off the site administrators. `Ok(false)`: they were not one.
-    async fn remove_admin(
-        &self,
-        email: &str,
-        actor: &Actor,
-        now: Timestamp,
-    ) -> Result<bool, StoreError>;
+    /// Brings the schema up to date. Safe to run on every start, from several nodes at once.
+    async fn migrate(&self) -> Result<(), StoreError>;
 
-    /// The site administrators, by address.
-    async fn admins(&self) -> Result<Vec<(String, Timestamp)>, StoreError>;
+    /// Checks that the database answers (for `/healthz`).
+    async fn ping(&self) -> Result<(), StoreError>;
 
     /// Closes the pool, waiting for connections to finish.
     async fn close(&self);

@@ -535,7 +535,44 @@ async fn poller_crashes(db: &TestDb) {
 
 // The wrapper forwards everything, failing `ingest_submission` once with a database error.
 #[async_trait::async_trait]
-impl Store for FailsOnce {
+impl docket_store::Calls for FailsOnce {
+    async fn save_call(
+        &self,
+        call: &docket_core::Call,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(docket_store::StoredCall, docket_store::Saved), docket_store::StoreError> {
+        self.inner.save_call(call, actor, now).await
+    }
+
+    async fn call(
+        &self,
+        slug: &str,
+    ) -> Result<Option<docket_store::StoredCall>, docket_store::StoreError> {
+        self.inner.call(slug).await
+    }
+
+    async fn calls(&self) -> Result<Vec<docket_store::StoredCall>, docket_store::StoreError> {
+        self.inner.calls().await
+    }
+
+    async fn audit_trail(
+        &self,
+        subject: &str,
+    ) -> Result<Vec<docket_store::AuditEvent>, docket_store::StoreError> {
+        self.inner.audit_trail(subject).await
+    }
+
+    async fn call_by_id(
+        &self,
+        id: i64,
+    ) -> Result<Option<docket_store::StoredCall>, docket_store::StoreError> {
+        self.inner.call_by_id(id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl docket_store::Accounts for FailsOnce {
     async fn peek_token(
         &self,
         token_hash: &str,
@@ -544,6 +581,188 @@ impl Store for FailsOnce {
     ) -> Result<Option<docket_store::Token>, docket_store::StoreError> {
         self.inner.peek_token(token_hash, purpose, now).await
     }
+
+    async fn sign_up(
+        &self,
+        email: &str,
+        hash: &str,
+        token: docket_store::NewToken,
+        mail: docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<Option<docket_store::User>, docket_store::StoreError> {
+        self.inner.sign_up(email, hash, token, mail, now).await
+    }
+
+    async fn user_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<docket_store::User>, docket_store::StoreError> {
+        self.inner.user_by_email(email).await
+    }
+
+    async fn issue_token(
+        &self,
+        token: docket_store::NewToken,
+        mail: docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.issue_token(token, mail, now).await
+    }
+
+    async fn redeem_token(
+        &self,
+        hash: &str,
+        purpose: docket_store::TokenPurpose,
+        now: jiff::Timestamp,
+    ) -> Result<Option<docket_store::Token>, docket_store::StoreError> {
+        self.inner.redeem_token(hash, purpose, now).await
+    }
+
+    async fn redeem_code(
+        &self,
+        email: &str,
+        hash: &str,
+        max: i64,
+        now: jiff::Timestamp,
+    ) -> Result<docket_store::CodeOutcome, docket_store::StoreError> {
+        self.inner.redeem_code(email, hash, max, now).await
+    }
+
+    async fn confirm_user(
+        &self,
+        id: i64,
+        now: jiff::Timestamp,
+        keep_password: bool,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.confirm_user(id, now, keep_password).await
+    }
+
+    async fn set_password(
+        &self,
+        id: i64,
+        hash: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.set_password(id, hash, now).await
+    }
+
+    async fn create_session(
+        &self,
+        id: i64,
+        hash: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.create_session(id, hash, now, until).await
+    }
+
+    async fn session(
+        &self,
+        hash: &str,
+        now: jiff::Timestamp,
+        idle: jiff::SignedDuration,
+    ) -> Result<Option<docket_store::Session>, docket_store::StoreError> {
+        self.inner.session(hash, now, idle).await
+    }
+
+    async fn delete_session(&self, hash: &str) -> Result<(), docket_store::StoreError> {
+        self.inner.delete_session(hash).await
+    }
+}
+
+#[async_trait::async_trait]
+impl docket_store::Outbox for FailsOnce {
+    async fn mail_count_since(
+        &self,
+        to: &str,
+        template: &str,
+        since: jiff::Timestamp,
+    ) -> Result<i64, docket_store::StoreError> {
+        self.inner.mail_count_since(to, template, since).await
+    }
+
+    async fn enqueue_mail(
+        &self,
+        mail: docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.enqueue_mail(mail, now).await
+    }
+
+    async fn outbox(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<docket_store::OutboxMail>, docket_store::StoreError> {
+        self.inner.outbox(limit).await
+    }
+
+    async fn lease_outbox(
+        &self,
+        worker: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<docket_store::OutboxMail>, docket_store::StoreError> {
+        self.inner.lease_outbox(worker, now, until, limit).await
+    }
+
+    async fn mark_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.mark_sent(id, worker, now).await
+    }
+
+    async fn mark_attempt_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry: Option<jiff::Timestamp>,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner
+            .mark_attempt_failed(id, worker, error, retry)
+            .await
+    }
+
+    async fn outbound_message(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Option<i64>, String)>, docket_store::StoreError> {
+        self.inner.outbound_message(id).await
+    }
+
+    async fn call_outbox(
+        &self,
+        call_id: i64,
+        limit: i64,
+    ) -> Result<Vec<docket_store::OutboxMail>, docket_store::StoreError> {
+        self.inner.call_outbox(call_id, limit).await
+    }
+
+    async fn retry_mail(
+        &self,
+        id: i64,
+        call_id: i64,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.retry_mail(id, call_id, actor, now).await
+    }
+
+    async fn enqueue_mail_once(
+        &self,
+        mail: docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.enqueue_mail_once(mail, now).await
+    }
+}
+
+#[async_trait::async_trait]
+impl docket_store::Inbound for FailsOnce {
     async fn hold_inbound(
         &self,
         message: &docket_store::NewInbound,
@@ -551,18 +770,21 @@ impl Store for FailsOnce {
     ) -> Result<Option<i64>, docket_store::StoreError> {
         self.inner.hold_inbound(message, confirmation).await
     }
+
     async fn inbound_message(
         &self,
         id: i64,
     ) -> Result<Option<(docket_store::InboundRecord, Vec<u8>)>, docket_store::StoreError> {
         self.inner.inbound_message(id).await
     }
+
     async fn held_messages(
         &self,
         sender: &str,
     ) -> Result<Vec<docket_store::InboundRecord>, docket_store::StoreError> {
         self.inner.held_messages(sender).await
     }
+
     async fn unhold_messages(
         &self,
         sender: &str,
@@ -575,6 +797,7 @@ impl Store for FailsOnce {
             .unhold_messages(sender, ids, reason, actor, now)
             .await
     }
+
     async fn expire_held(
         &self,
         before: jiff::Timestamp,
@@ -582,210 +805,7 @@ impl Store for FailsOnce {
     ) -> Result<u64, docket_store::StoreError> {
         self.inner.expire_held(before, now).await
     }
-    async fn mail_count_since(
-        &self,
-        to: &str,
-        template: &str,
-        since: jiff::Timestamp,
-    ) -> Result<i64, docket_store::StoreError> {
-        self.inner.mail_count_since(to, template, since).await
-    }
-    async fn invitations_since(
-        &self,
-        owner_id: i64,
-        since: jiff::Timestamp,
-    ) -> Result<i64, docket_store::StoreError> {
-        self.inner.invitations_since(owner_id, since).await
-    }
-    async fn site_secret(
-        &self,
-        name: &str,
-        now: jiff::Timestamp,
-    ) -> Result<Vec<u8>, docket_store::StoreError> {
-        self.inner.site_secret(name, now).await
-    }
-    async fn site_setting(&self, name: &str) -> Result<Option<String>, docket_store::StoreError> {
-        self.inner.site_setting(name).await
-    }
-    async fn set_site_setting(
-        &self,
-        name: &str,
-        value: &str,
-    ) -> Result<(), docket_store::StoreError> {
-        self.inner.set_site_setting(name, value).await
-    }
-    async fn holds_data(&self) -> Result<bool, docket_store::StoreError> {
-        self.inner.holds_data().await
-    }
-    async fn add_admin(
-        &self,
-        email: &str,
-        actor: &docket_store::Actor,
-        now: jiff::Timestamp,
-    ) -> Result<(), docket_store::StoreError> {
-        self.inner.add_admin(email, actor, now).await
-    }
-    async fn remove_admin(
-        &self,
-        email: &str,
-        actor: &docket_store::Actor,
-        now: jiff::Timestamp,
-    ) -> Result<bool, docket_store::StoreError> {
-        self.inner.remove_admin(email, actor, now).await
-    }
-    async fn admins(&self) -> Result<Vec<(String, jiff::Timestamp)>, docket_store::StoreError> {
-        self.inner.admins().await
-    }
-    fn backend(&self) -> docket_store::Backend {
-        self.inner.backend()
-    }
-    async fn migrate(&self) -> Result<(), docket_store::StoreError> {
-        self.inner.migrate().await
-    }
-    async fn ping(&self) -> Result<(), docket_store::StoreError> {
-        self.inner.ping().await
-    }
-    async fn save_call(
-        &self,
-        call: &docket_core::Call,
-        actor: &docket_store::Actor,
-        now: jiff::Timestamp,
-    ) -> Result<(docket_store::StoredCall, docket_store::Saved), docket_store::StoreError> {
-        self.inner.save_call(call, actor, now).await
-    }
-    async fn call(
-        &self,
-        slug: &str,
-    ) -> Result<Option<docket_store::StoredCall>, docket_store::StoreError> {
-        self.inner.call(slug).await
-    }
-    async fn calls(&self) -> Result<Vec<docket_store::StoredCall>, docket_store::StoreError> {
-        self.inner.calls().await
-    }
-    async fn audit_trail(
-        &self,
-        subject: &str,
-    ) -> Result<Vec<docket_store::AuditEvent>, docket_store::StoreError> {
-        self.inner.audit_trail(subject).await
-    }
-    async fn sign_up(
-        &self,
-        email: &str,
-        hash: &str,
-        token: docket_store::NewToken,
-        mail: docket_store::NewMail,
-        now: jiff::Timestamp,
-    ) -> Result<Option<docket_store::User>, docket_store::StoreError> {
-        self.inner.sign_up(email, hash, token, mail, now).await
-    }
-    async fn user_by_email(
-        &self,
-        email: &str,
-    ) -> Result<Option<docket_store::User>, docket_store::StoreError> {
-        self.inner.user_by_email(email).await
-    }
-    async fn issue_token(
-        &self,
-        token: docket_store::NewToken,
-        mail: docket_store::NewMail,
-        now: jiff::Timestamp,
-    ) -> Result<(), docket_store::StoreError> {
-        self.inner.issue_token(token, mail, now).await
-    }
-    async fn redeem_token(
-        &self,
-        hash: &str,
-        purpose: docket_store::TokenPurpose,
-        now: jiff::Timestamp,
-    ) -> Result<Option<docket_store::Token>, docket_store::StoreError> {
-        self.inner.redeem_token(hash, purpose, now).await
-    }
-    async fn redeem_code(
-        &self,
-        email: &str,
-        hash: &str,
-        max: i64,
-        now: jiff::Timestamp,
-    ) -> Result<docket_store::CodeOutcome, docket_store::StoreError> {
-        self.inner.redeem_code(email, hash, max, now).await
-    }
-    async fn confirm_user(
-        &self,
-        id: i64,
-        now: jiff::Timestamp,
-        keep_password: bool,
-    ) -> Result<bool, docket_store::StoreError> {
-        self.inner.confirm_user(id, now, keep_password).await
-    }
-    async fn set_password(
-        &self,
-        id: i64,
-        hash: &str,
-        now: jiff::Timestamp,
-    ) -> Result<(), docket_store::StoreError> {
-        self.inner.set_password(id, hash, now).await
-    }
-    async fn create_session(
-        &self,
-        id: i64,
-        hash: &str,
-        now: jiff::Timestamp,
-        until: jiff::Timestamp,
-    ) -> Result<(), docket_store::StoreError> {
-        self.inner.create_session(id, hash, now, until).await
-    }
-    async fn session(
-        &self,
-        hash: &str,
-        now: jiff::Timestamp,
-        idle: jiff::SignedDuration,
-    ) -> Result<Option<docket_store::Session>, docket_store::StoreError> {
-        self.inner.session(hash, now, idle).await
-    }
-    async fn delete_session(&self, hash: &str) -> Result<(), docket_store::StoreError> {
-        self.inner.delete_session(hash).await
-    }
-    async fn enqueue_mail(
-        &self,
-        mail: docket_store::NewMail,
-        now: jiff::Timestamp,
-    ) -> Result<(), docket_store::StoreError> {
-        self.inner.enqueue_mail(mail, now).await
-    }
-    async fn outbox(
-        &self,
-        limit: i64,
-    ) -> Result<Vec<docket_store::OutboxMail>, docket_store::StoreError> {
-        self.inner.outbox(limit).await
-    }
-    async fn lease_outbox(
-        &self,
-        worker: &str,
-        now: jiff::Timestamp,
-        until: jiff::Timestamp,
-        limit: i64,
-    ) -> Result<Vec<docket_store::OutboxMail>, docket_store::StoreError> {
-        self.inner.lease_outbox(worker, now, until, limit).await
-    }
-    async fn mark_sent(
-        &self,
-        id: i64,
-        worker: &str,
-        now: jiff::Timestamp,
-    ) -> Result<(), docket_store::StoreError> {
-        self.inner.mark_sent(id, worker, now).await
-    }
-    async fn mark_attempt_failed(
-        &self,
-        id: i64,
-        worker: &str,
-        error: &str,
-        retry: Option<jiff::Timestamp>,
-    ) -> Result<(), docket_store::StoreError> {
-        self.inner
-            .mark_attempt_failed(id, worker, error, retry)
-            .await
-    }
+
     async fn record_inbound(
         &self,
         message: &docket_store::NewInbound,
@@ -793,6 +813,7 @@ impl Store for FailsOnce {
     ) -> Result<bool, docket_store::StoreError> {
         self.inner.record_inbound(message, answer).await
     }
+
     async fn ingest_submission(
         &self,
         ingest: docket_store::IngestSubmission,
@@ -803,6 +824,7 @@ impl Store for FailsOnce {
         }
         self.inner.ingest_submission(ingest, now).await
     }
+
     async fn ingest_reply(
         &self,
         reply: docket_store::IngestReply,
@@ -810,12 +832,7 @@ impl Store for FailsOnce {
     ) -> Result<bool, docket_store::StoreError> {
         self.inner.ingest_reply(reply, now).await
     }
-    async fn outbound_message(
-        &self,
-        id: &str,
-    ) -> Result<Option<(Option<i64>, String)>, docket_store::StoreError> {
-        self.inner.outbound_message(id).await
-    }
+
     async fn inbound_count_since(
         &self,
         sender: &str,
@@ -823,12 +840,41 @@ impl Store for FailsOnce {
     ) -> Result<i64, docket_store::StoreError> {
         self.inner.inbound_count_since(sender, since).await
     }
+
     async fn inbound(
         &self,
         limit: i64,
     ) -> Result<Vec<docket_store::InboundRecord>, docket_store::StoreError> {
         self.inner.inbound(limit).await
     }
+
+    async fn call_inbound(
+        &self,
+        call_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<docket_store::InboundRecord>, docket_store::StoreError> {
+        self.inner.call_inbound(call_id, limit).await
+    }
+
+    async fn call_inbound_message(
+        &self,
+        call_id: Option<i64>,
+        id: i64,
+    ) -> Result<Option<(docket_store::InboundRecord, Vec<u8>)>, docket_store::StoreError> {
+        self.inner.call_inbound_message(call_id, id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl docket_store::Submissions for FailsOnce {
+    async fn invitations_since(
+        &self,
+        owner_id: i64,
+        since: jiff::Timestamp,
+    ) -> Result<i64, docket_store::StoreError> {
+        self.inner.invitations_since(owner_id, since).await
+    }
+
     async fn add_asset(
         &self,
         asset: docket_store::NewAsset,
@@ -836,6 +882,7 @@ impl Store for FailsOnce {
     ) -> Result<i64, docket_store::StoreError> {
         self.inner.add_asset(asset, now).await
     }
+
     async fn asset(
         &self,
         id: i64,
@@ -843,6 +890,7 @@ impl Store for FailsOnce {
     ) -> Result<Option<docket_store::Asset>, docket_store::StoreError> {
         self.inner.asset(id, viewer).await
     }
+
     async fn create_draft(
         &self,
         call: i64,
@@ -852,6 +900,7 @@ impl Store for FailsOnce {
     ) -> Result<i64, docket_store::StoreError> {
         self.inner.create_draft(call, owner, piece, now).await
     }
+
     async fn submission(
         &self,
         id: i64,
@@ -859,12 +908,14 @@ impl Store for FailsOnce {
     ) -> Result<Option<docket_store::SubmissionRecord>, docket_store::StoreError> {
         self.inner.submission(id, viewer).await
     }
+
     async fn submissions_for(
         &self,
         viewer: &docket_store::User,
     ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
         self.inner.submissions_for(viewer).await
     }
+
     async fn save_draft(
         &self,
         id: i64,
@@ -874,6 +925,7 @@ impl Store for FailsOnce {
     ) -> Result<(), docket_store::StoreError> {
         self.inner.save_draft(id, viewer, piece, now).await
     }
+
     async fn submit_revision(
         &self,
         id: i64,
@@ -887,6 +939,7 @@ impl Store for FailsOnce {
             .submit_revision(id, viewer, piece, late, receipt, now)
             .await
     }
+
     async fn revisions(
         &self,
         id: i64,
@@ -894,6 +947,7 @@ impl Store for FailsOnce {
     ) -> Result<Vec<docket_store::Revision>, docket_store::StoreError> {
         self.inner.revisions(id, viewer).await
     }
+
     async fn set_state(
         &self,
         id: i64,
@@ -905,6 +959,7 @@ impl Store for FailsOnce {
     ) -> Result<(), docket_store::StoreError> {
         self.inner.set_state(id, viewer, from, to, mail, now).await
     }
+
     async fn invite_coauthor(
         &self,
         id: i64,
@@ -917,12 +972,54 @@ impl Store for FailsOnce {
             .invite_coauthor(id, viewer, email, mail, now)
             .await
     }
-    async fn call_by_id(
+
+    async fn drafts_of_call(
+        &self,
+        call_id: i64,
+    ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
+        self.inner.drafts_of_call(call_id).await
+    }
+
+    async fn call_submissions(
+        &self,
+        call_id: i64,
+    ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
+        self.inner.call_submissions(call_id).await
+    }
+
+    async fn submission_by_reply_token(
         &self,
         id: i64,
-    ) -> Result<Option<docket_store::StoredCall>, docket_store::StoreError> {
-        self.inner.call_by_id(id).await
+        token: &str,
+    ) -> Result<Option<i64>, docket_store::StoreError> {
+        self.inner.submission_by_reply_token(id, token).await
     }
+}
+
+#[async_trait::async_trait]
+impl docket_store::Staff for FailsOnce {
+    async fn add_admin(
+        &self,
+        email: &str,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.add_admin(email, actor, now).await
+    }
+
+    async fn remove_admin(
+        &self,
+        email: &str,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.remove_admin(email, actor, now).await
+    }
+
+    async fn admins(&self) -> Result<Vec<(String, jiff::Timestamp)>, docket_store::StoreError> {
+        self.inner.admins().await
+    }
+
     async fn add_staff(
         &self,
         call_id: i64,
@@ -933,6 +1030,7 @@ impl Store for FailsOnce {
     ) -> Result<(), docket_store::StoreError> {
         self.inner.add_staff(call_id, email, role, actor, now).await
     }
+
     async fn remove_staff(
         &self,
         call_id: i64,
@@ -942,12 +1040,14 @@ impl Store for FailsOnce {
     ) -> Result<bool, docket_store::StoreError> {
         self.inner.remove_staff(call_id, email, actor, now).await
     }
+
     async fn staff(
         &self,
         call_id: i64,
     ) -> Result<Vec<docket_store::StaffMember>, docket_store::StoreError> {
         self.inner.staff(call_id).await
     }
+
     async fn staffed_calls(
         &self,
         email: &str,
@@ -955,12 +1055,14 @@ impl Store for FailsOnce {
     {
         self.inner.staffed_calls(email).await
     }
+
     async fn mail_templates(
         &self,
         call_id: i64,
     ) -> Result<Vec<docket_store::StoredTemplate>, docket_store::StoreError> {
         self.inner.mail_templates(call_id).await
     }
+
     async fn save_mail_template(
         &self,
         call_id: i64,
@@ -973,41 +1075,10 @@ impl Store for FailsOnce {
             .save_mail_template(call_id, kind, template, actor, now)
             .await
     }
-    async fn call_outbox(
-        &self,
-        call_id: i64,
-        limit: i64,
-    ) -> Result<Vec<docket_store::OutboxMail>, docket_store::StoreError> {
-        self.inner.call_outbox(call_id, limit).await
-    }
-    async fn retry_mail(
-        &self,
-        id: i64,
-        call_id: i64,
-        actor: &docket_store::Actor,
-        now: jiff::Timestamp,
-    ) -> Result<bool, docket_store::StoreError> {
-        self.inner.retry_mail(id, call_id, actor, now).await
-    }
-    async fn enqueue_mail_once(
-        &self,
-        mail: docket_store::NewMail,
-        now: jiff::Timestamp,
-    ) -> Result<bool, docket_store::StoreError> {
-        self.inner.enqueue_mail_once(mail, now).await
-    }
-    async fn drafts_of_call(
-        &self,
-        call_id: i64,
-    ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
-        self.inner.drafts_of_call(call_id).await
-    }
-    async fn call_submissions(
-        &self,
-        call_id: i64,
-    ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
-        self.inner.call_submissions(call_id).await
-    }
+}
+
+#[async_trait::async_trait]
+impl docket_store::Jobs for FailsOnce {
     async fn lease_jobs(
         &self,
         worker: &str,
@@ -1017,6 +1088,7 @@ impl Store for FailsOnce {
     ) -> Result<Vec<docket_store::Job>, docket_store::StoreError> {
         self.inner.lease_jobs(worker, now, lease_until, limit).await
     }
+
     async fn finish_job(
         &self,
         id: i64,
@@ -1026,6 +1098,7 @@ impl Store for FailsOnce {
     ) -> Result<(), docket_store::StoreError> {
         self.inner.finish_job(id, worker, outcome, now).await
     }
+
     async fn fail_job(
         &self,
         id: i64,
@@ -1035,33 +1108,56 @@ impl Store for FailsOnce {
     ) -> Result<(), docket_store::StoreError> {
         self.inner.fail_job(id, worker, error, retry_at).await
     }
+
     async fn call_jobs(
         &self,
         call_id: i64,
     ) -> Result<Vec<docket_store::Job>, docket_store::StoreError> {
         self.inner.call_jobs(call_id).await
     }
-    async fn submission_by_reply_token(
+}
+
+#[async_trait::async_trait]
+impl docket_store::Site for FailsOnce {
+    async fn site_secret(
         &self,
-        id: i64,
-        token: &str,
-    ) -> Result<Option<i64>, docket_store::StoreError> {
-        self.inner.submission_by_reply_token(id, token).await
+        name: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<u8>, docket_store::StoreError> {
+        self.inner.site_secret(name, now).await
     }
-    async fn call_inbound(
+
+    async fn site_setting(&self, name: &str) -> Result<Option<String>, docket_store::StoreError> {
+        self.inner.site_setting(name).await
+    }
+
+    async fn set_site_setting(
         &self,
-        call_id: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<docket_store::InboundRecord>, docket_store::StoreError> {
-        self.inner.call_inbound(call_id, limit).await
+        name: &str,
+        value: &str,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.set_site_setting(name, value).await
     }
-    async fn call_inbound_message(
-        &self,
-        call_id: Option<i64>,
-        id: i64,
-    ) -> Result<Option<(docket_store::InboundRecord, Vec<u8>)>, docket_store::StoreError> {
-        self.inner.call_inbound_message(call_id, id).await
+
+    async fn holds_data(&self) -> Result<bool, docket_store::StoreError> {
+        self.inner.holds_data().await
     }
+}
+
+#[async_trait::async_trait]
+impl docket_store::Store for FailsOnce {
+    fn backend(&self) -> docket_store::Backend {
+        self.inner.backend()
+    }
+
+    async fn migrate(&self) -> Result<(), docket_store::StoreError> {
+        self.inner.migrate().await
+    }
+
+    async fn ping(&self) -> Result<(), docket_store::StoreError> {
+        self.inner.ping().await
+    }
+
     async fn close(&self) {
         self.inner.close().await
     }
