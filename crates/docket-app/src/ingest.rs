@@ -24,6 +24,8 @@ use jiff::{SignedDuration, Timestamp};
 use docket_mail::inbound::{self, Attachment, Inbound, without_tag};
 use docket_mail::{Letterhead, Mailer};
 
+use crate::policy::{self, Actor, PieceAction};
+
 /// Limits on inbound mail.
 #[derive(Debug, Clone)]
 pub struct IngestSettings {
@@ -719,12 +721,16 @@ async fn reply(
     // A new version counts only from the piece's owner or a co-author, while it can still change.
     let sender = record.sender.clone();
     let mut revision = None;
-    if let Some(user) = store.user_by_email(&sender).await? {
-        let viewer = docket_store::User {
-            confirmed_at: user.confirmed_at.or(Some(now)),
-            ..user
-        };
-        if let Some(current) = store.submission(submission_id, &viewer).await? {
+    // The message already proved it answers this piece; its From: decides only whether it may
+    // add a version, and only for an address with an account.
+    let sender_actor = Actor::MailSender { address: &sender };
+    let has_account = store.user_by_email(&sender).await?.is_some();
+    if has_account {
+        let current = store
+            .submission(submission_id)
+            .await?
+            .filter(|piece| policy::may(sender_actor, PieceAction::Edit, piece));
+        if let Some(current) = current {
             let call = store.call_by_id(current.call_id).await?;
             if let (Some(call), true) = (
                 call,

@@ -12,6 +12,8 @@ pub mod ingest;
 pub mod intake;
 pub mod jobs;
 pub mod outbox;
+pub mod pieces;
+pub mod policy;
 
 use docket_core::Call;
 use docket_store::{Store, StoreError};

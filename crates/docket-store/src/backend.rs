@@ -5,19 +5,6 @@
 //! SQLite, `timestamptz` in PostgreSQL), passed in as a type and two conversion functions, and
 //! each backend's migrations.
 
-/// The access rule for a piece `s`: its owner, or a co-author invited by that address.
-macro_rules! may_see {
-    ($owner:literal, $email:literal) => {
-        concat!(
-            "(s.owner_id = ",
-            $owner,
-            " OR EXISTS (SELECT 1 FROM submission_members m WHERE m.submission_id = s.id AND m.email = ",
-            $email,
-            "))"
-        )
-    };
-}
-
 /// Columns read by `submission_row`.
 macro_rules! submission_columns {
     () => {
@@ -142,15 +129,6 @@ fn submission_row(row: &Row, coauthors: Vec<String>) -> Result<SubmissionRecord,
 fn trust(stored: &str) -> Result<SenderTrust, StoreError> {
     SenderTrust::parse(stored)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown sender trust `{stored}`")))
-}
-
-/// Co-authors see a piece only once their address is confirmed.
-fn viewer_email(viewer: &User) -> &str {
-    if viewer.confirmed_at.is_some() {
-        &viewer.email
-    } else {
-        ""
-    }
 }
 
 async fn audit(
@@ -449,18 +427,15 @@ async fn coauthors(executor: &Pool, id: i64) -> Result<Vec<String>, StoreError> 
     Ok(emails)
 }
 
-/// NotFound when the viewer may not see the piece; Conflict when it exists but is past editing.
-async fn not_changed(tx: &mut Tx, id: i64, viewer: &User) -> StoreError {
-    let visible: Result<Option<String>, StoreError> = sql::query_scalar(concat!(
-        "SELECT s.state FROM submissions s WHERE s.id = $1 AND ",
-        may_see!("$2", "$3")
-    ))
-    .bind(id)
-    .bind(viewer.id)
-    .bind(viewer_email(viewer))
-    .fetch_optional(&mut *tx)
-    .await;
-    match visible {
+/// Why a change to piece `id` did not happen: NotFound when there is no such piece, Conflict
+/// when it is past the state where it can change.
+async fn not_changed(tx: &mut Tx, id: i64) -> StoreError {
+    let state: Result<Option<String>, StoreError> =
+        sql::query_scalar("SELECT state FROM submissions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await;
+    match state {
         Ok(Some(state)) => {
             let label =
                 SubmissionState::parse(&state).map_or(state.clone(), |s| s.label().to_lowercase());
@@ -468,21 +443,6 @@ async fn not_changed(tx: &mut Tx, id: i64, viewer: &User) -> StoreError {
                 "This piece is {label} and can no longer be changed"
             ))
         }
-        Ok(None) => StoreError::NotFound,
-        Err(error) => error,
-    }
-}
-
-async fn not_changed_by_anyone(tx: &mut Tx, id: i64) -> StoreError {
-    let state: Result<Option<String>, StoreError> =
-        sql::query_scalar("SELECT state FROM submissions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await;
-    match state {
-        Ok(Some(state)) => StoreError::Conflict(format!(
-            "This piece is {state} and can no longer be changed"
-        )),
         Ok(None) => StoreError::NotFound,
         Err(error) => error,
     }
@@ -1247,7 +1207,7 @@ impl Inbound for SqlStore {
             .fetch_optional(&mut tx)
             .await?;
             let Some(number) = number else {
-                return Err(not_changed_by_anyone(&mut tx, id).await);
+                return Err(not_changed(&mut tx, id).await);
             };
             insert_revision(&mut tx, id, number, &piece, *late, owner, now).await?;
             insert_mail(&mut tx, receipt, now).await?;
@@ -1435,24 +1395,18 @@ impl Submissions for SqlStore {
         Ok(id)
     }
 
-    async fn asset(&self, id: i64, viewer: &User) -> Result<Option<Asset>, StoreError> {
-        let row = sql::query(concat!(
-            "SELECT a.id, a.name, a.mime, a.bytes FROM assets a WHERE a.id = $1 AND (a.uploaded_by = $2 OR EXISTS (
-                SELECT 1 FROM submissions s WHERE s.owner_id = a.uploaded_by AND ",
-            may_see!("$2", "$3"),
-            "))"
-        ))
-        .bind(id)
-        .bind(viewer.id)
-        .bind(viewer_email(viewer))
-        .fetch_optional(&self.pool)
-        .await?;
+    async fn asset(&self, id: i64) -> Result<Option<Asset>, StoreError> {
+        let row = sql::query("SELECT id, name, mime, bytes, uploaded_by FROM assets WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|row| {
             Ok(Asset {
                 id: row.get("id")?,
                 name: row.get("name")?,
                 mime: row.get("mime")?,
                 bytes: row.get("bytes")?,
+                uploaded_by: row.get("uploaded_by")?,
             })
         })
         .transpose()
@@ -1490,21 +1444,14 @@ impl Submissions for SqlStore {
         Ok(id)
     }
 
-    async fn submission(
-        &self,
-        id: i64,
-        viewer: &User,
-    ) -> Result<Option<SubmissionRecord>, StoreError> {
+    async fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError> {
         let row = sql::query(concat!(
             "SELECT ",
             submission_columns!(),
             " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
-             WHERE s.id = $1 AND ",
-            may_see!("$2", "$3")
+             WHERE s.id = $1"
         ))
         .bind(id)
-        .bind(viewer.id)
-        .bind(viewer_email(viewer))
         .fetch_optional(&self.pool)
         .await?;
         match row {
@@ -1516,17 +1463,21 @@ impl Submissions for SqlStore {
         }
     }
 
-    async fn submissions_for(&self, viewer: &User) -> Result<Vec<SubmissionRecord>, StoreError> {
+    async fn submissions_for(
+        &self,
+        owner_id: i64,
+        member: Option<&str>,
+    ) -> Result<Vec<SubmissionRecord>, StoreError> {
         let rows = sql::query(concat!(
             "SELECT ",
             submission_columns!(),
             " FROM submissions s JOIN calls c ON c.id = s.call_id JOIN users u ON u.id = s.owner_id
-             WHERE ",
-            may_see!("$1", "$2"),
-            " ORDER BY s.updated_at DESC, s.id DESC"
+             WHERE s.owner_id = $1 OR EXISTS (
+                SELECT 1 FROM submission_members m WHERE m.submission_id = s.id AND m.email = $2)
+             ORDER BY s.updated_at DESC, s.id DESC"
         ))
-        .bind(viewer.id)
-        .bind(viewer_email(viewer))
+        .bind(owner_id)
+        .bind(member.unwrap_or(""))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -1537,32 +1488,27 @@ impl Submissions for SqlStore {
     async fn save_draft(
         &self,
         id: i64,
-        viewer: &User,
+        by: i64,
         piece: &Piece,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let changed = sql::query(concat!(
+        let changed = sql::query(
             "UPDATE submissions SET draft = $1, updated_at = $2
-             WHERE id = $3 AND state IN ('draft', 'submitted', 'changes_requested') AND id IN (
-                SELECT s.id FROM submissions s WHERE s.id = $3 AND ",
-            may_see!("$4", "$5"),
-            ")"
-        ))
+             WHERE id = $3 AND state IN ('draft', 'submitted', 'changes_requested')",
+        )
         .bind(Json(piece))
         .bind(now)
         .bind(id)
-        .bind(viewer.id)
-        .bind(viewer_email(viewer))
         .execute(&mut tx)
         .await?;
         if changed == 0 {
-            return Err(not_changed(&mut tx, id, viewer).await);
+            return Err(not_changed(&mut tx, id).await);
         }
         audit(
             &mut tx,
             now,
-            &Actor::User(viewer.id),
+            &Actor::User(by),
             "submission.draft_saved",
             &format!("submission:{id}"),
             serde_json::json!({ "words": piece.words }),
@@ -1575,22 +1521,18 @@ impl Submissions for SqlStore {
     async fn submit_revision(
         &self,
         id: i64,
-        viewer: &User,
+        by: i64,
         piece: &Piece,
         late: bool,
         receipt: NewMail,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let before: Option<String> = sql::query_scalar(concat!(
-            "SELECT s.state FROM submissions s WHERE s.id = $1 AND ",
-            may_see!("$2", "$3")
-        ))
-        .bind(id)
-        .bind(viewer.id)
-        .bind(viewer_email(viewer))
-        .fetch_optional(&mut tx)
-        .await?;
+        let before: Option<String> =
+            sql::query_scalar("SELECT state FROM submissions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut tx)
+                .await?;
         let Some(before) = before else {
             return Err(StoreError::NotFound);
         };
@@ -1608,9 +1550,9 @@ impl Submissions for SqlStore {
         .fetch_optional(&mut tx)
         .await?;
         let Some(number) = number else {
-            return Err(not_changed(&mut tx, id, viewer).await);
+            return Err(not_changed(&mut tx, id).await);
         };
-        insert_revision(&mut tx, id, number, piece, late, viewer.id, now).await?;
+        insert_revision(&mut tx, id, number, piece, late, by, now).await?;
         insert_mail(&mut tx, &receipt, now).await?;
         let action = if before == "draft" {
             "submission.submitted"
@@ -1620,7 +1562,7 @@ impl Submissions for SqlStore {
         audit(
             &mut tx,
             now,
-            &Actor::User(viewer.id),
+            &Actor::User(by),
             action,
             &format!("submission:{id}"),
             serde_json::json!({ "revision": number, "from": before, "late": late, "words": piece.words }),
@@ -1630,17 +1572,13 @@ impl Submissions for SqlStore {
         Ok(number)
     }
 
-    async fn revisions(&self, id: i64, viewer: &User) -> Result<Vec<Revision>, StoreError> {
-        let rows = sql::query(concat!(
+    async fn revisions(&self, id: i64) -> Result<Vec<Revision>, StoreError> {
+        let rows = sql::query(
             "SELECT r.number, r.content, r.late, u.email, r.created_at
-             FROM revisions r JOIN users u ON u.id = r.created_by JOIN submissions s ON s.id = r.submission_id
-             WHERE r.submission_id = $1 AND ",
-            may_see!("$2", "$3"),
-            " ORDER BY r.number"
-        ))
+             FROM revisions r JOIN users u ON u.id = r.created_by
+             WHERE r.submission_id = $1 ORDER BY r.number",
+        )
         .bind(id)
-        .bind(viewer.id)
-        .bind(viewer_email(viewer))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -1660,34 +1598,29 @@ impl Submissions for SqlStore {
     async fn set_state(
         &self,
         id: i64,
-        viewer: &User,
+        by: i64,
         from: SubmissionState,
         to: SubmissionState,
         mail: Option<NewMail>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let changed = sql::query(concat!(
-            "UPDATE submissions SET state = $1, updated_at = $2
-             WHERE id = $3 AND state = $4 AND id IN (SELECT s.id FROM submissions s WHERE s.id = $3 AND ",
-            may_see!("$5", "$6"),
-            ")"
-        ))
+        let changed = sql::query(
+            "UPDATE submissions SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4",
+        )
         .bind(to.as_str())
         .bind(now)
         .bind(id)
         .bind(from.as_str())
-        .bind(viewer.id)
-        .bind(viewer_email(viewer))
         .execute(&mut tx)
         .await?;
         if changed == 0 {
-            return Err(not_changed(&mut tx, id, viewer).await);
+            return Err(not_changed(&mut tx, id).await);
         }
         audit(
             &mut tx,
             now,
-            &Actor::User(viewer.id),
+            &Actor::User(by),
             &format!("submission.{}", to.as_str()),
             &format!("submission:{id}"),
             serde_json::json!({ "from": from.as_str(), "to": to.as_str() }),
@@ -1714,19 +1647,17 @@ impl Submissions for SqlStore {
     async fn invite_coauthor(
         &self,
         id: i64,
-        viewer: &User,
+        by: i64,
         email: &str,
         mail: NewMail,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let owns: Option<i64> =
-            sql::query_scalar("SELECT id FROM submissions WHERE id = $1 AND owner_id = $2")
-                .bind(id)
-                .bind(viewer.id)
-                .fetch_optional(&mut tx)
-                .await?;
-        if owns.is_none() {
+        let exists: Option<i64> = sql::query_scalar("SELECT id FROM submissions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut tx)
+            .await?;
+        if exists.is_none() {
             return Err(StoreError::NotFound);
         }
         let added = sql::query(
@@ -1735,7 +1666,7 @@ impl Submissions for SqlStore {
         )
         .bind(id)
         .bind(email)
-        .bind(viewer.id)
+        .bind(by)
         .bind(now)
         .execute(&mut tx)
         .await?;
@@ -1744,7 +1675,7 @@ impl Submissions for SqlStore {
             audit(
                 &mut tx,
                 now,
-                &Actor::User(viewer.id),
+                &Actor::User(by),
                 "submission.coauthor_invited",
                 &format!("submission:{id}"),
                 serde_json::json!({ "email": email }),

@@ -193,6 +193,8 @@ pub struct Asset {
     pub name: String,
     pub mime: String,
     pub bytes: Vec<u8>,
+    /// The account that uploaded it: who may fetch it is the access policy's decision.
+    pub uploaded_by: i64,
 }
 
 /// A piece as stored: its working copy and where it stands.
@@ -655,8 +657,8 @@ pub trait Submissions: Send + Sync {
     /// Stores an uploaded file.
     async fn add_asset(&self, asset: NewAsset, now: Timestamp) -> Result<i64, StoreError>;
 
-    /// A stored file, if `viewer` uploaded it or may see a piece that uses it.
-    async fn asset(&self, id: i64, viewer: &User) -> Result<Option<Asset>, StoreError>;
+    /// A stored file.
+    async fn asset(&self, id: i64) -> Result<Option<Asset>, StoreError>;
 
     /// Starts a draft piece for `call_id` owned by `owner`.
     async fn create_draft(
@@ -667,21 +669,22 @@ pub trait Submissions: Send + Sync {
         now: Timestamp,
     ) -> Result<i64, StoreError>;
 
-    /// The piece with this id, if `viewer` owns it or co-authors it.
-    async fn submission(
+    /// The piece with this id, with its co-authors.
+    async fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError>;
+
+    /// The pieces account `owner_id` owns, and those shared with the address `member`, latest
+    /// change first.
+    async fn submissions_for(
         &self,
-        id: i64,
-        viewer: &User,
-    ) -> Result<Option<SubmissionRecord>, StoreError>;
+        owner_id: i64,
+        member: Option<&str>,
+    ) -> Result<Vec<SubmissionRecord>, StoreError>;
 
-    /// The pieces `viewer` owns or co-authors, latest change first.
-    async fn submissions_for(&self, viewer: &User) -> Result<Vec<SubmissionRecord>, StoreError>;
-
-    /// Replaces the working copy of a piece `viewer` may edit.
+    /// Replaces the working copy of a piece, changed by account `by`, while it can change.
     async fn save_draft(
         &self,
         id: i64,
-        viewer: &User,
+        by: i64,
         piece: &Piece,
         now: Timestamp,
     ) -> Result<(), StoreError>;
@@ -691,22 +694,22 @@ pub trait Submissions: Send + Sync {
     async fn submit_revision(
         &self,
         id: i64,
-        viewer: &User,
+        by: i64,
         piece: &Piece,
         late: bool,
         receipt: NewMail,
         now: Timestamp,
     ) -> Result<i64, StoreError>;
 
-    /// Every revision of a piece `viewer` may see, oldest first.
-    async fn revisions(&self, id: i64, viewer: &User) -> Result<Vec<Revision>, StoreError>;
+    /// Every revision of a piece, oldest first.
+    async fn revisions(&self, id: i64) -> Result<Vec<Revision>, StoreError>;
 
     /// Moves a piece to `state` (the caller has checked the transition), with an audit event,
     /// and queues `mail` (telling the contributor) in the same transaction.
     async fn set_state(
         &self,
         id: i64,
-        viewer: &User,
+        by: i64,
         from: SubmissionState,
         to: SubmissionState,
         mail: Option<NewMail>,
@@ -720,7 +723,7 @@ pub trait Submissions: Send + Sync {
     async fn invite_coauthor(
         &self,
         id: i64,
-        viewer: &User,
+        by: i64,
         email: &str,
         mail: NewMail,
         now: Timestamp,

@@ -276,18 +276,17 @@ async fn world(db: &TestDb) -> World {
         )
         .await;
     assert_eq!(page.status, 303, "submit A: {}", page.body);
-    let record = app
-        .store
-        .submissions_for(
-            &app.store
-                .user_by_email("owner@example.org")
-                .await
-                .unwrap()
-                .unwrap(),
-        )
-        .await
-        .unwrap()
-        .remove(0);
+    let record = docket_app::pieces::of(
+        app.store.as_ref(),
+        &app.store
+            .user_by_email("owner@example.org")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .await
+    .unwrap()
+    .remove(0);
     let asset = record
         .draft
         .document

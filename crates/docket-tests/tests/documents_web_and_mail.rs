@@ -79,7 +79,10 @@ async fn same_piece_both_ways(db: &TestDb) {
         let visitor = app.signed_up(&web_author, PASSWORD).await;
         upload(&visitor, name, bytes).await;
         let user = app.store.user_by_email(&web_author).await.unwrap().unwrap();
-        let web = app.store.submissions_for(&user).await.unwrap().remove(0);
+        let web = docket_app::pieces::of(app.store.as_ref(), &user)
+            .await
+            .unwrap()
+            .remove(0);
         // By email, from someone else.
         let mail_author = format!("mail{n}@example.org");
         let raw = message_with_file(
@@ -102,17 +105,7 @@ async fn same_piece_both_ways(db: &TestDb) {
         let Outcome::Submission(id) = outcome else {
             panic!("{name}: not filed: {outcome:?}")
         };
-        let sender = app
-            .store
-            .user_by_email(&mail_author)
-            .await
-            .unwrap()
-            .unwrap();
-        let sender = docket_store::User {
-            confirmed_at: Some(docket_core::Clock::now(&app.clock)),
-            ..sender
-        };
-        let mail = app.store.submission(id, &sender).await.unwrap().unwrap();
+        let mail = app.store.submission(id).await.unwrap().unwrap();
 
         assert_eq!(web.draft.body, mail.draft.body, "{name}: the same Markdown");
         assert_eq!(web.draft.words, mail.draft.words, "{name}: the same count");

@@ -105,7 +105,7 @@ async fn docx_by_email(db: &TestDb) {
         ada.password_hash.is_none(),
         "a new, unconfirmed contributor"
     );
-    let record = setup.store.submission(id, &ada).await.unwrap().unwrap();
+    let record = setup.store.submission(id).await.unwrap().unwrap();
     assert_eq!(record.state.as_str(), "submitted");
     assert_eq!(record.draft.kind, "blog");
     let days = record.draft.days.clone().unwrap();
@@ -149,7 +149,7 @@ async fn docx_by_email(db: &TestDb) {
         "a link to correct it"
     );
     assert_eq!(receipt.mail.submission_id, Some(id));
-    assert_eq!(setup.store.revisions(id, &ada).await.unwrap().len(), 1);
+    assert_eq!(setup.store.revisions(id).await.unwrap().len(), 1);
 }
 
 async fn reply_makes_revision(db: &TestDb) {
@@ -177,8 +177,7 @@ async fn reply_makes_revision(db: &TestDb) {
             revised: true
         }
     );
-    let ada = owner(&setup, "ada@example.org").await;
-    assert_eq!(setup.store.revisions(id, &ada).await.unwrap().len(), 2);
+    assert_eq!(setup.store.revisions(id).await.unwrap().len(), 2);
     // A reply without a document is kept as correspondence, no new revision.
     let note = format!(
         "Message-ID: <reply-2@example.org>\r\nFrom: Ada <ada@example.org>\r\nTo: jago@techuk.example.org\r\nSubject: Re: Received\r\nIn-Reply-To: {receipt_id}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThank you!\r\n"
@@ -190,7 +189,7 @@ async fn reply_makes_revision(db: &TestDb) {
             revised: false
         }
     );
-    assert_eq!(setup.store.revisions(id, &ada).await.unwrap().len(), 2);
+    assert_eq!(setup.store.revisions(id).await.unwrap().len(), 2);
     let trail = setup
         .store
         .audit_trail(&format!("submission:{id}"))
@@ -216,7 +215,13 @@ async fn duplicates_are_dropped(db: &TestDb) {
         Outcome::Duplicate
     );
     let ada = owner(&setup, "ada@example.org").await;
-    assert_eq!(setup.store.submissions_for(&ada).await.unwrap().len(), 1);
+    assert_eq!(
+        docket_app::pieces::of(setup.store.as_ref(), &ada)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(
         setup.store.outbox(10).await.unwrap().len(),
         1,
@@ -399,10 +404,9 @@ async fn reply_address(db: &TestDb) {
     let Outcome::Submission(id) = file(&setup, &blog_mail("blog-ra@example.org")).await else {
         panic!("not filed")
     };
-    let ada = owner(&setup, "ada@example.org").await;
     let token = setup
         .store
-        .submission(id, &ada)
+        .submission(id)
         .await
         .unwrap()
         .unwrap()
@@ -445,7 +449,7 @@ async fn reply_address(db: &TestDb) {
             revised: true
         }
     );
-    assert_eq!(setup.store.revisions(id, &ada).await.unwrap().len(), 2);
+    assert_eq!(setup.store.revisions(id).await.unwrap().len(), 2);
 
     // A guessed token finds nothing: the message is read as a new one (no day named: triage).
     let forged = String::from_utf8(message_with_docx(
@@ -464,7 +468,7 @@ async fn reply_address(db: &TestDb) {
         matches!(file(&setup, forged.as_bytes()).await, Outcome::Triage(_)),
         "a wrong token is not a reply to the piece"
     );
-    assert_eq!(setup.store.revisions(id, &ada).await.unwrap().len(), 2);
+    assert_eq!(setup.store.revisions(id).await.unwrap().len(), 2);
 }
 
 /// A store that fails the first ingestion, as if the process died before its commit.
@@ -526,7 +530,10 @@ async fn poller_crashes(db: &TestDb) {
     for sender in ["ada@example.org", "bea@example.org"] {
         let owner = owner(&setup, sender).await;
         assert_eq!(
-            setup.store.submissions_for(&owner).await.unwrap().len(),
+            docket_app::pieces::of(setup.store.as_ref(), &owner)
+                .await
+                .unwrap()
+                .len(),
             1,
             "two messages, two pieces, no more"
         );
@@ -886,9 +893,8 @@ impl docket_store::Submissions for FailsOnce {
     async fn asset(
         &self,
         id: i64,
-        viewer: &docket_store::User,
     ) -> Result<Option<docket_store::Asset>, docket_store::StoreError> {
-        self.inner.asset(id, viewer).await
+        self.inner.asset(id).await
     }
 
     async fn create_draft(
@@ -904,73 +910,70 @@ impl docket_store::Submissions for FailsOnce {
     async fn submission(
         &self,
         id: i64,
-        viewer: &docket_store::User,
     ) -> Result<Option<docket_store::SubmissionRecord>, docket_store::StoreError> {
-        self.inner.submission(id, viewer).await
+        self.inner.submission(id).await
     }
 
     async fn submissions_for(
         &self,
-        viewer: &docket_store::User,
+        owner_id: i64,
+        member: Option<&str>,
     ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
-        self.inner.submissions_for(viewer).await
+        self.inner.submissions_for(owner_id, member).await
     }
 
     async fn save_draft(
         &self,
         id: i64,
-        viewer: &docket_store::User,
+        by: i64,
         piece: &docket_core::submission::Piece,
         now: jiff::Timestamp,
     ) -> Result<(), docket_store::StoreError> {
-        self.inner.save_draft(id, viewer, piece, now).await
+        self.inner.save_draft(id, by, piece, now).await
     }
 
     async fn submit_revision(
         &self,
         id: i64,
-        viewer: &docket_store::User,
+        by: i64,
         piece: &docket_core::submission::Piece,
         late: bool,
         receipt: docket_store::NewMail,
         now: jiff::Timestamp,
     ) -> Result<i64, docket_store::StoreError> {
         self.inner
-            .submit_revision(id, viewer, piece, late, receipt, now)
+            .submit_revision(id, by, piece, late, receipt, now)
             .await
     }
 
     async fn revisions(
         &self,
         id: i64,
-        viewer: &docket_store::User,
     ) -> Result<Vec<docket_store::Revision>, docket_store::StoreError> {
-        self.inner.revisions(id, viewer).await
+        self.inner.revisions(id).await
     }
 
     async fn set_state(
         &self,
         id: i64,
-        viewer: &docket_store::User,
+        by: i64,
         from: docket_core::submission::SubmissionState,
         to: docket_core::submission::SubmissionState,
         mail: Option<docket_store::NewMail>,
         now: jiff::Timestamp,
     ) -> Result<(), docket_store::StoreError> {
-        self.inner.set_state(id, viewer, from, to, mail, now).await
+        self.inner.set_state(id, by, from, to, mail, now).await
     }
 
     async fn invite_coauthor(
         &self,
         id: i64,
-        viewer: &docket_store::User,
+        by: i64,
         email: &str,
         mail: docket_store::NewMail,
         now: jiff::Timestamp,
     ) -> Result<(), docket_store::StoreError> {
-        self.inner
-            .invite_coauthor(id, viewer, email, mail, now)
-            .await
+        self.inner.invite_coauthor(id, by, email, mail, now).await
     }
 
     async fn drafts_of_call(

@@ -184,7 +184,7 @@ async fn reminder_once(db: &TestDb) {
         .store
         .submit_revision(
             submitted,
-            &done,
+            done.id,
             &piece,
             false,
             plain_mail("done@example.org", "receipt"),
@@ -571,7 +571,7 @@ async fn withdraw_mail(db: &TestDb) {
     let setup = setup(db, SEED_CALL).await;
     let ada = contributor(&setup, "ada@example.org").await;
     let id = draft(&setup, &ada, "Data at the heart of justice").await;
-    let record = setup.store.submission(id, &ada).await.unwrap().unwrap();
+    let record = setup.store.submission(id).await.unwrap().unwrap();
     assert!(
         record.reply_token.len() >= 16,
         "every piece has its reply token"
@@ -600,7 +600,7 @@ async fn withdraw_mail(db: &TestDb) {
         .store
         .set_state(
             id,
-            &ada,
+            ada.id,
             SubmissionState::Submitted,
             SubmissionState::Withdrawn,
             Some(mail.clone()),
@@ -621,7 +621,7 @@ async fn withdraw_mail(db: &TestDb) {
         .store
         .set_state(
             id,
-            &ada,
+            ada.id,
             SubmissionState::Draft,
             SubmissionState::Withdrawn,
             Some(mail),

@@ -47,8 +47,7 @@ async fn user(app: &TestApp, email: &str) -> User {
 }
 
 async fn pieces(app: &TestApp, email: &str) -> Vec<docket_store::SubmissionRecord> {
-    app.store
-        .submissions_for(&user(app, email).await)
+    docket_app::pieces::of(app.store.as_ref(), &user(app, email).await)
         .await
         .unwrap()
 }

@@ -124,18 +124,17 @@ async fn docx_blog_for_two_days(db: &TestDb) {
     assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(page.location(), format!("/submissions/{id}?submitted=1"));
     // The count the server made from the document, by the word processor's rules.
-    let record = app
-        .store
-        .submissions_for(
-            &app.store
-                .user_by_email("ada@example.org")
-                .await
-                .unwrap()
-                .unwrap(),
-        )
-        .await
-        .unwrap()
-        .remove(0);
+    let record = docket_app::pieces::of(
+        app.store.as_ref(),
+        &app.store
+            .user_by_email("ada@example.org")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .await
+    .unwrap()
+    .remove(0);
     let counted = record.draft.words.expect("counted");
     assert!(
         (600..=800).contains(&counted),
@@ -199,14 +198,8 @@ async fn long_blog_refused(db: &TestDb) {
     );
     assert!(page.body.contains("1200 words when last saved"));
     // Nothing was submitted, but the draft (all 1,200 words) was kept.
-    let user = app
-        .store
-        .user_by_email("bo@example.org")
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(app.store.revisions(id, &user).await.unwrap().is_empty());
-    let record = app.store.submission(id, &user).await.unwrap().unwrap();
+    assert!(app.store.revisions(id).await.unwrap().is_empty());
+    let record = app.store.submission(id).await.unwrap().unwrap();
     assert_eq!(record.draft.words, Some(1200));
     assert_eq!(record.state.as_str(), "draft");
     // 900 words is over the soft limit: accepted with a warning in the receipt.
@@ -288,15 +281,9 @@ async fn others_pieces_are_404(db: &TestDb) {
         )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
-    let user = app
-        .store
-        .user_by_email("owner@example.org")
-        .await
-        .unwrap()
-        .unwrap();
     let asset = app
         .store
-        .submission(id, &user)
+        .submission(id)
         .await
         .unwrap()
         .unwrap()
@@ -350,7 +337,7 @@ async fn others_pieces_are_404(db: &TestDb) {
     assert_eq!(page.status, 303);
     assert!(page.location().starts_with("/account/sign-in?next="));
     // The owner's piece is untouched.
-    let record = app.store.submission(id, &user).await.unwrap().unwrap();
+    let record = app.store.submission(id).await.unwrap().unwrap();
     assert_eq!(record.draft.title, "Mine");
     assert_eq!(record.state.as_str(), "submitted");
     app.stop().await;
@@ -540,13 +527,7 @@ async fn hostile_files(db: &TestDb) {
             page.body.contains("<a href=\"#document\">"),
             "{name}: the summary links to the file field"
         );
-        let user = app
-            .store
-            .user_by_email("gil@example.org")
-            .await
-            .unwrap()
-            .unwrap();
-        let record = app.store.submission(id, &user).await.unwrap().unwrap();
+        let record = app.store.submission(id).await.unwrap().unwrap();
         assert_eq!(
             record.draft.body.trim(),
             keep.trim(),
@@ -659,15 +640,9 @@ async fn documents_and_audio_are_measured(db: &TestDb) {
             .contains("3 pages")
     );
     // The PDF is downloaded as an attachment under a name Docket makes, never rendered inline.
-    let user = app
-        .store
-        .user_by_email("ivy@example.org")
-        .await
-        .unwrap()
-        .unwrap();
     let asset = app
         .store
-        .submission(paper, &user)
+        .submission(paper)
         .await
         .unwrap()
         .unwrap()
@@ -707,7 +682,7 @@ async fn documents_and_audio_are_measured(db: &TestDb) {
     assert_eq!(page.status, 303, "{}", page.body);
     let minutes = app
         .store
-        .submission(podcast, &user)
+        .submission(podcast)
         .await
         .unwrap()
         .unwrap()

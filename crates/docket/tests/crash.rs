@@ -238,9 +238,7 @@ impl World {
                 .await
                 .expect("read the user")
                 .unwrap_or_else(|| panic!("{address}: no account, so no submission"));
-            let owned: Vec<i64> = self
-                .store()
-                .submissions_for(&owner)
+            let owned: Vec<i64> = docket_app::pieces::of(self.store(), &owner)
                 .await
                 .expect("read submissions")
                 .into_iter()

@@ -83,9 +83,7 @@ async fn load_piece(
     id: i64,
     user: &User,
 ) -> Result<(SubmissionRecord, Call), WebError> {
-    let record = state
-        .store
-        .submission(id, user)
+    let record = docket_app::pieces::visible(state.store.as_ref(), user, id)
         .await?
         .ok_or_else(|| WebError::not_found(state))?;
     let (_, call) = load_call(state, &record.call_slug).await?;
@@ -335,7 +333,7 @@ async fn list(
     Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    let records = state.store.submissions_for(&user).await?;
+    let records = docket_app::pieces::of(state.store.as_ref(), &user).await?;
     let calls = state.store.calls().await?;
     let mut pieces = Vec::new();
     for record in records {
@@ -464,7 +462,7 @@ async fn show_page(
     errors: FormErrors,
 ) -> Result<ShowPage, WebError> {
     let (record, call) = load_piece(state, id, user).await?;
-    let revisions = state.store.revisions(id, user).await?;
+    let revisions = docket_app::pieces::revisions(state.store.as_ref(), user, id).await?;
     let unsent_changes = revisions
         .last()
         .is_some_and(|last| last.piece != record.draft)
@@ -1066,9 +1064,7 @@ async fn edit(
     let (refused, warnings) = judge(&call, &piece);
     errors.0.extend(refused.0);
     // The draft is kept whatever happens next: nothing typed is lost.
-    state
-        .store
-        .save_draft(id, &user, &piece, state.clock.now())
+    docket_app::pieces::save_draft(state.store.as_ref(), &user, id, &piece, state.clock.now())
         .await?;
     let action = form.get("action");
     match action {
@@ -1097,10 +1093,16 @@ async fn edit(
             let receipt = state
                 .mailer
                 .receipt(&head, &user.email, id, &record.reply_token, &facts);
-            let number = state
-                .store
-                .submit_revision(id, &user, &piece, late, receipt, state.clock.now())
-                .await?;
+            let number = docket_app::pieces::submit_revision(
+                state.store.as_ref(),
+                &user,
+                id,
+                &piece,
+                late,
+                receipt,
+                state.clock.now(),
+            )
+            .await?;
             Ok(Redirect::to(&format!("/submissions/{id}?submitted={number}")).into_response())
         }
         _ if errors.is_empty() && action != "add_author" && warnings.is_empty() => {
@@ -1234,7 +1236,7 @@ async fn revision(
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
     let (_, call) = load_piece(&state, id, &user).await?;
-    let revisions = state.store.revisions(id, &user).await?;
+    let revisions = docket_app::pieces::revisions(state.store.as_ref(), &user, id).await?;
     let Some(revision) = revisions
         .into_iter()
         .find(|revision| revision.number == number)
@@ -1297,10 +1299,16 @@ async fn withdraw(
         to,
         "",
     );
-    state
-        .store
-        .set_state(id, &user, record.state, to, Some(mail), state.clock.now())
-        .await?;
+    docket_app::pieces::set_state(
+        state.store.as_ref(),
+        &user,
+        id,
+        record.state,
+        to,
+        Some(mail),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/submissions/{id}?withdrawn=1")).into_response())
 }
 
@@ -1372,10 +1380,15 @@ async fn invite(
     let mail = state
         .mailer
         .coauthor_invite(&head, &email, id, &user.email, &facts);
-    state
-        .store
-        .invite_coauthor(id, &user, &email, mail, state.clock.now())
-        .await?;
+    docket_app::pieces::invite_coauthor(
+        state.store.as_ref(),
+        &user,
+        id,
+        &email,
+        mail,
+        state.clock.now(),
+    )
+    .await?;
     let query = serde_urlencoded::to_string([("invited", email.as_str())]).unwrap_or_default();
     Ok(Redirect::to(&format!("/submissions/{id}?{query}")).into_response())
 }
@@ -1393,9 +1406,7 @@ async fn file(
     .into_iter()
     .flatten()
     .any(|asset| asset.id == asset_id)
-        || state
-            .store
-            .revisions(id, &user)
+        || docket_app::pieces::revisions(state.store.as_ref(), &user, id)
             .await?
             .iter()
             .any(|revision| {
@@ -1410,9 +1421,7 @@ async fn file(
     if !referenced {
         return Err(WebError::not_found(&state));
     }
-    let asset = state
-        .store
-        .asset(asset_id, &user)
+    let asset = docket_app::pieces::asset(state.store.as_ref(), &user, asset_id)
         .await?
         .ok_or_else(|| WebError::not_found(&state))?;
     let image = matches!(
