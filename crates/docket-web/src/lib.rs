@@ -275,3 +275,12 @@ impl Application {
             .await
     }
 }
+
+/// A rendered page with its status: the one way every route answers with HTML.
+pub(crate) fn render(
+    template: impl askama::Template,
+    status: axum::http::StatusCode,
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse as _;
+    Ok((status, axum::response::Html(template.render()?)).into_response())
+}

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Extension, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use docket_core::Email;
 use docket_store::{CodeOutcome, NewToken, TokenPurpose};
@@ -19,7 +19,7 @@ use crate::csrf::{CsrfOnly, CsrfToken};
 use crate::forms::FormErrors;
 use crate::ratelimit::Action;
 use crate::site::Layout;
-use crate::{AppState, Route, WebError};
+use crate::{AppState, Route, WebError, render};
 
 /// Passwords: long enough to resist guessing, short enough to hash quickly. No other rules.
 const PASSWORD_MIN: usize = 10;
@@ -111,10 +111,6 @@ struct ResetPage {
     action: String,
 }
 
-fn page(template: impl Template, status: StatusCode) -> Result<Response, WebError> {
-    Ok((status, Html(template.render()?)).into_response())
-}
-
 fn layout(state: &AppState, title: &str, visitor: &MaybeUser, csrf: &CsrfToken) -> Layout {
     Layout::new(title, state.clock.as_ref(), None).for_visitor(
         visitor.0.as_ref(),
@@ -200,7 +196,7 @@ async fn sign_up_page(
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    page(
+    render(
         SignUpPage {
             layout: layout(&state, "Create an account", &visitor, &csrf),
             errors: FormErrors::default(),
@@ -226,7 +222,7 @@ async fn sign_up(
     check_new_password(&mut errors, &form.password);
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         let layout = layout(&state, "Error: Create an account", &visitor, &csrf);
-        return page(
+        return render(
             SignUpPage {
                 layout,
                 errors,
@@ -278,7 +274,7 @@ async fn check_email(
     if state.config.demo {
         paragraphs.push("This is the demo: no mail leaves this machine. Read it in the demo mailbox (linked in the banner).".to_owned());
     }
-    page(
+    render(
         MessagePage {
             layout: layout(&state, "Check your email", &visitor, &csrf),
             heading: "Check your email".into(),
@@ -294,7 +290,7 @@ fn link_used_up(
     csrf: &CsrfToken,
     what: &str,
 ) -> Result<Response, WebError> {
-    page(
+    render(
         MessagePage {
             layout: layout(state, "This link no longer works", visitor, csrf),
             heading: "This link no longer works".into(),
@@ -311,7 +307,7 @@ async fn confirm_page(
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
     // A GET never uses the token: mail scanners follow links, people press buttons.
-    page(
+    render(
         TokenButtonPage {
             layout: layout(&state, "Confirm your email address", &visitor, &csrf),
             heading: "Confirm your email address".into(),
@@ -367,7 +363,7 @@ async fn sign_in_page(
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    page(
+    render(
         SignInPage {
             layout: layout(&state, "Sign in", &visitor, &csrf),
             errors: FormErrors::default(),
@@ -430,7 +426,7 @@ async fn sign_in(
                 .store
                 .issue_token(new_token, mail, state.clock.now())
                 .await?;
-            page(
+            render(
                 SignInPage {
                     layout: layout(&state, "Sign in", &visitor, &csrf),
                     errors,
@@ -447,7 +443,7 @@ async fn sign_in(
             if errors.is_empty() {
                 errors.add("email", "The email address or the password is not right");
             }
-            page(
+            render(
                 SignInPage {
                     layout: layout(&state, "Error: Sign in", &visitor, &csrf),
                     errors,
@@ -483,7 +479,7 @@ async fn request_code(
     let next = auth::safe_return_path(Some(&form.next));
     let mut errors = FormErrors::default();
     let Some(email) = parse_email(&mut errors, &form.email) else {
-        return page(
+        return render(
             SignInPage {
                 layout: layout(&state, "Error: Sign in", &visitor, &csrf),
                 errors,
@@ -528,7 +524,7 @@ async fn code_page(
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    page(
+    render(
         CodePage {
             layout: layout(&state, "Enter your sign-in code", &visitor, &csrf),
             errors: FormErrors::default(),
@@ -601,7 +597,7 @@ async fn verify_code(
             ),
         }
     }
-    page(
+    render(
         CodePage {
             layout: layout(&state, "Error: Enter your sign-in code", &visitor, &csrf),
             errors,
@@ -618,7 +614,7 @@ async fn link_page(
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    page(
+    render(
         TokenButtonPage {
             layout: layout(&state, "Sign in", &visitor, &csrf),
             heading: "Sign in to Docket".into(),
@@ -661,7 +657,7 @@ async fn reset_request_page(
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    page(
+    render(
         ResetRequestPage {
             layout: layout(&state, "Reset your password", &visitor, &csrf),
             errors: FormErrors::default(),
@@ -684,7 +680,7 @@ async fn request_reset(
         .check(Action::Code, peer.ip(), Some(&form.email))?;
     let mut errors = FormErrors::default();
     let Some(email) = parse_email(&mut errors, &form.email) else {
-        return page(
+        return render(
             ResetRequestPage {
                 layout: layout(&state, "Error: Reset your password", &visitor, &csrf),
                 errors,
@@ -722,7 +718,7 @@ async fn reset_page(
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    page(
+    render(
         ResetPage {
             layout: layout(&state, "Choose a new password", &visitor, &csrf),
             errors: FormErrors::default(),
@@ -744,7 +740,7 @@ async fn reset(
     let mut errors = FormErrors::default();
     check_new_password(&mut errors, &form.password);
     if !errors.is_empty() {
-        return page(
+        return render(
             ResetPage {
                 layout: layout(&state, "Error: Choose a new password", &visitor, &csrf),
                 errors,

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use docket_app::mail::{Letter, Part, TemplateProblem, letters};
@@ -22,7 +22,7 @@ use crate::auth::{Admin, Contributor, Staff};
 use crate::csrf::{CsrfOnly, CsrfToken};
 use crate::forms::FormErrors;
 use crate::site::{CallView, Layout};
-use crate::{AppState, Route, WebError};
+use crate::{AppState, Route, WebError, render};
 
 /// The most recent mail shown on a call's outbox page.
 const OUTBOX_ROWS: i64 = 200;
@@ -56,10 +56,6 @@ fn layout(state: &AppState, title: &str, user: &User, csrf: &CsrfToken) -> Layou
             state.config.demo,
         )
     }
-}
-
-fn render(template: impl Template, status: StatusCode) -> Result<Response, WebError> {
-    Ok((status, Html(template.render()?)).into_response())
 }
 
 fn role_name(role: StaffRole) -> &'static str {

@@ -6,14 +6,14 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use docket_app::ingest::{self, Outcome};
 use docket_store::{Actor, TokenPurpose};
 
 use crate::auth::{self, MaybeUser};
 use crate::csrf::CsrfToken;
 use crate::site::Layout;
-use crate::{AppState, Route, WebError};
+use crate::{AppState, Route, WebError, render};
 
 /// `/mail/confirm/{token}`.
 pub fn routes() -> Vec<Route> {
@@ -68,7 +68,7 @@ fn message(
         heading: heading.to_owned(),
         paragraphs,
     };
-    Ok((status, Html(page.render()?)).into_response())
+    render(page, status)
 }
 
 fn used_up(state: &AppState, visitor: &MaybeUser, csrf: &CsrfToken) -> Result<Response, WebError> {
@@ -130,7 +130,7 @@ async fn confirm_page(
         action: format!("/mail/confirm/{token}"),
         messages,
     };
-    Ok((StatusCode::OK, Html(page.render()?)).into_response())
+    render(page, StatusCode::OK)
 }
 
 /// What happened to one confirmed message, for the person who confirmed it.
