@@ -11,6 +11,7 @@
 //! email a day with a single-use link ([`release`] files it then). A new address may still file
 //! a piece, marked "sender not verified".
 
+use docket_core::status::InboundOutcome;
 use docket_core::submission::{Admission, Author, LimitCheck, Piece, admission};
 use docket_core::trust::SenderTrust;
 use docket_core::{Call, Clock, Format, recognise, text};
@@ -92,7 +93,7 @@ pub async fn release(
     let Some((record, raw)) = store.inbound_message(inbound_id).await? else {
         return Ok(None);
     };
-    if record.outcome != "held" || record.sender != sender {
+    if record.outcome != InboundOutcome::Held || record.sender != sender {
         return Ok(None);
     }
     file_message(store, clock, mailer, &raw, settings, true)
@@ -136,7 +137,7 @@ async fn file_message(
         .as_ref()
         .map(|message| message.subject.clone())
         .unwrap_or_default();
-    let record = |outcome: &str, reason: &str| NewInbound {
+    let record = |outcome: InboundOutcome, reason: &str| NewInbound {
         message_id: message_id.clone(),
         sender: sender.clone(),
         subject: subject.clone(),
@@ -145,7 +146,7 @@ async fn file_message(
         } else {
             raw.to_vec()
         },
-        outcome: outcome.to_owned(),
+        outcome,
         reason: reason.to_owned(),
         call_id: None,
         sender_trust: if confirmed {
@@ -158,7 +159,10 @@ async fn file_message(
     };
     let Some(message) = parsed else {
         let stored = store
-            .record_inbound(&record("triage", "the message could not be read"), None)
+            .record_inbound(
+                &record(InboundOutcome::Triage, "the message could not be read"),
+                None,
+            )
             .await?;
         return Ok(if stored {
             Outcome::Triage("the message could not be read".into())
@@ -169,12 +173,12 @@ async fn file_message(
     // Never answer automatic mail, bounces, lists, or a sender writing too often: no loops.
     if let Some(why) = &message.automatic {
         let reason = format!("automatic message ({why})");
-        return ignored(store, record("ignored", &reason), reason).await;
+        return ignored(store, record(InboundOutcome::Ignored, &reason), reason).await;
     }
     if sender.is_empty() {
         return triage(
             store,
-            record("triage", "no sender address"),
+            record(InboundOutcome::Triage, "no sender address"),
             None,
             "no sender address",
         )
@@ -189,7 +193,10 @@ async fn file_message(
     {
         return ignored(
             store,
-            record("ignored", "too many messages from this sender"),
+            record(
+                InboundOutcome::Ignored,
+                "too many messages from this sender",
+            ),
             "too many messages from this sender".into(),
         )
         .await;
@@ -200,7 +207,13 @@ async fn file_message(
             settings.max_message_bytes / (1024 * 1024)
         );
         let answer = mailer.triage_answer(&Letterhead::plain(), &sender, &subject, &format!("Your message is larger than we can take by email ({} MB at most). Send a smaller file, or a link to it, or submit on the web.", settings.max_message_bytes / (1024 * 1024)));
-        return triage(store, record("triage", &reason), Some(answer), &reason).await;
+        return triage(
+            store,
+            record(InboundOutcome::Triage, &reason),
+            Some(answer),
+            &reason,
+        )
+        .await;
     }
     if let Some((submission_id, trust)) = piece_answered(store, &message, &sender).await? {
         let trust = if confirmed {
@@ -210,7 +223,7 @@ async fn file_message(
         };
         let record = NewInbound {
             sender_trust: trust,
-            ..record("reply", "")
+            ..record(InboundOutcome::Reply, "")
         };
         return reply(store, clock, mailer, &message, record, submission_id).await;
     }
@@ -250,7 +263,10 @@ async fn file_message(
         };
         let record = NewInbound {
             call_id,
-            ..record("held", "waiting for the sender to confirm it is theirs")
+            ..record(
+                InboundOutcome::Held,
+                "waiting for the sender to confirm it is theirs",
+            )
         };
         return hold(
             store,
@@ -266,7 +282,7 @@ async fn file_message(
         let answer = mailer.triage_answer(&Letterhead::plain(), &sender, &subject, "We could not tell which call your message is for. Send it to the call's own address, or submit on the web.");
         return triage(
             store,
-            record("triage", "no call recognised"),
+            record(InboundOutcome::Triage, "no call recognised"),
             Some(answer),
             "no call recognised",
         )
@@ -275,7 +291,7 @@ async fn file_message(
     let call = &stored_call.call;
     let head = crate::letterhead(store, mailer, stored_call.id, &stored_call.call).await?;
     // From here on the message belongs to this call: its staff see it in the console.
-    let record = |outcome: &str, reason: &str| NewInbound {
+    let record = |outcome: InboundOutcome, reason: &str| NewInbound {
         call_id: Some(stored_call.id),
         ..record(outcome, reason)
     };
@@ -303,7 +319,7 @@ async fn file_message(
         );
         return triage(
             store,
-            record("triage", "no day named"),
+            record(InboundOutcome::Triage, "no day named"),
             Some(answer),
             "no day named",
         )
@@ -313,7 +329,13 @@ async fn file_message(
         Ok(body) => body,
         Err(problem) => {
             let answer = mailer.triage_answer(&head, &sender, &subject, &problem);
-            return triage(store, record("triage", &problem), Some(answer), &problem).await;
+            return triage(
+                store,
+                record(InboundOutcome::Triage, &problem),
+                Some(answer),
+                &problem,
+            )
+            .await;
         }
     };
     let mimes: Vec<&str> = message
@@ -341,7 +363,7 @@ async fn file_message(
         );
         return triage(
             store,
-            record("triage", "no kind for this file"),
+            record(InboundOutcome::Triage, "no kind for this file"),
             Some(answer),
             "no kind for this file",
         )
@@ -354,7 +376,7 @@ async fn file_message(
             let answer = mailer.triage_answer(&head, &sender, &subject, &format!("{reason}."));
             return triage(
                 store,
-                record("triage", "after the deadline"),
+                record(InboundOutcome::Triage, "after the deadline"),
                 Some(answer),
                 "after the deadline",
             )
@@ -398,7 +420,13 @@ async fn file_message(
                     &subject,
                     &format!("{problem}, then send it again."),
                 );
-                return triage(store, record("triage", &problem), Some(answer), &problem).await;
+                return triage(
+                    store,
+                    record(InboundOutcome::Triage, &problem),
+                    Some(answer),
+                    &problem,
+                )
+                .await;
             }
         }
     }
@@ -412,7 +440,7 @@ async fn file_message(
     );
     let receipt = mailer.receipt_for_new_piece(&head, &sender, &facts);
     let ingest = IngestSubmission {
-        message: record("submission", ""),
+        message: record(InboundOutcome::Submission, ""),
         call_id: stored_call.id,
         sender: sender.clone(),
         piece,
@@ -427,7 +455,10 @@ async fn file_message(
         Ingested::AccountExists => {
             let record = NewInbound {
                 call_id: Some(stored_call.id),
-                ..record("held", "waiting for the sender to confirm it is theirs")
+                ..record(
+                    InboundOutcome::Held,
+                    "waiting for the sender to confirm it is theirs",
+                )
             };
             hold(store, mailer, &head, record, Some(call), settings).await?
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use docket_core::Clock;
 use docket_core::call::describe_duration;
-use docket_store::{Job, REMIND_DRAFTS, Store, StoreError};
+use docket_store::{Job, JobKind, Store, StoreError};
 use jiff::SignedDuration;
 
 use docket_mail::Mailer;
@@ -63,9 +63,9 @@ pub async fn run_once(
         .await?;
     let mut done = Vec::new();
     for job in jobs {
-        let result = match job.kind.as_str() {
-            REMIND_DRAFTS => remind_drafts(store, clock, mailer, &job).await,
-            other => Err(format!("Docket does not know jobs of kind `{other}`")),
+        let result = match JobKind::parse(&job.kind) {
+            Some(JobKind::RemindDrafts) => remind_drafts(store, clock, mailer, &job).await,
+            None => Err(format!("Docket does not know jobs of kind `{}`", job.kind)),
         };
         match result {
             Ok(outcome) => {

@@ -8,6 +8,7 @@ pub mod mail;
 pub mod markdown;
 pub mod prose_dates;
 pub mod recognise;
+pub mod status;
 pub mod submission;
 pub mod text;
 pub mod trust;

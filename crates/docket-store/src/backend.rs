@@ -25,11 +25,11 @@ use sqlx::types::Json;
 
 use crate::sql::{self, At, Pool, Row, Tx};
 use crate::{
-    Accounts, Actor, Asset, AuditEvent, Backend, Calls, CodeOutcome, Inbound, InboundRecord,
-    IncomingFile, IngestReply, IngestSubmission, Ingested, Job, Jobs, NewAsset, NewInbound,
-    NewMail, NewToken, Outbox, OutboxMail, Revision, Saved, SenderTrust, Session, Site, Staff,
-    StaffMember, StaffRole, Store, StoreError, StoredCall, StoredTemplate, SubmissionRecord,
-    Submissions, TemplateText, Token, TokenPurpose, User,
+    Accounts, Actor, Asset, AuditEvent, Backend, Calls, CodeOutcome, Inbound, InboundOutcome,
+    InboundRecord, IncomingFile, IngestReply, IngestSubmission, Ingested, Job, JobKind, JobStatus,
+    Jobs, MailStatus, NewAsset, NewInbound, NewMail, NewToken, Outbox, OutboxMail, Revision, Saved,
+    SenderTrust, Session, Site, Staff, StaffMember, StaffRole, Store, StoreError, StoredCall,
+    StoredTemplate, SubmissionRecord, Submissions, TemplateText, Token, TokenPurpose, User,
 };
 use docket_core::Call;
 use docket_core::submission::{Piece, SubmissionState};
@@ -45,6 +45,12 @@ impl SqlStore {
     pub(crate) fn new(pool: Pool) -> Self {
         Self { pool }
     }
+}
+
+/// A column stored as an enum's text, read back with its `parse`.
+fn parsed<T>(row: &Row, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    let text: String = row.get(column)?;
+    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("unknown {column} `{text}`")))
 }
 
 fn ts(row: &Row, column: &str) -> Result<Timestamp, StoreError> {
@@ -80,7 +86,7 @@ fn outbox_row(row: &Row) -> Result<OutboxMail, StoreError> {
             reply_to: row.get("reply_to")?,
             idempotency_key: row.get("idempotency_key")?,
         },
-        status: row.get("status")?,
+        status: parsed(row, "status", MailStatus::parse)?,
         attempts: row.get("attempts")?,
         last_error: row.get("last_error")?,
         created_at: ts(row, "created_at")?,
@@ -228,11 +234,16 @@ async fn schedule_reminder(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let remind_at = call.reminder_at();
-    let key =
-        remind_at.map(|at| format!("{}:{call_id}:{}", crate::REMIND_DRAFTS, at.as_microsecond()));
+    let key = remind_at.map(|at| {
+        format!(
+            "{}:{call_id}:{}",
+            JobKind::RemindDrafts.as_str(),
+            at.as_microsecond()
+        )
+    });
     sql::query("UPDATE jobs SET status = 'cancelled' WHERE call_id = $1 AND kind = $2 AND status = 'queued' AND key <> $3")
         .bind(call_id)
-        .bind(crate::REMIND_DRAFTS)
+        .bind(JobKind::RemindDrafts.as_str())
         .bind(key.as_deref().unwrap_or(""))
         .execute(&mut *tx)
         .await?;
@@ -241,7 +252,7 @@ async fn schedule_reminder(
             "INSERT INTO jobs (kind, key, call_id, run_at, created_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (key) DO NOTHING",
         )
-        .bind(crate::REMIND_DRAFTS)
+        .bind(JobKind::RemindDrafts.as_str())
         .bind(key)
         .bind(call_id)
         .bind(at)
@@ -258,7 +269,7 @@ fn inbound_row(row: &Row) -> Result<InboundRecord, StoreError> {
         message_id: row.get("message_id")?,
         sender: row.get("sender")?,
         subject: row.get("subject")?,
-        outcome: row.get("outcome")?,
+        outcome: parsed(row, "outcome", InboundOutcome::parse)?,
         reason: row.get("reason")?,
         submission_id: row.get("submission_id")?,
         call_id: row.get("call_id")?,
@@ -328,7 +339,7 @@ fn job_row(row: &Row) -> Result<Job, StoreError> {
         key: row.get("key")?,
         call_id: row.get("call_id")?,
         run_at: ts(row, "run_at")?,
-        status: row.get("status")?,
+        status: parsed(row, "status", JobStatus::parse)?,
         attempts: row.get("attempts")?,
         last_error: row.get("last_error")?,
         outcome: row.get("outcome")?,
@@ -353,7 +364,7 @@ async fn insert_inbound(
     .bind(&message.sender)
     .bind(&message.subject)
     .bind(&message.raw)
-    .bind(&message.outcome)
+    .bind(message.outcome.as_str())
     .bind(&message.reason)
     .bind(submission_id)
     .bind(message.received_at)
@@ -924,8 +935,8 @@ impl Outbox for SqlStore {
         retry_at: Option<Timestamp>,
     ) -> Result<(), StoreError> {
         let (status, next) = match retry_at {
-            Some(at) => ("queued", at),
-            None => ("failed", Timestamp::UNIX_EPOCH),
+            Some(at) => (MailStatus::Queued.as_str(), at),
+            None => (MailStatus::Failed.as_str(), Timestamp::UNIX_EPOCH),
         };
         sql::query(
             "UPDATE outbox SET status = $1, next_attempt_at = $2, attempts = attempts + 1, lease_until = NULL, last_error = $3
@@ -2017,8 +2028,8 @@ impl Jobs for SqlStore {
         retry_at: Option<Timestamp>,
     ) -> Result<(), StoreError> {
         let (status, next) = match retry_at {
-            Some(at) => ("queued", Some(at)),
-            None => ("failed", None),
+            Some(at) => (JobStatus::Queued.as_str(), Some(at)),
+            None => (JobStatus::Failed.as_str(), None),
         };
         sql::query(
             "UPDATE jobs SET status = $1, run_at = COALESCE($2, run_at), lease_until = NULL, last_error = $3

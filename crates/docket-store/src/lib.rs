@@ -11,6 +11,7 @@ use async_trait::async_trait;
 pub use backend::SqlStore;
 use docket_core::Call;
 pub use docket_core::mail::{NewMail, StoredTemplate, TemplateText};
+pub use docket_core::status::{InboundOutcome, JobKind, JobStatus, MailStatus};
 use docket_core::submission::{CandidateDays, Piece, SubmissionState};
 pub use docket_core::trust::SenderTrust;
 use jiff::Timestamp;
@@ -166,8 +167,7 @@ pub enum CodeOutcome {
 pub struct OutboxMail {
     pub id: i64,
     pub mail: NewMail,
-    /// `queued`, `sending`, `sent` or `failed`.
-    pub status: String,
+    pub status: MailStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: Timestamp,
@@ -242,8 +242,7 @@ pub struct NewInbound {
     pub sender: String,
     pub subject: String,
     pub raw: Vec<u8>,
-    /// `ignored`, `triage`, `held`, `submission`, `reply`.
-    pub outcome: String,
+    pub outcome: InboundOutcome,
     /// Why, for people: "no day named", "automatic reply".
     pub reason: String,
     /// The call it was read for, once Docket could tell.
@@ -309,7 +308,7 @@ pub struct InboundRecord {
     pub message_id: String,
     pub sender: String,
     pub subject: String,
-    pub outcome: String,
+    pub outcome: InboundOutcome,
     pub reason: String,
     pub submission_id: Option<i64>,
     pub call_id: Option<i64>,
@@ -357,22 +356,19 @@ pub struct StaffMember {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     pub id: i64,
-    /// What to do: `remind_drafts`.
+    /// What to do: a [`JobKind`]'s stored name. Kept as stored, so that one job of a kind this
+    /// Docket does not know (written by a newer node) fails alone instead of stopping the queue.
     pub kind: String,
     /// Unique: scheduling the same key twice makes one job.
     pub key: String,
     pub call_id: Option<i64>,
     pub run_at: Timestamp,
-    /// `queued`, `running`, `done`, `failed` or `cancelled`.
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i64,
     pub last_error: Option<String>,
     /// What running it did, for people ("reminded 3 contributors").
     pub outcome: Option<String>,
 }
-
-/// The job kind that reminds contributors who still hold drafts of a call's deadline.
-pub const REMIND_DRAFTS: &str = "remind_drafts";
 
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]

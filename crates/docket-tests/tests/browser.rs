@@ -363,8 +363,12 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
 
     // A message kept for triage and a filed one, so that "Mail in" shows both tables.
     for (n, outcome, reason) in [
-        (1, "triage", "no day named"),
-        (2, "ignored", "automatic message (auto-replied)"),
+        (1, docket_store::InboundOutcome::Triage, "no day named"),
+        (
+            2,
+            docket_store::InboundOutcome::Ignored,
+            "automatic message (auto-replied)",
+        ),
     ] {
         app.store
             .record_inbound(
@@ -373,7 +377,7 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
                     sender: "cy@example.org".into(),
                     subject: "My blog".into(),
                     raw: b"Subject: My blog\r\n\r\nHello".to_vec(),
-                    outcome: outcome.into(),
+                    outcome,
                     reason: reason.into(),
                     call_id: Some(call.id),
                     sender_trust: docket_store::SenderTrust::NotVerified,

@@ -189,7 +189,8 @@ async fn outsiders_get_404(db: &TestDb) {
     assert!(app.store.mail_templates(djw).await.unwrap().is_empty());
     let row = &app.store.call_outbox(djw, 10).await.unwrap()[0];
     assert_eq!(
-        row.status, "failed",
+        row.status,
+        docket_store::MailStatus::Failed,
         "the contributor's retry changed nothing"
     );
 
@@ -294,7 +295,7 @@ async fn editor_limits(db: &TestDb) {
     assert!(app.store.mail_templates(djw).await.unwrap().is_empty());
     assert_eq!(
         app.store.call_outbox(djw, 10).await.unwrap()[0].status,
-        "failed"
+        docket_store::MailStatus::Failed
     );
     app.stop().await;
 }
@@ -545,7 +546,7 @@ async fn failed_mail_retried(db: &TestDb) {
         .into_iter()
         .find(|row| row.id == failed)
         .unwrap();
-    assert_eq!(row.status, "queued");
+    assert_eq!(row.status, docket_store::MailStatus::Queued);
 
     // Another call's mail cannot be sent again through this call's console.
     let page = organiser
@@ -554,7 +555,7 @@ async fn failed_mail_retried(db: &TestDb) {
     assert_eq!(page.location(), format!("{CONSOLE}/outbox?retried=0"));
     assert_eq!(
         app.store.call_outbox(other, 10).await.unwrap()[0].status,
-        "failed"
+        docket_store::MailStatus::Failed
     );
     app.stop().await;
 }
@@ -637,7 +638,7 @@ async fn csrf_required(db: &TestDb) {
     assert!(app.store.mail_templates(djw).await.unwrap().is_empty());
     assert_eq!(
         app.store.call_outbox(djw, 10).await.unwrap()[0].status,
-        "failed"
+        docket_store::MailStatus::Failed
     );
     app.stop().await;
 }

@@ -244,7 +244,10 @@ async fn no_loops(db: &TestDb) {
     );
     let kept = setup.store.inbound(10).await.unwrap();
     assert_eq!(kept.len(), 2, "both kept");
-    assert!(kept.iter().all(|row| row.outcome == "ignored"));
+    assert!(
+        kept.iter()
+            .all(|row| row.outcome == docket_store::InboundOutcome::Ignored)
+    );
 }
 
 async fn no_day_triage(db: &TestDb) {

@@ -10,7 +10,7 @@ use docket_core::submission::{Piece, SubmissionState};
 use docket_core::{Clock, ManualClock};
 use docket_mail::{Letterhead, Mailer};
 use docket_store::{
-    Actor, NewMail, NewToken, REMIND_DRAFTS, StaffRole, Store, StoredCall, TemplateText,
+    Actor, JobKind, JobStatus, NewMail, NewToken, StaffRole, Store, StoredCall, TemplateText,
     TokenPurpose, User,
 };
 use docket_tests::app::parse_call;
@@ -195,7 +195,7 @@ async fn reminder_once(db: &TestDb) {
 
     let jobs = setup.store.call_jobs(setup.call_id).await.unwrap();
     assert_eq!(jobs.len(), 1, "{jobs:?}");
-    assert_eq!(jobs[0].kind, REMIND_DRAFTS);
+    assert_eq!(jobs[0].kind, JobKind::RemindDrafts.as_str());
     assert_eq!(jobs[0].run_at, deadline() - SignedDuration::from_hours(48));
 
     // Not yet due.
@@ -249,7 +249,7 @@ async fn reminder_once(db: &TestDb) {
     assert!(run(&setup, "b").await.is_empty());
     assert_eq!(reminders(&setup).await.len(), 2);
     let job = &setup.store.call_jobs(setup.call_id).await.unwrap()[0];
-    assert_eq!(job.status, "done");
+    assert_eq!(job.status, JobStatus::Done);
     assert_eq!(job.outcome.as_deref(), Some("reminded 2 contributors"));
     let trail = setup
         .store
@@ -348,15 +348,16 @@ async fn reminder_follows_the_call(db: &TestDb) {
         .await
         .unwrap();
     let jobs = setup.store.call_jobs(setup.call_id).await.unwrap();
-    let statuses: Vec<(&str, Timestamp)> = jobs
-        .iter()
-        .map(|job| (job.status.as_str(), job.run_at))
-        .collect();
+    let statuses: Vec<(JobStatus, Timestamp)> =
+        jobs.iter().map(|job| (job.status, job.run_at)).collect();
     assert_eq!(
         statuses,
         [
-            ("cancelled", deadline() - SignedDuration::from_hours(48)),
-            ("queued", "2022-11-06T12:00:00Z".parse().unwrap()),
+            (
+                JobStatus::Cancelled,
+                deadline() - SignedDuration::from_hours(48)
+            ),
+            (JobStatus::Queued, "2022-11-06T12:00:00Z".parse().unwrap()),
         ]
     );
     // Saving the same call again schedules nothing new.
@@ -373,7 +374,10 @@ async fn reminder_follows_the_call(db: &TestDb) {
         .await
         .unwrap();
     let jobs = setup.store.call_jobs(setup.call_id).await.unwrap();
-    assert!(jobs.iter().all(|job| job.status == "cancelled"), "{jobs:?}");
+    assert!(
+        jobs.iter().all(|job| job.status == JobStatus::Cancelled),
+        "{jobs:?}"
+    );
     let ada = contributor(&setup, "ada@example.org").await;
     draft(&setup, &ada, "One").await;
     setup.clock.set("2022-11-07T11:00:00Z".parse().unwrap());

@@ -296,7 +296,7 @@ async fn held_then_confirmed(db: &TestDb) {
         .iter()
         .find(|r| r.message_id.contains("ada-second"))
         .unwrap();
-    assert_eq!(record.outcome, "submission");
+    assert_eq!(record.outcome, docket_store::InboundOutcome::Submission);
     assert_eq!(record.sender_trust, SenderTrust::ConfirmedByLink);
     assert_eq!(mails(&app.mail_to("ada@example.org").await, "receipt"), 2);
     // Single use.
@@ -348,7 +348,8 @@ async fn held_then_refused(db: &TestDb) {
         triage
             .iter()
             .filter(|r| r.message_id.contains("forged"))
-            .all(|r| r.outcome == "triage" && r.reason.contains("did not send")),
+            .all(|r| r.outcome == docket_store::InboundOutcome::Triage
+                && r.reason.contains("did not send")),
         "{triage:?}"
     );
     // A day later, new mail may ask again.
@@ -384,7 +385,7 @@ async fn held_then_expired(db: &TestDb) {
         .iter()
         .find(|r| r.message_id.contains("ada-late"))
         .unwrap();
-    assert_eq!(record.outcome, "triage");
+    assert_eq!(record.outcome, docket_store::InboundOutcome::Triage);
     assert!(
         record.reason.contains("did not confirm"),
         "{}",

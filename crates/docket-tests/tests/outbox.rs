@@ -6,6 +6,7 @@ use std::sync::Arc;
 use docket_app::outbox::{self, WorkerSettings};
 use docket_core::{Clock, ManualClock};
 use docket_mail::smtp::{SmtpTransport, Transport};
+use docket_store::MailStatus;
 use docket_store::{NewMail, Store};
 use docket_tests::both_backends;
 use docket_tests::db::TestDb;
@@ -137,7 +138,11 @@ async fn bounded_tries(db: &TestDb) {
     let transport = SmtpTransport::new(&receiver.settings()).unwrap();
     receiver.pause();
     // Three tries (1 minute, then 2 minutes apart), then marked failed.
-    for (expected, wait) in [("queued", 0), ("queued", 61), ("failed", 121)] {
+    for (expected, wait) in [
+        (MailStatus::Queued, 0),
+        (MailStatus::Queued, 61),
+        (MailStatus::Failed, 121),
+    ] {
         clock.advance(SignedDuration::from_secs(wait));
         outbox::run_once(store.as_ref(), &transport, &clock, &settings("a"))
             .await
@@ -212,7 +217,7 @@ async fn two_workers(db: &TestDb) {
             .await
             .unwrap()
             .iter()
-            .all(|row| row.status == "sent")
+            .all(|row| row.status == MailStatus::Sent)
     );
     store.close().await;
 }
@@ -257,7 +262,10 @@ async fn crash_mid_send(db: &TestDb) {
         2
     );
     let rows = store.outbox(10).await.unwrap();
-    assert!(rows.iter().all(|row| row.status == "sent"), "nothing lost");
+    assert!(
+        rows.iter().all(|row| row.status == MailStatus::Sent),
+        "nothing lost"
+    );
     let ids: Vec<String> = receiver
         .messages()
         .iter()

@@ -16,6 +16,7 @@ use std::process::{Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use docket_store::MailStatus;
 use docket_store::{InboundRecord, OutboxMail, Store};
 use docket_tests::db::TestDb;
 use docket_tests::dovecot::{self, Dovecot};
@@ -276,7 +277,7 @@ impl World {
         assert!(!rows.is_empty(), "receipts were queued");
         let unsent: Vec<_> = rows
             .iter()
-            .filter(|row| row.status != "sent")
+            .filter(|row| row.status != MailStatus::Sent)
             .map(|row| (row.id, row.status.as_str()))
             .collect();
         assert!(unsent.is_empty(), "rows not sent: {unsent:?}");
@@ -399,7 +400,7 @@ async fn sender_killed_before_mark_sent(db: &TestDb) {
         .await;
     // It died in the window: the first mail sent and recorded, the second accepted by the
     // receiver and not recorded, the third leased and not sent.
-    let statuses: Vec<String> = world
+    let statuses: Vec<MailStatus> = world
         .outbox()
         .await
         .into_iter()
@@ -407,7 +408,7 @@ async fn sender_killed_before_mark_sent(db: &TestDb) {
         .collect();
     assert_eq!(
         statuses,
-        ["sent", "sending", "sending"],
+        [MailStatus::Sent, MailStatus::Sending, MailStatus::Sending],
         "the outbox when the sender died"
     );
     let received: BTreeSet<String> = world
@@ -436,7 +437,7 @@ async fn sender_killed_before_mark_sent(db: &TestDb) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let rows = world.outbox().await;
-        if rows.iter().all(|row| row.status == "sent") {
+        if rows.iter().all(|row| row.status == MailStatus::Sent) {
             break;
         }
         if let Some(status) = sender.try_wait().expect("poll the sender") {

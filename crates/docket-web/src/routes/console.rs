@@ -14,6 +14,7 @@ use docket_app::mail::{Letter, Part, TemplateProblem, letters};
 use docket_core::Call;
 use docket_core::submission::{CandidateDays, SubmissionState};
 use docket_store::{Actor, Job, OutboxMail, StaffRole, TemplateText, User};
+use docket_store::{InboundOutcome, MailStatus};
 use jiff::Timestamp;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -166,20 +167,11 @@ struct OverviewPage {
 }
 
 fn job_row(call: &Call, job: &Job) -> JobRow {
-    let what = match job.kind.as_str() {
-        docket_store::REMIND_DRAFTS => {
-            "Deadline reminder to everyone who still holds a draft".to_owned()
-        }
-        other => other.replace('_', " "),
-    };
-    let status = match job.status.as_str() {
-        "queued" => "Waiting",
-        "running" => "Running",
-        "done" => "Done",
-        "failed" => "Failed",
-        "cancelled" => "Cancelled",
-        _ => "Unknown",
-    };
+    let what = docket_core::status::JobKind::parse(&job.kind).map_or_else(
+        || job.kind.replace('_', " "),
+        |kind| kind.describe().to_owned(),
+    );
+    let status = job.status.label();
     let outcome = match (&job.outcome, &job.last_error) {
         (Some(outcome), _) => outcome.clone(),
         (None, Some(error)) => format!("Last attempt failed: {error}"),
@@ -291,13 +283,7 @@ struct OutboxPage {
 }
 
 fn mail_row(call: &Call, row: OutboxMail) -> MailRow {
-    let status = match row.status.as_str() {
-        "queued" => "Queued",
-        "sending" => "Sending",
-        "sent" => "Sent",
-        "failed" => "Failed",
-        _ => "Unknown",
-    };
+    let status = row.status.label();
     MailRow {
         id: row.id,
         kind: Letter::parse(&row.mail.template).map_or_else(
@@ -306,7 +292,7 @@ fn mail_row(call: &Call, row: OutboxMail) -> MailRow {
         ),
         to: row.mail.to,
         subject: row.mail.subject,
-        failed: row.status == "failed",
+        failed: row.status == MailStatus::Failed,
         status,
         attempts: row.attempts,
         last_error: row.last_error.unwrap_or_default(),
@@ -426,13 +412,13 @@ struct InboundPage {
 }
 
 fn inbound_row(call: Option<&Call>, record: docket_store::InboundRecord) -> InboundRow {
-    let outcome = match (record.outcome.as_str(), record.submission_id) {
-        ("submission", Some(id)) => format!("Filed as piece {id}"),
-        ("reply", Some(id)) => format!("Reply about piece {id}"),
-        ("triage", _) => "Kept for triage".to_owned(),
-        ("held", _) => "Waiting for the sender to confirm it".to_owned(),
-        ("ignored", _) => "Not answered".to_owned(),
-        (other, _) => other.to_owned(),
+    let outcome = match (record.outcome, record.submission_id) {
+        (InboundOutcome::Submission, Some(id)) => format!("Filed as piece {id}"),
+        (InboundOutcome::Reply, Some(id)) => format!("Reply about piece {id}"),
+        (InboundOutcome::Submission | InboundOutcome::Reply, None) => "Filed".to_owned(),
+        (InboundOutcome::Triage, _) => "Kept for triage".to_owned(),
+        (InboundOutcome::Held, _) => "Waiting for the sender to confirm it".to_owned(),
+        (InboundOutcome::Ignored, _) => "Not answered".to_owned(),
     };
     InboundRow {
         id: record.id,
@@ -466,7 +452,12 @@ async fn inbound(
         .call_inbound(Some(staff.call.id), INBOUND_ROWS)
         .await?
         .into_iter()
-        .partition(|record| matches!(record.outcome.as_str(), "triage" | "held"));
+        .partition(|record| {
+            matches!(
+                record.outcome,
+                InboundOutcome::Triage | InboundOutcome::Held
+            )
+        });
     render(
         InboundPage {
             layout: layout(
@@ -504,7 +495,12 @@ async fn unrouted(
         .call_inbound(None, INBOUND_ROWS)
         .await?
         .into_iter()
-        .partition(|record| matches!(record.outcome.as_str(), "triage" | "held"));
+        .partition(|record| {
+            matches!(
+                record.outcome,
+                InboundOutcome::Triage | InboundOutcome::Held
+            )
+        });
     render(
         InboundPage {
             layout: layout(&state, "Mail for no call", &user, &csrf),

@@ -1,0 +1,215 @@
+//! Where a mail, a job or an incoming message stands. Each is stored as its `as_str` text and
+//! read back with `parse`, as [`SubmissionState`](crate::submission::SubmissionState) is, so a
+//! misspelt status is a compile error rather than a row nobody matches.
+
+use std::fmt;
+
+/// A mail in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailStatus {
+    /// Waiting to be sent (again, after a failed try).
+    Queued,
+    /// Leased by a worker that is sending it.
+    Sending,
+    Sent,
+    /// Given up after the last try, or refused for good by the server.
+    Failed,
+}
+
+impl MailStatus {
+    pub const ALL: [MailStatus; 4] = [
+        MailStatus::Queued,
+        MailStatus::Sending,
+        MailStatus::Sent,
+        MailStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailStatus::Queued => "queued",
+            MailStatus::Sending => "sending",
+            MailStatus::Sent => "sent",
+            MailStatus::Failed => "failed",
+        }
+    }
+
+    /// For people: "Queued".
+    pub fn label(self) -> &'static str {
+        match self {
+            MailStatus::Queued => "Queued",
+            MailStatus::Sending => "Sending",
+            MailStatus::Sent => "Sent",
+            MailStatus::Failed => "Failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// A job in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobStatus {
+    Queued,
+    /// Leased by a runner.
+    Running,
+    Done,
+    Failed,
+    /// Replaced before it ran (a moved deadline schedules a new reminder).
+    Cancelled,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 5] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Done,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// For people: "Waiting".
+    pub fn label(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "Waiting",
+            JobStatus::Running => "Running",
+            JobStatus::Done => "Done",
+            JobStatus::Failed => "Failed",
+            JobStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// Remind the contributors who still hold drafts of a call that its deadline is near.
+    RemindDrafts,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 1] = [JobKind::RemindDrafts];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::RemindDrafts => "remind_drafts",
+        }
+    }
+
+    /// For people: what a job of this kind does.
+    pub fn describe(self) -> &'static str {
+        match self {
+            JobKind::RemindDrafts => "Deadline reminder to everyone who still holds a draft",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
+/// What became of an incoming message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InboundOutcome {
+    /// Recorded and not answered: automatic mail, a list, a bounce, a sender over the limit.
+    Ignored,
+    /// Kept for the organisers to place.
+    Triage,
+    /// From an existing account's address, waiting for its owner to confirm it.
+    Held,
+    /// Filed as a new piece.
+    Submission,
+    /// Correspondence on a piece, with a new version when it carried one.
+    Reply,
+}
+
+impl InboundOutcome {
+    pub const ALL: [InboundOutcome; 5] = [
+        InboundOutcome::Ignored,
+        InboundOutcome::Triage,
+        InboundOutcome::Held,
+        InboundOutcome::Submission,
+        InboundOutcome::Reply,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InboundOutcome::Ignored => "ignored",
+            InboundOutcome::Triage => "triage",
+            InboundOutcome::Held => "held",
+            InboundOutcome::Submission => "submission",
+            InboundOutcome::Reply => "reply",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|outcome| outcome.as_str() == text)
+    }
+}
+
+// Each shows as its stored text, padded as a string is, so that a status fills a column in
+// `docket mail outbox` or `docket jobs list` and reads the same in pages and logs.
+impl fmt::Display for MailStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl fmt::Display for JobKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl fmt::Display for InboundOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_reads_back_what_it_stores_and_nothing_else() {
+        for status in MailStatus::ALL {
+            assert_eq!(MailStatus::parse(status.as_str()), Some(status));
+        }
+        for status in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(status.as_str()), Some(status));
+        }
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::parse(kind.as_str()), Some(kind));
+        }
+        for outcome in InboundOutcome::ALL {
+            assert_eq!(InboundOutcome::parse(outcome.as_str()), Some(outcome));
+        }
+        assert_eq!(MailStatus::parse("Sent"), None);
+        assert_eq!(JobStatus::parse(""), None);
+        assert_eq!(format!("{:<8}|", MailStatus::Sent), "sent    |");
+    }
+}
