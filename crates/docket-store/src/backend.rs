@@ -2097,7 +2097,7 @@ impl Site for SqlStore {
 
     async fn holds_data(&self) -> Result<bool, StoreError> {
         let found: Option<i64> = sql::query_scalar(
-            "SELECT 1 WHERE EXISTS (SELECT 1 FROM calls) OR EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM inbound_messages)",
+            "SELECT CAST(1 AS BIGINT) WHERE EXISTS (SELECT 1 FROM calls) OR EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM inbound_messages)",
         )
         .fetch_optional(&self.pool)
         .await?;
