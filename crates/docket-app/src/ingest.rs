@@ -17,15 +17,15 @@ use docket_core::trust::SenderTrust;
 use docket_core::{Call, Clock, Format, recognise, text};
 use docket_store::secret::{hash_token, random_token, sha256_hex};
 use docket_store::{
-    IncomingFile, IngestReply, IngestSubmission, Ingested, NewInbound, NewMail, NewToken, Store,
-    StoreError, TokenPurpose,
+    IncomingFile, IngestReply, NewInbound, NewMail, NewPiece, NewToken, Store, StoreError,
+    TokenPurpose,
 };
 use jiff::{SignedDuration, Timestamp};
 
 use docket_mail::inbound::{self, Attachment, Inbound, without_tag};
 use docket_mail::{Letterhead, Mailer};
 
-use crate::policy::{self, Actor, PieceAction};
+use crate::policy::{self, PieceAction};
 
 /// Limits on inbound mail.
 #[derive(Debug, Clone)]
@@ -130,7 +130,7 @@ async fn file_message(
             message
                 .from
                 .as_ref()
-                .map(|(_, address)| address.to_lowercase())
+                .map(|(_, address)| address.to_string())
         })
         .unwrap_or_default();
     let subject = parsed
@@ -238,11 +238,11 @@ async fn file_message(
         .to
         .iter()
         .chain(message.cc.iter())
-        .map(|a| a.to_lowercase())
+        .map(|a| a.to_string())
         .collect();
     let by_inbox = calls.iter().find(|stored| {
         stored.call.inbox.as_ref().is_some_and(|inbox| {
-            let inbox = without_tag(&inbox.as_str().to_lowercase());
+            let inbox = without_tag(&inbox.normalised());
             addressed
                 .iter()
                 .any(|address| without_tag(address) == inbox)
@@ -430,29 +430,18 @@ async fn file_message(
             }
         }
     }
-    let facts = mailer.piece_facts(
-        call,
-        &piece,
-        "/submissions/{submission_id}",
-        1,
-        late,
-        warnings,
-    );
-    let receipt = mailer.receipt_for_new_piece(&head, &sender, &facts);
-    let ingest = IngestSubmission {
-        message: record(InboundOutcome::Submission, ""),
-        call_id: stored_call.id,
-        sender: sender.clone(),
-        piece,
-        document: body.file,
-        late,
-        receipt,
-    };
-    Ok(match store.ingest_submission(ingest, now).await? {
-        Ingested::Filed(id) => Outcome::Submission(id),
-        Ingested::Duplicate => Outcome::Duplicate,
-        // The address got an account while this message was read: it waits like any other.
-        Ingested::AccountExists => {
+    let message = record(InboundOutcome::Submission, "");
+    // One unit of work: the message, the account, the file, the piece and its receipt, built
+    // from the stored piece, are committed together or not at all.
+    let mut work = store.begin().await?;
+    if !work.record_inbound(&message).await? {
+        return Ok(Outcome::Duplicate);
+    }
+    let owner_id = match work.account_id(&sender).await? {
+        // An unverified sender never adds to an account that exists (it got one while this
+        // message was read): nothing is stored, and the message waits like any other.
+        Some(_) if !message.sender_trust.verified() => {
+            drop(work);
             let record = NewInbound {
                 call_id: Some(stored_call.id),
                 ..record(
@@ -460,9 +449,61 @@ async fn file_message(
                     "waiting for the sender to confirm it is theirs",
                 )
             };
-            hold(store, mailer, &head, record, Some(call), settings).await?
+            return hold(store, mailer, &head, record, Some(call), settings).await;
         }
-    })
+        Some(id) => id,
+        None => {
+            let id = work.create_account(&sender, now).await?;
+            work.audit(
+                &docket_store::Actor::System,
+                "user.created_by_email",
+                &format!("user:{id}"),
+                serde_json::json!({}),
+                now,
+            )
+            .await?;
+            id
+        }
+    };
+    if let Some(file) = &body.file {
+        piece.document = Some(work.add_file(file, owner_id, now).await?);
+    }
+    let filed = work
+        .file_piece(
+            &NewPiece {
+                call_id: stored_call.id,
+                owner_id,
+                piece: piece.clone(),
+                late,
+                sender_trust: message.sender_trust,
+            },
+            now,
+        )
+        .await?;
+    work.link_inbound(&message.message_id, filed.id).await?;
+    let facts = mailer.piece_facts(
+        call,
+        &piece,
+        &format!("/submissions/{}", filed.id),
+        1,
+        late,
+        warnings,
+    );
+    let receipt = mailer.receipt(&head, &sender, filed.id, &filed.reply_token, &facts);
+    work.enqueue_mail(&receipt, now).await?;
+    work.audit(
+        &docket_store::Actor::User(owner_id),
+        "submission.submitted_by_email",
+        &format!("submission:{}", filed.id),
+        serde_json::json!({
+            "message_id": message.message_id, "late": late, "words": piece.words,
+            "sender_trust": message.sender_trust.as_str(),
+        }),
+        now,
+    )
+    .await?;
+    work.commit().await?;
+    Ok(Outcome::Submission(filed.id))
 }
 
 /// The piece a message answers, and how Docket knows it comes from someone entitled to answer:
@@ -474,7 +515,7 @@ async fn piece_answered(
     message: &Inbound,
     sender: &str,
 ) -> Result<Option<(i64, SenderTrust)>, StoreError> {
-    let recipients: Vec<String> = message
+    let recipients: Vec<docket_core::Address> = message
         .to
         .iter()
         .chain(message.cc.iter())
@@ -754,7 +795,7 @@ async fn reply(
     let mut revision = None;
     // The message already proved it answers this piece; its From: decides only whether it may
     // add a version, and only for an address with an account.
-    let sender_actor = Actor::MailSender { address: &sender };
+    let sender_actor = policy::Actor::MailSender { address: &sender };
     let has_account = store.user_by_email(&sender).await?.is_some();
     if has_account {
         let current = store

@@ -118,8 +118,8 @@ impl Email {
     }
 
     /// The address as Docket keys accounts, staff and limits by: lower-cased.
-    pub fn normalised(&self) -> String {
-        self.0.to_lowercase()
+    pub fn normalised(&self) -> crate::Address {
+        crate::Address::new(&self.0)
     }
 
     /// The address as written.

@@ -81,11 +81,11 @@ pub struct Inbound {
     pub in_reply_to: Option<String>,
     /// `References`, oldest first, without angle brackets.
     pub references: Vec<String>,
-    /// The first `From` address: (display name, address).
-    pub from: Option<(Option<String>, String)>,
-    pub reply_to: Option<String>,
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
+    /// The first `From` address: (display name, address). A claim, never an identity.
+    pub from: Option<(Option<String>, docket_core::Address)>,
+    pub reply_to: Option<docket_core::Address>,
+    pub to: Vec<docket_core::Address>,
+    pub cc: Vec<docket_core::Address>,
     /// Decoded; empty when there is none.
     pub subject: String,
     /// New text only: the plain part (or the HTML part turned to text when there is no plain
@@ -195,7 +195,7 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, InboundError> {
                     addr.name()
                         .map(clean_header)
                         .filter(|name| !name.is_empty()),
-                    email.to_owned(),
+                    docket_core::Address::new(email),
                 )
             })
         })
@@ -226,11 +226,15 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, InboundError> {
 /// the case of a local part, so issue tokens in lower case and compare them in lower case.
 /// Addresses may be bare or written `Name <address>`. With `domain_part_hint`, only addresses at
 /// that domain (case-insensitive, with or without a leading `@`) count. The first match wins.
-pub fn reply_token(addresses: &[String], domain_part_hint: Option<&str>) -> Option<String> {
+pub fn reply_token(
+    addresses: &[impl AsRef<str>],
+    domain_part_hint: Option<&str>,
+) -> Option<String> {
     addresses.iter().find_map(|written| {
+        let written = written.as_ref();
         let address = match (written.rfind('<'), written.rfind('>')) {
             (Some(open), Some(close)) if open < close => &written[open + 1..close],
-            _ => written.as_str(),
+            _ => written,
         };
         let (local, domain) = address.trim().rsplit_once('@')?;
         if let Some(hint) = domain_part_hint
@@ -300,7 +304,7 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
         .collect()
 }
 
-fn addresses(address: Option<&Address<'_>>) -> Vec<String> {
+fn addresses(address: Option<&Address<'_>>) -> Vec<docket_core::Address> {
     let Some(address) = address else {
         return Vec::new();
     };
@@ -309,7 +313,7 @@ fn addresses(address: Option<&Address<'_>>) -> Vec<String> {
         .filter_map(|addr| addr.address())
         .map(str::trim)
         .filter(|a| !a.is_empty())
-        .map(str::to_owned)
+        .map(docket_core::Address::new)
         .collect()
 }
 

@@ -268,25 +268,6 @@ impl Mailer {
         mail
     }
 
-    /// The receipt for a piece that does not exist yet (it is stored in the same transaction):
-    /// the store fills in `{submission_id}` and `{reply_token}`.
-    pub fn receipt_for_new_piece(
-        &self,
-        letterhead: &Letterhead,
-        to: &str,
-        piece: &PieceFacts,
-    ) -> NewMail {
-        let mut mail = self.letter(
-            letterhead,
-            Letter::Receipt,
-            to,
-            context! { piece => Value::from_serialize(piece) },
-            None,
-        );
-        mail.reply_to = letterhead.reply_address("{submission_id}", "{reply_token}");
-        mail
-    }
-
     /// Tells the contributor their piece moved from `from` to `to`, with an optional note.
     #[allow(clippy::too_many_arguments)]
     pub fn state_changed(

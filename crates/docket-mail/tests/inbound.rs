@@ -55,7 +55,7 @@ fn check(expected: &toml::Table) -> Vec<String> {
         }
     };
     let (from_name, from) = message.from.clone().unwrap_or_default();
-    expect("from", from, string(expected, "from"));
+    expect("from", from.into_string(), string(expected, "from"));
     expect(
         "from_name",
         from_name.unwrap_or_default(),

@@ -25,11 +25,12 @@ use sqlx::types::Json;
 
 use crate::sql::{self, At, Pool, Row, Tx};
 use crate::{
-    Accounts, Actor, Asset, AuditEvent, Backend, Calls, CodeOutcome, Inbound, InboundOutcome,
-    InboundRecord, IncomingFile, IngestReply, IngestSubmission, Ingested, Job, JobKind, JobStatus,
-    Jobs, MailStatus, NewAsset, NewInbound, NewMail, NewToken, Outbox, OutboxMail, Revision, Saved,
-    SenderTrust, Session, Site, Staff, StaffMember, StaffRole, Store, StoreError, StoredCall,
-    StoredTemplate, SubmissionRecord, Submissions, TemplateText, Token, TokenPurpose, User,
+    Accounts, Actor, Asset, AuditEvent, Backend, Calls, CodeOutcome, FiledPiece, Inbound,
+    InboundOutcome, InboundRecord, IncomingFile, IngestReply, Job, JobKind, JobStatus, Jobs,
+    MailStatus, NewAsset, NewInbound, NewMail, NewPiece, NewToken, Outbox, OutboxMail, Revision,
+    Saved, SenderTrust, Session, Site, Staff, StaffMember, StaffRole, Store, StoreError,
+    StoredCall, StoredTemplate, SubmissionRecord, Submissions, TemplateText, Token, TokenPurpose,
+    User, Work,
 };
 use docket_core::Call;
 use docket_core::submission::{Piece, SubmissionState};
@@ -1089,95 +1090,6 @@ impl Inbound for SqlStore {
         Ok(Some(id))
     }
 
-    async fn ingest_submission(
-        &self,
-        ingest: IngestSubmission,
-        now: Timestamp,
-    ) -> Result<Ingested, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        if !insert_inbound(&mut tx, &ingest.message, None).await? {
-            return Ok(Ingested::Duplicate);
-        }
-        let existing: Option<i64> = sql::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(&ingest.sender)
-            .fetch_optional(&mut tx)
-            .await?;
-        let user_id = match existing {
-            // An unverified sender never adds to an account that exists: the caller holds
-            // the message for the owner's confirmation instead. Nothing was stored.
-            Some(_) if !ingest.message.sender_trust.verified() => {
-                return Ok(Ingested::AccountExists);
-            }
-            Some(id) => id,
-            None => {
-                let id: i64 = sql::query_scalar(
-                    "INSERT INTO users (email, created_at) VALUES ($1, $2) RETURNING id",
-                )
-                .bind(&ingest.sender)
-                .bind(now)
-                .fetch_one(&mut tx)
-                .await?;
-                audit(
-                    &mut tx,
-                    now,
-                    &Actor::System,
-                    "user.created_by_email",
-                    &format!("user:{id}"),
-                    serde_json::json!({}),
-                )
-                .await?;
-                id
-            }
-        };
-        let reply_token = new_reply_token();
-        let mut piece = ingest.piece.clone();
-        if let Some(file) = &ingest.document {
-            piece.document = Some(insert_file(&mut tx, file, user_id, now).await?);
-        }
-        let id: i64 = sql::query_scalar(
-            "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, reply_token, created_at, updated_at, sender_trust)
-             VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $6, $6, $7) RETURNING id",
-        )
-        .bind(ingest.call_id)
-        .bind(user_id)
-        .bind(ingest.late)
-        .bind(Json(&piece))
-        .bind(&reply_token)
-        .bind(now)
-        .bind(ingest.message.sender_trust.as_str())
-        .fetch_one(&mut tx)
-        .await?;
-        insert_revision(&mut tx, id, 1, &piece, ingest.late, user_id, now).await?;
-        sql::query("UPDATE inbound_messages SET submission_id = $1 WHERE message_id = $2")
-            .bind(id)
-            .bind(&ingest.message.message_id)
-            .execute(&mut tx)
-            .await?;
-        let mut receipt = ingest.receipt.clone();
-        receipt.submission_id = Some(id);
-        receipt.text = receipt.text.replace("{submission_id}", &id.to_string());
-        receipt.html = receipt.html.replace("{submission_id}", &id.to_string());
-        receipt.reply_to = receipt.reply_to.map(|to| {
-            to.replace("{submission_id}", &id.to_string())
-                .replace("{reply_token}", &reply_token)
-        });
-        insert_mail(&mut tx, &receipt, now).await?;
-        audit(
-            &mut tx,
-            now,
-            &Actor::User(user_id),
-            "submission.submitted_by_email",
-            &format!("submission:{id}"),
-            serde_json::json!({
-                "message_id": ingest.message.message_id, "late": ingest.late, "words": piece.words,
-                "sender_trust": ingest.message.sender_trust.as_str(),
-            }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Ingested::Filed(id))
-    }
-
     async fn ingest_reply(&self, reply: IngestReply, now: Timestamp) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
         if !insert_inbound(&mut tx, &reply.message, Some(reply.submission_id)).await? {
@@ -2105,8 +2017,105 @@ impl Site for SqlStore {
     }
 }
 
+/// The unit of work over one transaction.
+struct SqlWork {
+    tx: Tx,
+}
+
+#[async_trait::async_trait]
+impl Work for SqlWork {
+    async fn record_inbound(&mut self, message: &NewInbound) -> Result<bool, StoreError> {
+        insert_inbound(&mut self.tx, message, None).await
+    }
+
+    async fn account_id(&mut self, email: &str) -> Result<Option<i64>, StoreError> {
+        sql::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&mut self.tx)
+            .await
+    }
+
+    async fn create_account(&mut self, email: &str, now: Timestamp) -> Result<i64, StoreError> {
+        sql::query_scalar("INSERT INTO users (email, created_at) VALUES ($1, $2) RETURNING id")
+            .bind(email)
+            .bind(now)
+            .fetch_one(&mut self.tx)
+            .await
+    }
+
+    async fn add_file(
+        &mut self,
+        file: &IncomingFile,
+        owner_id: i64,
+        now: Timestamp,
+    ) -> Result<docket_core::submission::AssetRef, StoreError> {
+        insert_file(&mut self.tx, file, owner_id, now).await
+    }
+
+    async fn file_piece(
+        &mut self,
+        new: &NewPiece,
+        now: Timestamp,
+    ) -> Result<FiledPiece, StoreError> {
+        let reply_token = new_reply_token();
+        let id: i64 = sql::query_scalar(
+            "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, reply_token, created_at, updated_at, sender_trust)
+             VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $6, $6, $7) RETURNING id",
+        )
+        .bind(new.call_id)
+        .bind(new.owner_id)
+        .bind(new.late)
+        .bind(Json(&new.piece))
+        .bind(&reply_token)
+        .bind(now)
+        .bind(new.sender_trust.as_str())
+        .fetch_one(&mut self.tx)
+        .await?;
+        insert_revision(&mut self.tx, id, 1, &new.piece, new.late, new.owner_id, now).await?;
+        Ok(FiledPiece { id, reply_token })
+    }
+
+    async fn link_inbound(
+        &mut self,
+        message_id: &str,
+        submission_id: i64,
+    ) -> Result<(), StoreError> {
+        sql::query("UPDATE inbound_messages SET submission_id = $1 WHERE message_id = $2")
+            .bind(submission_id)
+            .bind(message_id)
+            .execute(&mut self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn enqueue_mail(&mut self, mail: &NewMail, now: Timestamp) -> Result<(), StoreError> {
+        insert_mail(&mut self.tx, mail, now).await
+    }
+
+    async fn audit(
+        &mut self,
+        actor: &Actor,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        audit(&mut self.tx, now, actor, action, subject, detail).await
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.commit().await
+    }
+}
+
 #[async_trait::async_trait]
 impl Store for SqlStore {
+    async fn begin(&self) -> Result<Box<dyn Work>, StoreError> {
+        Ok(Box::new(SqlWork {
+            tx: self.pool.begin().await?,
+        }))
+    }
+
     fn backend(&self) -> Backend {
         self.pool.backend()
     }

@@ -21,9 +21,57 @@ pub mod postgres;
 pub mod secret;
 mod sql;
 
+/// A unit of work: steps taken in one transaction. Dropped without [`Work::commit`], it rolls
+/// back. The use case composes the steps (mail filing a piece: record the message, find or make
+/// the account, store the file, file the piece, queue the receipt built from the stored piece).
+#[async_trait]
+pub trait Work: Send {
+    /// Records an incoming message; false, storing nothing, when its Message-ID was recorded
+    /// before (a held message is updated instead when it is being released).
+    async fn record_inbound(&mut self, message: &NewInbound) -> Result<bool, StoreError>;
+    /// The account with this (lower-cased) address.
+    async fn account_id(&mut self, email: &str) -> Result<Option<i64>, StoreError>;
+    /// Makes an account for an address that sent a piece (unconfirmed, without a password).
+    async fn create_account(&mut self, email: &str, now: Timestamp) -> Result<i64, StoreError>;
+    /// Stores a file that came with a message, as `owner_id`'s upload.
+    async fn add_file(
+        &mut self,
+        file: &IncomingFile,
+        owner_id: i64,
+        now: Timestamp,
+    ) -> Result<docket_core::submission::AssetRef, StoreError>;
+    /// Files a submitted piece with its first revision.
+    async fn file_piece(
+        &mut self,
+        piece: &NewPiece,
+        now: Timestamp,
+    ) -> Result<FiledPiece, StoreError>;
+    /// Notes on the incoming message which piece it became.
+    async fn link_inbound(
+        &mut self,
+        message_id: &str,
+        submission_id: i64,
+    ) -> Result<(), StoreError>;
+    /// Queues a mail, sent only if the work commits.
+    async fn enqueue_mail(&mut self, mail: &NewMail, now: Timestamp) -> Result<(), StoreError>;
+    /// Records an audit event with the work.
+    async fn audit(
+        &mut self,
+        actor: &Actor,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Makes every step durable at once.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
 /// The resource traits, for code that calls a store: `use docket_store::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Accounts, Calls, Inbound, Jobs, Outbox, Site, Staff, Store, Submissions};
+    pub use crate::{
+        Accounts, Calls, Inbound, Jobs, Outbox, Site, Staff, Store, Submissions, Work,
+    };
 }
 pub mod sqlite;
 
@@ -265,31 +313,22 @@ pub struct IncomingFile {
     pub text: Option<String>,
 }
 
-/// Everything an emailed piece becomes.
+/// A piece filed in one step, as mail files it: submitted, with its first revision.
 #[derive(Debug, Clone)]
-pub struct IngestSubmission {
-    pub message: NewInbound,
+pub struct NewPiece {
     pub call_id: i64,
-    /// The sender's address, lower-cased.
-    pub sender: String,
+    pub owner_id: i64,
     pub piece: Piece,
-    pub document: Option<IncomingFile>,
     pub late: bool,
-    /// The receipt; its `submission_id` and link are filled in with the new piece's id
-    /// (the text's `{submission_id}` placeholder is replaced).
-    pub receipt: NewMail,
+    /// How Docket knew who sent it.
+    pub sender_trust: SenderTrust,
 }
 
-/// What [`Store::ingest_submission`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ingested {
-    /// A new piece, with this id.
-    Filed(i64),
-    /// This Message-ID was ingested before: nothing was stored.
-    Duplicate,
-    /// The sender is not verified and their address has an account: nothing was stored, and the
-    /// message must be held for the owner's confirmation instead.
-    AccountExists,
+/// A piece just stored: its id and the secret half of its reply address, for the receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiledPiece {
+    pub id: i64,
+    pub reply_token: String,
 }
 
 /// A reply to a piece's mail.
@@ -589,15 +628,6 @@ pub trait Inbound: Send + Sync {
         confirmation: Option<(NewToken, NewMail)>,
     ) -> Result<Option<i64>, StoreError>;
 
-    /// Turns an inbound message into a submitted piece: finds (when the sender is verified) or
-    /// makes the (unconfirmed) sender's account, stores the attachment, the piece, its first
-    /// revision and the receipt, all in one transaction.
-    async fn ingest_submission(
-        &self,
-        ingest: IngestSubmission,
-        now: Timestamp,
-    ) -> Result<Ingested, StoreError>;
-
     /// Attaches an inbound reply to its piece as correspondence, and when it carries a new
     /// version, stores that as the next revision with a receipt. `Ok(false)`: already recorded.
     async fn ingest_reply(&self, reply: IngestReply, now: Timestamp) -> Result<bool, StoreError>;
@@ -853,6 +883,10 @@ pub trait Site: Send + Sync {
 pub trait Store:
     Calls + Accounts + Outbox + Inbound + Submissions + Staff + Jobs + Site + Send + Sync + fmt::Debug
 {
+    /// Opens a unit of work: the use case takes its small steps in it and commits them
+    /// together, or drops it and nothing happened.
+    async fn begin(&self) -> Result<Box<dyn Work>, StoreError>;
+
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -474,7 +474,7 @@ async fn reply_address(db: &TestDb) {
     assert_eq!(setup.store.revisions(id).await.unwrap().len(), 2);
 }
 
-/// A store that fails the first ingestion, as if the process died before its commit.
+/// A store whose first unit of work fails to commit, as if the process died just before it.
 #[derive(Debug)]
 struct FailsOnce {
     inner: Arc<dyn Store>,
@@ -543,7 +543,7 @@ async fn poller_crashes(db: &TestDb) {
     }
 }
 
-// The wrapper forwards everything, failing `ingest_submission` once with a database error.
+// The wrapper forwards every read and write; only its units of work are its own.
 #[async_trait::async_trait]
 impl docket_store::Calls for FailsOnce {
     async fn save_call(
@@ -822,17 +822,6 @@ impl docket_store::Inbound for FailsOnce {
         answer: Option<docket_store::NewMail>,
     ) -> Result<bool, docket_store::StoreError> {
         self.inner.record_inbound(message, answer).await
-    }
-
-    async fn ingest_submission(
-        &self,
-        ingest: docket_store::IngestSubmission,
-        now: jiff::Timestamp,
-    ) -> Result<docket_store::Ingested, docket_store::StoreError> {
-        if !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
-            return Err(docket_store::StoreError::Database(sqlx_error()));
-        }
-        self.inner.ingest_submission(ingest, now).await
     }
 
     async fn ingest_reply(
@@ -1152,6 +1141,12 @@ impl docket_store::Site for FailsOnce {
 
 #[async_trait::async_trait]
 impl docket_store::Store for FailsOnce {
+    async fn begin(&self) -> Result<Box<dyn docket_store::Work>, docket_store::StoreError> {
+        let inner = self.inner.begin().await?;
+        let fail = !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst);
+        Ok(Box::new(FailingWork { inner, fail }))
+    }
+
     fn backend(&self) -> docket_store::Backend {
         self.inner.backend()
     }
@@ -1166,6 +1161,79 @@ impl docket_store::Store for FailsOnce {
 
     async fn close(&self) {
         self.inner.close().await
+    }
+}
+
+/// A unit of work that takes every step and then, the first time, fails to commit: what was
+/// done is rolled back, as a crash before the commit would leave it.
+struct FailingWork {
+    inner: Box<dyn docket_store::Work>,
+    fail: bool,
+}
+
+#[async_trait::async_trait]
+impl docket_store::Work for FailingWork {
+    async fn record_inbound(
+        &mut self,
+        message: &docket_store::NewInbound,
+    ) -> Result<bool, docket_store::StoreError> {
+        self.inner.record_inbound(message).await
+    }
+    async fn account_id(&mut self, email: &str) -> Result<Option<i64>, docket_store::StoreError> {
+        self.inner.account_id(email).await
+    }
+    async fn create_account(
+        &mut self,
+        email: &str,
+        now: jiff::Timestamp,
+    ) -> Result<i64, docket_store::StoreError> {
+        self.inner.create_account(email, now).await
+    }
+    async fn add_file(
+        &mut self,
+        file: &docket_store::IncomingFile,
+        owner_id: i64,
+        now: jiff::Timestamp,
+    ) -> Result<docket_core::submission::AssetRef, docket_store::StoreError> {
+        self.inner.add_file(file, owner_id, now).await
+    }
+    async fn file_piece(
+        &mut self,
+        piece: &docket_store::NewPiece,
+        now: jiff::Timestamp,
+    ) -> Result<docket_store::FiledPiece, docket_store::StoreError> {
+        self.inner.file_piece(piece, now).await
+    }
+    async fn link_inbound(
+        &mut self,
+        message_id: &str,
+        submission_id: i64,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.link_inbound(message_id, submission_id).await
+    }
+    async fn enqueue_mail(
+        &mut self,
+        mail: &docket_store::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.enqueue_mail(mail, now).await
+    }
+    async fn audit(
+        &mut self,
+        actor: &docket_store::Actor,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.audit(actor, action, subject, detail, now).await
+    }
+    async fn commit(self: Box<Self>) -> Result<(), docket_store::StoreError> {
+        if self.fail {
+            // Dropping the inner work rolls every step back.
+            return Err(docket_store::StoreError::Database(sqlx_error()));
+        }
+        self.inner.commit().await
     }
 }
 

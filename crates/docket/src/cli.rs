@@ -341,7 +341,7 @@ async fn staff(config: &Config, command: StaffCommand) -> anyhow::Result<ExitCod
 /// Reads an address typed on the command line, as accounts are keyed: parsed and lower-cased.
 fn typed_address(email: &str) -> anyhow::Result<String> {
     docket_core::Email::parse(email)
-        .map(|email| email.normalised())
+        .map(|email| email.normalised().into_string())
         .map_err(|error| anyhow::anyhow!("{error}"))
 }
 

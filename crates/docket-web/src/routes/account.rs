@@ -127,7 +127,7 @@ fn parse_email(errors: &mut FormErrors, typed: &str) -> Option<String> {
         return None;
     }
     match Email::parse(typed) {
-        Ok(email) => Some(email.as_str().to_lowercase()),
+        Ok(email) => Some(email.normalised().into_string()),
         Err(_) => {
             errors.add(
                 "email",

@@ -38,7 +38,9 @@ pub(super) async fn invite(
         None
     };
     let email = match (problem, docket_core::Email::parse(&form.email)) {
-        (None, Ok(email)) if email.normalised() != user.email => email.normalised(),
+        (None, Ok(email)) if email.normalised() != user.email.as_str() => {
+            email.normalised().into_string()
+        }
         (problem, _) => {
             let mut errors = FormErrors::default();
             errors.add(
