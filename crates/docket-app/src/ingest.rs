@@ -52,9 +52,12 @@ impl Default for IngestSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// A new submitted piece.
-    Submission(i64),
+    Submission(docket_core::SubmissionId),
     /// Correspondence on a piece (with a new revision when it carried one).
-    Reply { submission_id: i64, revised: bool },
+    Reply {
+        submission_id: docket_core::SubmissionId,
+        revised: bool,
+    },
     /// Kept for the organisers to place; the reason, for people.
     Triage(String),
     /// From an existing account's address, with nothing to show it is theirs: kept until they
@@ -514,7 +517,7 @@ async fn piece_answered(
     store: &dyn Store,
     message: &Inbound,
     sender: &str,
-) -> Result<Option<(i64, SenderTrust)>, StoreError> {
+) -> Result<Option<(docket_core::SubmissionId, SenderTrust)>, StoreError> {
     let recipients: Vec<docket_core::Address> = message
         .to
         .iter()
@@ -523,7 +526,7 @@ async fn piece_answered(
         .collect();
     if let Some(tag) = inbound::reply_token(&recipients, None)
         && let Some((id, token)) = tag.split_once('-')
-        && let Ok(id) = id.parse::<i64>()
+        && let Ok(id) = id.parse::<docket_core::SubmissionId>()
         && let Some(found) = store.submission_by_reply_token(id, token).await?
     {
         return Ok(Some((found, SenderTrust::ReplyAddress)));
@@ -787,7 +790,7 @@ async fn reply(
     mailer: &Mailer,
     message: &Inbound,
     record: NewInbound,
-    submission_id: i64,
+    submission_id: docket_core::SubmissionId,
 ) -> Result<Outcome, StoreError> {
     let now = clock.now();
     // A new version counts only from the piece's owner or a co-author, while it can still change.

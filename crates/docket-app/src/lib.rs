@@ -29,7 +29,7 @@ pub mod mail {
 pub async fn letterhead(
     store: &dyn Store,
     mailer: &docket_mail::Mailer,
-    call_id: i64,
+    call_id: docket_core::CallId,
     call: &Call,
 ) -> Result<docket_mail::Letterhead, StoreError> {
     let templates = store.mail_templates(call_id).await?;

@@ -5,7 +5,7 @@
 
 use docket_core::mail::NewMail;
 use docket_core::submission::{Piece, SubmissionState};
-use docket_store::{Asset, Revision, Store, StoreError, SubmissionRecord, User};
+use docket_store::{Asset, Revision, Store, StoreError, SubmissionId, SubmissionRecord, User};
 use jiff::Timestamp;
 
 use crate::policy::{self, Actor, PieceAction};
@@ -14,7 +14,7 @@ use crate::policy::{self, Actor, PieceAction};
 pub async fn visible(
     store: &dyn Store,
     user: &User,
-    id: i64,
+    id: SubmissionId,
 ) -> Result<Option<SubmissionRecord>, StoreError> {
     Ok(store
         .submission(id)
@@ -26,7 +26,7 @@ pub async fn visible(
 async fn allowed(
     store: &dyn Store,
     user: &User,
-    id: i64,
+    id: SubmissionId,
     action: PieceAction,
 ) -> Result<SubmissionRecord, StoreError> {
     store
@@ -47,7 +47,7 @@ pub async fn of(store: &dyn Store, user: &User) -> Result<Vec<SubmissionRecord>,
 pub async fn revisions(
     store: &dyn Store,
     user: &User,
-    id: i64,
+    id: SubmissionId,
 ) -> Result<Vec<Revision>, StoreError> {
     allowed(store, user, id, PieceAction::View).await?;
     store.revisions(id).await
@@ -57,7 +57,7 @@ pub async fn revisions(
 pub async fn save_draft(
     store: &dyn Store,
     user: &User,
-    id: i64,
+    id: SubmissionId,
     piece: &Piece,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -69,7 +69,7 @@ pub async fn save_draft(
 pub async fn submit_revision(
     store: &dyn Store,
     user: &User,
-    id: i64,
+    id: SubmissionId,
     piece: &Piece,
     late: bool,
     receipt: NewMail,
@@ -85,7 +85,7 @@ pub async fn submit_revision(
 pub async fn set_state(
     store: &dyn Store,
     user: &User,
-    id: i64,
+    id: SubmissionId,
     from: SubmissionState,
     to: SubmissionState,
     mail: Option<NewMail>,
@@ -99,7 +99,7 @@ pub async fn set_state(
 pub async fn invite_coauthor(
     store: &dyn Store,
     user: &User,
-    id: i64,
+    id: SubmissionId,
     email: &str,
     mail: NewMail,
     now: Timestamp,

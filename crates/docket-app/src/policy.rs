@@ -13,7 +13,7 @@ pub enum Actor<'a> {
     /// A member of a call's staff, with their role.
     Staff {
         user: &'a User,
-        call_id: i64,
+        call_id: docket_core::CallId,
         role: StaffRole,
     },
     /// Someone who sent a mail that already proved it answers a piece (its secret reply address,
@@ -74,11 +74,12 @@ pub fn may_fetch(user: &User, asset: &Asset, authored: &[SubmissionRecord]) -> b
 mod tests {
     use super::*;
     use docket_core::submission::{Piece, SubmissionState};
+    use docket_core::{CallId, UserId};
     use jiff::Timestamp;
 
     fn user(id: i64, email: &str, confirmed: bool) -> User {
         User {
-            id,
+            id: UserId(id),
             email: email.into(),
             password_hash: None,
             confirmed_at: confirmed.then(Timestamp::now),
@@ -88,8 +89,8 @@ mod tests {
 
     fn piece(owner: &User, coauthors: &[&str]) -> SubmissionRecord {
         SubmissionRecord {
-            id: 7,
-            call_id: 1,
+            id: docket_core::SubmissionId(7),
+            call_id: CallId(1),
             call_slug: "week".into(),
             owner_id: owner.id,
             owner_email: owner.email.clone(),
@@ -140,12 +141,12 @@ mod tests {
         let shared = piece(&ada, &[]);
         let own = Actor::Staff {
             user: &ed,
-            call_id: 1,
+            call_id: CallId(1),
             role: StaffRole::Editor,
         };
         let other = Actor::Staff {
             user: &ed,
-            call_id: 2,
+            call_id: CallId(2),
             role: StaffRole::Organiser,
         };
         assert!(may(own, PieceAction::View, &shared));

@@ -14,9 +14,9 @@ pub struct NewMail {
     pub html: String,
     /// Which template made it (`confirm_email`, `receipt`, …).
     pub template: String,
-    pub submission_id: Option<i64>,
+    pub submission_id: Option<crate::SubmissionId>,
     /// The call it concerns: its organisers see it on the call's outbox page.
-    pub call_id: Option<i64>,
+    pub call_id: Option<crate::CallId>,
     /// Where replies go: a piece's own reply address, so that an answer finds its piece.
     pub reply_to: Option<String>,
     /// For mail that must be queued at most once (a reminder a job may run twice): a second mail

@@ -302,7 +302,7 @@ impl fmt::Display for Letter {
 /// What every email may say about the call it concerns.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CallFacts {
-    pub id: i64,
+    pub id: docket_core::CallId,
     pub slug: String,
     pub title: String,
     pub organiser: String,
@@ -365,7 +365,7 @@ impl Letterhead {
     }
 
     /// The call's id, when the letter concerns a call.
-    pub fn call_id(&self) -> Option<i64> {
+    pub fn call_id(&self) -> Option<docket_core::CallId> {
         self.call.as_ref().map(|call| call.id)
     }
 
@@ -778,7 +778,7 @@ mod tests {
     fn head() -> Letterhead {
         Letterhead::for_call(
             CallFacts {
-                id: 1,
+                id: docket_core::CallId(1),
                 slug: "week".into(),
                 title: "Digital Justice Week 2022".into(),
                 organiser: "techUK".into(),

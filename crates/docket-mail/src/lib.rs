@@ -120,7 +120,7 @@ impl Mailer {
     }
 
     /// What emails say about `call` (stored with `call_id`).
-    pub fn call_facts(&self, call_id: i64, call: &docket_core::Call) -> CallFacts {
+    pub fn call_facts(&self, call_id: docket_core::CallId, call: &docket_core::Call) -> CallFacts {
         CallFacts {
             id: call_id,
             slug: call.slug.as_str().to_owned(),
@@ -149,7 +149,7 @@ impl Mailer {
         letter: Letter,
         to: &str,
         own: Value,
-        submission_id: Option<i64>,
+        submission_id: Option<docket_core::SubmissionId>,
     ) -> NewMail {
         let context = letters::full_context(letterhead, &self.public_url, to, own);
         let (template, call_own) = letterhead.template(letter);
@@ -253,7 +253,7 @@ impl Mailer {
         &self,
         letterhead: &Letterhead,
         to: &str,
-        submission_id: i64,
+        submission_id: docket_core::SubmissionId,
         reply_token: &str,
         piece: &PieceFacts,
     ) -> NewMail {
@@ -274,7 +274,7 @@ impl Mailer {
         &self,
         letterhead: &Letterhead,
         to: &str,
-        submission_id: i64,
+        submission_id: docket_core::SubmissionId,
         reply_token: &str,
         piece: &PieceFacts,
         from: SubmissionState,
@@ -306,7 +306,7 @@ impl Mailer {
         letterhead: &Letterhead,
         to: &str,
         job_id: i64,
-        submission_id: i64,
+        submission_id: docket_core::SubmissionId,
         piece: &PieceFacts,
         time_left: &str,
     ) -> NewMail {
@@ -372,7 +372,7 @@ impl Mailer {
         &self,
         letterhead: &Letterhead,
         to: &str,
-        submission_id: i64,
+        submission_id: docket_core::SubmissionId,
         inviter: &str,
         piece: &PieceFacts,
     ) -> NewMail {
@@ -424,7 +424,7 @@ mod tests {
         };
         let head = Letterhead::for_call(
             CallFacts {
-                id: 1,
+                id: docket_core::CallId(1),
                 slug: "week".into(),
                 title: "Week".into(),
                 organiser: "Org".into(),
@@ -434,13 +434,19 @@ mod tests {
             },
             vec![],
         );
-        let mail = mailer.receipt(&head, "a@example.org", 1, "token", &piece);
+        let mail = mailer.receipt(
+            &head,
+            "a@example.org",
+            docket_core::SubmissionId(1),
+            "token",
+            &piece,
+        );
         assert!(!mail.html.contains("<script>alert"), "{}", mail.html);
         assert!(
             mail.text.contains("<script>alert(1)</script>"),
             "plain text shows it as typed"
         );
-        assert_eq!(mail.call_id, Some(1));
+        assert_eq!(mail.call_id, Some(docket_core::CallId(1)));
         assert_eq!(mail.reply_to, None, "no inbox, no reply address");
     }
 
@@ -449,7 +455,7 @@ mod tests {
         let mailer = Mailer::new("https://docket.example.org");
         let head = Letterhead::for_call(
             CallFacts {
-                id: 1,
+                id: docket_core::CallId(1),
                 slug: "week".into(),
                 title: "Week".into(),
                 organiser: "Org".into(),
@@ -474,7 +480,13 @@ mod tests {
             revision: 1,
             ..PieceFacts::default()
         };
-        let mail = mailer.receipt(&head, "a@example.org", 7, "abcdefgh23", &piece);
+        let mail = mailer.receipt(
+            &head,
+            "a@example.org",
+            docket_core::SubmissionId(7),
+            "abcdefgh23",
+            &piece,
+        );
         assert_eq!(mail.subject, "Received: T");
         assert_eq!(
             mail.reply_to.as_deref(),

@@ -25,12 +25,12 @@ use sqlx::types::Json;
 
 use crate::sql::{self, At, Pool, Row, Tx};
 use crate::{
-    Accounts, Actor, Asset, AuditEvent, Backend, Calls, CodeOutcome, FiledPiece, Inbound,
+    Accounts, Actor, Asset, AuditEvent, Backend, CallId, Calls, CodeOutcome, FiledPiece, Inbound,
     InboundOutcome, InboundRecord, IncomingFile, IngestReply, Job, JobKind, JobStatus, Jobs,
     MailStatus, NewAsset, NewInbound, NewMail, NewPiece, NewToken, Outbox, OutboxMail, Revision,
     Saved, SenderTrust, Session, Site, Staff, StaffMember, StaffRole, Store, StoreError,
-    StoredCall, StoredTemplate, SubmissionRecord, Submissions, TemplateText, Token, TokenPurpose,
-    User, Work,
+    StoredCall, StoredTemplate, SubmissionId, SubmissionRecord, Submissions, TemplateText, Token,
+    TokenPurpose, User, UserId, Work,
 };
 use docket_core::Call;
 use docket_core::submission::{Piece, SubmissionState};
@@ -230,7 +230,7 @@ fn new_reply_token() -> String {
 /// holds the instant, so a moved deadline makes a new job and cancels the old one.
 async fn schedule_reminder(
     tx: &mut Tx,
-    call_id: i64,
+    call_id: CallId,
     call: &Call,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -282,7 +282,7 @@ fn inbound_row(row: &Row) -> Result<InboundRecord, StoreError> {
 /// A call's pieces, in one state or all of them, oldest first.
 async fn pieces_of_call(
     pool: &Pool,
-    call_id: i64,
+    call_id: CallId,
     state: Option<SubmissionState>,
 ) -> Result<Vec<SubmissionRecord>, StoreError> {
     let rows = sql::query(concat!(
@@ -320,7 +320,7 @@ async fn pieces_of_call(
 }
 
 /// The slug of the call with this id (for audit subjects), or NotFound.
-async fn call_slug(tx: &mut Tx, call_id: i64) -> Result<String, StoreError> {
+async fn call_slug(tx: &mut Tx, call_id: CallId) -> Result<String, StoreError> {
     let slug: Option<String> = sql::query_scalar("SELECT slug FROM calls WHERE id = $1")
         .bind(call_id)
         .fetch_optional(&mut *tx)
@@ -352,7 +352,7 @@ fn job_row(row: &Row) -> Result<Job, StoreError> {
 async fn insert_inbound(
     tx: &mut Tx,
     message: &NewInbound,
-    submission_id: Option<i64>,
+    submission_id: Option<SubmissionId>,
 ) -> Result<bool, StoreError> {
     let inserted = sql::query(
         "INSERT INTO inbound_messages (message_id, sender, subject, raw, outcome, reason, submission_id, received_at, call_id, sender_trust)
@@ -380,7 +380,7 @@ async fn insert_inbound(
 async fn insert_file(
     tx: &mut Tx,
     file: &IncomingFile,
-    user_id: i64,
+    user_id: UserId,
     now: Timestamp,
 ) -> Result<docket_core::submission::AssetRef, StoreError> {
     let id: i64 = sql::query_scalar(
@@ -408,11 +408,11 @@ async fn insert_file(
 /// Freezes `piece` as revision `number` of a piece. Revisions are never updated.
 async fn insert_revision(
     tx: &mut Tx,
-    id: i64,
+    id: SubmissionId,
     number: i64,
     piece: &Piece,
     late: bool,
-    created_by: i64,
+    created_by: UserId,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     sql::query(
@@ -429,7 +429,7 @@ async fn insert_revision(
     Ok(())
 }
 
-async fn coauthors(executor: &Pool, id: i64) -> Result<Vec<String>, StoreError> {
+async fn coauthors(executor: &Pool, id: SubmissionId) -> Result<Vec<String>, StoreError> {
     let emails = sql::query_scalar(
         "SELECT email FROM submission_members WHERE submission_id = $1 ORDER BY invited_at, email",
     )
@@ -441,7 +441,7 @@ async fn coauthors(executor: &Pool, id: i64) -> Result<Vec<String>, StoreError> 
 
 /// Why a change to piece `id` did not happen: NotFound when there is no such piece, Conflict
 /// when it is past the state where it can change.
-async fn not_changed(tx: &mut Tx, id: i64) -> StoreError {
+async fn not_changed(tx: &mut Tx, id: SubmissionId) -> StoreError {
     let state: Result<Option<String>, StoreError> =
         sql::query_scalar("SELECT state FROM submissions WHERE id = $1")
             .bind(id)
@@ -506,7 +506,7 @@ impl Calls for SqlStore {
             serde_json::json!({ "title": call.title }),
         )
         .await?;
-        let call_id: i64 = row.get("id")?;
+        let call_id: CallId = row.get("id")?;
         schedule_reminder(&mut tx, call_id, call, now).await?;
         tx.commit().await?;
         Ok((stored_call(&row)?, saved))
@@ -547,7 +547,7 @@ impl Calls for SqlStore {
             .collect()
     }
 
-    async fn call_by_id(&self, id: i64) -> Result<Option<StoredCall>, StoreError> {
+    async fn call_by_id(&self, id: CallId) -> Result<Option<StoredCall>, StoreError> {
         let row =
             sql::query("SELECT id, document, created_at, updated_at FROM calls WHERE id = $1")
                 .bind(id)
@@ -725,7 +725,7 @@ impl Accounts for SqlStore {
 
     async fn confirm_user(
         &self,
-        user_id: i64,
+        user_id: UserId,
         now: Timestamp,
         keep_password: bool,
     ) -> Result<bool, StoreError> {
@@ -762,7 +762,7 @@ impl Accounts for SqlStore {
 
     async fn set_password(
         &self,
-        user_id: i64,
+        user_id: UserId,
         password_hash: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -791,7 +791,7 @@ impl Accounts for SqlStore {
 
     async fn create_session(
         &self,
-        user_id: i64,
+        user_id: UserId,
         token_hash: &str,
         now: Timestamp,
         expires_at: Timestamp,
@@ -956,7 +956,7 @@ impl Outbox for SqlStore {
     async fn outbound_message(
         &self,
         message_id: &str,
-    ) -> Result<Option<(Option<i64>, String)>, StoreError> {
+    ) -> Result<Option<(Option<SubmissionId>, String)>, StoreError> {
         let found =
             sql::query("SELECT submission_id, to_address FROM outbox WHERE message_id = $1")
                 .bind(message_id)
@@ -982,7 +982,11 @@ impl Outbox for SqlStore {
         Ok(count)
     }
 
-    async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError> {
+    async fn call_outbox(
+        &self,
+        call_id: CallId,
+        limit: i64,
+    ) -> Result<Vec<OutboxMail>, StoreError> {
         let rows = sql::query(concat!(
             "SELECT ",
             outbox_columns!(),
@@ -998,7 +1002,7 @@ impl Outbox for SqlStore {
     async fn retry_mail(
         &self,
         id: i64,
-        call_id: i64,
+        call_id: CallId,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
@@ -1109,7 +1113,7 @@ impl Inbound for SqlStore {
         )
         .await?;
         if let Some((piece, file, late, receipt)) = &reply.revision {
-            let owner: Option<i64> =
+            let owner: Option<UserId> =
                 sql::query_scalar("SELECT owner_id FROM submissions WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut tx)
@@ -1172,7 +1176,7 @@ impl Inbound for SqlStore {
 
     async fn call_inbound(
         &self,
-        call_id: Option<i64>,
+        call_id: Option<CallId>,
         limit: i64,
     ) -> Result<Vec<InboundRecord>, StoreError> {
         let rows = sql::query(
@@ -1188,7 +1192,7 @@ impl Inbound for SqlStore {
 
     async fn call_inbound_message(
         &self,
-        call_id: Option<i64>,
+        call_id: Option<CallId>,
         id: i64,
     ) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError> {
         let row = sql::query(
@@ -1337,13 +1341,13 @@ impl Submissions for SqlStore {
 
     async fn create_draft(
         &self,
-        call_id: i64,
+        call_id: CallId,
         owner: &User,
         piece: &Piece,
         now: Timestamp,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<SubmissionId, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let id: i64 = sql::query_scalar(
+        let id: SubmissionId = sql::query_scalar(
             "INSERT INTO submissions (call_id, owner_id, state, draft, reply_token, created_at, updated_at)
              VALUES ($1, $2, 'draft', $3, $4, $5, $5) RETURNING id",
         )
@@ -1367,7 +1371,7 @@ impl Submissions for SqlStore {
         Ok(id)
     }
 
-    async fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError> {
+    async fn submission(&self, id: SubmissionId) -> Result<Option<SubmissionRecord>, StoreError> {
         let row = sql::query(concat!(
             "SELECT ",
             submission_columns!(),
@@ -1388,7 +1392,7 @@ impl Submissions for SqlStore {
 
     async fn submissions_for(
         &self,
-        owner_id: i64,
+        owner_id: UserId,
         member: Option<&str>,
     ) -> Result<Vec<SubmissionRecord>, StoreError> {
         let rows = sql::query(concat!(
@@ -1410,8 +1414,8 @@ impl Submissions for SqlStore {
 
     async fn save_draft(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         piece: &Piece,
         now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -1443,8 +1447,8 @@ impl Submissions for SqlStore {
 
     async fn submit_revision(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         piece: &Piece,
         late: bool,
         receipt: NewMail,
@@ -1495,7 +1499,7 @@ impl Submissions for SqlStore {
         Ok(number)
     }
 
-    async fn revisions(&self, id: i64) -> Result<Vec<Revision>, StoreError> {
+    async fn revisions(&self, id: SubmissionId) -> Result<Vec<Revision>, StoreError> {
         let rows = sql::query(
             "SELECT r.number, r.content, r.late, u.email, r.created_at
              FROM revisions r JOIN users u ON u.id = r.created_by
@@ -1520,8 +1524,8 @@ impl Submissions for SqlStore {
 
     async fn set_state(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         from: SubmissionState,
         to: SubmissionState,
         mail: Option<NewMail>,
@@ -1556,7 +1560,11 @@ impl Submissions for SqlStore {
         Ok(())
     }
 
-    async fn invitations_since(&self, owner_id: i64, since: Timestamp) -> Result<i64, StoreError> {
+    async fn invitations_since(
+        &self,
+        owner_id: UserId,
+        since: Timestamp,
+    ) -> Result<i64, StoreError> {
         let count: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM submission_members WHERE invited_by = $1 AND invited_at > $2",
         )
@@ -1569,8 +1577,8 @@ impl Submissions for SqlStore {
 
     async fn invite_coauthor(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         email: &str,
         mail: NewMail,
         now: Timestamp,
@@ -1609,20 +1617,20 @@ impl Submissions for SqlStore {
         Ok(())
     }
 
-    async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
+    async fn drafts_of_call(&self, call_id: CallId) -> Result<Vec<SubmissionRecord>, StoreError> {
         pieces_of_call(&self.pool, call_id, Some(SubmissionState::Draft)).await
     }
 
-    async fn call_submissions(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError> {
+    async fn call_submissions(&self, call_id: CallId) -> Result<Vec<SubmissionRecord>, StoreError> {
         pieces_of_call(&self.pool, call_id, None).await
     }
 
     async fn submission_by_reply_token(
         &self,
-        id: i64,
+        id: SubmissionId,
         token: &str,
-    ) -> Result<Option<i64>, StoreError> {
-        let found: Option<i64> =
+    ) -> Result<Option<SubmissionId>, StoreError> {
+        let found: Option<SubmissionId> =
             sql::query_scalar("SELECT id FROM submissions WHERE id = $1 AND reply_token = $2")
                 .bind(id)
                 .bind(token.to_ascii_lowercase())
@@ -1636,7 +1644,7 @@ impl Submissions for SqlStore {
 impl Staff for SqlStore {
     async fn add_staff(
         &self,
-        call_id: i64,
+        call_id: CallId,
         email: &str,
         role: StaffRole,
         actor: &Actor,
@@ -1669,7 +1677,7 @@ impl Staff for SqlStore {
 
     async fn remove_staff(
         &self,
-        call_id: i64,
+        call_id: CallId,
         email: &str,
         actor: &Actor,
         now: Timestamp,
@@ -1696,7 +1704,7 @@ impl Staff for SqlStore {
         Ok(removed > 0)
     }
 
-    async fn staff(&self, call_id: i64) -> Result<Vec<StaffMember>, StoreError> {
+    async fn staff(&self, call_id: CallId) -> Result<Vec<StaffMember>, StoreError> {
         let rows = sql::query(
             "SELECT email, role, added_at FROM call_staff WHERE call_id = $1 ORDER BY email",
         )
@@ -1733,7 +1741,7 @@ impl Staff for SqlStore {
             .collect()
     }
 
-    async fn mail_templates(&self, call_id: i64) -> Result<Vec<StoredTemplate>, StoreError> {
+    async fn mail_templates(&self, call_id: CallId) -> Result<Vec<StoredTemplate>, StoreError> {
         let rows = sql::query(
             "SELECT kind, subject, body_text, body_html, updated_by, updated_at FROM mail_templates
              WHERE call_id = $1 ORDER BY kind",
@@ -1759,7 +1767,7 @@ impl Staff for SqlStore {
 
     async fn save_mail_template(
         &self,
-        call_id: i64,
+        call_id: CallId,
         kind: &str,
         template: Option<&TemplateText>,
         actor: &Actor,
@@ -1957,7 +1965,7 @@ impl Jobs for SqlStore {
         Ok(())
     }
 
-    async fn call_jobs(&self, call_id: i64) -> Result<Vec<Job>, StoreError> {
+    async fn call_jobs(&self, call_id: CallId) -> Result<Vec<Job>, StoreError> {
         let rows = sql::query(
             "SELECT id, kind, key, call_id, run_at, status, attempts, last_error, outcome FROM jobs
              WHERE call_id = $1 ORDER BY run_at, id",
@@ -2028,14 +2036,14 @@ impl Work for SqlWork {
         insert_inbound(&mut self.tx, message, None).await
     }
 
-    async fn account_id(&mut self, email: &str) -> Result<Option<i64>, StoreError> {
+    async fn account_id(&mut self, email: &str) -> Result<Option<UserId>, StoreError> {
         sql::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(email)
             .fetch_optional(&mut self.tx)
             .await
     }
 
-    async fn create_account(&mut self, email: &str, now: Timestamp) -> Result<i64, StoreError> {
+    async fn create_account(&mut self, email: &str, now: Timestamp) -> Result<UserId, StoreError> {
         sql::query_scalar("INSERT INTO users (email, created_at) VALUES ($1, $2) RETURNING id")
             .bind(email)
             .bind(now)
@@ -2046,7 +2054,7 @@ impl Work for SqlWork {
     async fn add_file(
         &mut self,
         file: &IncomingFile,
-        owner_id: i64,
+        owner_id: UserId,
         now: Timestamp,
     ) -> Result<docket_core::submission::AssetRef, StoreError> {
         insert_file(&mut self.tx, file, owner_id, now).await
@@ -2058,7 +2066,7 @@ impl Work for SqlWork {
         now: Timestamp,
     ) -> Result<FiledPiece, StoreError> {
         let reply_token = new_reply_token();
-        let id: i64 = sql::query_scalar(
+        let id: SubmissionId = sql::query_scalar(
             "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, reply_token, created_at, updated_at, sender_trust)
              VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $6, $6, $7) RETURNING id",
         )
@@ -2078,7 +2086,7 @@ impl Work for SqlWork {
     async fn link_inbound(
         &mut self,
         message_id: &str,
-        submission_id: i64,
+        submission_id: SubmissionId,
     ) -> Result<(), StoreError> {
         sql::query("UPDATE inbound_messages SET submission_id = $1 WHERE message_id = $2")
             .bind(submission_id)

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 pub use backend::SqlStore;
 use docket_core::Call;
+pub use docket_core::ids::{CallId, SubmissionId, UserId};
 pub use docket_core::mail::{NewMail, StoredTemplate, TemplateText};
 pub use docket_core::status::{InboundOutcome, JobKind, JobStatus, MailStatus};
 use docket_core::submission::{CandidateDays, Piece, SubmissionState};
@@ -30,14 +31,14 @@ pub trait Work: Send {
     /// before (a held message is updated instead when it is being released).
     async fn record_inbound(&mut self, message: &NewInbound) -> Result<bool, StoreError>;
     /// The account with this (lower-cased) address.
-    async fn account_id(&mut self, email: &str) -> Result<Option<i64>, StoreError>;
+    async fn account_id(&mut self, email: &str) -> Result<Option<UserId>, StoreError>;
     /// Makes an account for an address that sent a piece (unconfirmed, without a password).
-    async fn create_account(&mut self, email: &str, now: Timestamp) -> Result<i64, StoreError>;
+    async fn create_account(&mut self, email: &str, now: Timestamp) -> Result<UserId, StoreError>;
     /// Stores a file that came with a message, as `owner_id`'s upload.
     async fn add_file(
         &mut self,
         file: &IncomingFile,
-        owner_id: i64,
+        owner_id: UserId,
         now: Timestamp,
     ) -> Result<docket_core::submission::AssetRef, StoreError>;
     /// Files a submitted piece with its first revision.
@@ -50,7 +51,7 @@ pub trait Work: Send {
     async fn link_inbound(
         &mut self,
         message_id: &str,
-        submission_id: i64,
+        submission_id: SubmissionId,
     ) -> Result<(), StoreError>;
     /// Queues a mail, sent only if the work commits.
     async fn enqueue_mail(&mut self, mail: &NewMail, now: Timestamp) -> Result<(), StoreError>;
@@ -99,7 +100,7 @@ pub enum Actor {
     /// Someone at the command line on the server.
     Cli,
     /// A signed-in person.
-    User(i64),
+    User(UserId),
 }
 
 impl Actor {
@@ -115,7 +116,7 @@ impl Actor {
 /// A call as stored, with its database id and times.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredCall {
-    pub id: i64,
+    pub id: CallId,
     pub call: Call,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -141,7 +142,7 @@ pub struct AuditEvent {
 /// An account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     /// Lower-cased address, unique.
     pub email: String,
     pub password_hash: Option<String>,
@@ -186,7 +187,7 @@ pub struct NewToken {
     /// For sign-in: the hash of the short code typed instead of following the link.
     pub code_hash: Option<String>,
     pub email: String,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     /// For [`TokenPurpose::ConfirmMessage`]: the held message the mail was sent about.
     pub inbound_id: Option<i64>,
     pub expires_at: Timestamp,
@@ -196,7 +197,7 @@ pub struct NewToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
     pub email: String,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub inbound_id: Option<i64>,
 }
 
@@ -231,7 +232,7 @@ pub struct NewAsset {
     pub bytes: Vec<u8>,
     /// Text extracted from it, for search and counting.
     pub text: Option<String>,
-    pub uploaded_by: i64,
+    pub uploaded_by: UserId,
 }
 
 /// A stored file.
@@ -242,16 +243,16 @@ pub struct Asset {
     pub mime: String,
     pub bytes: Vec<u8>,
     /// The account that uploaded it: who may fetch it is the access policy's decision.
-    pub uploaded_by: i64,
+    pub uploaded_by: UserId,
 }
 
 /// A piece as stored: its working copy and where it stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubmissionRecord {
-    pub id: i64,
-    pub call_id: i64,
+    pub id: SubmissionId,
+    pub call_id: CallId,
     pub call_slug: String,
-    pub owner_id: i64,
+    pub owner_id: UserId,
     pub owner_email: String,
     pub state: SubmissionState,
     pub late: bool,
@@ -294,7 +295,7 @@ pub struct NewInbound {
     /// Why, for people: "no day named", "automatic reply".
     pub reason: String,
     /// The call it was read for, once Docket could tell.
-    pub call_id: Option<i64>,
+    pub call_id: Option<CallId>,
     /// How Docket knew who sent it.
     pub sender_trust: SenderTrust,
     pub received_at: Timestamp,
@@ -316,8 +317,8 @@ pub struct IncomingFile {
 /// A piece filed in one step, as mail files it: submitted, with its first revision.
 #[derive(Debug, Clone)]
 pub struct NewPiece {
-    pub call_id: i64,
-    pub owner_id: i64,
+    pub call_id: CallId,
+    pub owner_id: UserId,
     pub piece: Piece,
     pub late: bool,
     /// How Docket knew who sent it.
@@ -327,7 +328,7 @@ pub struct NewPiece {
 /// A piece just stored: its id and the secret half of its reply address, for the receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FiledPiece {
-    pub id: i64,
+    pub id: SubmissionId,
     pub reply_token: String,
 }
 
@@ -335,7 +336,7 @@ pub struct FiledPiece {
 #[derive(Debug, Clone)]
 pub struct IngestReply {
     pub message: NewInbound,
-    pub submission_id: i64,
+    pub submission_id: SubmissionId,
     /// A new version, when the reply carried one.
     pub revision: Option<(Piece, Option<IncomingFile>, bool, NewMail)>,
 }
@@ -349,8 +350,8 @@ pub struct InboundRecord {
     pub subject: String,
     pub outcome: InboundOutcome,
     pub reason: String,
-    pub submission_id: Option<i64>,
-    pub call_id: Option<i64>,
+    pub submission_id: Option<SubmissionId>,
+    pub call_id: Option<CallId>,
     pub sender_trust: SenderTrust,
     pub received_at: Timestamp,
 }
@@ -400,7 +401,7 @@ pub struct Job {
     pub kind: String,
     /// Unique: scheduling the same key twice makes one job.
     pub key: String,
-    pub call_id: Option<i64>,
+    pub call_id: Option<CallId>,
     pub run_at: Timestamp,
     pub status: JobStatus,
     pub attempts: i64,
@@ -453,7 +454,7 @@ pub trait Calls: Send + Sync {
     async fn audit_trail(&self, subject: &str) -> Result<Vec<AuditEvent>, StoreError>;
 
     /// The call with this id.
-    async fn call_by_id(&self, id: i64) -> Result<Option<StoredCall>, StoreError>;
+    async fn call_by_id(&self, id: CallId) -> Result<Option<StoredCall>, StoreError>;
 }
 
 /// Accounts, single-use email tokens and sessions.
@@ -512,7 +513,7 @@ pub trait Accounts: Send + Sync {
     /// set it never proved they hold the address (account pre-hijacking). Returns true the first time.
     async fn confirm_user(
         &self,
-        user_id: i64,
+        user_id: UserId,
         now: Timestamp,
         keep_password: bool,
     ) -> Result<bool, StoreError>;
@@ -520,7 +521,7 @@ pub trait Accounts: Send + Sync {
     /// Sets a new password hash and ends every session of the account.
     async fn set_password(
         &self,
-        user_id: i64,
+        user_id: UserId,
         password_hash: &str,
         now: Timestamp,
     ) -> Result<(), StoreError>;
@@ -528,7 +529,7 @@ pub trait Accounts: Send + Sync {
     /// Starts a session for the account.
     async fn create_session(
         &self,
-        user_id: i64,
+        user_id: UserId,
         token_hash: &str,
         now: Timestamp,
         expires_at: Timestamp,
@@ -581,7 +582,7 @@ pub trait Outbox: Send + Sync {
     async fn outbound_message(
         &self,
         message_id: &str,
-    ) -> Result<Option<(Option<i64>, String)>, StoreError>;
+    ) -> Result<Option<(Option<SubmissionId>, String)>, StoreError>;
 
     /// How many mails made by `template` were queued for `to` since `since`.
     async fn mail_count_since(
@@ -592,13 +593,14 @@ pub trait Outbox: Send + Sync {
     ) -> Result<i64, StoreError>;
 
     /// The newest mail concerning a call, newest first.
-    async fn call_outbox(&self, call_id: i64, limit: i64) -> Result<Vec<OutboxMail>, StoreError>;
+    async fn call_outbox(&self, call_id: CallId, limit: i64)
+    -> Result<Vec<OutboxMail>, StoreError>;
 
     /// Puts a failed mail back in the queue to be tried again now.
     async fn retry_mail(
         &self,
         id: i64,
-        call_id: i64,
+        call_id: CallId,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
@@ -642,14 +644,14 @@ pub trait Inbound: Send + Sync {
     /// those Docket could tie to no call (for site administrators).
     async fn call_inbound(
         &self,
-        call_id: Option<i64>,
+        call_id: Option<CallId>,
         limit: i64,
     ) -> Result<Vec<InboundRecord>, StoreError>;
 
     /// One of [`Store::call_inbound`]'s messages with its original bytes.
     async fn call_inbound_message(
         &self,
-        call_id: Option<i64>,
+        call_id: Option<CallId>,
         id: i64,
     ) -> Result<Option<(InboundRecord, Vec<u8>)>, StoreError>;
 
@@ -689,28 +691,28 @@ pub trait Submissions: Send + Sync {
     /// Starts a draft piece for `call_id` owned by `owner`.
     async fn create_draft(
         &self,
-        call_id: i64,
+        call_id: CallId,
         owner: &User,
         piece: &Piece,
         now: Timestamp,
-    ) -> Result<i64, StoreError>;
+    ) -> Result<SubmissionId, StoreError>;
 
     /// The piece with this id, with its co-authors.
-    async fn submission(&self, id: i64) -> Result<Option<SubmissionRecord>, StoreError>;
+    async fn submission(&self, id: SubmissionId) -> Result<Option<SubmissionRecord>, StoreError>;
 
     /// The pieces account `owner_id` owns, and those shared with the address `member`, latest
     /// change first.
     async fn submissions_for(
         &self,
-        owner_id: i64,
+        owner_id: UserId,
         member: Option<&str>,
     ) -> Result<Vec<SubmissionRecord>, StoreError>;
 
     /// Replaces the working copy of a piece, changed by account `by`, while it can change.
     async fn save_draft(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         piece: &Piece,
         now: Timestamp,
     ) -> Result<(), StoreError>;
@@ -719,8 +721,8 @@ pub trait Submissions: Send + Sync {
     /// and queues `receipt`, all in one transaction. Returns the revision's number.
     async fn submit_revision(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         piece: &Piece,
         late: bool,
         receipt: NewMail,
@@ -728,14 +730,14 @@ pub trait Submissions: Send + Sync {
     ) -> Result<i64, StoreError>;
 
     /// Every revision of a piece, oldest first.
-    async fn revisions(&self, id: i64) -> Result<Vec<Revision>, StoreError>;
+    async fn revisions(&self, id: SubmissionId) -> Result<Vec<Revision>, StoreError>;
 
     /// Moves a piece to `state` (the caller has checked the transition), with an audit event,
     /// and queues `mail` (telling the contributor) in the same transaction.
     async fn set_state(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         from: SubmissionState,
         to: SubmissionState,
         mail: Option<NewMail>,
@@ -743,30 +745,34 @@ pub trait Submissions: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// How many co-authors `owner_id` invited, on any piece, since `since`.
-    async fn invitations_since(&self, owner_id: i64, since: Timestamp) -> Result<i64, StoreError>;
+    async fn invitations_since(
+        &self,
+        owner_id: UserId,
+        since: Timestamp,
+    ) -> Result<i64, StoreError>;
 
     /// Lets `email` see and edit the piece, and queues the invitation.
     async fn invite_coauthor(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         email: &str,
         mail: NewMail,
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
     /// The pieces of a call that are still drafts (never submitted).
-    async fn drafts_of_call(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError>;
+    async fn drafts_of_call(&self, call_id: CallId) -> Result<Vec<SubmissionRecord>, StoreError>;
 
     /// Every piece of a call, drafts included, oldest first: for its staff's overview.
-    async fn call_submissions(&self, call_id: i64) -> Result<Vec<SubmissionRecord>, StoreError>;
+    async fn call_submissions(&self, call_id: CallId) -> Result<Vec<SubmissionRecord>, StoreError>;
 
     /// The piece whose reply address carries this id and token.
     async fn submission_by_reply_token(
         &self,
-        id: i64,
+        id: SubmissionId,
         token: &str,
-    ) -> Result<Option<i64>, StoreError>;
+    ) -> Result<Option<SubmissionId>, StoreError>;
 }
 
 /// A call's staff and wording, and the site's administrators.
@@ -775,7 +781,7 @@ pub trait Staff: Send + Sync {
     /// Adds `email` to a call's staff, or changes their role.
     async fn add_staff(
         &self,
-        call_id: i64,
+        call_id: CallId,
         email: &str,
         role: StaffRole,
         actor: &Actor,
@@ -785,25 +791,25 @@ pub trait Staff: Send + Sync {
     /// Takes `email` off a call's staff. `Ok(false)`: they were not on it.
     async fn remove_staff(
         &self,
-        call_id: i64,
+        call_id: CallId,
         email: &str,
         actor: &Actor,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 
     /// A call's staff, by address.
-    async fn staff(&self, call_id: i64) -> Result<Vec<StaffMember>, StoreError>;
+    async fn staff(&self, call_id: CallId) -> Result<Vec<StaffMember>, StoreError>;
 
     /// The calls `email` is on the staff of, with the role, newest week first.
     async fn staffed_calls(&self, email: &str) -> Result<Vec<(StoredCall, StaffRole)>, StoreError>;
 
     /// A call's own wordings of its emails.
-    async fn mail_templates(&self, call_id: i64) -> Result<Vec<StoredTemplate>, StoreError>;
+    async fn mail_templates(&self, call_id: CallId) -> Result<Vec<StoredTemplate>, StoreError>;
 
     /// Stores a call's wording of the `kind` email, or with `None` goes back to Docket's default.
     async fn save_mail_template(
         &self,
-        call_id: i64,
+        call_id: CallId,
         kind: &str,
         template: Option<&TemplateText>,
         actor: &Actor,
@@ -857,7 +863,7 @@ pub trait Jobs: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// The jobs of a call, soonest first.
-    async fn call_jobs(&self, call_id: i64) -> Result<Vec<Job>, StoreError>;
+    async fn call_jobs(&self, call_id: CallId) -> Result<Vec<Job>, StoreError>;
 }
 
 /// The site's own secrets and settings.

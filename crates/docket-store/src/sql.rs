@@ -164,6 +164,36 @@ impl From<&i64> for Value {
         Value::Int(Some(*value))
     }
 }
+impl From<docket_core::CallId> for Value {
+    fn from(id: docket_core::CallId) -> Self {
+        Value::Int(Some(id.0))
+    }
+}
+impl From<Option<docket_core::CallId>> for Value {
+    fn from(id: Option<docket_core::CallId>) -> Self {
+        Value::Int(id.map(|id| id.0))
+    }
+}
+impl From<docket_core::SubmissionId> for Value {
+    fn from(id: docket_core::SubmissionId) -> Self {
+        Value::Int(Some(id.0))
+    }
+}
+impl From<Option<docket_core::SubmissionId>> for Value {
+    fn from(id: Option<docket_core::SubmissionId>) -> Self {
+        Value::Int(id.map(|id| id.0))
+    }
+}
+impl From<docket_core::UserId> for Value {
+    fn from(id: docket_core::UserId) -> Self {
+        Value::Int(Some(id.0))
+    }
+}
+impl From<Option<docket_core::UserId>> for Value {
+    fn from(id: Option<docket_core::UserId>) -> Self {
+        Value::Int(id.map(|id| id.0))
+    }
+}
 impl From<bool> for Value {
     fn from(value: bool) -> Self {
         Value::Bool(Some(value))
@@ -518,5 +548,85 @@ impl Column for Option<At> {
         Ok(row
             .try_get::<Option<jiff_sqlx::Timestamp>, _>(column)?
             .map(|at| At(at.to_jiff())))
+    }
+}
+
+// Typed ids are stored as their integer.
+impl Column for docket_core::CallId {
+    fn sqlite<I: sqlx::ColumnIndex<SqliteRow>>(
+        row: &SqliteRow,
+        column: I,
+    ) -> Result<Self, sqlx::Error> {
+        row.try_get::<i64, _>(column).map(docket_core::CallId)
+    }
+    fn postgres<I: sqlx::ColumnIndex<PgRow>>(row: &PgRow, column: I) -> Result<Self, sqlx::Error> {
+        row.try_get::<i64, _>(column).map(docket_core::CallId)
+    }
+}
+impl Column for Option<docket_core::CallId> {
+    fn sqlite<I: sqlx::ColumnIndex<SqliteRow>>(
+        row: &SqliteRow,
+        column: I,
+    ) -> Result<Self, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<i64>, _>(column)?
+            .map(docket_core::CallId))
+    }
+    fn postgres<I: sqlx::ColumnIndex<PgRow>>(row: &PgRow, column: I) -> Result<Self, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<i64>, _>(column)?
+            .map(docket_core::CallId))
+    }
+}
+impl Column for docket_core::SubmissionId {
+    fn sqlite<I: sqlx::ColumnIndex<SqliteRow>>(
+        row: &SqliteRow,
+        column: I,
+    ) -> Result<Self, sqlx::Error> {
+        row.try_get::<i64, _>(column).map(docket_core::SubmissionId)
+    }
+    fn postgres<I: sqlx::ColumnIndex<PgRow>>(row: &PgRow, column: I) -> Result<Self, sqlx::Error> {
+        row.try_get::<i64, _>(column).map(docket_core::SubmissionId)
+    }
+}
+impl Column for Option<docket_core::SubmissionId> {
+    fn sqlite<I: sqlx::ColumnIndex<SqliteRow>>(
+        row: &SqliteRow,
+        column: I,
+    ) -> Result<Self, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<i64>, _>(column)?
+            .map(docket_core::SubmissionId))
+    }
+    fn postgres<I: sqlx::ColumnIndex<PgRow>>(row: &PgRow, column: I) -> Result<Self, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<i64>, _>(column)?
+            .map(docket_core::SubmissionId))
+    }
+}
+impl Column for docket_core::UserId {
+    fn sqlite<I: sqlx::ColumnIndex<SqliteRow>>(
+        row: &SqliteRow,
+        column: I,
+    ) -> Result<Self, sqlx::Error> {
+        row.try_get::<i64, _>(column).map(docket_core::UserId)
+    }
+    fn postgres<I: sqlx::ColumnIndex<PgRow>>(row: &PgRow, column: I) -> Result<Self, sqlx::Error> {
+        row.try_get::<i64, _>(column).map(docket_core::UserId)
+    }
+}
+impl Column for Option<docket_core::UserId> {
+    fn sqlite<I: sqlx::ColumnIndex<SqliteRow>>(
+        row: &SqliteRow,
+        column: I,
+    ) -> Result<Self, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<i64>, _>(column)?
+            .map(docket_core::UserId))
+    }
+    fn postgres<I: sqlx::ColumnIndex<PgRow>>(row: &PgRow, column: I) -> Result<Self, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<i64>, _>(column)?
+            .map(docket_core::UserId))
     }
 }

@@ -45,11 +45,11 @@ async fn make_staff(app: &TestApp, slug: &str, email: &str, role: StaffRole) {
         .unwrap();
 }
 
-async fn call_id(app: &TestApp, slug: &str) -> i64 {
+async fn call_id(app: &TestApp, slug: &str) -> docket_store::CallId {
     app.store.call(slug).await.unwrap().expect("the call").id
 }
 
-fn mail(n: &str, to: &str, call_id: Option<i64>, template: &str) -> NewMail {
+fn mail(n: &str, to: &str, call_id: Option<docket_store::CallId>, template: &str) -> NewMail {
     NewMail {
         message_id: format!("<console-{n}-{}@docket.example.org>", std::process::id()),
         to: to.to_owned(),

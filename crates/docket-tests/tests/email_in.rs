@@ -9,7 +9,7 @@ use docket_app::intake::Intake;
 use docket_app::outbox::{self, WorkerSettings};
 use docket_core::{Clock, ManualClock};
 use docket_mail::smtp::SmtpTransport;
-use docket_store::Store;
+use docket_store::{CallId, Store, StoreError, SubmissionId, UserId};
 use docket_tests::app::parse_call;
 use docket_tests::db::TestDb;
 use docket_tests::dovecot::Dovecot;
@@ -575,7 +575,7 @@ impl docket_store::Calls for FailsOnce {
 
     async fn call_by_id(
         &self,
-        id: i64,
+        id: CallId,
     ) -> Result<Option<docket_store::StoredCall>, docket_store::StoreError> {
         self.inner.call_by_id(id).await
     }
@@ -640,7 +640,7 @@ impl docket_store::Accounts for FailsOnce {
 
     async fn confirm_user(
         &self,
-        id: i64,
+        id: UserId,
         now: jiff::Timestamp,
         keep_password: bool,
     ) -> Result<bool, docket_store::StoreError> {
@@ -649,7 +649,7 @@ impl docket_store::Accounts for FailsOnce {
 
     async fn set_password(
         &self,
-        id: i64,
+        id: UserId,
         hash: &str,
         now: jiff::Timestamp,
     ) -> Result<(), docket_store::StoreError> {
@@ -658,7 +658,7 @@ impl docket_store::Accounts for FailsOnce {
 
     async fn create_session(
         &self,
-        id: i64,
+        id: UserId,
         hash: &str,
         now: jiff::Timestamp,
         until: jiff::Timestamp,
@@ -740,13 +740,13 @@ impl docket_store::Outbox for FailsOnce {
     async fn outbound_message(
         &self,
         id: &str,
-    ) -> Result<Option<(Option<i64>, String)>, docket_store::StoreError> {
+    ) -> Result<Option<(Option<SubmissionId>, String)>, StoreError> {
         self.inner.outbound_message(id).await
     }
 
     async fn call_outbox(
         &self,
-        call_id: i64,
+        call_id: CallId,
         limit: i64,
     ) -> Result<Vec<docket_store::OutboxMail>, docket_store::StoreError> {
         self.inner.call_outbox(call_id, limit).await
@@ -755,7 +755,7 @@ impl docket_store::Outbox for FailsOnce {
     async fn retry_mail(
         &self,
         id: i64,
-        call_id: i64,
+        call_id: CallId,
         actor: &docket_store::Actor,
         now: jiff::Timestamp,
     ) -> Result<bool, docket_store::StoreError> {
@@ -849,7 +849,7 @@ impl docket_store::Inbound for FailsOnce {
 
     async fn call_inbound(
         &self,
-        call_id: Option<i64>,
+        call_id: Option<CallId>,
         limit: i64,
     ) -> Result<Vec<docket_store::InboundRecord>, docket_store::StoreError> {
         self.inner.call_inbound(call_id, limit).await
@@ -857,7 +857,7 @@ impl docket_store::Inbound for FailsOnce {
 
     async fn call_inbound_message(
         &self,
-        call_id: Option<i64>,
+        call_id: Option<CallId>,
         id: i64,
     ) -> Result<Option<(docket_store::InboundRecord, Vec<u8>)>, docket_store::StoreError> {
         self.inner.call_inbound_message(call_id, id).await
@@ -868,7 +868,7 @@ impl docket_store::Inbound for FailsOnce {
 impl docket_store::Submissions for FailsOnce {
     async fn invitations_since(
         &self,
-        owner_id: i64,
+        owner_id: UserId,
         since: jiff::Timestamp,
     ) -> Result<i64, docket_store::StoreError> {
         self.inner.invitations_since(owner_id, since).await
@@ -891,24 +891,24 @@ impl docket_store::Submissions for FailsOnce {
 
     async fn create_draft(
         &self,
-        call: i64,
+        call: CallId,
         owner: &docket_store::User,
         piece: &docket_core::submission::Piece,
         now: jiff::Timestamp,
-    ) -> Result<i64, docket_store::StoreError> {
+    ) -> Result<SubmissionId, docket_store::StoreError> {
         self.inner.create_draft(call, owner, piece, now).await
     }
 
     async fn submission(
         &self,
-        id: i64,
+        id: SubmissionId,
     ) -> Result<Option<docket_store::SubmissionRecord>, docket_store::StoreError> {
         self.inner.submission(id).await
     }
 
     async fn submissions_for(
         &self,
-        owner_id: i64,
+        owner_id: UserId,
         member: Option<&str>,
     ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
         self.inner.submissions_for(owner_id, member).await
@@ -916,8 +916,8 @@ impl docket_store::Submissions for FailsOnce {
 
     async fn save_draft(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         piece: &docket_core::submission::Piece,
         now: jiff::Timestamp,
     ) -> Result<(), docket_store::StoreError> {
@@ -926,8 +926,8 @@ impl docket_store::Submissions for FailsOnce {
 
     async fn submit_revision(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         piece: &docket_core::submission::Piece,
         late: bool,
         receipt: docket_store::NewMail,
@@ -940,15 +940,15 @@ impl docket_store::Submissions for FailsOnce {
 
     async fn revisions(
         &self,
-        id: i64,
+        id: SubmissionId,
     ) -> Result<Vec<docket_store::Revision>, docket_store::StoreError> {
         self.inner.revisions(id).await
     }
 
     async fn set_state(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         from: docket_core::submission::SubmissionState,
         to: docket_core::submission::SubmissionState,
         mail: Option<docket_store::NewMail>,
@@ -959,8 +959,8 @@ impl docket_store::Submissions for FailsOnce {
 
     async fn invite_coauthor(
         &self,
-        id: i64,
-        by: i64,
+        id: SubmissionId,
+        by: UserId,
         email: &str,
         mail: docket_store::NewMail,
         now: jiff::Timestamp,
@@ -970,23 +970,23 @@ impl docket_store::Submissions for FailsOnce {
 
     async fn drafts_of_call(
         &self,
-        call_id: i64,
+        call_id: CallId,
     ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
         self.inner.drafts_of_call(call_id).await
     }
 
     async fn call_submissions(
         &self,
-        call_id: i64,
+        call_id: CallId,
     ) -> Result<Vec<docket_store::SubmissionRecord>, docket_store::StoreError> {
         self.inner.call_submissions(call_id).await
     }
 
     async fn submission_by_reply_token(
         &self,
-        id: i64,
+        id: SubmissionId,
         token: &str,
-    ) -> Result<Option<i64>, docket_store::StoreError> {
+    ) -> Result<Option<SubmissionId>, StoreError> {
         self.inner.submission_by_reply_token(id, token).await
     }
 }
@@ -1017,7 +1017,7 @@ impl docket_store::Staff for FailsOnce {
 
     async fn add_staff(
         &self,
-        call_id: i64,
+        call_id: CallId,
         email: &str,
         role: docket_store::StaffRole,
         actor: &docket_store::Actor,
@@ -1028,7 +1028,7 @@ impl docket_store::Staff for FailsOnce {
 
     async fn remove_staff(
         &self,
-        call_id: i64,
+        call_id: CallId,
         email: &str,
         actor: &docket_store::Actor,
         now: jiff::Timestamp,
@@ -1038,7 +1038,7 @@ impl docket_store::Staff for FailsOnce {
 
     async fn staff(
         &self,
-        call_id: i64,
+        call_id: CallId,
     ) -> Result<Vec<docket_store::StaffMember>, docket_store::StoreError> {
         self.inner.staff(call_id).await
     }
@@ -1053,14 +1053,14 @@ impl docket_store::Staff for FailsOnce {
 
     async fn mail_templates(
         &self,
-        call_id: i64,
+        call_id: CallId,
     ) -> Result<Vec<docket_store::StoredTemplate>, docket_store::StoreError> {
         self.inner.mail_templates(call_id).await
     }
 
     async fn save_mail_template(
         &self,
-        call_id: i64,
+        call_id: CallId,
         kind: &str,
         template: Option<&docket_store::TemplateText>,
         actor: &docket_store::Actor,
@@ -1106,7 +1106,7 @@ impl docket_store::Jobs for FailsOnce {
 
     async fn call_jobs(
         &self,
-        call_id: i64,
+        call_id: CallId,
     ) -> Result<Vec<docket_store::Job>, docket_store::StoreError> {
         self.inner.call_jobs(call_id).await
     }
@@ -1179,20 +1179,20 @@ impl docket_store::Work for FailingWork {
     ) -> Result<bool, docket_store::StoreError> {
         self.inner.record_inbound(message).await
     }
-    async fn account_id(&mut self, email: &str) -> Result<Option<i64>, docket_store::StoreError> {
+    async fn account_id(&mut self, email: &str) -> Result<Option<UserId>, StoreError> {
         self.inner.account_id(email).await
     }
     async fn create_account(
         &mut self,
         email: &str,
         now: jiff::Timestamp,
-    ) -> Result<i64, docket_store::StoreError> {
+    ) -> Result<UserId, StoreError> {
         self.inner.create_account(email, now).await
     }
     async fn add_file(
         &mut self,
         file: &docket_store::IncomingFile,
-        owner_id: i64,
+        owner_id: UserId,
         now: jiff::Timestamp,
     ) -> Result<docket_core::submission::AssetRef, docket_store::StoreError> {
         self.inner.add_file(file, owner_id, now).await
@@ -1207,7 +1207,7 @@ impl docket_store::Work for FailingWork {
     async fn link_inbound(
         &mut self,
         message_id: &str,
-        submission_id: i64,
+        submission_id: SubmissionId,
     ) -> Result<(), docket_store::StoreError> {
         self.inner.link_inbound(message_id, submission_id).await
     }

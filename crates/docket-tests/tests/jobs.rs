@@ -39,7 +39,7 @@ fn deadline() -> Timestamp {
 struct Setup {
     store: Arc<dyn Store>,
     clock: ManualClock,
-    call_id: i64,
+    call_id: docket_store::CallId,
     mailer: Mailer,
 }
 
@@ -116,7 +116,7 @@ async fn contributor(setup: &Setup, email: &str) -> User {
     }
 }
 
-async fn draft(setup: &Setup, owner: &User, title: &str) -> i64 {
+async fn draft(setup: &Setup, owner: &User, title: &str) -> docket_store::SubmissionId {
     let piece = Piece {
         kind: "blog".into(),
         title: title.into(),
@@ -417,7 +417,7 @@ async fn call_wording(db: &TestDb) {
             setup.call_id,
             "receipt",
             Some(&own),
-            &Actor::User(7),
+            &Actor::User(docket_store::UserId(7)),
             setup.clock.now(),
         )
         .await
@@ -431,9 +431,13 @@ async fn call_wording(db: &TestDb) {
         link: format!("{MAILER_URL}/submissions/1"),
         ..Default::default()
     };
-    let mail = setup
-        .mailer
-        .receipt(&head, "ada@example.org", 1, "tok", &facts);
+    let mail = setup.mailer.receipt(
+        &head,
+        "ada@example.org",
+        docket_store::SubmissionId(1),
+        "tok",
+        &facts,
+    );
     assert_eq!(
         mail.subject,
         "Thanks for your piece for Digital Justice Week 2022"
@@ -454,7 +458,7 @@ async fn call_wording(db: &TestDb) {
             setup.call_id,
             "receipt",
             None,
-            &Actor::User(7),
+            &Actor::User(docket_store::UserId(7)),
             setup.clock.now(),
         )
         .await
@@ -462,9 +466,13 @@ async fn call_wording(db: &TestDb) {
     let head = docket_app::letterhead(setup.store.as_ref(), &setup.mailer, stored.id, &stored.call)
         .await
         .unwrap();
-    let mail = setup
-        .mailer
-        .receipt(&head, "ada@example.org", 1, "tok", &facts);
+    let mail = setup.mailer.receipt(
+        &head,
+        "ada@example.org",
+        docket_store::SubmissionId(1),
+        "tok",
+        &facts,
+    );
     assert_eq!(mail.subject, "Received: Data");
     let actions: Vec<String> = setup
         .store

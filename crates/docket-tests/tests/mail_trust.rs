@@ -163,7 +163,10 @@ async fn forged_reminder_reply(db: &TestDb) {
     }
     let all = pieces(&app, "ada@example.org").await;
     assert_eq!(all.len(), 2, "no piece was added to her account");
-    let record = all.iter().find(|piece| piece.id == draft).unwrap();
+    let record = all
+        .iter()
+        .find(|piece| piece.id == docket_store::SubmissionId(draft))
+        .unwrap();
     assert_eq!(
         record.revision_count, 0,
         "no revision was added to her draft"
@@ -220,7 +223,7 @@ async fn reply_from_stranger(db: &TestDb) {
     assert_eq!(
         file(&app, &own).await,
         Outcome::Reply {
-            submission_id: id,
+            submission_id: docket_store::SubmissionId(id),
             revised: true
         }
     );

@@ -350,7 +350,12 @@ async fn podcast_links(db: &TestDb) {
         assert_eq!(page.status, 400, "{bad}");
         assert!(page.body.contains("full web address"), "{}", page.body);
     }
-    let record = app.store.submission(id).await.unwrap().unwrap();
+    let record = app
+        .store
+        .submission(docket_store::SubmissionId(id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.draft.link, None, "no such link was stored");
     assert_eq!(
         record.draft.title, "Episode 12",

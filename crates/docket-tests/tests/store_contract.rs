@@ -700,7 +700,14 @@ async fn piece_lifecycle(db: &TestDb) {
         "{refused:?}"
     );
     assert!(matches!(
-        store.save_draft(id + 1000, ada.id, &piece("x"), now).await,
+        store
+            .save_draft(
+                docket_store::SubmissionId(id.0 + 1000),
+                ada.id,
+                &piece("x"),
+                now
+            )
+            .await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(
@@ -795,7 +802,7 @@ async fn coauthors(db: &TestDb) {
         1
     );
     let shared = store
-        .submissions_for(-1, Some("bea@example.org"))
+        .submissions_for(docket_store::UserId(-1), Some("bea@example.org"))
         .await
         .unwrap();
     assert_eq!(

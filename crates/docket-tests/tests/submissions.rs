@@ -198,8 +198,19 @@ async fn long_blog_refused(db: &TestDb) {
     );
     assert!(page.body.contains("1200 words when last saved"));
     // Nothing was submitted, but the draft (all 1,200 words) was kept.
-    assert!(app.store.revisions(id).await.unwrap().is_empty());
-    let record = app.store.submission(id).await.unwrap().unwrap();
+    assert!(
+        app.store
+            .revisions(docket_store::SubmissionId(id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let record = app
+        .store
+        .submission(docket_store::SubmissionId(id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.draft.words, Some(1200));
     assert_eq!(record.state.as_str(), "draft");
     // 900 words is over the soft limit: accepted with a warning in the receipt.
@@ -283,7 +294,7 @@ async fn others_pieces_are_404(db: &TestDb) {
     assert_eq!(page.status, 303, "{}", page.body);
     let asset = app
         .store
-        .submission(id)
+        .submission(docket_store::SubmissionId(id))
         .await
         .unwrap()
         .unwrap()
@@ -337,7 +348,12 @@ async fn others_pieces_are_404(db: &TestDb) {
     assert_eq!(page.status, 303);
     assert!(page.location().starts_with("/account/sign-in?next="));
     // The owner's piece is untouched.
-    let record = app.store.submission(id).await.unwrap().unwrap();
+    let record = app
+        .store
+        .submission(docket_store::SubmissionId(id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.draft.title, "Mine");
     assert_eq!(record.state.as_str(), "submitted");
     app.stop().await;
@@ -527,7 +543,12 @@ async fn hostile_files(db: &TestDb) {
             page.body.contains("<a href=\"#document\">"),
             "{name}: the summary links to the file field"
         );
-        let record = app.store.submission(id).await.unwrap().unwrap();
+        let record = app
+            .store
+            .submission(docket_store::SubmissionId(id))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             record.draft.body.trim(),
             keep.trim(),
@@ -642,7 +663,7 @@ async fn documents_and_audio_are_measured(db: &TestDb) {
     // The PDF is downloaded as an attachment under a name Docket makes, never rendered inline.
     let asset = app
         .store
-        .submission(paper)
+        .submission(docket_store::SubmissionId(paper))
         .await
         .unwrap()
         .unwrap()
@@ -682,7 +703,7 @@ async fn documents_and_audio_are_measured(db: &TestDb) {
     assert_eq!(page.status, 303, "{}", page.body);
     let minutes = app
         .store
-        .submission(podcast)
+        .submission(docket_store::SubmissionId(podcast))
         .await
         .unwrap()
         .unwrap()

@@ -239,13 +239,14 @@ impl World {
                 .await
                 .expect("read the user")
                 .unwrap_or_else(|| panic!("{address}: no account, so no submission"));
-            let owned: Vec<i64> = docket_app::pieces::of(self.store(), &owner)
-                .await
-                .expect("read submissions")
-                .into_iter()
-                .filter(|submission| submission.owner_id == owner.id)
-                .map(|submission| submission.id)
-                .collect();
+            let owned: Vec<docket_store::SubmissionId> =
+                docket_app::pieces::of(self.store(), &owner)
+                    .await
+                    .expect("read submissions")
+                    .into_iter()
+                    .filter(|submission| submission.owner_id == owner.id)
+                    .map(|submission| submission.id)
+                    .collect();
             assert_eq!(
                 owned.len(),
                 1,

@@ -167,7 +167,7 @@ fn token_record(
     token: &str,
     purpose: TokenPurpose,
     email: String,
-    user_id: Option<i64>,
+    user_id: Option<docket_store::UserId>,
     valid_for: SignedDuration,
     code: Option<&str>,
 ) -> Result<NewToken, WebError> {

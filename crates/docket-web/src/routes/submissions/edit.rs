@@ -15,7 +15,7 @@ pub(super) struct EditPage {
     pub(super) errors: FormErrors,
     pub(super) warnings: Vec<String>,
     pub(super) notice: Option<String>,
-    pub(super) id: i64,
+    pub(super) id: SubmissionId,
     pub(super) call_title: String,
     pub(super) state: SubmissionState,
     pub(super) format: Format,
@@ -107,7 +107,7 @@ pub(super) struct EditQuery {
 
 pub(super) async fn edit_page(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SubmissionId>,
     Query(query): Query<EditQuery>,
     Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
@@ -165,7 +165,7 @@ pub(super) async fn read_edit(
 
 pub(super) async fn edit(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SubmissionId>,
     Extension(csrf): Extension<CsrfToken>,
     request: axum::extract::Request,
 ) -> Result<Response, WebError> {

@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) async fn file(
     State(state): State<AppState>,
-    Path((id, asset_id)): Path<(i64, i64)>,
+    Path((id, asset_id)): Path<(SubmissionId, i64)>,
     Contributor(user): Contributor,
 ) -> Result<Response, WebError> {
     let (record, _) = load_piece(&state, id, &user).await?;

@@ -11,7 +11,7 @@ pub(super) struct InviteForm {
 
 pub(super) async fn invite(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SubmissionId>,
     Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
     Form(form): Form<InviteForm>,

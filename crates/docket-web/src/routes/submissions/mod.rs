@@ -17,7 +17,7 @@ use docket_core::submission::{
 };
 use docket_core::{Call, Format, markdown, text};
 use docket_documents::{FileType, Limits as FileLimits};
-use docket_store::{NewAsset, StoreError, SubmissionRecord, User};
+use docket_store::{CallId, NewAsset, StoreError, SubmissionId, SubmissionRecord, User};
 use serde::Deserialize;
 
 use crate::auth::Contributor;
@@ -94,7 +94,7 @@ pub(super) fn layout(
     Layout::new(title, state.clock.as_ref(), call).for_visitor(Some(user), csrf, state.config.demo)
 }
 
-pub(super) async fn load_call(state: &AppState, slug: &str) -> Result<(i64, Call), WebError> {
+pub(super) async fn load_call(state: &AppState, slug: &str) -> Result<(CallId, Call), WebError> {
     match state.store.call(slug).await? {
         Some(stored) => Ok((stored.id, stored.call)),
         None => Err(WebError::not_found(state)),
@@ -103,7 +103,7 @@ pub(super) async fn load_call(state: &AppState, slug: &str) -> Result<(i64, Call
 
 pub(super) async fn load_piece(
     state: &AppState,
-    id: i64,
+    id: SubmissionId,
     user: &User,
 ) -> Result<(SubmissionRecord, Call), WebError> {
     let record = docket_app::pieces::visible(state.store.as_ref(), user, id)

@@ -15,7 +15,7 @@ pub(super) struct RevisionRow {
 #[template(path = "submissions/show.html")]
 pub(super) struct ShowPage {
     pub(super) layout: Layout,
-    pub(super) id: i64,
+    pub(super) id: SubmissionId,
     pub(super) title: String,
     pub(super) call_title: String,
     pub(super) call_href: String,
@@ -44,7 +44,7 @@ pub(super) struct ShowQuery {
 
 pub(super) async fn show(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SubmissionId>,
     Query(query): Query<ShowQuery>,
     Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
@@ -68,7 +68,7 @@ pub(super) async fn show(
 
 pub(super) async fn show_page(
     state: &AppState,
-    id: i64,
+    id: SubmissionId,
     user: &User,
     csrf: &CsrfToken,
     errors: FormErrors,
@@ -145,7 +145,7 @@ pub(super) struct PiecePage {
 pub(super) fn piece_page(
     state: &AppState,
     call: &Call,
-    id: i64,
+    id: SubmissionId,
     piece: &Piece,
     user: &User,
     csrf: &CsrfToken,
@@ -196,7 +196,7 @@ pub(super) fn piece_page(
 
 pub(super) async fn preview(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SubmissionId>,
     Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
@@ -222,7 +222,7 @@ pub(super) async fn preview(
 
 pub(super) async fn revision(
     State(state): State<AppState>,
-    Path((id, number)): Path<(i64, i64)>,
+    Path((id, number)): Path<(SubmissionId, i64)>,
     Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {

@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) async fn withdraw(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SubmissionId>,
     Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
     Form(form): Form<CsrfOnly>,
