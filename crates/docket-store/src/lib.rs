@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 pub use backend::SqlStore;
+pub use decorate::{WorkDecorated, WrapWork};
 use docket_core::Call;
 pub use docket_core::ids::{CallId, SubmissionId, UserId};
 pub use docket_core::mail::{NewMail, StoredTemplate, TemplateText};
@@ -18,6 +19,7 @@ pub use docket_core::trust::SenderTrust;
 use jiff::Timestamp;
 
 mod backend;
+mod decorate;
 pub mod postgres;
 pub mod secret;
 mod sql;

@@ -1,0 +1,624 @@
+//! A store whose units of work pass through a function of the caller's, every other call going
+//! straight to the store it wraps: a fault injected into a commit, or a unit of work timed or
+//! traced, without writing again the seventy methods of the resource traits.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::{CallId, Store, StoreError, SubmissionId, UserId};
+
+/// Turns a unit of work into another (wrapping it), each time one begins.
+pub type WrapWork = Arc<dyn Fn(Box<dyn crate::Work>) -> Box<dyn crate::Work> + Send + Sync>;
+
+/// `inner`, with each unit of work passed through `wrap`.
+#[derive(Clone)]
+pub struct WorkDecorated {
+    inner: Arc<dyn Store>,
+    wrap: WrapWork,
+}
+
+impl WorkDecorated {
+    pub fn new(
+        inner: Arc<dyn Store>,
+        wrap: impl Fn(Box<dyn crate::Work>) -> Box<dyn crate::Work> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            inner,
+            wrap: Arc::new(wrap),
+        }
+    }
+}
+
+impl fmt::Debug for WorkDecorated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkDecorated")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Calls for WorkDecorated {
+    async fn save_call(
+        &self,
+        call: &docket_core::Call,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(crate::StoredCall, crate::Saved), crate::StoreError> {
+        self.inner.save_call(call, actor, now).await
+    }
+
+    async fn call(&self, slug: &str) -> Result<Option<crate::StoredCall>, crate::StoreError> {
+        self.inner.call(slug).await
+    }
+
+    async fn calls(&self) -> Result<Vec<crate::StoredCall>, crate::StoreError> {
+        self.inner.calls().await
+    }
+
+    async fn audit_trail(
+        &self,
+        subject: &str,
+    ) -> Result<Vec<crate::AuditEvent>, crate::StoreError> {
+        self.inner.audit_trail(subject).await
+    }
+
+    async fn call_by_id(&self, id: CallId) -> Result<Option<crate::StoredCall>, crate::StoreError> {
+        self.inner.call_by_id(id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Accounts for WorkDecorated {
+    async fn peek_token(
+        &self,
+        token_hash: &str,
+        purpose: crate::TokenPurpose,
+        now: jiff::Timestamp,
+    ) -> Result<Option<crate::Token>, crate::StoreError> {
+        self.inner.peek_token(token_hash, purpose, now).await
+    }
+
+    async fn sign_up(
+        &self,
+        email: &str,
+        hash: &str,
+        token: crate::NewToken,
+        mail: crate::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<Option<crate::User>, crate::StoreError> {
+        self.inner.sign_up(email, hash, token, mail, now).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<crate::User>, crate::StoreError> {
+        self.inner.user_by_email(email).await
+    }
+
+    async fn issue_token(
+        &self,
+        token: crate::NewToken,
+        mail: crate::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.issue_token(token, mail, now).await
+    }
+
+    async fn redeem_token(
+        &self,
+        hash: &str,
+        purpose: crate::TokenPurpose,
+        now: jiff::Timestamp,
+    ) -> Result<Option<crate::Token>, crate::StoreError> {
+        self.inner.redeem_token(hash, purpose, now).await
+    }
+
+    async fn redeem_code(
+        &self,
+        email: &str,
+        hash: &str,
+        max: i64,
+        now: jiff::Timestamp,
+    ) -> Result<crate::CodeOutcome, crate::StoreError> {
+        self.inner.redeem_code(email, hash, max, now).await
+    }
+
+    async fn confirm_user(
+        &self,
+        id: UserId,
+        now: jiff::Timestamp,
+        keep_password: bool,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner.confirm_user(id, now, keep_password).await
+    }
+
+    async fn set_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.set_password(id, hash, now).await
+    }
+
+    async fn create_session(
+        &self,
+        id: UserId,
+        hash: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.create_session(id, hash, now, until).await
+    }
+
+    async fn session(
+        &self,
+        hash: &str,
+        now: jiff::Timestamp,
+        idle: jiff::SignedDuration,
+    ) -> Result<Option<crate::Session>, crate::StoreError> {
+        self.inner.session(hash, now, idle).await
+    }
+
+    async fn delete_session(&self, hash: &str) -> Result<(), crate::StoreError> {
+        self.inner.delete_session(hash).await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Outbox for WorkDecorated {
+    async fn mail_count_since(
+        &self,
+        to: &str,
+        template: &str,
+        since: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner.mail_count_since(to, template, since).await
+    }
+
+    async fn enqueue_mail(
+        &self,
+        mail: crate::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.enqueue_mail(mail, now).await
+    }
+
+    async fn outbox(&self, limit: i64) -> Result<Vec<crate::OutboxMail>, crate::StoreError> {
+        self.inner.outbox(limit).await
+    }
+
+    async fn lease_outbox(
+        &self,
+        worker: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<crate::OutboxMail>, crate::StoreError> {
+        self.inner.lease_outbox(worker, now, until, limit).await
+    }
+
+    async fn mark_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.mark_sent(id, worker, now).await
+    }
+
+    async fn mark_attempt_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry: Option<jiff::Timestamp>,
+    ) -> Result<(), crate::StoreError> {
+        self.inner
+            .mark_attempt_failed(id, worker, error, retry)
+            .await
+    }
+
+    async fn outbound_message(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Option<SubmissionId>, String)>, StoreError> {
+        self.inner.outbound_message(id).await
+    }
+
+    async fn call_outbox(
+        &self,
+        call_id: CallId,
+        limit: i64,
+    ) -> Result<Vec<crate::OutboxMail>, crate::StoreError> {
+        self.inner.call_outbox(call_id, limit).await
+    }
+
+    async fn retry_mail(
+        &self,
+        id: i64,
+        call_id: CallId,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner.retry_mail(id, call_id, actor, now).await
+    }
+
+    async fn enqueue_mail_once(
+        &self,
+        mail: crate::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner.enqueue_mail_once(mail, now).await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Inbound for WorkDecorated {
+    async fn hold_inbound(
+        &self,
+        message: &crate::NewInbound,
+        confirmation: Option<(crate::NewToken, crate::NewMail)>,
+    ) -> Result<Option<i64>, crate::StoreError> {
+        self.inner.hold_inbound(message, confirmation).await
+    }
+
+    async fn inbound_message(
+        &self,
+        id: i64,
+    ) -> Result<Option<(crate::InboundRecord, Vec<u8>)>, crate::StoreError> {
+        self.inner.inbound_message(id).await
+    }
+
+    async fn held_messages(
+        &self,
+        sender: &str,
+    ) -> Result<Vec<crate::InboundRecord>, crate::StoreError> {
+        self.inner.held_messages(sender).await
+    }
+
+    async fn unhold_messages(
+        &self,
+        sender: &str,
+        ids: &[i64],
+        reason: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<u64, crate::StoreError> {
+        self.inner
+            .unhold_messages(sender, ids, reason, actor, now)
+            .await
+    }
+
+    async fn expire_held(
+        &self,
+        before: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) -> Result<u64, crate::StoreError> {
+        self.inner.expire_held(before, now).await
+    }
+
+    async fn record_inbound(
+        &self,
+        message: &crate::NewInbound,
+        answer: Option<crate::NewMail>,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner.record_inbound(message, answer).await
+    }
+
+    async fn ingest_reply(
+        &self,
+        reply: crate::IngestReply,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner.ingest_reply(reply, now).await
+    }
+
+    async fn inbound_count_since(
+        &self,
+        sender: &str,
+        since: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner.inbound_count_since(sender, since).await
+    }
+
+    async fn inbound(&self, limit: i64) -> Result<Vec<crate::InboundRecord>, crate::StoreError> {
+        self.inner.inbound(limit).await
+    }
+
+    async fn call_inbound(
+        &self,
+        call_id: Option<CallId>,
+        limit: i64,
+    ) -> Result<Vec<crate::InboundRecord>, crate::StoreError> {
+        self.inner.call_inbound(call_id, limit).await
+    }
+
+    async fn call_inbound_message(
+        &self,
+        call_id: Option<CallId>,
+        id: i64,
+    ) -> Result<Option<(crate::InboundRecord, Vec<u8>)>, crate::StoreError> {
+        self.inner.call_inbound_message(call_id, id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Submissions for WorkDecorated {
+    async fn invitations_since(
+        &self,
+        owner_id: UserId,
+        since: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner.invitations_since(owner_id, since).await
+    }
+
+    async fn add_asset(
+        &self,
+        asset: crate::NewAsset,
+        now: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner.add_asset(asset, now).await
+    }
+
+    async fn asset(&self, id: i64) -> Result<Option<crate::Asset>, crate::StoreError> {
+        self.inner.asset(id).await
+    }
+
+    async fn create_draft(
+        &self,
+        call: CallId,
+        owner: &crate::User,
+        piece: &docket_core::submission::Piece,
+        now: jiff::Timestamp,
+    ) -> Result<SubmissionId, crate::StoreError> {
+        self.inner.create_draft(call, owner, piece, now).await
+    }
+
+    async fn submission(
+        &self,
+        id: SubmissionId,
+    ) -> Result<Option<crate::SubmissionRecord>, crate::StoreError> {
+        self.inner.submission(id).await
+    }
+
+    async fn submissions_for(
+        &self,
+        owner_id: UserId,
+        member: Option<&str>,
+    ) -> Result<Vec<crate::SubmissionRecord>, crate::StoreError> {
+        self.inner.submissions_for(owner_id, member).await
+    }
+
+    async fn save_draft(
+        &self,
+        id: SubmissionId,
+        by: UserId,
+        piece: &docket_core::submission::Piece,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.save_draft(id, by, piece, now).await
+    }
+
+    async fn submit_revision(
+        &self,
+        id: SubmissionId,
+        by: UserId,
+        piece: &docket_core::submission::Piece,
+        late: bool,
+        receipt: crate::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner
+            .submit_revision(id, by, piece, late, receipt, now)
+            .await
+    }
+
+    async fn revisions(&self, id: SubmissionId) -> Result<Vec<crate::Revision>, crate::StoreError> {
+        self.inner.revisions(id).await
+    }
+
+    async fn set_state(
+        &self,
+        id: SubmissionId,
+        by: UserId,
+        from: docket_core::submission::SubmissionState,
+        to: docket_core::submission::SubmissionState,
+        mail: Option<crate::NewMail>,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.set_state(id, by, from, to, mail, now).await
+    }
+
+    async fn invite_coauthor(
+        &self,
+        id: SubmissionId,
+        by: UserId,
+        email: &str,
+        mail: crate::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.invite_coauthor(id, by, email, mail, now).await
+    }
+
+    async fn drafts_of_call(
+        &self,
+        call_id: CallId,
+    ) -> Result<Vec<crate::SubmissionRecord>, crate::StoreError> {
+        self.inner.drafts_of_call(call_id).await
+    }
+
+    async fn call_submissions(
+        &self,
+        call_id: CallId,
+    ) -> Result<Vec<crate::SubmissionRecord>, crate::StoreError> {
+        self.inner.call_submissions(call_id).await
+    }
+
+    async fn submission_by_reply_token(
+        &self,
+        id: SubmissionId,
+        token: &str,
+    ) -> Result<Option<SubmissionId>, StoreError> {
+        self.inner.submission_by_reply_token(id, token).await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Staff for WorkDecorated {
+    async fn add_admin(
+        &self,
+        email: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.add_admin(email, actor, now).await
+    }
+
+    async fn remove_admin(
+        &self,
+        email: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner.remove_admin(email, actor, now).await
+    }
+
+    async fn admins(&self) -> Result<Vec<(String, jiff::Timestamp)>, crate::StoreError> {
+        self.inner.admins().await
+    }
+
+    async fn add_staff(
+        &self,
+        call_id: CallId,
+        email: &str,
+        role: crate::StaffRole,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.add_staff(call_id, email, role, actor, now).await
+    }
+
+    async fn remove_staff(
+        &self,
+        call_id: CallId,
+        email: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner.remove_staff(call_id, email, actor, now).await
+    }
+
+    async fn staff(&self, call_id: CallId) -> Result<Vec<crate::StaffMember>, crate::StoreError> {
+        self.inner.staff(call_id).await
+    }
+
+    async fn staffed_calls(
+        &self,
+        email: &str,
+    ) -> Result<Vec<(crate::StoredCall, crate::StaffRole)>, crate::StoreError> {
+        self.inner.staffed_calls(email).await
+    }
+
+    async fn mail_templates(
+        &self,
+        call_id: CallId,
+    ) -> Result<Vec<crate::StoredTemplate>, crate::StoreError> {
+        self.inner.mail_templates(call_id).await
+    }
+
+    async fn save_mail_template(
+        &self,
+        call_id: CallId,
+        kind: &str,
+        template: Option<&crate::TemplateText>,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner
+            .save_mail_template(call_id, kind, template, actor, now)
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Jobs for WorkDecorated {
+    async fn lease_jobs(
+        &self,
+        worker: &str,
+        now: jiff::Timestamp,
+        lease_until: jiff::Timestamp,
+        limit: i64,
+    ) -> Result<Vec<crate::Job>, crate::StoreError> {
+        self.inner.lease_jobs(worker, now, lease_until, limit).await
+    }
+
+    async fn finish_job(
+        &self,
+        id: i64,
+        worker: &str,
+        outcome: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.finish_job(id, worker, outcome, now).await
+    }
+
+    async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<jiff::Timestamp>,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.fail_job(id, worker, error, retry_at).await
+    }
+
+    async fn call_jobs(&self, call_id: CallId) -> Result<Vec<crate::Job>, crate::StoreError> {
+        self.inner.call_jobs(call_id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Site for WorkDecorated {
+    async fn site_secret(
+        &self,
+        name: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<u8>, crate::StoreError> {
+        self.inner.site_secret(name, now).await
+    }
+
+    async fn site_setting(&self, name: &str) -> Result<Option<String>, crate::StoreError> {
+        self.inner.site_setting(name).await
+    }
+
+    async fn set_site_setting(&self, name: &str, value: &str) -> Result<(), crate::StoreError> {
+        self.inner.set_site_setting(name, value).await
+    }
+
+    async fn holds_data(&self) -> Result<bool, crate::StoreError> {
+        self.inner.holds_data().await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Store for WorkDecorated {
+    async fn begin(&self) -> Result<Box<dyn crate::Work>, crate::StoreError> {
+        Ok((self.wrap)(self.inner.begin().await?))
+    }
+
+    fn backend(&self) -> crate::Backend {
+        self.inner.backend()
+    }
+
+    async fn migrate(&self) -> Result<(), crate::StoreError> {
+        self.inner.migrate().await
+    }
+
+    async fn ping(&self) -> Result<(), crate::StoreError> {
+        self.inner.ping().await
+    }
+
+    async fn close(&self) {
+        self.inner.close().await
+    }
+}
