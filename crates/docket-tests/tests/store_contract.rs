@@ -201,6 +201,19 @@ fn token(purpose: TokenPurpose, secret: &str, email: &str, expires_at: Timestamp
     }
 }
 
+/// The seed's call, stored.
+async fn seed_call(store: &dyn docket_store::Store) -> docket_store::StoredCall {
+    let (call, _) = store
+        .save_call(
+            &parse_call(SEED_CALL),
+            &Actor::Cli,
+            at("2022-10-01T08:00:00Z"),
+        )
+        .await
+        .unwrap();
+    call
+}
+
 async fn account(store: &dyn docket_store::Store, email: &str) -> User {
     let now = at("2022-10-13T08:00:00Z");
     let user = store
@@ -595,14 +608,7 @@ fn piece(title: &str) -> Piece {
 
 async fn piece_lifecycle(db: &TestDb) {
     let store = open(db).await;
-    let (call, _) = store
-        .save_call(
-            &parse_call(SEED_CALL),
-            &Actor::Cli,
-            at("2022-10-01T08:00:00Z"),
-        )
-        .await
-        .unwrap();
+    let call = seed_call(store.as_ref()).await;
     let ada = account(store.as_ref(), "ada@example.org").await;
     let now = at("2022-10-13T08:00:00Z");
     let id = store
@@ -749,14 +755,7 @@ async fn piece_lifecycle(db: &TestDb) {
 
 async fn coauthors(db: &TestDb) {
     let store = open(db).await;
-    let (call, _) = store
-        .save_call(
-            &parse_call(SEED_CALL),
-            &Actor::Cli,
-            at("2022-10-01T08:00:00Z"),
-        )
-        .await
-        .unwrap();
+    let call = seed_call(store.as_ref()).await;
     let ada = account(store.as_ref(), "ada@example.org").await;
     let now = at("2022-10-13T08:00:00Z");
     let id = store
@@ -844,14 +843,7 @@ async fn assets(db: &TestDb) {
 
 async fn staff_and_wording(db: &TestDb) {
     let store = open(db).await;
-    let (call, _) = store
-        .save_call(
-            &parse_call(SEED_CALL),
-            &Actor::Cli,
-            at("2022-10-01T08:00:00Z"),
-        )
-        .await
-        .unwrap();
+    let call = seed_call(store.as_ref()).await;
     let now = at("2022-10-13T08:00:00Z");
     store
         .add_staff(
@@ -950,14 +942,7 @@ async fn staff_and_wording(db: &TestDb) {
 
 async fn jobs(db: &TestDb) {
     let store = open(db).await;
-    let (call, _) = store
-        .save_call(
-            &parse_call(SEED_CALL),
-            &Actor::Cli,
-            at("2022-10-01T08:00:00Z"),
-        )
-        .await
-        .unwrap();
+    let call = seed_call(store.as_ref()).await;
     let scheduled = store.call_jobs(call.id).await.unwrap();
     assert_eq!(scheduled.len(), 1, "the seed asks for a deadline reminder");
     assert_eq!(scheduled[0].status, JobStatus::Queued);

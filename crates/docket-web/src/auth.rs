@@ -246,6 +246,20 @@ impl Staff {
             Err(WebError::not_found(state))
         }
     }
+
+    /// The letterhead of the call this member staffs, in its own wording.
+    pub async fn letterhead(
+        &self,
+        state: &AppState,
+    ) -> Result<docket_app::mail::Letterhead, WebError> {
+        Ok(docket_app::letterhead(
+            state.store.as_ref(),
+            &state.mailer,
+            self.call.id,
+            &self.call.call,
+        )
+        .await?)
+    }
 }
 
 impl FromRequestParts<AppState> for Staff {

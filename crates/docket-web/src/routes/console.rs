@@ -594,13 +594,7 @@ async fn emails(
 ) -> Result<Response, WebError> {
     staff.require_organiser(&state)?;
     let call = &staff.call.call;
-    let letterhead = docket_app::letterhead(
-        state.store.as_ref(),
-        &state.mailer,
-        staff.call.id,
-        &staff.call.call,
-    )
-    .await?;
+    let letterhead = staff.letterhead(&state).await?;
     // Account emails keep Docket's wording: they carry secrets, and are no call's to reword.
     let letters = Letter::ALL
         .into_iter()
@@ -731,13 +725,7 @@ async fn email_context(
     let letter = Letter::parse(key)
         .filter(|letter| !letter.is_account())
         .ok_or_else(|| WebError::not_found(state))?;
-    let letterhead = docket_app::letterhead(
-        state.store.as_ref(),
-        &state.mailer,
-        staff.call.id,
-        &staff.call.call,
-    )
-    .await?;
+    let letterhead = staff.letterhead(state).await?;
     Ok(EmailContext { letter, letterhead })
 }
 
