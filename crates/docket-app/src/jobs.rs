@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use docket_core::Clock;
 use docket_core::call::describe_duration;
-use docket_store::{Job, JobKind, Store, StoreError};
+use docket_store::{CallId, Job, JobSpec, Store, StoreError};
 use jiff::SignedDuration;
 
 use docket_mail::Mailer;
@@ -63,8 +63,10 @@ pub async fn run_once(
         .await?;
     let mut done = Vec::new();
     for job in jobs {
-        let result = match JobKind::parse(&job.kind) {
-            Some(JobKind::RemindDrafts) => remind_drafts(store, clock, mailer, &job).await,
+        let result = match job.spec() {
+            Some(JobSpec::RemindDrafts { call_id, .. }) => {
+                remind_drafts(store, clock, mailer, &job, call_id).await
+            }
             None => Err(format!("Docket does not know jobs of kind `{}`", job.kind)),
         };
         match result {
@@ -99,9 +101,9 @@ async fn remind_drafts(
     clock: &dyn Clock,
     mailer: &Mailer,
     job: &Job,
+    call_id: CallId,
 ) -> Result<String, String> {
     let database = |error: StoreError| error.to_string();
-    let call_id = job.call_id.ok_or("the reminder names no call")?;
     let Some(stored) = store.call_by_id(call_id).await.map_err(database)? else {
         return Ok("the call no longer exists".into());
     };

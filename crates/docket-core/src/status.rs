@@ -4,6 +4,11 @@
 
 use std::fmt;
 
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::CallId;
+
 /// A mail in the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MailStatus {
@@ -123,6 +128,48 @@ impl JobKind {
     }
 }
 
+/// A job to run: its kind and what it needs, stored as the job's payload (in the manner of
+/// crates.io's background jobs), so that the runner reads a typed value, not columns it must
+/// know the meaning of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobSpec {
+    /// Remind the contributors who still hold drafts of `call_id`, at `at`.
+    RemindDrafts { call_id: CallId, at: Timestamp },
+}
+
+impl JobSpec {
+    pub fn kind(&self) -> JobKind {
+        match self {
+            JobSpec::RemindDrafts { .. } => JobKind::RemindDrafts,
+        }
+    }
+
+    /// When it is due.
+    pub fn run_at(&self) -> Timestamp {
+        match self {
+            JobSpec::RemindDrafts { at, .. } => *at,
+        }
+    }
+
+    /// The call it concerns, if any: its staff see it in the console.
+    pub fn call_id(&self) -> Option<CallId> {
+        match self {
+            JobSpec::RemindDrafts { call_id, .. } => Some(*call_id),
+        }
+    }
+
+    /// Unique per job: scheduling the same job twice makes one. It holds the instant, so a
+    /// moved deadline makes a new reminder.
+    pub fn key(&self) -> String {
+        match self {
+            JobSpec::RemindDrafts { call_id, at } => {
+                format!("{}:{call_id}:{}", self.kind().as_str(), at.as_microsecond())
+            }
+        }
+    }
+}
+
 /// What became of an incoming message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InboundOutcome {
@@ -211,5 +258,17 @@ mod tests {
         assert_eq!(MailStatus::parse("Sent"), None);
         assert_eq!(JobStatus::parse(""), None);
         assert_eq!(format!("{:<8}|", MailStatus::Sent), "sent    |");
+    }
+
+    #[test]
+    fn a_job_s_payload_reads_back_as_the_same_job() {
+        let spec = JobSpec::RemindDrafts {
+            call_id: CallId(3),
+            at: "2022-11-02T12:00:00Z".parse().unwrap(),
+        };
+        let stored = serde_json::to_value(&spec).unwrap();
+        assert_eq!(stored["kind"], "remind_drafts");
+        assert_eq!(serde_json::from_value::<JobSpec>(stored).unwrap(), spec);
+        assert_eq!(spec.key(), "remind_drafts:3:1667390400000000");
     }
 }

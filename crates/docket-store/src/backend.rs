@@ -26,9 +26,9 @@ use sqlx::types::Json;
 use crate::sql::{self, At, Pool, Row, Tx};
 use crate::{
     Accounts, Actor, Asset, AuditEvent, Backend, CallId, Calls, CodeOutcome, FiledPiece, Inbound,
-    InboundOutcome, InboundRecord, IncomingFile, IngestReply, Job, JobKind, JobStatus, Jobs,
-    MailStatus, NewAsset, NewInbound, NewMail, NewPiece, NewToken, Outbox, OutboxMail, Revision,
-    Saved, SenderTrust, Session, Site, Staff, StaffMember, StaffRole, Store, StoreError,
+    InboundOutcome, InboundRecord, IncomingFile, IngestReply, Job, JobKind, JobSpec, JobStatus,
+    Jobs, MailStatus, NewAsset, NewInbound, NewMail, NewPiece, NewToken, Outbox, OutboxMail,
+    Revision, Saved, SenderTrust, Session, Site, Staff, StaffMember, StaffRole, Store, StoreError,
     StoredCall, StoredTemplate, SubmissionId, SubmissionRecord, Submissions, TemplateText, Token,
     TokenPurpose, User, UserId, Work,
 };
@@ -226,6 +226,23 @@ fn new_reply_token() -> String {
         .collect()
 }
 
+/// Queues `spec` once: a job with the same key is kept.
+async fn insert_job(tx: &mut Tx, spec: &JobSpec, now: Timestamp) -> Result<(), StoreError> {
+    sql::query(
+        "INSERT INTO jobs (kind, key, call_id, run_at, created_at, payload) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(spec.kind().as_str())
+    .bind(spec.key())
+    .bind(spec.call_id())
+    .bind(spec.run_at())
+    .bind(now)
+    .bind(Json(spec))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// Schedules the call's deadline reminder (or cancels it when the call asks for none). The key
 /// holds the instant, so a moved deadline makes a new job and cancels the old one.
 async fn schedule_reminder(
@@ -234,32 +251,18 @@ async fn schedule_reminder(
     call: &Call,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let remind_at = call.reminder_at();
-    let key = remind_at.map(|at| {
-        format!(
-            "{}:{call_id}:{}",
-            JobKind::RemindDrafts.as_str(),
-            at.as_microsecond()
-        )
-    });
+    let spec = call
+        .reminder_at()
+        .map(|at| JobSpec::RemindDrafts { call_id, at });
+    let key = spec.as_ref().map(JobSpec::key);
     sql::query("UPDATE jobs SET status = 'cancelled' WHERE call_id = $1 AND kind = $2 AND status = 'queued' AND key <> $3")
         .bind(call_id)
         .bind(JobKind::RemindDrafts.as_str())
         .bind(key.as_deref().unwrap_or(""))
         .execute(&mut *tx)
         .await?;
-    if let (Some(key), Some(at)) = (key, remind_at) {
-        sql::query(
-            "INSERT INTO jobs (kind, key, call_id, run_at, created_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(JobKind::RemindDrafts.as_str())
-        .bind(key)
-        .bind(call_id)
-        .bind(at)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    if let Some(spec) = spec {
+        insert_job(tx, &spec, now).await?;
     }
     Ok(())
 }
@@ -344,6 +347,9 @@ fn job_row(row: &Row) -> Result<Job, StoreError> {
         attempts: row.get("attempts")?,
         last_error: row.get("last_error")?,
         outcome: row.get("outcome")?,
+        payload: row
+            .get::<Option<Json<serde_json::Value>>>("payload")?
+            .map(|Json(payload)| payload),
     })
 }
 
@@ -1892,7 +1898,7 @@ impl Jobs for SqlStore {
                 SELECT id FROM jobs
                 WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND lease_until < $3)
                 ORDER BY run_at, id LIMIT $4 {})
-             RETURNING id, kind, key, call_id, run_at, status, attempts, last_error, outcome",
+             RETURNING id, kind, key, call_id, run_at, status, attempts, last_error, outcome, payload",
             self.pool.skip_locked()
         ))
         .bind(lease_until)
@@ -1967,7 +1973,7 @@ impl Jobs for SqlStore {
 
     async fn call_jobs(&self, call_id: CallId) -> Result<Vec<Job>, StoreError> {
         let rows = sql::query(
-            "SELECT id, kind, key, call_id, run_at, status, attempts, last_error, outcome FROM jobs
+            "SELECT id, kind, key, call_id, run_at, status, attempts, last_error, outcome, payload FROM jobs
              WHERE call_id = $1 ORDER BY run_at, id",
         )
         .bind(call_id)

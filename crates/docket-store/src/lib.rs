@@ -13,7 +13,7 @@ pub use decorate::{WorkDecorated, WrapWork};
 use docket_core::Call;
 pub use docket_core::ids::{CallId, SubmissionId, UserId};
 pub use docket_core::mail::{NewMail, StoredTemplate, TemplateText};
-pub use docket_core::status::{InboundOutcome, JobKind, JobStatus, MailStatus};
+pub use docket_core::status::{InboundOutcome, JobKind, JobSpec, JobStatus, MailStatus};
 use docket_core::submission::{CandidateDays, Piece, SubmissionState};
 pub use docket_core::trust::SenderTrust;
 use jiff::Timestamp;
@@ -410,6 +410,25 @@ pub struct Job {
     pub last_error: Option<String>,
     /// What running it did, for people ("reminded 3 contributors").
     pub outcome: Option<String>,
+    /// The job as stored ([`JobSpec`] in JSON); read it with [`Job::spec`].
+    pub payload: Option<serde_json::Value>,
+}
+
+impl Job {
+    /// What to run, if this Docket knows the job's kind. A row written before jobs had a
+    /// payload is read from its kind and call.
+    pub fn spec(&self) -> Option<JobSpec> {
+        match &self.payload {
+            Some(payload) => serde_json::from_value(payload.clone()).ok(),
+            None => match (JobKind::parse(&self.kind), self.call_id) {
+                (Some(JobKind::RemindDrafts), Some(call_id)) => Some(JobSpec::RemindDrafts {
+                    call_id,
+                    at: self.run_at,
+                }),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// What can go wrong in storage.
@@ -941,6 +960,34 @@ fn call_subject(call: &Call) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_job_from_before_payloads_is_read_from_its_kind_and_call() {
+        let at: Timestamp = "2022-11-02T12:00:00Z".parse().unwrap();
+        let mut job = Job {
+            id: 1,
+            kind: "remind_drafts".into(),
+            key: "remind_drafts:3:1667390400000000".into(),
+            call_id: Some(CallId(3)),
+            run_at: at,
+            status: JobStatus::Queued,
+            attempts: 0,
+            last_error: None,
+            outcome: None,
+            payload: None,
+        };
+        assert_eq!(
+            job.spec(),
+            Some(JobSpec::RemindDrafts {
+                call_id: CallId(3),
+                at
+            })
+        );
+        job.kind = "publish_day".into();
+        assert_eq!(job.spec(), None, "a kind this Docket does not know");
+        job.payload = Some(serde_json::json!({ "kind": "publish_day", "day": "2022-11-14" }));
+        assert_eq!(job.spec(), None);
+    }
 
     #[test]
     fn passwords_never_reach_the_logs() {

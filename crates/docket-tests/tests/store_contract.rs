@@ -947,6 +947,14 @@ async fn jobs(db: &TestDb) {
     assert_eq!(scheduled.len(), 1, "the seed asks for a deadline reminder");
     assert_eq!(scheduled[0].status, JobStatus::Queued);
     let due = scheduled[0].run_at;
+    assert_eq!(
+        scheduled[0].spec(),
+        Some(docket_store::JobSpec::RemindDrafts {
+            call_id: call.id,
+            at: due
+        }),
+        "the job reads back as what was scheduled"
+    );
     let lease = due + jiff::SignedDuration::from_mins(5);
     assert!(
         store
