@@ -1,7 +1,8 @@
-//! A contributor's pieces: reading and changing them through the access policy. Each function
-//! loads what the decision needs, asks [`policy::may`], and only then calls the store, so a
-//! piece someone may not see answers [`StoreError::NotFound`] (a 404 on the web), exactly as a
-//! piece that does not exist.
+//! A contributor's pieces: reading and changing them through the access policy. A piece is
+//! found with [`visible`]; each change then takes that record, asks [`policy::may`] of it
+//! (without reading it again) and only then calls the store, so a piece someone may not see or
+//! change answers [`StoreError::NotFound`] (a 404 on the web), exactly as one that does not
+//! exist. Whether the piece is still in a state that can change, the store checks as it writes.
 
 use docket_core::mail::NewMail;
 use docket_core::submission::{Piece, SubmissionState};
@@ -22,18 +23,13 @@ pub async fn visible(
         .filter(|piece| policy::may(Actor::Person(user), PieceAction::View, piece)))
 }
 
-/// The piece, if `user` may do `action` to it; NotFound otherwise.
-async fn allowed(
-    store: &dyn Store,
-    user: &User,
-    id: SubmissionId,
-    action: PieceAction,
-) -> Result<SubmissionRecord, StoreError> {
-    store
-        .submission(id)
-        .await?
-        .filter(|piece| policy::may(Actor::Person(user), action, piece))
-        .ok_or(StoreError::NotFound)
+/// NotFound unless `user` may do `action` to `piece`.
+fn allowed(user: &User, piece: &SubmissionRecord, action: PieceAction) -> Result<(), StoreError> {
+    if policy::may(Actor::Person(user), action, piece) {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
 }
 
 /// The pieces `user` owns or co-authors, latest change first. Pieces shared with their address
@@ -47,65 +43,69 @@ pub async fn of(store: &dyn Store, user: &User) -> Result<Vec<SubmissionRecord>,
 pub async fn revisions(
     store: &dyn Store,
     user: &User,
-    id: SubmissionId,
+    record: &SubmissionRecord,
 ) -> Result<Vec<Revision>, StoreError> {
-    allowed(store, user, id, PieceAction::View).await?;
-    store.revisions(id).await
+    allowed(user, record, PieceAction::View)?;
+    store.revisions(record.id).await
 }
 
 /// Replaces the working copy of a piece `user` may edit.
 pub async fn save_draft(
     store: &dyn Store,
     user: &User,
-    id: SubmissionId,
+    record: &SubmissionRecord,
     piece: &Piece,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    allowed(store, user, id, PieceAction::Edit).await?;
-    store.save_draft(id, user.id, piece, now).await
+    allowed(user, record, PieceAction::Edit)?;
+    store.save_draft(record.id, user.id, piece, now).await
 }
 
 /// Submits `piece` as the next revision of a piece `user` may edit, with its receipt.
 pub async fn submit_revision(
     store: &dyn Store,
     user: &User,
-    id: SubmissionId,
+    record: &SubmissionRecord,
     piece: &Piece,
     late: bool,
     receipt: NewMail,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
-    allowed(store, user, id, PieceAction::Edit).await?;
+    allowed(user, record, PieceAction::Edit)?;
     store
-        .submit_revision(id, user.id, piece, late, receipt, now)
+        .submit_revision(record.id, user.id, piece, late, receipt, now)
         .await
 }
 
-/// Moves a piece `user` may edit from `from` to `to` (the caller checked the transition).
+/// Moves a piece `user` may edit from the state it was read in to `to` (the caller checked the
+/// transition); refused if it moved meanwhile.
 pub async fn set_state(
     store: &dyn Store,
     user: &User,
-    id: SubmissionId,
-    from: SubmissionState,
+    record: &SubmissionRecord,
     to: SubmissionState,
     mail: Option<NewMail>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    allowed(store, user, id, PieceAction::Edit).await?;
-    store.set_state(id, user.id, from, to, mail, now).await
+    allowed(user, record, PieceAction::Edit)?;
+    store
+        .set_state(record.id, user.id, record.state, to, mail, now)
+        .await
 }
 
 /// Lets `email` see and edit a piece `user` owns, and queues the invitation.
 pub async fn invite_coauthor(
     store: &dyn Store,
     user: &User,
-    id: SubmissionId,
+    record: &SubmissionRecord,
     email: &str,
     mail: NewMail,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    allowed(store, user, id, PieceAction::InviteCoauthor).await?;
-    store.invite_coauthor(id, user.id, email, mail, now).await
+    allowed(user, record, PieceAction::InviteCoauthor)?;
+    store
+        .invite_coauthor(record.id, user.id, email, mail, now)
+        .await
 }
 
 /// An uploaded file, if `user` may fetch it.

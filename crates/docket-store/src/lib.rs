@@ -419,7 +419,7 @@ impl Job {
     /// payload is read from its kind and call.
     pub fn spec(&self) -> Option<JobSpec> {
         match &self.payload {
-            Some(payload) => serde_json::from_value(payload.clone()).ok(),
+            Some(payload) => serde::Deserialize::deserialize(payload).ok(),
             None => match (JobKind::parse(&self.kind), self.call_id) {
                 (Some(JobKind::RemindDrafts), Some(call_id)) => Some(JobSpec::RemindDrafts {
                     call_id,

@@ -207,8 +207,14 @@ pub(super) async fn edit(
     let (refused, warnings) = judge(&call, &piece);
     errors.0.extend(refused.0);
     // The draft is kept whatever happens next: nothing typed is lost.
-    docket_app::pieces::save_draft(state.store.as_ref(), &user, id, &piece, state.clock.now())
-        .await?;
+    docket_app::pieces::save_draft(
+        state.store.as_ref(),
+        &user,
+        &record,
+        &piece,
+        state.clock.now(),
+    )
+    .await?;
     let action = form.get("action");
     match action {
         "preview" if errors.is_empty() => {
@@ -239,7 +245,7 @@ pub(super) async fn edit(
             let number = docket_app::pieces::submit_revision(
                 state.store.as_ref(),
                 &user,
-                id,
+                &record,
                 &piece,
                 late,
                 receipt,

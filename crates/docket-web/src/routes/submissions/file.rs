@@ -15,7 +15,7 @@ pub(super) async fn file(
     .into_iter()
     .flatten()
     .any(|asset| asset.id == asset_id)
-        || docket_app::pieces::revisions(state.store.as_ref(), &user, id)
+        || docket_app::pieces::revisions(state.store.as_ref(), &user, &record)
             .await?
             .iter()
             .any(|revision| {

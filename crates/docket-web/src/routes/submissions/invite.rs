@@ -75,7 +75,7 @@ pub(super) async fn invite(
     docket_app::pieces::invite_coauthor(
         state.store.as_ref(),
         &user,
-        id,
+        &record,
         &email,
         mail,
         state.clock.now(),

@@ -74,7 +74,7 @@ pub(super) async fn show_page(
     errors: FormErrors,
 ) -> Result<ShowPage, WebError> {
     let (record, call) = load_piece(state, id, user).await?;
-    let revisions = docket_app::pieces::revisions(state.store.as_ref(), user, id).await?;
+    let revisions = docket_app::pieces::revisions(state.store.as_ref(), user, &record).await?;
     let unsent_changes = revisions
         .last()
         .is_some_and(|last| last.piece != record.draft)
@@ -226,8 +226,8 @@ pub(super) async fn revision(
     Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    let (_, call) = load_piece(&state, id, &user).await?;
-    let revisions = docket_app::pieces::revisions(state.store.as_ref(), &user, id).await?;
+    let (record, call) = load_piece(&state, id, &user).await?;
+    let revisions = docket_app::pieces::revisions(state.store.as_ref(), &user, &record).await?;
     let Some(revision) = revisions
         .into_iter()
         .find(|revision| revision.number == number)

@@ -39,8 +39,7 @@ pub(super) async fn withdraw(
     docket_app::pieces::set_state(
         state.store.as_ref(),
         &user,
-        id,
-        record.state,
+        &record,
         to,
         Some(mail),
         state.clock.now(),
