@@ -12,13 +12,14 @@
 //! a piece, marked "sender not verified".
 
 use docket_core::status::InboundOutcome;
-use docket_core::submission::{Admission, Author, LimitCheck, Piece, admission};
+use docket_core::judge::{self, Code, FileShape, Finding, Verdict};
+use docket_core::submission::{Admission, AssetRef, Author, Piece, admission};
 use docket_core::trust::SenderTrust;
-use docket_core::{Call, Clock, Format, recognise, text};
+use docket_core::{Call, Clock, Format, Kind, recognise, text};
 use docket_store::secret::{hash_token, random_token, sha256_hex};
 use docket_store::{
-    IncomingFile, IngestReply, NewInbound, NewMail, NewPiece, NewToken, Store, StoreError,
-    TokenPurpose,
+    IncomingFile, IngestReply, NewInbound, NewMail, NewPiece, NewToken, ReplyChange, Store,
+    StoreError, TokenPurpose,
 };
 use jiff::{SignedDuration, Timestamp};
 
@@ -53,6 +54,8 @@ impl Default for IngestSettings {
 pub enum Outcome {
     /// A new submitted piece.
     Submission(docket_core::SubmissionId),
+    /// A new piece the judge refused: kept as a draft, and the sender told what to fix.
+    Draft(docket_core::SubmissionId),
     /// Correspondence on a piece (with a new revision when it carried one).
     Reply {
         submission_id: docket_core::SubmissionId,
@@ -328,7 +331,16 @@ async fn file_message(
         )
         .await;
     };
-    let body = match body_of(call, &message).await {
+    let mimes: Vec<&str> = message
+        .attachments
+        .iter()
+        .map(|a| a.mime.as_str())
+        .collect();
+    // The kind the sender named (or, naming none, the one their file suggests). It is kept even
+    // when the file does not suit it: the answer then says what to send, and nothing is changed
+    // behind the sender's back.
+    let named = recognise::kind(call, &words_to_read, &mimes).and_then(|key| call.kind(&key));
+    let body = match body_of(call, &message, named).await {
         Ok(body) => body,
         Err(problem) => {
             let answer = mailer.triage_answer(&head, &sender, &subject, &problem);
@@ -341,109 +353,57 @@ async fn file_message(
             .await;
         }
     };
-    let mimes: Vec<&str> = message
-        .attachments
-        .iter()
-        .map(|a| a.mime.as_str())
-        .collect();
-    let kind_key = recognise::kind(call, &words_to_read, &mimes)
-        .filter(|key| {
-            call.kind(key)
-                .is_some_and(|kind| kind.format == body.format)
-        })
-        .or_else(|| {
-            call.kinds
-                .iter()
-                .find(|kind| kind.format == body.format)
-                .map(|kind| kind.key.to_string())
-        });
-    let Some(kind) = kind_key.as_deref().and_then(|key| call.kind(key)) else {
-        let answer = mailer.triage_answer(
-            &head,
-            &sender,
-            &subject,
-            "This call does not take this kind of file. See the call's page for what you can send.",
-        );
-        return triage(
-            store,
-            record(InboundOutcome::Triage, "no kind for this file"),
-            Some(answer),
-            "no kind for this file",
-        )
-        .await;
-    };
-    let late = match admission(call, now) {
-        Admission::OnTime => false,
-        Admission::Late => true,
-        Admission::Closed(reason) => {
-            let answer = mailer.triage_answer(&head, &sender, &subject, &format!("{reason}."));
-            return triage(
-                store,
-                record(InboundOutcome::Triage, "after the deadline"),
-                Some(answer),
-                "after the deadline",
-            )
-            .await;
-        }
-    };
     let display_name = message
         .from
         .as_ref()
         .and_then(|(name, _)| name.clone())
         .unwrap_or_default();
     let mut piece = Piece {
-        kind: kind.key.to_string(),
+        kind: body.kind.clone(),
         days: Some(days),
         title: body
             .title
             .clone()
             .unwrap_or_else(|| clean_subject(&message.subject)),
         summary: String::new(),
-        body: body.markdown.clone(),
         authors: vec![Author {
             name: display_name,
             ..Author::default()
         }],
-        pages: body.pages,
-        minutes: body.minutes,
         ..Piece::default()
     };
-    if kind.format == Format::Text {
-        piece.words = Some(text::count_markdown_words(&piece.body) as u64);
+    body.apply(call, &mut piece, true);
+    let verdict = body.judged(call, &piece, now);
+    if let Some(closed) = verdict.refusals.iter().find(|f| f.code == Code::Closed) {
+        let answer = mailer.triage_answer(&head, &sender, &subject, &format!("{}.", closed.message));
+        return triage(
+            store,
+            record(InboundOutcome::Triage, "after the deadline"),
+            Some(answer),
+            "after the deadline",
+        )
+        .await;
     }
-    let mut warnings = Vec::new();
-    for check in limit_checks(kind, &piece) {
-        match check {
-            LimitCheck::Fits => {}
-            LimitCheck::Warn(message) => warnings.push(message),
-            LimitCheck::Refuse(problem) => {
-                let answer = mailer.triage_answer(
-                    &head,
-                    &sender,
-                    &subject,
-                    &format!("{problem}, then send it again."),
-                );
-                return triage(
-                    store,
-                    record(InboundOutcome::Triage, &problem),
-                    Some(answer),
-                    &problem,
-                )
-                .await;
-            }
-        }
-    }
-    let message = record(InboundOutcome::Submission, "");
+    let submitted = verdict.may_send();
+    let message_record = if submitted {
+        record(InboundOutcome::Submission, "")
+    } else {
+        let first = verdict.refusals.first().map(|f| f.message.as_str()).unwrap_or_default();
+        record(
+            InboundOutcome::Submission,
+            &format!("kept as a draft: {first}"),
+        )
+    };
     // One unit of work: the message, the account, the file, the piece and its receipt, built
     // from the stored piece, are committed together or not at all.
     let mut work = store.begin().await?;
-    if !work.record_inbound(&message).await? {
+    if !work.record_inbound(&message_record).await? {
         return Ok(Outcome::Duplicate);
     }
     let owner_id = match work.account_id(&sender).await? {
         // An unverified sender never adds to an account that exists (it got one while this
         // message was read): nothing is stored, and the message waits like any other.
-        Some(_) if !message.sender_trust.verified() => {
+        Some(_) if !message_record.sender_trust.verified() => {
             drop(work);
             let record = NewInbound {
                 call_id: Some(stored_call.id),
@@ -468,45 +428,55 @@ async fn file_message(
             id
         }
     };
-    if let Some(file) = &body.file {
-        piece.document = Some(work.add_file(file, owner_id, now).await?);
-    }
+    piece.document = match &body.file {
+        Some(file) => Some(work.add_file(file, owner_id, now).await?),
+        None => None,
+    };
     let filed = work
         .file_piece(
             &NewPiece {
                 call_id: stored_call.id,
                 owner_id,
                 piece: piece.clone(),
-                late,
-                sender_trust: message.sender_trust,
+                late: verdict.late,
+                sender_trust: message_record.sender_trust,
+                submitted,
             },
             now,
         )
         .await?;
-    work.link_inbound(&message.message_id, filed.id).await?;
-    let facts = mailer.piece_facts(
-        call,
-        &piece,
-        &format!("/submissions/{}", filed.id),
-        1,
-        late,
-        warnings,
-    );
-    let receipt = mailer.receipt(&head, &sender, filed.id, &filed.reply_token, &facts);
-    work.enqueue_mail(&receipt, now).await?;
+    work.link_inbound(&message_record.message_id, filed.id).await?;
+    let path = format!("/submissions/{}", filed.id);
+    let answer = if submitted {
+        let facts = mailer.piece_facts(call, &piece, &path, 1, verdict.late, verdict.notes());
+        mailer.receipt(&head, &sender, filed.id, &filed.reply_token, &facts)
+    } else {
+        let facts = mailer.piece_facts(call, &piece, &format!("{path}/edit"), 0, false, vec![]);
+        let problems: Vec<String> = verdict.refusals.iter().map(|f| f.message.clone()).collect();
+        mailer.not_sent(&head, &sender, filed.id, &filed.reply_token, &facts, &problems)
+    };
+    work.enqueue_mail(&answer, now).await?;
     work.audit(
         &docket_store::Actor::User(owner_id),
-        "submission.submitted_by_email",
+        if submitted {
+            "submission.submitted_by_email"
+        } else {
+            "submission.kept_as_draft_by_email"
+        },
         &format!("submission:{}", filed.id),
         serde_json::json!({
-            "message_id": message.message_id, "late": late, "words": piece.words,
-            "sender_trust": message.sender_trust.as_str(),
+            "message_id": message_record.message_id, "late": verdict.late, "words": piece.words,
+            "sender_trust": message_record.sender_trust.as_str(), "findings": verdict.codes(),
         }),
         now,
     )
     .await?;
     work.commit().await?;
-    Ok(Outcome::Submission(filed.id))
+    Ok(if submitted {
+        Outcome::Submission(filed.id)
+    } else {
+        Outcome::Draft(filed.id)
+    })
 }
 
 /// The piece a message answers, and how Docket knows it comes from someone entitled to answer:
@@ -661,38 +631,81 @@ fn clean_subject(subject: &str) -> String {
     }
 }
 
-fn limit_checks(kind: &docket_core::Kind, piece: &Piece) -> Vec<LimitCheck> {
-    let mut checks = Vec::new();
-    if let (Some(bounds), Some(words)) = (&kind.limits.words, piece.words) {
-        checks.push(LimitCheck::judge(bounds, words, "words", &kind.name));
-    }
-    if let (Some(bounds), Some(pages)) = (&kind.limits.pages, piece.pages) {
-        checks.push(LimitCheck::judge(
-            bounds,
-            u64::from(pages),
-            "pages",
-            &kind.name,
-        ));
-    }
-    if let (Some(bounds), Some(minutes)) = (&kind.limits.minutes, piece.minutes) {
-        checks.push(LimitCheck::judge(
-            bounds,
-            minutes.ceil() as u64,
-            "minutes",
-            &kind.name,
-        ));
-    }
-    checks
-}
-
-/// What a message's piece is: from its first readable attachment, or its own text.
+/// What a message's piece is: its kind, and what its attachment, link or text gave.
 struct Body {
-    format: Format,
+    /// The kind's key: the one the sender named, or the one their file suits.
+    kind: String,
     markdown: String,
     title: Option<String>,
     pages: Option<u32>,
     minutes: Option<f64>,
+    /// A podcast episode kept elsewhere, from the message text.
+    link: Option<String>,
     file: Option<IncomingFile>,
+    /// An attachment the kind does not take (or too large for it): the judge's refusal of it.
+    unfit: Option<Finding>,
+}
+
+impl Body {
+    fn new(kind: &Kind) -> Self {
+        Body {
+            kind: kind.key.to_string(),
+            markdown: String::new(),
+            title: None,
+            pages: None,
+            minutes: None,
+            link: None,
+            file: None,
+            unfit: None,
+        }
+    }
+
+    /// Puts what the message carried into `piece` (a new piece, or the draft a reply changes):
+    /// the text of a written piece, the measures, the link, and the file as it will be stored.
+    /// `first`: a new piece, whose text for a document or audio kind is the message's own.
+    fn apply(&self, call: &Call, piece: &mut Piece, first: bool) {
+        piece.kind = self.kind.clone();
+        let format = call.kind(&self.kind).map(|kind| kind.format);
+        if format == Some(Format::Text) {
+            if !self.markdown.is_empty() || first {
+                piece.body = self.markdown.clone();
+            }
+            piece.words = Some(text::count_markdown_words(&piece.body) as u64);
+        } else if first {
+            piece.body = self.markdown.clone();
+        }
+        if format == Some(Format::Document) {
+            piece.pages = self.pages.or(piece.pages);
+        }
+        if format == Some(Format::Audio) {
+            if self.file.is_some() {
+                piece.minutes = self.minutes;
+                piece.link = None;
+            } else if self.link.is_some() {
+                piece.link = self.link.clone();
+                piece.minutes = self.minutes;
+                piece.document = None;
+            }
+        }
+        if let Some(file) = &self.file {
+            // Judged now by its type and size; the store gives it its id when it is kept.
+            piece.document = Some(AssetRef {
+                id: 0,
+                name: file.name.clone(),
+                mime: file.mime.clone(),
+                size: file.bytes.len() as u64,
+            });
+        }
+    }
+
+    /// The one judge's verdict on `piece` now, with this message's unfit file refused first.
+    fn judged(&self, call: &Call, piece: &Piece, now: Timestamp) -> Verdict {
+        let mut verdict = judge::judge(call, piece, now, None);
+        if let Some(unfit) = &self.unfit {
+            verdict.refuse_first(unfit.clone());
+        }
+        verdict
+    }
 }
 
 async fn extract(
@@ -720,40 +733,56 @@ async fn extract(
     Ok((extracted, file))
 }
 
-async fn body_of(call: &Call, message: &Inbound) -> Result<Body, String> {
-    use docket_documents::FileType;
+/// The call's kind for a file of this shape when the sender named none: a PDF is a document
+/// kind's (a whitepaper) before a text kind's.
+fn kind_for(call: &Call, shape: FileShape) -> Option<&Kind> {
+    let first = |format: Format| call.kinds.iter().find(|kind| kind.format == format);
+    match shape {
+        FileShape::Written => first(Format::Text),
+        FileShape::Pdf => first(Format::Document).or_else(|| first(Format::Text)),
+        FileShape::Audio => first(Format::Audio),
+        FileShape::Image | FileShape::Other => None,
+    }
+}
+
+/// What a message offers as a piece of the `named` kind (or, naming none, of the kind its file
+/// suits): its first attachment that kind takes, a link to an episode for an audio kind, or
+/// its own text. `Err` with what to send when there is nothing to read.
+async fn body_of(call: &Call, message: &Inbound, named: Option<&Kind>) -> Result<Body, String> {
     let mut problems = Vec::new();
+    let mut unfit: Option<(&Kind, Finding)> = None;
     for attachment in &message.attachments {
         let sniffed = docket_documents::sniff(&attachment.bytes, attachment.name.as_deref());
         if sniffed.is_image() {
             continue;
         }
-        let format = match sniffed {
-            FileType::Docx
-            | FileType::Odt
-            | FileType::Rtf
-            | FileType::Markdown
-            | FileType::PlainText
-            | FileType::Html => Format::Text,
-            FileType::Pdf => Format::Document,
-            other if other.is_audio() => Format::Audio,
-            _ => {
-                // The reader's own refusal says what the file is and what to send instead.
-                match extract(attachment).await {
-                    Err(problem) => problems.push(problem),
-                    Ok(_) => problems.push("We cannot read this attachment: send a Word (.docx) or OpenDocument (.odt) document, a PDF, or an audio file".into()),
-                }
-                continue;
+        let shape = FileShape::of_mime(sniffed.mime());
+        if shape == FileShape::Other {
+            // The reader's own refusal says what the file is and what to send instead.
+            match extract(attachment).await {
+                Err(problem) => problems.push(problem),
+                Ok(_) => problems.push("We cannot read this attachment: send a Word (.docx) or OpenDocument (.odt) document, a PDF, or an audio file".into()),
             }
+            continue;
+        }
+        let Some(kind) = named.or_else(|| kind_for(call, shape)) else {
+            problems.push(format!(
+                "This call does not take {}: see the call's page for what you can send",
+                sniffed.with_article()
+            ));
+            continue;
         };
-        if !call.kinds.iter().any(|kind| kind.format == format) {
+        let size = attachment.bytes.len() as u64;
+        if let Some(finding) = judge::check_file(kind, sniffed.mime(), sniffed.with_article(), size)
+        {
+            unfit.get_or_insert((kind, finding));
             continue;
         }
         match extract(attachment).await {
             Ok((extracted, file)) => {
+                let written = kind.format == Format::Text;
                 return Ok(Body {
-                    format,
-                    markdown: if format == Format::Text {
+                    markdown: if written {
                         extracted.markdown
                     } else {
                         message.text.trim().to_owned()
@@ -762,6 +791,7 @@ async fn body_of(call: &Call, message: &Inbound) -> Result<Body, String> {
                     pages: extracted.pages,
                     minutes: extracted.duration_seconds.map(|seconds| seconds / 60.0),
                     file: Some(file),
+                    ..Body::new(kind)
                 });
             }
             Err(problem) => problems.push(problem),
@@ -770,16 +800,48 @@ async fn body_of(call: &Call, message: &Inbound) -> Result<Body, String> {
     if let Some(problem) = problems.into_iter().next() {
         return Err(problem);
     }
-    // No attachment: the message text itself is the piece, if there is enough of it.
-    if text::count_words(&message.text) >= 100 {
+    // A link to an episode kept elsewhere (Docket never fetches it), for an audio kind named or,
+    // naming none, when the link is to an audio file.
+    let link = recognise::link(&message.text);
+    let audio = match named {
+        Some(kind) => (kind.format == Format::Audio).then_some(kind),
+        None => link
+            .as_deref()
+            .filter(|link| recognise::is_audio_link(link))
+            .and_then(|_| call.kinds.iter().find(|kind| kind.format == Format::Audio)),
+    };
+    if let (Some(kind), Some(link)) = (audio, link) {
         return Ok(Body {
-            format: Format::Text,
             markdown: message.text.trim().to_owned(),
-            title: None,
-            pages: None,
-            minutes: None,
-            file: None,
+            link: Some(link),
+            minutes: recognise::duration_minutes(&message.text),
+            ..Body::new(kind)
         });
+    }
+    let pasted = text::count_words(&message.text) >= 100;
+    if let Some((kind, finding)) = unfit {
+        return Ok(Body {
+            markdown: if pasted || kind.format != Format::Text {
+                message.text.trim().to_owned()
+            } else {
+                String::new()
+            },
+            unfit: Some(finding),
+            ..Body::new(kind)
+        });
+    }
+    // No attachment: the message text itself is the piece, if there is enough of it.
+    if pasted {
+        let kind = named
+            .or_else(|| call.kinds.iter().find(|kind| kind.format == Format::Text))
+            .ok_or("This call does not take written pieces: see the call's page for what you can send")?;
+        return Ok(Body {
+            markdown: message.text.trim().to_owned(),
+            ..Body::new(kind)
+        });
+    }
+    if audio.is_some() {
+        return Err("We found no episode: attach the audio file, or put a link to it in the message".into());
     }
     Err("We found no piece to read: attach it as a Word (.docx) or OpenDocument (.odt) document or a PDF, or paste the text into the message".into())
 }
@@ -795,68 +857,91 @@ async fn reply(
     let now = clock.now();
     // A new version counts only from the piece's owner or a co-author, while it can still change.
     let sender = record.sender.clone();
-    let mut revision = None;
+    let mut change = None;
     // The message already proved it answers this piece; its From: decides only whether it may
     // add a version, and only for an address with an account.
     let sender_actor = policy::Actor::MailSender { address: &sender };
     let has_account = store.user_by_email(&sender).await?.is_some();
-    if has_account {
-        let current = store
+    let current = if has_account {
+        store
             .submission(submission_id)
             .await?
-            .filter(|piece| policy::may(sender_actor, PieceAction::Edit, piece));
-        if let Some(current) = current {
-            let call = store.call_by_id(current.call_id).await?;
-            if let (Some(call), true) = (
-                call,
-                current.state.editable_by_contributor() && !message.attachments.is_empty(),
-            ) && let Ok(body) = body_of(&call.call, message).await
-            {
-                let late = !matches!(admission(&call.call, now), Admission::OnTime);
-                let closed = matches!(admission(&call.call, now), Admission::Closed(_));
-                if !closed {
-                    let mut piece = current.draft.clone();
-                    if body.format == Format::Text {
-                        piece.body = body.markdown;
-                        piece.words = Some(text::count_markdown_words(&piece.body) as u64);
-                    }
-                    piece.pages = body.pages.or(piece.pages);
-                    piece.minutes = body.minutes.or(piece.minutes);
-                    let kind = call.call.kind(&piece.kind);
-                    let warnings = kind
-                        .map(|kind| limit_checks(kind, &piece))
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter_map(|check| match check {
-                            LimitCheck::Warn(message) | LimitCheck::Refuse(message) => {
-                                Some(message)
-                            }
-                            LimitCheck::Fits => None,
-                        })
-                        .collect();
+            .filter(|piece| policy::may(sender_actor, PieceAction::Edit, piece))
+            .filter(|piece| piece.state.editable_by_contributor())
+    } else {
+        None
+    };
+    if let Some(current) = current
+        && let Some(call) = store.call_by_id(current.call_id).await?
+    {
+        let kind = call.call.kind(&current.draft.kind);
+        // A new version is an attachment, or for an audio piece a link in the text.
+        let carries = !message.attachments.is_empty()
+            || (kind.is_some_and(|kind| kind.format == Format::Audio)
+                && recognise::link(&message.text).is_some());
+        if carries && let Ok(body) = body_of(&call.call, message, kind).await {
+            let mut piece = current.draft.clone();
+            body.apply(&call.call, &mut piece, false);
+            let verdict = body.judged(&call.call, &piece, now);
+            let closed = verdict.refusals.iter().any(|f| f.code == Code::Closed);
+            if !closed {
+                let path = format!("/submissions/{submission_id}");
+                let head = crate::letterhead(store, mailer, call.id, &call.call).await?;
+                change = Some(if verdict.may_send() {
                     let facts = mailer.piece_facts(
                         &call.call,
                         &piece,
-                        &format!("/submissions/{submission_id}"),
+                        &path,
                         current.revision_count + 1,
-                        late,
-                        warnings,
+                        verdict.late,
+                        verdict.notes(),
                     );
-                    let head = crate::letterhead(store, mailer, call.id, &call.call).await?;
-                    let receipt =
-                        mailer.receipt(&head, &sender, submission_id, &current.reply_token, &facts);
-                    revision = Some((piece, body.file, late, receipt));
-                }
+                    ReplyChange::Revision {
+                        receipt: mailer.receipt(
+                            &head,
+                            &sender,
+                            submission_id,
+                            &current.reply_token,
+                            &facts,
+                        ),
+                        piece,
+                        file: body.file,
+                        late: verdict.late,
+                    }
+                } else {
+                    let facts = mailer.piece_facts(
+                        &call.call,
+                        &piece,
+                        &format!("{path}/edit"),
+                        current.revision_count,
+                        false,
+                        vec![],
+                    );
+                    let problems: Vec<String> =
+                        verdict.refusals.iter().map(|f| f.message.clone()).collect();
+                    ReplyChange::Draft {
+                        answer: mailer.not_sent(
+                            &head,
+                            &sender,
+                            submission_id,
+                            &current.reply_token,
+                            &facts,
+                            &problems,
+                        ),
+                        piece,
+                        file: body.file,
+                    }
+                });
             }
         }
     }
-    let revised = revision.is_some();
+    let revised = matches!(change, Some(ReplyChange::Revision { .. }));
     let stored = store
         .ingest_reply(
             IngestReply {
                 message: record,
                 submission_id,
-                revision,
+                change,
             },
             now,
         )

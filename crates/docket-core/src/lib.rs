@@ -6,6 +6,7 @@ pub mod call;
 pub mod call_file;
 pub mod clock;
 pub mod ids;
+pub mod judge;
 pub mod mail;
 pub mod markdown;
 pub mod prose_dates;

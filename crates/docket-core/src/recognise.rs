@@ -149,6 +149,94 @@ pub fn kind(call: &Call, text: &str, attachment_mimes: &[&str]) -> Option<String
     }
 }
 
+/// The first web address in a message's text (a podcast episode kept elsewhere), as
+/// [`crate::submission::parse_link`] takes it: trailing punctuation and the angle brackets mail
+/// clients put around links are not part of it. Docket never fetches it.
+pub fn link(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '(' | ')' | '[' | ']'))
+        .filter(|token| {
+            let lower = token.to_ascii_lowercase();
+            lower.starts_with("https://") || lower.starts_with("http://")
+        })
+        .map(|token| token.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'']))
+        .find_map(|token| crate::submission::parse_link(token).ok())
+}
+
+/// True when a link's path ends like an audio file (`.mp3`, `.m4a`, `.ogg`, `.wav`, …).
+pub fn is_audio_link(link: &str) -> bool {
+    let path = link.split(['?', '#']).next().unwrap_or_default();
+    let lower = path.to_ascii_lowercase();
+    [".mp3", ".m4a", ".ogg", ".oga", ".opus", ".wav", ".aac"]
+        .iter()
+        .any(|ending| lower.ends_with(ending))
+}
+
+/// How long a recording is, in minutes, when the text says so: "25 minutes", "a 40-minute
+/// episode", "1 hour 20 minutes", "1h 20m", "90 mins", "an hour", "half an hour", "1.5 hours".
+/// The first length stated wins; `None` when none is.
+pub fn duration_minutes(text: &str) -> Option<f64> {
+    let lower = text.to_lowercase();
+    let tokens: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '(' | ')' | ',' | ';' | '/'))
+        .map(|token| token.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '"' | '\'')))
+        .filter(|token| !token.is_empty())
+        .collect();
+    if lower.contains("half an hour") || lower.contains("half-an-hour") {
+        return Some(30.0);
+    }
+    let mut index = 0;
+    while index < tokens.len() {
+        let (number, unit, used) = match number_and_unit(&tokens, index) {
+            Some(found) => found,
+            None => {
+                index += 1;
+                continue;
+            }
+        };
+        let mut minutes = number * unit;
+        // "1 hour 20 minutes", "1h 20m": a smaller unit right after adds to it.
+        if unit == 60.0
+            && let Some((more, 1.0, _)) = number_and_unit(&tokens, index + used)
+        {
+            minutes += more;
+        }
+        if minutes > 0.0 {
+            return Some(minutes);
+        }
+        index += used;
+    }
+    None
+}
+
+/// A number (or "an"/"one") and a unit of time at `at`: (number, minutes per unit, tokens used).
+fn number_and_unit(tokens: &[&str], at: usize) -> Option<(f64, f64, usize)> {
+    let unit_of = |word: &str| match word {
+        "minute" | "minutes" | "min" | "mins" | "m" => Some(1.0),
+        "hour" | "hours" | "hr" | "hrs" | "h" => Some(60.0),
+        _ => None,
+    };
+    let token = *tokens.get(at)?;
+    // "25min", "1h", "20m" written together.
+    let split = token.find(|c: char| c.is_alphabetic()).unwrap_or(token.len());
+    let (digits, glued) = token.split_at(split);
+    let number = match digits {
+        "" => match token {
+            "an" | "a" | "one" => 1.0,
+            _ => return None,
+        },
+        digits => digits.parse::<f64>().ok().filter(|n| n.is_finite())?,
+    };
+    if !glued.is_empty() {
+        return unit_of(glued).map(|unit| (number, unit, 1));
+    }
+    let unit = unit_of(tokens.get(at + 1)?)?;
+    // "a" and "an" only before a whole unit word: "an hour", not "a m".
+    if digits.is_empty() && tokens[at + 1].len() < 3 {
+        return None;
+    }
+    Some((number, unit, 2))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kinds
 
@@ -1025,5 +1113,30 @@ mod tests {
         assert_eq!(singular("studies"), "study");
         assert_eq!(singular("class"), "class");
         assert_eq!(singular("its"), "its");
+    }
+
+    #[test]
+    fn a_podcasts_link_and_length_are_read_from_the_message() {
+        let text = "Hi Jago, our podcast episode for Thursday is here: https://pods.example.org/ep12.mp3, 25 minutes long.";
+        assert_eq!(link(text).as_deref(), Some("https://pods.example.org/ep12.mp3"));
+        assert!(is_audio_link("https://pods.example.org/ep12.MP3?dl=1"));
+        assert!(!is_audio_link("https://pods.example.org/episodes/12"));
+        assert_eq!(link("see <https://example.org/a>."), Some("https://example.org/a".into()));
+        assert_eq!(link("no link here, javascript:alert(1)"), None);
+        for (said, minutes) in [
+            (text, Some(25.0)),
+            ("a 40-minute episode", Some(40.0)),
+            ("It runs 1 hour 20 minutes", Some(80.0)),
+            ("1h 05m", Some(65.0)),
+            ("about 90 mins", Some(90.0)),
+            ("just over an hour", Some(60.0)),
+            ("half an hour", Some(30.0)),
+            ("1.5 hours", Some(90.0)),
+            ("25min", Some(25.0)),
+            ("our episode for Thursday", None),
+            ("I am a man", None),
+        ] {
+            assert_eq!(duration_minutes(said), minutes, "{said}");
+        }
     }
 }

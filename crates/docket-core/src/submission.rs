@@ -292,11 +292,7 @@ pub fn admission(call: &Call, now: Timestamp) -> Admission {
     match call.phase(now) {
         CallPhase::Open { .. } | CallPhase::Grace { .. } => Admission::OnTime,
         CallPhase::Closed { accept_late: true } => Admission::Late,
-        CallPhase::Closed { accept_late: false } => Admission::Closed(format!(
-            "The deadline for {} was {}. Submissions and changes are closed; contact the organisers if you need to reach them",
-            call.title,
-            call.deadline_local().strftime("%H:%M %Z on %A %-d %B %Y")
-        )),
+        CallPhase::Closed { accept_late: false } => Admission::Closed(crate::judge::closed_sentence(call)),
     }
 }
 

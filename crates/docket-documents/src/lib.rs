@@ -166,35 +166,18 @@ impl FileType {
 
     /// A short description for people, e.g. `"Word document (.docx)"`.
     pub fn describe(self) -> &'static str {
-        match self {
-            FileType::Docx => "Word document (.docx)",
-            FileType::Odt => "OpenDocument text (.odt)",
-            FileType::Rtf => "RTF document (.rtf)",
-            FileType::Pdf => "PDF document (.pdf)",
-            FileType::Html => "web page (.html)",
-            FileType::Markdown => "Markdown file (.md)",
-            FileType::PlainText => "plain text file (.txt)",
-            FileType::Mp3 => "MP3 audio file (.mp3)",
-            FileType::M4a => "AAC audio file (.m4a)",
-            FileType::Ogg => "Ogg audio file (.ogg)",
-            FileType::Wav => "WAV audio file (.wav)",
-            FileType::Png => "PNG image (.png)",
-            FileType::Jpeg => "JPEG image (.jpg)",
-            FileType::Gif => "GIF image (.gif)",
-            FileType::Webp => "WebP image (.webp)",
-            FileType::Unknown => "file of an unknown kind",
-        }
+        let described = self.with_article();
+        described
+            .strip_prefix("an ")
+            .or_else(|| described.strip_prefix("a "))
+            .unwrap_or(described)
     }
 
     /// The description with its article, for sentences such as "This file is {…}": e.g.
     /// `"a Word document (.docx)"`, `"an RTF document (.rtf)"`, `"a file of an unknown kind"`.
-    pub fn with_article(self) -> String {
-        // The article goes by how the first letters are said ("an MP3", "a WAV").
-        let article = match self {
-            FileType::Odt | FileType::Rtf | FileType::Mp3 | FileType::M4a | FileType::Ogg => "an",
-            _ => "a",
-        };
-        format!("{article} {}", self.describe())
+    /// One table in `docket-core` names every type, so the judge's sentences say the same.
+    pub fn with_article(self) -> &'static str {
+        docket_core::judge::describe_mime(self.mime())
     }
 
     /// True for the audio types (MP3, M4A, Ogg, WAV).

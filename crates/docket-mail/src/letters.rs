@@ -35,6 +35,7 @@ defaults!(
     "state_changed",
     "deadline_reminder",
     "triage_answer",
+    "not_sent",
     "coauthor_invite",
     "confirm_message",
 );
@@ -62,6 +63,8 @@ pub enum Letter {
     StateChanged,
     DeadlineReminder,
     TriageAnswer,
+    /// An emailed piece broke a rule of the call: kept as a draft, with what to fix.
+    NotSent,
     CoauthorInvite,
     /// "Is this from you?": mail from an existing account's address waits for this.
     ConfirmMessage,
@@ -112,8 +115,9 @@ const PIECE: &[Variable] = &[
 
 impl Letter {
     /// Every email, in the order the console lists them.
-    pub const ALL: [Letter; 10] = [
+    pub const ALL: [Letter; 11] = [
         Letter::Receipt,
+        Letter::NotSent,
         Letter::StateChanged,
         Letter::DeadlineReminder,
         Letter::TriageAnswer,
@@ -150,6 +154,7 @@ impl Letter {
             Letter::StateChanged => "state_changed",
             Letter::DeadlineReminder => "deadline_reminder",
             Letter::TriageAnswer => "triage_answer",
+            Letter::NotSent => "not_sent",
             Letter::CoauthorInvite => "coauthor_invite",
             Letter::ConfirmMessage => "confirm_message",
         }
@@ -171,6 +176,7 @@ impl Letter {
             Letter::StateChanged => "Change of state",
             Letter::DeadlineReminder => "Deadline reminder",
             Letter::TriageAnswer => "Message not filed",
+            Letter::NotSent => "Piece not sent",
             Letter::CoauthorInvite => "Co-author invitation",
             Letter::ConfirmMessage => "Is this from you?",
         }
@@ -196,6 +202,9 @@ impl Letter {
             }
             Letter::TriageAnswer => {
                 "when an emailed message cannot be filed (no day named, no readable document)"
+            }
+            Letter::NotSent => {
+                "when an emailed piece or revision breaks a rule of the call (over a hard limit, a file its kind does not take): it is kept as a draft"
             }
             Letter::CoauthorInvite => "when a contributor invites a co-author",
             Letter::ConfirmMessage => {
@@ -241,6 +250,10 @@ impl Letter {
                 var("original_subject", "the subject of the sender's message"),
                 var("sign_in_link", "the sign-in page"),
             ],
+            Letter::NotSent => &[var(
+                "problems",
+                "what stops it being sent and what to do, a list",
+            )],
             Letter::CoauthorInvite => &[var("inviter", "who invited them")],
             Letter::ConfirmMessage => &[
                 var(
@@ -255,6 +268,7 @@ impl Letter {
         let with_piece = matches!(
             self,
             Letter::Receipt
+                | Letter::NotSent
                 | Letter::StateChanged
                 | Letter::DeadlineReminder
                 | Letter::CoauthorInvite
@@ -274,7 +288,10 @@ impl Letter {
                 Some(("link", "without it nobody can follow the email"))
             }
             Letter::SignInCode => Some(("code", "without it nobody can sign in")),
-            Letter::Receipt | Letter::DeadlineReminder | Letter::CoauthorInvite => Some((
+            Letter::Receipt
+            | Letter::NotSent
+            | Letter::DeadlineReminder
+            | Letter::CoauthorInvite => Some((
                 "piece.link",
                 "without it the contributor cannot reach their piece",
             )),
@@ -741,6 +758,10 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
             context! { link => format!("{docket_url}/account/reset/SAMPLE-TOKEN") }
         }
         Letter::Receipt => context! { piece => Value::from_serialize(&piece) },
+        Letter::NotSent => context! {
+            piece => Value::from_serialize(&piece),
+            problems => ["This guest blog is 1212 words: the limit is 600–800 words and at most 1000 words can be accepted. Cut about 412 words"],
+        },
         Letter::StateChanged => context! {
             piece => Value::from_serialize(&piece),
             state => "Accepted",

@@ -268,6 +268,28 @@ impl Mailer {
         mail
     }
 
+    /// Tells the contributor their emailed piece (or revision) is kept as a draft and why it was
+    /// not sent: the judge's sentences, with the piece's link and reply address.
+    pub fn not_sent(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        submission_id: docket_core::SubmissionId,
+        reply_token: &str,
+        piece: &PieceFacts,
+        problems: &[String],
+    ) -> NewMail {
+        let mut mail = self.letter(
+            letterhead,
+            Letter::NotSent,
+            to,
+            context! { piece => Value::from_serialize(piece), problems => problems },
+            Some(submission_id),
+        );
+        mail.reply_to = letterhead.reply_address(&submission_id.to_string(), reply_token);
+        mail
+    }
+
     /// Tells the contributor their piece moved from `from` to `to`, with an optional note.
     #[allow(clippy::too_many_arguments)]
     pub fn state_changed(

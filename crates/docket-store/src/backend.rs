@@ -26,7 +26,7 @@ use sqlx::types::Json;
 use crate::sql::{self, At, Pool, Row, Tx};
 use crate::{
     Accounts, Actor, Asset, AuditEvent, Backend, CallId, Calls, CodeOutcome, FiledPiece, Inbound,
-    InboundOutcome, InboundRecord, IncomingFile, IngestReply, Job, JobKind, JobSpec, JobStatus,
+    InboundOutcome, InboundRecord, IncomingFile, IngestReply, ReplyChange, Job, JobKind, JobSpec, JobStatus,
     Jobs, MailStatus, NewAsset, NewInbound, NewMail, NewPiece, NewToken, Outbox, OutboxMail,
     Revision, Saved, SenderTrust, Session, Site, Staff, StaffMember, StaffRole, Store, StoreError,
     StoredCall, StoredTemplate, SubmissionId, SubmissionRecord, Submissions, TemplateText, Token,
@@ -443,6 +443,15 @@ async fn coauthors(executor: &Pool, id: SubmissionId) -> Result<Vec<String>, Sto
     .fetch_all(executor)
     .await?;
     Ok(emails)
+}
+
+/// Who owns a piece (NotFound when there is no such piece).
+async fn submission_owner(tx: &mut Tx, id: SubmissionId) -> Result<UserId, StoreError> {
+    let owner: Option<UserId> = sql::query_scalar("SELECT owner_id FROM submissions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(tx)
+        .await?;
+    owner.ok_or(StoreError::NotFound)
 }
 
 /// Why a change to piece `id` did not happen: NotFound when there is no such piece, Conflict
@@ -1118,41 +1127,77 @@ impl Inbound for SqlStore {
             }),
         )
         .await?;
-        if let Some((piece, file, late, receipt)) = &reply.revision {
-            let owner: Option<UserId> =
-                sql::query_scalar("SELECT owner_id FROM submissions WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut tx)
-                    .await?;
-            let owner = owner.ok_or(StoreError::NotFound)?;
-            let mut piece = piece.clone();
-            if let Some(file) = file {
-                piece.document = Some(insert_file(&mut tx, file, owner, now).await?);
+        match &reply.change {
+            None => {}
+            Some(ReplyChange::Revision {
+                piece,
+                file,
+                late,
+                receipt,
+            }) => {
+                let owner = submission_owner(&mut tx, id).await?;
+                let mut piece = piece.clone();
+                if let Some(file) = file {
+                    piece.document = Some(insert_file(&mut tx, file, owner, now).await?);
+                }
+                let number: Option<i64> = sql::query_scalar(
+                    "UPDATE submissions SET revisions = revisions + 1, state = 'submitted', late = (late OR $1), draft = $2, updated_at = $3
+                     WHERE id = $4 AND state IN ('draft', 'submitted', 'changes_requested') RETURNING revisions",
+                )
+                .bind(*late)
+                .bind(Json(&piece))
+                .bind(now)
+                .bind(id)
+                .fetch_optional(&mut tx)
+                .await?;
+                let Some(number) = number else {
+                    return Err(not_changed(&mut tx, id).await);
+                };
+                insert_revision(&mut tx, id, number, &piece, *late, owner, now).await?;
+                insert_mail(&mut tx, receipt, now).await?;
+                audit(
+                    &mut tx,
+                    now,
+                    &Actor::User(owner),
+                    "submission.revised_by_email",
+                    &format!("submission:{id}"),
+                    serde_json::json!({ "revision": number }),
+                )
+                .await?;
             }
-            let number: Option<i64> = sql::query_scalar(
-                "UPDATE submissions SET revisions = revisions + 1, state = 'submitted', late = (late OR $1), draft = $2, updated_at = $3
-                 WHERE id = $4 AND state IN ('draft', 'submitted', 'changes_requested') RETURNING revisions",
-            )
-            .bind(*late)
-            .bind(Json(&piece))
-            .bind(now)
-            .bind(id)
-            .fetch_optional(&mut tx)
-            .await?;
-            let Some(number) = number else {
-                return Err(not_changed(&mut tx, id).await);
-            };
-            insert_revision(&mut tx, id, number, &piece, *late, owner, now).await?;
-            insert_mail(&mut tx, receipt, now).await?;
-            audit(
-                &mut tx,
-                now,
-                &Actor::User(owner),
-                "submission.revised_by_email",
-                &format!("submission:{id}"),
-                serde_json::json!({ "revision": number }),
-            )
-            .await?;
+            Some(ReplyChange::Draft {
+                piece,
+                file,
+                answer,
+            }) => {
+                let owner = submission_owner(&mut tx, id).await?;
+                let mut piece = piece.clone();
+                if let Some(file) = file {
+                    piece.document = Some(insert_file(&mut tx, file, owner, now).await?);
+                }
+                let changed = sql::query(
+                    "UPDATE submissions SET draft = $1, updated_at = $2
+                     WHERE id = $3 AND state IN ('draft', 'submitted', 'changes_requested')",
+                )
+                .bind(Json(&piece))
+                .bind(now)
+                .bind(id)
+                .execute(&mut tx)
+                .await?;
+                if changed == 0 {
+                    return Err(not_changed(&mut tx, id).await);
+                }
+                insert_mail(&mut tx, answer, now).await?;
+                audit(
+                    &mut tx,
+                    now,
+                    &Actor::User(owner),
+                    "submission.draft_saved_by_email",
+                    &format!("submission:{id}"),
+                    serde_json::json!({}),
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(true)
@@ -2072,20 +2117,29 @@ impl Work for SqlWork {
         now: Timestamp,
     ) -> Result<FiledPiece, StoreError> {
         let reply_token = new_reply_token();
+        let (state, revisions) = if new.submitted {
+            ("submitted", 1)
+        } else {
+            ("draft", 0)
+        };
         let id: SubmissionId = sql::query_scalar(
             "INSERT INTO submissions (call_id, owner_id, state, late, draft, revisions, reply_token, created_at, updated_at, sender_trust)
-             VALUES ($1, $2, 'submitted', $3, $4, 1, $5, $6, $6, $7) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
         )
         .bind(new.call_id)
         .bind(new.owner_id)
-        .bind(new.late)
+        .bind(state)
+        .bind(new.late && new.submitted)
         .bind(Json(&new.piece))
+        .bind(revisions)
         .bind(&reply_token)
         .bind(now)
         .bind(new.sender_trust.as_str())
         .fetch_one(&mut self.tx)
         .await?;
-        insert_revision(&mut self.tx, id, 1, &new.piece, new.late, new.owner_id, now).await?;
+        if new.submitted {
+            insert_revision(&mut self.tx, id, 1, &new.piece, new.late, new.owner_id, now).await?;
+        }
         Ok(FiledPiece { id, reply_token })
     }
 

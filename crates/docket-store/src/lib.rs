@@ -43,7 +43,7 @@ pub trait Work: Send {
         owner_id: UserId,
         now: Timestamp,
     ) -> Result<docket_core::submission::AssetRef, StoreError>;
-    /// Files a submitted piece with its first revision.
+    /// Files a piece: submitted with its first revision, or (`submitted` false) as a draft.
     async fn file_piece(
         &mut self,
         piece: &NewPiece,
@@ -325,6 +325,9 @@ pub struct NewPiece {
     pub late: bool,
     /// How Docket knew who sent it.
     pub sender_trust: SenderTrust,
+    /// False when the judge refused it: it is kept as a draft, with no revision, for its owner
+    /// to correct.
+    pub submitted: bool,
 }
 
 /// A piece just stored: its id and the secret half of its reply address, for the receipt.
@@ -339,8 +342,26 @@ pub struct FiledPiece {
 pub struct IngestReply {
     pub message: NewInbound,
     pub submission_id: SubmissionId,
-    /// A new version, when the reply carried one.
-    pub revision: Option<(Piece, Option<IncomingFile>, bool, NewMail)>,
+    /// What the reply changes in the piece, when it carried a new version.
+    pub change: Option<ReplyChange>,
+}
+
+/// A new version carried by a reply.
+#[derive(Debug, Clone)]
+pub enum ReplyChange {
+    /// Sent as the next revision (late or not), with its receipt.
+    Revision {
+        piece: Piece,
+        file: Option<IncomingFile>,
+        late: bool,
+        receipt: NewMail,
+    },
+    /// Refused by the judge: kept as the piece's draft, with the answer saying what to fix.
+    Draft {
+        piece: Piece,
+        file: Option<IncomingFile>,
+        answer: NewMail,
+    },
 }
 
 /// An inbound message as stored.

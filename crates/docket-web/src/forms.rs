@@ -7,6 +7,8 @@ pub struct FieldError {
     /// The `id` of the input the summary links to.
     pub field: String,
     pub message: String,
+    /// The judge's code for the problem (`words_over_limit`), when the judge found it.
+    pub code: Option<&'static str>,
 }
 
 /// Every problem with a submitted form.
@@ -19,6 +21,16 @@ impl FormErrors {
         self.0.push(FieldError {
             field: field.to_owned(),
             message: message.into(),
+            code: None,
+        });
+    }
+
+    /// Adds what the judge found, with its code.
+    pub fn add_finding(&mut self, finding: &docket_core::judge::Finding) {
+        self.0.push(FieldError {
+            field: finding.field.clone(),
+            message: finding.message.clone(),
+            code: Some(finding.code.as_str()),
         });
     }
 

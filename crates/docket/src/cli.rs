@@ -520,6 +520,9 @@ fn describe_outcome(outcome: &docket_app::ingest::Outcome) -> String {
     use docket_app::ingest::Outcome;
     match outcome {
         Outcome::Submission(id) => format!("filed as submission {id}; the receipt is queued"),
+        Outcome::Draft(id) => format!(
+            "kept as draft submission {id}: it breaks a rule of the call, and the sender is told what to correct"
+        ),
         Outcome::Reply {
             submission_id,
             revised: true,

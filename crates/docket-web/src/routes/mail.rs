@@ -144,6 +144,9 @@ fn said(subject: &str, outcome: &Outcome) -> String {
         Outcome::Submission(_) => {
             format!("\u{201c}{subject}\u{201d} is filed as a new piece: a receipt is on its way.")
         }
+        Outcome::Draft(_) => format!(
+            "\u{201c}{subject}\u{201d} is kept as a draft of a new piece, not sent yet: we have emailed you what to correct."
+        ),
         Outcome::Reply { revised: true, .. } => {
             format!(
                 "\u{201c}{subject}\u{201d} is filed as a new revision of your piece: a receipt is on its way."

@@ -13,7 +13,7 @@ pub(super) struct AuthorFields {
 pub(super) struct EditPage {
     pub(super) layout: Layout,
     pub(super) errors: FormErrors,
-    pub(super) warnings: Vec<String>,
+    pub(super) warnings: Vec<Finding>,
     pub(super) notice: Option<String>,
     pub(super) id: SubmissionId,
     pub(super) call_title: String,
@@ -28,6 +28,7 @@ pub(super) struct EditPage {
     pub(super) word_count: usize,
     pub(super) accept: &'static str,
     pub(super) max_file: String,
+    pub(super) minutes_value: String,
     pub(super) closed: Option<String>,
 }
 
@@ -43,7 +44,7 @@ pub(super) fn edit_view(
     user: &User,
     csrf: &CsrfToken,
     errors: FormErrors,
-    warnings: Vec<String>,
+    warnings: Vec<Finding>,
     notice: Option<String>,
 ) -> EditPage {
     let kind = call.kind(&piece.kind).or_else(|| call.kinds.first());
@@ -85,13 +86,29 @@ pub(super) fn edit_view(
         limits: kind.map(|kind| kind.limits.describe()).unwrap_or_default(),
         word_count: text::count_markdown_words(&piece.body),
         accept: match format {
-            Format::Text => ".docx,.odt,.md,.txt,.html,.htm",
+            Format::Text => ".docx,.odt,.rtf,.md,.txt,.html,.htm,.pdf",
             Format::Document => ".pdf,application/pdf",
             Format::Audio => ".mp3,.m4a,.ogg,.oga,.opus,.wav,audio/*",
         },
         max_file: human_bytes(upload_limit(kind)),
+        minutes_value: piece
+            .minutes
+            .filter(|_| piece.document.is_none())
+            .map(|minutes| format!("{minutes}"))
+            .unwrap_or_default(),
         closed: closed_message(call, state),
     }
+}
+
+/// What the edit page notes above the form: the judge's warnings, less what the form's own
+/// fields already ask for (a summary, an author's name), which the receipt mentions instead.
+pub(super) fn page_warnings(verdict: &Verdict) -> Vec<Finding> {
+    verdict
+        .warnings
+        .iter()
+        .filter(|finding| !matches!(finding.code, Code::SummaryMissing | Code::AuthorMissing))
+        .cloned()
+        .collect()
 }
 
 pub(super) fn upload_limit(kind: Option<&docket_core::Kind>) -> u64 {
@@ -117,7 +134,7 @@ pub(super) async fn edit_page(
         return Ok(Redirect::to(&format!("/submissions/{id}")).into_response());
     }
     let piece = record.draft.clone();
-    let warnings = judge(&call, &piece).1;
+    let warnings = page_warnings(&verdict(&state, &call, &piece));
     let notice = query.saved.map(|_| "Your draft has been saved.".to_owned());
     render(
         edit_view(
@@ -181,11 +198,9 @@ pub(super) async fn edit(
             record.state.label().to_lowercase()
         ))));
     }
-    let late = match admission(&call, state.clock.now()) {
-        Admission::OnTime => false,
-        Admission::Late => true,
-        Admission::Closed(message) => return Err(WebError::Store(StoreError::Conflict(message))),
-    };
+    if let Admission::Closed(message) = admission(&call, state.clock.now()) {
+        return Err(WebError::Store(StoreError::Conflict(message)));
+    }
     let mut errors = FormErrors::default();
     let mut piece = piece_from_form(&call, &form, &record.draft, &mut errors);
     for upload in uploads {
@@ -204,8 +219,10 @@ pub(super) async fn edit(
     } else {
         piece.words = None;
     }
-    let (refused, warnings) = judge(&call, &piece);
-    errors.0.extend(refused.0);
+    let judged = verdict(&state, &call, &piece);
+    let sending = form.get("action") == "submit";
+    refusals(&judged, sending, &mut errors);
+    let warnings = page_warnings(&judged);
     // The draft is kept whatever happens next: nothing typed is lost.
     docket_app::pieces::save_draft(
         state.store.as_ref(),
@@ -221,7 +238,6 @@ pub(super) async fn edit(
             Ok(Redirect::to(&format!("/submissions/{id}/preview")).into_response())
         }
         "submit" => {
-            check_complete(&call, &piece, &mut errors);
             if !errors.is_empty() {
                 return render(
                     edit_view(
@@ -235,8 +251,8 @@ pub(super) async fn edit(
                 &piece,
                 &format!("/submissions/{id}"),
                 record.revision_count + 1,
-                late,
-                warnings.clone(),
+                judged.late,
+                judged.notes(),
             );
             let head = letterhead_of(&state, &record, &call).await?;
             let receipt = state
@@ -247,7 +263,7 @@ pub(super) async fn edit(
                 &user,
                 &record,
                 &piece,
-                late,
+                judged.late,
                 receipt,
                 state.clock.now(),
             )

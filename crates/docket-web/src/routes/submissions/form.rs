@@ -72,7 +72,7 @@ pub(super) fn piece_from_form(
             errors.add("days", message);
         }
     }
-    piece.title = form.get("title").trim().chars().take(300).collect();
+    piece.title = form.get("title").trim().to_owned();
     piece.summary = form.get("summary").trim().to_owned();
     piece.body = form.get("body").replace("\r\n", "\n");
     // Checked on every save, not only on submit: a stored link is always a web address.
@@ -83,6 +83,23 @@ pub(super) fn piece_from_form(
         match docket_core::submission::parse_link(link) {
             Ok(link) => piece.link = Some(link),
             Err(message) => errors.add("link", message),
+        }
+    }
+    // How long a linked episode is, said in words or as a number of minutes, as in an email.
+    // An uploaded file's own length wins; a new upload in this request sets it again.
+    let minutes = form.get("minutes").trim();
+    if piece.document.is_none() {
+        piece.minutes = None;
+    }
+    if piece.document.is_none() && !minutes.is_empty() {
+        match minutes
+            .parse::<f64>()
+            .ok()
+            .filter(|m| m.is_finite() && *m > 0.0)
+            .or_else(|| docket_core::recognise::duration_minutes(minutes))
+        {
+            Some(value) => piece.minutes = Some(value),
+            None => errors.add("minutes", "Give the length in minutes, for example 25"),
         }
     }
     let mut authors = Vec::new();
@@ -136,7 +153,7 @@ pub(super) async fn take_upload(
     } else {
         upload_limit(kind)
     };
-    if upload.bytes.len() as u64 > max {
+    if upload.bytes.len() as u64 > max && (field == "headshot" || kind.and_then(|k| k.limits.bytes).is_none()) {
         errors.add(field, format!("The file is {}: the most this form takes is {}. Make it smaller, or paste the text instead", human_bytes(upload.bytes.len() as u64), human_bytes(max)));
         return Ok(());
     }
@@ -158,7 +175,20 @@ pub(super) async fn take_upload(
         }
         return Ok(());
     }
-    let format = kind.map_or(Format::Text, |kind| kind.format);
+    let Some(kind) = kind else {
+        errors.add("kind", "Choose what you are sending before you upload a file");
+        return Ok(());
+    };
+    let format = kind.format;
+    // The judge decides whether this kind takes the file, by its sniffed type and size, with the
+    // sentence an email answer would give.
+    let sniffed = docket_documents::sniff(&bytes, Some(&name));
+    if let Some(finding) =
+        judge::check_file(kind, sniffed.mime(), sniffed.with_article(), bytes.len() as u64)
+    {
+        errors.add_finding(&finding);
+        return Ok(());
+    }
     let limits = FileLimits {
         max_bytes: max,
         ..FileLimits::default()
@@ -178,36 +208,6 @@ pub(super) async fn take_upload(
         }
     };
     let file_type = extracted.file_type;
-    let fits = match format {
-        Format::Text => matches!(
-            file_type,
-            FileType::Docx
-                | FileType::Odt
-                | FileType::Rtf
-                | FileType::Markdown
-                | FileType::PlainText
-                | FileType::Html
-        ),
-        Format::Document => file_type == FileType::Pdf,
-        Format::Audio => file_type.is_audio(),
-    };
-    if !fits {
-        let wanted = match format {
-            Format::Text => {
-                "a Word (.docx), OpenDocument (.odt), RTF, Markdown, plain text or HTML file"
-            }
-            Format::Document => "a PDF",
-            Format::Audio => "an audio file (MP3, M4A, OGG or WAV)",
-        };
-        errors.add(
-            "document",
-            format!(
-                "This file is {}; for this kind of piece send {wanted}",
-                file_type.with_article()
-            ),
-        );
-        return Ok(());
-    }
     let text = (!extracted.markdown.is_empty()).then(|| extracted.markdown.clone());
     let asset = store_asset(state, user, &name, file_type, bytes, text).await?;
     piece.document = Some(asset);
@@ -256,102 +256,18 @@ pub(super) async fn store_asset(
     })
 }
 
-/// Measures a piece against its kind's limits: (problems that refuse it, warnings).
-pub(super) fn judge(call: &Call, piece: &Piece) -> (FormErrors, Vec<String>) {
-    let mut refused = FormErrors::default();
-    let mut warnings = Vec::new();
-    let Some(kind) = call.kind(&piece.kind) else {
-        refused.add("kind", "Choose what you are sending");
-        return (refused, warnings);
-    };
-    let mut check = |field: &str, result: LimitCheck| match result {
-        LimitCheck::Fits => {}
-        LimitCheck::Warn(message) => warnings.push(message),
-        LimitCheck::Refuse(message) => refused.add(field, message),
-    };
-    match kind.format {
-        Format::Text => {
-            if let Some(bounds) = &kind.limits.words {
-                let words = text::count_markdown_words(&piece.body) as u64;
-                if words > 0 {
-                    check(
-                        "body",
-                        LimitCheck::judge(bounds, words, "words", &kind.name),
-                    );
-                }
-            }
-        }
-        Format::Document => {
-            if let (Some(bounds), Some(pages)) = (&kind.limits.pages, piece.pages) {
-                check(
-                    "document",
-                    LimitCheck::judge(bounds, u64::from(pages), "pages", &kind.name),
-                );
-            }
-        }
-        Format::Audio => {
-            if let (Some(bounds), Some(minutes)) = (&kind.limits.minutes, piece.minutes) {
-                check(
-                    "document",
-                    LimitCheck::judge(bounds, minutes.ceil() as u64, "minutes", &kind.name),
-                );
-            }
-        }
-    }
-    if text::count_words(&piece.summary) > SUMMARY_MAX_WORDS {
-        refused.add(
-            "summary",
-            format!("Keep the summary to {SUMMARY_MAX_WORDS} words or fewer"),
-        );
-    }
-    for (index, author) in piece.authors.iter().enumerate() {
-        if text::count_words(&author.bio) > BIO_MAX_WORDS {
-            refused.add(
-                &format!("author_bio_{index}"),
-                format!(
-                    "Keep author {}'s bio to {BIO_MAX_WORDS} words or fewer",
-                    index + 1
-                ),
-            );
-        }
-    }
-    (refused, warnings)
+/// The one judge's verdict on `piece` if it were sent now (`docket_core::judge`, which the mail
+/// path asks too), with the file-size cap this form applies to kinds that set none.
+pub(super) fn verdict(state: &AppState, call: &Call, piece: &Piece) -> Verdict {
+    judge::judge(call, piece, state.clock.now(), None)
 }
 
-/// What a piece needs before it can be submitted.
-pub(super) fn check_complete(call: &Call, piece: &Piece, errors: &mut FormErrors) {
-    let format = call
-        .kind(&piece.kind)
-        .map_or(Format::Text, |kind| kind.format);
-    if piece.title.trim().is_empty() {
-        errors.add("title", "Enter a title");
-    }
-    if piece.summary.trim().is_empty() {
-        errors.add("summary", "Enter a short summary");
-    }
-    if piece.days.is_none() && !errors.has("days") {
-        errors.add(
-            "days",
-            "Choose at least one day, or \u{201c}Any day\u{201d}",
-        );
-    }
-    match format {
-        Format::Text if text::count_markdown_words(&piece.body) == 0 => {
-            errors.add(
-                "body",
-                "Paste the text of your piece, or upload it as a document",
-            );
+/// The verdict's refusals as the form's errors: when only saving, what a draft may still lack is
+/// left out; when sending, every one.
+pub(super) fn refusals(verdict: &Verdict, sending: bool, errors: &mut FormErrors) {
+    for finding in &verdict.refusals {
+        if (sending || !finding.code.is_missing()) && !errors.has(&finding.field) {
+            errors.add_finding(finding);
         }
-        Format::Document if piece.document.is_none() => {
-            errors.add("document", "Upload your document as a PDF")
-        }
-        Format::Audio if piece.document.is_none() && piece.link.is_none() => {
-            errors.add("document", "Upload the audio file, or give a link to it");
-        }
-        _ => {}
-    }
-    match piece.authors.first() {
-        Some(author) if !author.name.trim().is_empty() => {}
-        _ => errors.add("author_name_0", "Enter the name of at least one author"),
     }
 }

@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use docket_app::mail::{Letterhead, measure};
 use docket_core::call::human_bytes;
+use docket_core::judge::{self, Code, Finding, Verdict};
 use docket_core::submission::{
-    Admission, AssetRef, Author, CandidateDays, LimitCheck, Piece, SubmissionState, Transition,
-    admission,
+    Admission, AssetRef, Author, CandidateDays, Piece, SubmissionState, Transition, admission,
 };
 use docket_core::{Call, Format, markdown, text};
 use docket_documents::{FileType, Limits as FileLimits};
@@ -53,12 +53,6 @@ pub(super) const MAX_COAUTHORS: usize = 10;
 /// At most this many invitations one person may send in an hour, whatever the piece: an
 /// invitation is an email Docket sends to an address someone typed.
 pub(super) const INVITATIONS_PER_HOUR: i64 = 10;
-
-/// A summary is short: refused above this many words.
-pub(super) const SUMMARY_MAX_WORDS: usize = 100;
-
-/// A bio is short: refused above this many words.
-pub(super) const BIO_MAX_WORDS: usize = 150;
 
 /// Headshots are small images.
 pub(super) const HEADSHOT_MAX_BYTES: u64 = 5 * 1024 * 1024;
