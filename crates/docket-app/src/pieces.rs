@@ -4,6 +4,7 @@
 //! change answers [`StoreError::NotFound`] (a 404 on the web), exactly as one that does not
 //! exist. Whether the piece is still in a state that can change, the store checks as it writes.
 
+use docket_core::judge::Verdict;
 use docket_core::mail::NewMail;
 use docket_core::submission::{Piece, SubmissionState};
 use docket_store::{Asset, Revision, Store, StoreError, SubmissionId, SubmissionRecord, User};
@@ -61,19 +62,25 @@ pub async fn save_draft(
     store.save_draft(record.id, user.id, piece, now).await
 }
 
-/// Submits `piece` as the next revision of a piece `user` may edit, with its receipt.
+/// Submits `piece` as the next revision of a piece `user` may edit, with its receipt, when the
+/// judge's `verdict` on it lets it be sent (late or not, as the verdict says).
 pub async fn submit_revision(
     store: &dyn Store,
     user: &User,
     record: &SubmissionRecord,
     piece: &Piece,
-    late: bool,
+    verdict: &Verdict,
     receipt: NewMail,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
     allowed(user, record, PieceAction::Edit)?;
+    if !verdict.may_send() {
+        return Err(StoreError::Conflict(
+            verdict.refusals.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(". "),
+        ));
+    }
     store
-        .submit_revision(record.id, user.id, piece, late, receipt, now)
+        .submit_revision(record.id, user.id, piece, verdict.late, &verdict.codes(), receipt, now)
         .await
 }
 

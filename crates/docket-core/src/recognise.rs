@@ -216,24 +216,22 @@ fn number_and_unit(tokens: &[&str], at: usize) -> Option<(f64, f64, usize)> {
         _ => None,
     };
     let token = *tokens.get(at)?;
+    if matches!(token, "an" | "a" | "one") {
+        // "an hour", "one minute": only before a whole unit word, never "a m".
+        let next = *tokens.get(at + 1)?;
+        return (next.len() >= 3)
+            .then(|| unit_of(next))
+            .flatten()
+            .map(|unit| (1.0, unit, 2));
+    }
     // "25min", "1h", "20m" written together.
     let split = token.find(|c: char| c.is_alphabetic()).unwrap_or(token.len());
     let (digits, glued) = token.split_at(split);
-    let number = match digits {
-        "" => match token {
-            "an" | "a" | "one" => 1.0,
-            _ => return None,
-        },
-        digits => digits.parse::<f64>().ok().filter(|n| n.is_finite())?,
-    };
+    let number = digits.parse::<f64>().ok().filter(|n| n.is_finite())?;
     if !glued.is_empty() {
         return unit_of(glued).map(|unit| (number, unit, 1));
     }
     let unit = unit_of(tokens.get(at + 1)?)?;
-    // "a" and "an" only before a whole unit word: "an hour", not "a m".
-    if digits.is_empty() && tokens[at + 1].len() < 3 {
-        return None;
-    }
     Some((number, unit, 2))
 }
 

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::call::{Bounds, Call, CallPhase, Kind};
+use crate::call::{Call, CallPhase};
 
 /// Where a submission stands. "Late" is a flag on the submission, not a state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -227,55 +227,6 @@ pub struct Author {
     pub bio: String,
 }
 
-/// A measure of a piece against one of its kind's limits.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LimitCheck {
-    /// Within the soft bounds.
-    Fits,
-    /// Outside the soft bounds but inside the hard ones: accepted with this warning.
-    Warn(String),
-    /// Outside the hard bounds: refused with this message.
-    Refuse(String),
-}
-
-impl LimitCheck {
-    /// Judges `value` (a count of `unit`) against `bounds`, for a piece of kind `kind_name`.
-    pub fn judge(bounds: &Bounds, value: u64, unit: &str, kind_name: &str) -> Self {
-        let soft = bounds.describe(unit);
-        let kind = kind_name.to_lowercase();
-        if let Some(max) = bounds.refuse_above()
-            && value > max
-        {
-            let over = value - bounds.max.unwrap_or(max);
-            return LimitCheck::Refuse(format!(
-                "This {kind} is {value} {unit}: the limit is {soft} and at most {max} {unit} can be accepted. Cut about {over} {unit}"
-            ));
-        }
-        if let Some(min) = bounds.hard_min
-            && value < min
-        {
-            return LimitCheck::Refuse(format!(
-                "This {kind} is {value} {unit}: the call asks for {soft} and at least {min} {unit} are needed"
-            ));
-        }
-        if let Some(max) = bounds.max
-            && value > max
-        {
-            return LimitCheck::Warn(format!(
-                "This {kind} is {value} {unit}, over the {soft} the call asks for. You can still send it; the editors may ask you to shorten it"
-            ));
-        }
-        if let Some(min) = bounds.min
-            && value < min
-        {
-            return LimitCheck::Warn(format!(
-                "This {kind} is {value} {unit}, under the {soft} the call asks for. You can still send it"
-            ));
-        }
-        LimitCheck::Fits
-    }
-}
-
 /// Whether a piece can be submitted or changed at some instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admission {
@@ -293,14 +244,6 @@ pub fn admission(call: &Call, now: Timestamp) -> Admission {
         CallPhase::Open { .. } | CallPhase::Grace { .. } => Admission::OnTime,
         CallPhase::Closed { accept_late: true } => Admission::Late,
         CallPhase::Closed { accept_late: false } => Admission::Closed(crate::judge::closed_sentence(call)),
-    }
-}
-
-/// The words-limit check for `kind`, if it has one.
-pub fn judge_words(kind: &Kind, words: u64) -> LimitCheck {
-    match &kind.limits.words {
-        Some(bounds) => LimitCheck::judge(bounds, words, "words", &kind.name),
-        None => LimitCheck::Fits,
     }
 }
 
@@ -476,45 +419,6 @@ mod tests {
             admission(&call, at("2022-10-29T11:30:00Z")),
             Admission::Late
         );
-    }
-
-    #[test]
-    fn word_limits_warn_outside_soft_bounds_and_refuse_outside_hard_ones() {
-        let bounds = Bounds {
-            min: Some(600),
-            max: Some(800),
-            hard_min: None,
-            hard_max: Some(1000),
-        };
-        assert_eq!(
-            LimitCheck::judge(&bounds, 700, "words", "Guest blog"),
-            LimitCheck::Fits
-        );
-        assert!(matches!(
-            LimitCheck::judge(&bounds, 900, "words", "Guest blog"),
-            LimitCheck::Warn(_)
-        ));
-        assert!(matches!(
-            LimitCheck::judge(&bounds, 500, "words", "Guest blog"),
-            LimitCheck::Warn(_)
-        ));
-        let LimitCheck::Refuse(message) = LimitCheck::judge(&bounds, 1200, "words", "Guest blog")
-        else {
-            panic!("1,200 words must be refused")
-        };
-        assert_eq!(
-            message,
-            "This guest blog is 1200 words: the limit is 600–800 words and at most 1000 words can be accepted. Cut about 400 words"
-        );
-        // With no hard maximum, the soft maximum is the limit.
-        let strict = Bounds {
-            max: Some(800),
-            ..Bounds::default()
-        };
-        assert!(matches!(
-            LimitCheck::judge(&strict, 801, "words", "Blog"),
-            LimitCheck::Refuse(_)
-        ));
     }
 }
 

@@ -1502,6 +1502,7 @@ impl Submissions for SqlStore {
         by: UserId,
         piece: &Piece,
         late: bool,
+        findings: &[&str],
         receipt: NewMail,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
@@ -1543,7 +1544,10 @@ impl Submissions for SqlStore {
             &Actor::User(by),
             action,
             &format!("submission:{id}"),
-            serde_json::json!({ "revision": number, "from": before, "late": late, "words": piece.words }),
+            serde_json::json!({
+                "revision": number, "from": before, "late": late, "words": piece.words,
+                "findings": findings,
+            }),
         )
         .await?;
         tx.commit().await?;

@@ -405,11 +405,12 @@ impl crate::Submissions for WorkDecorated {
         by: UserId,
         piece: &docket_core::submission::Piece,
         late: bool,
+        findings: &[&str],
         receipt: crate::NewMail,
         now: jiff::Timestamp,
     ) -> Result<i64, crate::StoreError> {
         self.inner
-            .submit_revision(id, by, piece, late, receipt, now)
+            .submit_revision(id, by, piece, late, findings, receipt, now)
             .await
     }
 

@@ -760,13 +760,15 @@ pub trait Submissions: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Freezes `piece` as the next revision, moves the piece to Submitted, sets the late flag,
-    /// and queues `receipt`, all in one transaction. Returns the revision's number.
+    /// and queues `receipt`, all in one transaction; the audit event keeps the judge's
+    /// `findings` (their codes). Returns the revision's number.
     async fn submit_revision(
         &self,
         id: SubmissionId,
         by: UserId,
         piece: &Piece,
         late: bool,
+        findings: &[&str],
         receipt: NewMail,
         now: Timestamp,
     ) -> Result<i64, StoreError>;

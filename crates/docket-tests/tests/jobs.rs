@@ -187,6 +187,7 @@ async fn reminder_once(db: &TestDb) {
             done.id,
             &piece,
             false,
+            &[],
             plain_mail("done@example.org", "receipt"),
             setup.clock.now(),
         )

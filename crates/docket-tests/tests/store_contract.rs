@@ -632,6 +632,7 @@ async fn piece_lifecycle(db: &TestDb) {
             ada.id,
             &piece("Version one"),
             false,
+            &[],
             mail("ada@example.org", "receipt"),
             now,
         )
@@ -644,6 +645,7 @@ async fn piece_lifecycle(db: &TestDb) {
             ada.id,
             &piece("Version two"),
             true,
+            &[],
             mail("ada@example.org", "receipt"),
             now,
         )

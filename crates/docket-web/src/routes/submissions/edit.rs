@@ -263,7 +263,7 @@ pub(super) async fn edit(
                 &user,
                 &record,
                 &piece,
-                judged.late,
+                &judged,
                 receipt,
                 state.clock.now(),
             )
