@@ -11,8 +11,8 @@
 //! email a day with a single-use link ([`release`] files it then). A new address may still file
 //! a piece, marked "sender not verified".
 
-use docket_core::status::InboundOutcome;
 use docket_core::judge::{self, Code, FileShape, Finding, Verdict};
+use docket_core::status::InboundOutcome;
 use docket_core::submission::{Admission, AssetRef, Author, Piece, admission};
 use docket_core::trust::SenderTrust;
 use docket_core::{Call, Clock, Format, Kind, recognise, text};
@@ -375,7 +375,8 @@ async fn file_message(
     body.apply(call, &mut piece, true);
     let verdict = body.judged(call, &piece, now);
     if let Some(closed) = verdict.refusals.iter().find(|f| f.code == Code::Closed) {
-        let answer = mailer.triage_answer(&head, &sender, &subject, &format!("{}.", closed.message));
+        let answer =
+            mailer.triage_answer(&head, &sender, &subject, &format!("{}.", closed.message));
         return triage(
             store,
             record(InboundOutcome::Triage, "after the deadline"),
@@ -388,7 +389,11 @@ async fn file_message(
     let message_record = if submitted {
         record(InboundOutcome::Submission, "")
     } else {
-        let first = verdict.refusals.first().map(|f| f.message.as_str()).unwrap_or_default();
+        let first = verdict
+            .refusals
+            .first()
+            .map(|f| f.message.as_str())
+            .unwrap_or_default();
         record(
             InboundOutcome::Submission,
             &format!("kept as a draft: {first}"),
@@ -445,7 +450,8 @@ async fn file_message(
             now,
         )
         .await?;
-    work.link_inbound(&message_record.message_id, filed.id).await?;
+    work.link_inbound(&message_record.message_id, filed.id)
+        .await?;
     let path = format!("/submissions/{}", filed.id);
     let answer = if submitted {
         let facts = mailer.piece_facts(call, &piece, &path, 1, verdict.late, verdict.notes());
@@ -453,7 +459,14 @@ async fn file_message(
     } else {
         let facts = mailer.piece_facts(call, &piece, &format!("{path}/edit"), 0, false, vec![]);
         let problems: Vec<String> = verdict.refusals.iter().map(|f| f.message.clone()).collect();
-        mailer.not_sent(&head, &sender, filed.id, &filed.reply_token, &facts, &problems)
+        mailer.not_sent(
+            &head,
+            &sender,
+            filed.id,
+            &filed.reply_token,
+            &facts,
+            &problems,
+        )
     };
     work.enqueue_mail(&answer, now).await?;
     work.audit(
@@ -467,6 +480,7 @@ async fn file_message(
         serde_json::json!({
             "message_id": message_record.message_id, "late": verdict.late, "words": piece.words,
             "sender_trust": message_record.sender_trust.as_str(), "findings": verdict.codes(),
+            "refused": verdict.refusal_codes(),
         }),
         now,
     )
@@ -834,14 +848,18 @@ async fn body_of(call: &Call, message: &Inbound, named: Option<&Kind>) -> Result
     if pasted {
         let kind = named
             .or_else(|| call.kinds.iter().find(|kind| kind.format == Format::Text))
-            .ok_or("This call does not take written pieces: see the call's page for what you can send")?;
+            .ok_or(
+                "This call does not take written pieces: see the call's page for what you can send",
+            )?;
         return Ok(Body {
             markdown: message.text.trim().to_owned(),
             ..Body::new(kind)
         });
     }
     if audio.is_some() {
-        return Err("We found no episode: attach the audio file, or put a link to it in the message".into());
+        return Err(
+            "We found no episode: attach the audio file, or put a link to it in the message".into(),
+        );
     }
     Err("We found no piece to read: attach it as a Word (.docx) or OpenDocument (.odt) document or a PDF, or paste the text into the message".into())
 }

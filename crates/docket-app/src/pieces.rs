@@ -76,11 +76,24 @@ pub async fn submit_revision(
     allowed(user, record, PieceAction::Edit)?;
     if !verdict.may_send() {
         return Err(StoreError::Conflict(
-            verdict.refusals.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join(". "),
+            verdict
+                .refusals
+                .iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join(". "),
         ));
     }
     store
-        .submit_revision(record.id, user.id, piece, verdict.late, &verdict.codes(), receipt, now)
+        .submit_revision(
+            record.id,
+            user.id,
+            piece,
+            verdict.late,
+            &verdict.codes(),
+            receipt,
+            now,
+        )
         .await
 }
 

@@ -197,6 +197,11 @@ impl Verdict {
         self.refusals.insert(0, finding);
     }
 
+    /// The codes of the refusals: for the audit trail of a piece kept as a draft.
+    pub fn refusal_codes(&self) -> Vec<&'static str> {
+        self.refusals.iter().map(|f| f.code.as_str()).collect()
+    }
+
     /// The codes of every finding, refusals first: for the audit trail.
     pub fn codes(&self) -> Vec<&'static str> {
         self.refusals
@@ -452,7 +457,14 @@ pub fn judge(
                     "Paste the text of your piece, or attach it as a document".into(),
                 );
             } else {
-                limit(&mut verdict, kind.limits.words, Measure::Words, words, &kind_name, "body");
+                limit(
+                    &mut verdict,
+                    kind.limits.words,
+                    Measure::Words,
+                    words,
+                    &kind_name,
+                    "body",
+                );
             }
         }
         Format::Document => match (&piece.document, piece.pages) {
@@ -523,7 +535,7 @@ fn limit(
             &mut verdict.refusals,
             Code::OverLimit(measure),
             format!(
-                "This {kind} is {value} {unit}: the limit is {advised} and at most {max} {unit} can be accepted. Cut about {over} {unit}"
+                "This {kind} is {value} {unit}: the call asks for {advised} and takes at most {max} {unit}. Cut about {over} {unit}"
             ),
         )
     } else if let Some(min) = bounds.hard_min
@@ -533,7 +545,7 @@ fn limit(
             &mut verdict.refusals,
             Code::UnderLimit(measure),
             format!(
-                "This {kind} is {value} {unit}: the call asks for {advised} and at least {min} {unit} are needed"
+                "This {kind} is {value} {unit}: the call asks for {advised} and takes no fewer than {min} {unit}"
             ),
         )
     } else if let Some(max) = bounds.max
@@ -543,7 +555,7 @@ fn limit(
             &mut verdict.warnings,
             Code::OverAdvised(measure),
             format!(
-                "This {kind} is {value} {unit}, over the {advised} the call asks for. You can still send it; the editors may ask you to shorten it"
+                "This {kind} is {value} {unit}, more than the call asks for ({advised}). You can still send it; the editors may ask you to shorten it"
             ),
         )
     } else if let Some(min) = bounds.min
@@ -553,7 +565,7 @@ fn limit(
             &mut verdict.warnings,
             Code::UnderAdvised(measure),
             format!(
-                "This {kind} is {value} {unit}, under the {advised} the call asks for. You can still send it"
+                "This {kind} is {value} {unit}, fewer than the call asks for ({advised}). You can still send it"
             ),
         )
     } else {
@@ -668,7 +680,7 @@ mod tests {
         let verdict = judge(&call, &blog(1200), at(OPEN), None);
         assert_eq!(
             verdict.refusals[0].message,
-            "This guest blog is 1200 words: the limit is 600–800 words and at most 1000 words can be accepted. Cut about 400 words"
+            "This guest blog is 1200 words: the call asks for 600–800 words and takes at most 1000 words. Cut about 400 words"
         );
     }
 
@@ -736,7 +748,11 @@ mod tests {
         );
         let big = check_file(podcast, "audio/mpeg", "an MP3", 200 * 1024 * 1024).unwrap();
         assert_eq!(big.code, Code::FileTooLarge);
-        assert!(big.message.ends_with("or send a link to it"), "{}", big.message);
+        assert!(
+            big.message.ends_with("or send a link to it"),
+            "{}",
+            big.message
+        );
         // A text kind takes a PDF; a document kind does not take a .docx.
         let case_study = call.kind("case-study").unwrap();
         assert!(check_file(case_study, "application/pdf", "a PDF", 1000).is_none());
@@ -764,7 +780,10 @@ mod tests {
             size: 10,
         });
         let verdict = judge(&call, &piece, at(OPEN), None);
-        assert_eq!(codes(&verdict.refusals), ["file_format", "minutes_over_limit"]);
+        assert_eq!(
+            codes(&verdict.refusals),
+            ["file_format", "minutes_over_limit"]
+        );
     }
 
     #[test]

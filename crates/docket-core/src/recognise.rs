@@ -225,7 +225,9 @@ fn number_and_unit(tokens: &[&str], at: usize) -> Option<(f64, f64, usize)> {
             .map(|unit| (1.0, unit, 2));
     }
     // "25min", "1h", "20m" written together.
-    let split = token.find(|c: char| c.is_alphabetic()).unwrap_or(token.len());
+    let split = token
+        .find(|c: char| c.is_alphabetic())
+        .unwrap_or(token.len());
     let (digits, glued) = token.split_at(split);
     let number = digits.parse::<f64>().ok().filter(|n| n.is_finite())?;
     if !glued.is_empty() {
@@ -1116,10 +1118,16 @@ mod tests {
     #[test]
     fn a_podcasts_link_and_length_are_read_from_the_message() {
         let text = "Hi Jago, our podcast episode for Thursday is here: https://pods.example.org/ep12.mp3, 25 minutes long.";
-        assert_eq!(link(text).as_deref(), Some("https://pods.example.org/ep12.mp3"));
+        assert_eq!(
+            link(text).as_deref(),
+            Some("https://pods.example.org/ep12.mp3")
+        );
         assert!(is_audio_link("https://pods.example.org/ep12.MP3?dl=1"));
         assert!(!is_audio_link("https://pods.example.org/episodes/12"));
-        assert_eq!(link("see <https://example.org/a>."), Some("https://example.org/a".into()));
+        assert_eq!(
+            link("see <https://example.org/a>."),
+            Some("https://example.org/a".into())
+        );
         assert_eq!(link("no link here, javascript:alert(1)"), None);
         for (said, minutes) in [
             (text, Some(25.0)),

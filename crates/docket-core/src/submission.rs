@@ -243,7 +243,9 @@ pub fn admission(call: &Call, now: Timestamp) -> Admission {
     match call.phase(now) {
         CallPhase::Open { .. } | CallPhase::Grace { .. } => Admission::OnTime,
         CallPhase::Closed { accept_late: true } => Admission::Late,
-        CallPhase::Closed { accept_late: false } => Admission::Closed(crate::judge::closed_sentence(call)),
+        CallPhase::Closed { accept_late: false } => {
+            Admission::Closed(crate::judge::closed_sentence(call))
+        }
     }
 }
 

@@ -760,7 +760,7 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
         Letter::Receipt => context! { piece => Value::from_serialize(&piece) },
         Letter::NotSent => context! {
             piece => Value::from_serialize(&piece),
-            problems => ["This guest blog is 1212 words: the limit is 600–800 words and at most 1000 words can be accepted. Cut about 412 words"],
+            problems => ["This guest blog is 1212 words: the call asks for 600–800 words and takes at most 1000 words. Cut about 412 words"],
         },
         Letter::StateChanged => context! {
             piece => Value::from_serialize(&piece),

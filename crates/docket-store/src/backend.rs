@@ -26,11 +26,11 @@ use sqlx::types::Json;
 use crate::sql::{self, At, Pool, Row, Tx};
 use crate::{
     Accounts, Actor, Asset, AuditEvent, Backend, CallId, Calls, CodeOutcome, FiledPiece, Inbound,
-    InboundOutcome, InboundRecord, IncomingFile, IngestReply, ReplyChange, Job, JobKind, JobSpec, JobStatus,
+    InboundOutcome, InboundRecord, IncomingFile, IngestReply, Job, JobKind, JobSpec, JobStatus,
     Jobs, MailStatus, NewAsset, NewInbound, NewMail, NewPiece, NewToken, Outbox, OutboxMail,
-    Revision, Saved, SenderTrust, Session, Site, Staff, StaffMember, StaffRole, Store, StoreError,
-    StoredCall, StoredTemplate, SubmissionId, SubmissionRecord, Submissions, TemplateText, Token,
-    TokenPurpose, User, UserId, Work,
+    ReplyChange, Revision, Saved, SenderTrust, Session, Site, Staff, StaffMember, StaffRole, Store,
+    StoreError, StoredCall, StoredTemplate, SubmissionId, SubmissionRecord, Submissions,
+    TemplateText, Token, TokenPurpose, User, UserId, Work,
 };
 use docket_core::Call;
 use docket_core::submission::{Piece, SubmissionState};

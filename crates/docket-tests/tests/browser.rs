@@ -236,7 +236,7 @@ async fn a_contributor_submits_in_chromium_with_the_error_summary_and_a_live_wor
         .await
         .expect("an error summary");
     let text = summary.text().await.unwrap();
-    assert!(text.contains("Enter a title"), "{text}");
+    assert!(text.contains("Give the piece a title"), "{text}");
     check!("edit with errors");
 
     fill(client, "#title", "Data at the heart of justice").await;

@@ -192,7 +192,7 @@ async fn long_blog_refused(db: &TestDb) {
     assert_eq!(page.status, 400);
     assert!(page.body.contains("There is a problem"));
     assert!(
-        page.body.contains("<a href=\"#body\">This guest blog is 1200 words: the limit is 600–800 words and at most 1000 words can be accepted. Cut about 400 words</a>"),
+        page.body.contains("<a href=\"#body\">This guest blog is 1200 words: the call asks for 600–800 words and takes at most 1000 words. Cut about 400 words</a>"),
         "{}",
         page.body
     );
@@ -219,7 +219,7 @@ async fn long_blog_refused(db: &TestDb) {
     assert!(
         app.mail_to("bo@example.org").await[0]
             .text
-            .contains("over the 600–800 words the call asks for")
+            .contains("more than the call asks for (600–800 words)")
     );
     app.stop().await;
 }
@@ -762,7 +762,7 @@ async fn drafts_save_without_js(db: &TestDb) {
     assert!(page.body.contains("Your draft has been saved."));
     assert!(
         page.body
-            .contains("This guest blog is 3 words, under the 600–800 words the call asks for")
+            .contains("This guest blog is 3 words, fewer than the call asks for (600–800 words)")
     );
     let edit = jo.get(&format!("/submissions/{id}/edit")).await.body;
     assert!(edit.contains("Only a start."));

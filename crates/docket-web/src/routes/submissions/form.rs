@@ -65,8 +65,13 @@ pub(super) fn piece_from_form(
     if call.kind(kind).is_some() {
         piece.kind = kind.to_owned();
     }
-    match CandidateDays::parse(call, form.get("any_day") == "yes", &form.all("day")) {
+    let any_day = form.get("any_day") == "yes";
+    let dates = form.all("day");
+    // No day chosen yet is what a draft may lack (the judge asks for one on sending); a date
+    // that is not one of the call's days is refused at once.
+    match CandidateDays::parse(call, any_day, &dates) {
         Ok(days) => piece.days = Some(days),
+        Err(_) if !any_day && dates.is_empty() => piece.days = None,
         Err(message) => {
             piece.days = None;
             errors.add("days", message);
@@ -153,7 +158,9 @@ pub(super) async fn take_upload(
     } else {
         upload_limit(kind)
     };
-    if upload.bytes.len() as u64 > max && (field == "headshot" || kind.and_then(|k| k.limits.bytes).is_none()) {
+    if upload.bytes.len() as u64 > max
+        && (field == "headshot" || kind.and_then(|k| k.limits.bytes).is_none())
+    {
         errors.add(field, format!("The file is {}: the most this form takes is {}. Make it smaller, or paste the text instead", human_bytes(upload.bytes.len() as u64), human_bytes(max)));
         return Ok(());
     }
@@ -176,16 +183,22 @@ pub(super) async fn take_upload(
         return Ok(());
     }
     let Some(kind) = kind else {
-        errors.add("kind", "Choose what you are sending before you upload a file");
+        errors.add(
+            "kind",
+            "Choose what you are sending before you upload a file",
+        );
         return Ok(());
     };
     let format = kind.format;
     // The judge decides whether this kind takes the file, by its sniffed type and size, with the
     // sentence an email answer would give.
     let sniffed = docket_documents::sniff(&bytes, Some(&name));
-    if let Some(finding) =
-        judge::check_file(kind, sniffed.mime(), sniffed.with_article(), bytes.len() as u64)
-    {
+    if let Some(finding) = judge::check_file(
+        kind,
+        sniffed.mime(),
+        sniffed.with_article(),
+        bytes.len() as u64,
+    ) {
         errors.add_finding(&finding);
         return Ok(());
     }
