@@ -406,6 +406,10 @@ pub struct Call {
     pub intro: String,
     /// How to take part (Markdown).
     pub taking_part: String,
+    /// What the call's pages say instead of the way in once it takes nothing more (Markdown);
+    /// without it, "This call closed on …" with its contacts.
+    #[serde(default)]
+    pub after_deadline: Option<String>,
     /// The address contributors may write to with their submission.
     pub inbox: Option<Email>,
     pub week: Week,

@@ -485,6 +485,8 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
     keep("intro", &intro);
     let taking_part = fields.string(ctx, "taking_part", false);
     keep("taking_part", &taking_part);
+    let after_deadline = fields.string(ctx, "after_deadline", false);
+    keep("after_deadline", &after_deadline);
     let guidelines = fields.string(ctx, "guidelines", true);
     keep("guidelines", &guidelines);
     let inbox = fields.string(ctx, "inbox", false).and_then(|(text, span)| {
@@ -616,6 +618,7 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
         time_zone: time_zone?,
         intro: intro?.0,
         taking_part: taking_part.map(|(text, _)| text).unwrap_or_default(),
+        after_deadline: after_deadline.map(|(text, _)| text),
         inbox,
         week: week?,
         deadline: deadline?.0,
@@ -1017,6 +1020,7 @@ pub fn export(call: &Call) -> String {
     if !call.taking_part.is_empty() {
         put(&mut root, "taking_part", call.taking_part.as_str());
     }
+    put_opt(&mut root, "after_deadline", call.after_deadline.as_deref());
     put(&mut root, "guidelines", call.guidelines.as_str());
 
     let mut week = Table::new();

@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 /// A source of "now". Cheap to clone behind an `Arc`.
@@ -16,6 +17,12 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     /// True when this clock is not the real time (the demo banner shows it).
     fn is_simulated(&self) -> bool {
         false
+    }
+
+    /// The time zone a simulated clock is read in on pages that belong to no call (the demo's
+    /// call's zone), if it has one.
+    fn zone(&self) -> Option<TimeZone> {
+        None
     }
 }
 
@@ -34,6 +41,7 @@ impl Clock for SystemClock {
 pub struct DemoClock {
     start: Timestamp,
     made_at: Instant,
+    zone: Option<TimeZone>,
 }
 
 impl DemoClock {
@@ -42,6 +50,15 @@ impl DemoClock {
         Self {
             start,
             made_at: Instant::now(),
+            zone: None,
+        }
+    }
+
+    /// The same clock, read in `zone` on pages that belong to no call.
+    pub fn in_zone(self, zone: TimeZone) -> Self {
+        Self {
+            zone: Some(zone),
+            ..self
         }
     }
 }
@@ -56,12 +73,17 @@ impl Clock for DemoClock {
     fn is_simulated(&self) -> bool {
         true
     }
+
+    fn zone(&self) -> Option<TimeZone> {
+        self.zone.clone()
+    }
 }
 
 /// A clock that stands still until a test moves it.
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     now: Arc<Mutex<Timestamp>>,
+    zone: Option<TimeZone>,
 }
 
 impl ManualClock {
@@ -69,6 +91,15 @@ impl ManualClock {
     pub fn new(now: Timestamp) -> Self {
         Self {
             now: Arc::new(Mutex::new(now)),
+            zone: None,
+        }
+    }
+
+    /// The same clock, read in `zone` on pages that belong to no call.
+    pub fn in_zone(self, zone: TimeZone) -> Self {
+        Self {
+            zone: Some(zone),
+            ..self
         }
     }
 
@@ -100,6 +131,10 @@ impl Clock for ManualClock {
 
     fn is_simulated(&self) -> bool {
         true
+    }
+
+    fn zone(&self) -> Option<TimeZone> {
+        self.zone.clone()
     }
 }
 

@@ -62,13 +62,12 @@ impl TestApp {
             .await
             .expect("open the test database");
         store.migrate().await.expect("migrate the test database");
-        let clock = ManualClock::new(SEED_PUBLISHED.parse().expect("timestamp"));
+        let seed = parse_call(crate::SEED_CALL);
+        // As the demo does: pages of no call read the clock in the seed call's zone.
+        let clock = ManualClock::new(SEED_PUBLISHED.parse().expect("timestamp"))
+            .in_zone(seed.time_zone.zone().clone());
         store
-            .save_call(
-                &parse_call(crate::SEED_CALL),
-                &Actor::System,
-                clock.now_timestamp(),
-            )
+            .save_call(&seed, &Actor::System, clock.now_timestamp())
             .await
             .expect("import the seed call");
         let state = AppState::new(store.clone(), Arc::new(clock.clone()), config);

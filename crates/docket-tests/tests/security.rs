@@ -368,6 +368,7 @@ async fn podcast_links(db: &TestDb) {
                 ("kind", "podcast"),
                 ("title", "Episode 12"),
                 ("link", "https://podcasts.example.org/ep12.mp3"),
+                ("minutes", "25 minutes"),
                 ("day", "2022-11-17"),
                 ("author_name_0", "Ada"),
                 ("action", "save"),

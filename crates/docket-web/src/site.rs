@@ -58,10 +58,15 @@ impl Layout {
     pub fn new(title: &str, clock: &dyn Clock, call: Option<&Call>) -> Self {
         let banner = clock.is_simulated().then(|| {
             let now = clock.now();
-            let shown = match call {
-                Some(call) => call.local(now).strftime("%A %-d %B %Y, %H:%M %Z").to_string(),
-                None => now.strftime("%A %-d %B %Y, %H:%M UTC").to_string(),
-            };
+            // A page of no call (signing in, the mailbox) reads the clock in the demo call's zone.
+            let zone = call
+                .map(|call| call.time_zone.zone().clone())
+                .or_else(|| clock.zone())
+                .unwrap_or(jiff::tz::TimeZone::UTC);
+            let shown = now
+                .to_zoned(zone)
+                .strftime("%A %-d %B %Y, %H:%M %Z")
+                .to_string();
             format!("Docket’s clock reads {shown} and runs on from there. Deadlines and dates follow this clock, not today’s date.")
         });
         Self {
@@ -175,6 +180,68 @@ fn capitalise(text: &str) -> String {
     }
 }
 
+/// The way in, shown above the fold on the call's page and on each day's: the button to offer
+/// a piece, and the call's email address with what to put in the email; once the call takes
+/// nothing more, the call's own closing words instead.
+#[derive(Debug, Clone)]
+pub struct WayIn {
+    /// False once the call takes nothing more (after the deadline and any grace, no late pieces).
+    pub open: bool,
+    /// The form that starts a piece.
+    pub offer_href: String,
+    pub inbox: Option<String>,
+    /// "a guest blog, a case study, a whitepaper or a podcast".
+    pub kinds: String,
+    /// True when the call takes audio, which may be sent as a link.
+    pub audio: bool,
+    /// The call's `after_deadline` text (or Docket's), as HTML.
+    pub closed_html: String,
+}
+
+impl WayIn {
+    fn new(call: &Call, now: Timestamp) -> Self {
+        let open = !matches!(call.phase(now), CallPhase::Closed { accept_late: false });
+        let names: Vec<String> = call
+            .kinds
+            .iter()
+            .map(|kind| {
+                let name = kind.name.to_lowercase();
+                let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{article} {name}")
+            })
+            .collect();
+        let kinds = match names.as_slice() {
+            [] => String::new(),
+            [only] => only.clone(),
+            [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+        };
+        let closed = call.after_deadline.clone().unwrap_or_else(|| {
+            let whom: Vec<&str> = call.contacts.iter().map(|c| c.name.as_str()).collect();
+            let whom = match whom.as_slice() {
+                [] => call.organiser.clone(),
+                [only] => (*only).to_owned(),
+                [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+            };
+            format!(
+                "This call closed on {}. To reach the organisers, contact {whom}.",
+                call.deadline_local().strftime("%A %-d %B %Y at %H:%M %Z")
+            )
+        });
+        Self {
+            open,
+            offer_href: format!("{}/submit", call_href(call)),
+            inbox: call.inbox.as_ref().map(ToString::to_string),
+            kinds,
+            audio: call.kinds.iter().any(|kind| kind.format == Format::Audio),
+            closed_html: markdown::to_safe_html(&closed),
+        }
+    }
+}
+
 /// One themed day, for lists and its own page.
 #[derive(Debug, Clone)]
 pub struct DayView {
@@ -235,6 +302,7 @@ pub struct CallView {
     pub guidelines_html: String,
     pub guidelines_href: String,
     pub inbox: Option<String>,
+    pub way_in: WayIn,
     pub deadline: DeadlineView,
     pub days: Vec<DayView>,
     pub kinds: Vec<KindView>,
@@ -262,6 +330,7 @@ impl CallView {
             guidelines_html: markdown::to_safe_html(&call.guidelines),
             guidelines_href: format!("{}/guidelines", call_href(call)),
             inbox: call.inbox.as_ref().map(ToString::to_string),
+            way_in: WayIn::new(call, now),
             deadline: DeadlineView::new(call, now),
             days: call
                 .days
@@ -310,6 +379,8 @@ pub struct HomePage {
 pub struct CallPage {
     pub layout: Layout,
     pub call: CallView,
+    /// The call's page offers a piece for no day in particular.
+    pub offer_day: Option<DayView>,
 }
 
 /// One themed day's page.
@@ -318,6 +389,8 @@ pub struct CallPage {
 pub struct DayPage {
     pub layout: Layout,
     pub call: CallView,
+    /// The day a piece offered from this page is for (this day).
+    pub offer_day: Option<DayView>,
     pub day: DayView,
     pub previous: Option<DayView>,
     pub next: Option<DayView>,
@@ -378,6 +451,7 @@ pub fn call_page(
     CallPage {
         layout: framed(Layout::new(&call.title, clock, Some(call)), visit),
         call: CallView::new(call, clock.now()),
+        offer_day: None,
     }
     .render()
 }
@@ -402,6 +476,7 @@ pub fn day_page(
         ),
         previous: index.checked_sub(1).map(|i| view.days[i].clone()),
         next: view.days.get(index + 1).cloned(),
+        offer_day: Some(day.clone()),
         day,
         call: view,
     };

@@ -732,7 +732,8 @@ async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode>
         }
     };
     let start = at.unwrap_or_else(|| demo_start(&call));
-    let clock: Arc<dyn Clock> = Arc::new(DemoClock::starting_at(start));
+    let clock: Arc<dyn Clock> =
+        Arc::new(DemoClock::starting_at(start).in_zone(call.time_zone.zone().clone()));
     // The demo's organiser and editor: sign up with these addresses to see the console.
     if let Some(stored) = store.call(call.slug.as_str()).await? {
         for (email, role) in DEMO_STAFF {

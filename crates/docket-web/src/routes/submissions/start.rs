@@ -16,14 +16,29 @@ pub(super) struct StartPage {
     pub(super) late_note: bool,
 }
 
+/// `?day=2022-11-15`: the day page a contributor came from.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub(super) struct StartQuery {
+    pub(super) day: Option<String>,
+}
+
 pub(super) async fn start_page(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    Query(query): Query<StartQuery>,
     Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
     let (_, call) = load_call(&state, &slug).await?;
-    let (days, any_day) = day_choices(&call, None);
+    // Offered from a day's page: that day is chosen (any other value is ignored).
+    let offered = query
+        .day
+        .as_deref()
+        .and_then(|day| day.parse::<jiff::civil::Date>().ok())
+        .filter(|date| call.day(*date).is_some())
+        .map(|date| CandidateDays::Days([date].into_iter().collect()));
+    let (days, any_day) = day_choices(&call, offered.as_ref());
     render(
         StartPage {
             layout: layout(
