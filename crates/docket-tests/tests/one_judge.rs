@@ -18,6 +18,7 @@ use jiff::Timestamp;
 
 both_backends! {
     every_piece_gets_the_same_verdict_on_the_web_and_by_email => parity,
+    a_reply_the_judge_refuses_is_kept_as_a_draft_and_the_sender_told_what_to_fix => refused_replies,
 }
 
 const PASSWORD: &str = "correct horse battery";
@@ -767,5 +768,184 @@ async fn parity(db: &TestDb) {
         );
         assert_eq!(on_web, by_mail, "{}: the web and email disagree", row.name);
     }
+    app.stop().await;
+}
+
+/// A reply to a piece's own address, from its owner, with `(name, mime, bytes)` attached.
+fn reply(
+    id: i64,
+    token: &str,
+    index: usize,
+    from: &str,
+    attachment: (&str, &str, &[u8]),
+) -> Vec<u8> {
+    use base64::Engine;
+    let (name, mime, bytes) = attachment;
+    let boundary = "------------reply4Kd9";
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let wrapped: Vec<String> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect();
+    format!(
+        "Message-ID: <reply-{index}@example.org>\r\nDate: Fri, 21 Oct 2022 10:15:00 +0100\r\nMIME-Version: 1.0\r\n\
+         From: Ada Lovelace <{from}>\r\nTo: <strict+s{id}-{token}@docket.example.org>\r\nSubject: Re: the new version\r\n\
+         Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n\
+         --{boundary}\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nHere is the new version.\r\n\
+         --{boundary}\r\nContent-Type: {mime}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--{boundary}--\r\n",
+        wrapped.join("\r\n")
+    )
+    .into_bytes()
+}
+
+async fn refused_replies(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.import(&call_file(STRICT.0, STRICT.1, false)).await;
+    app.clock.set(When::Open.instant());
+    let mailer = docket_mail::Mailer::new("https://docket.example.org");
+    let ingest = |raw: Vec<u8>| {
+        let app = &app;
+        let mailer = &mailer;
+        async move {
+            ingest::ingest(
+                app.store.as_ref(),
+                &app.clock,
+                mailer,
+                &raw,
+                &IngestSettings::default(),
+            )
+            .await
+            .expect("ingested")
+        }
+    };
+    let blog = rows()
+        .into_iter()
+        .find(|row| row.name == "blog at the advised maximum")
+        .unwrap();
+    let from = "ada@example.org";
+    let Outcome::Submission(id) = ingest(message(&blog, 100, from)).await else {
+        panic!("the first version is sent")
+    };
+    let first = app.store.submission(id).await.unwrap().unwrap();
+    // A new version over the hard limit: the text is kept as the draft, not as a revision.
+    let long = prose(1200);
+    let outcome = ingest(reply(
+        id.0,
+        &first.reply_token,
+        1,
+        from,
+        ("blog.txt", "text/plain", long.as_bytes()),
+    ))
+    .await;
+    assert_eq!(
+        outcome,
+        Outcome::Reply {
+            submission_id: id,
+            revised: false
+        }
+    );
+    let after = app.store.submission(id).await.unwrap().unwrap();
+    assert_eq!(after.revision_count, 1, "no new revision");
+    assert_eq!(
+        after.state.as_str(),
+        "submitted",
+        "the sent version still stands"
+    );
+    assert_eq!(
+        docket_core::text::count_markdown_words(&after.draft.body),
+        1200,
+        "the new text is kept, as the draft"
+    );
+    assert_eq!(
+        app.store.revisions(id).await.unwrap()[0].piece.body,
+        first.draft.body
+    );
+    let answer = app.mail_to(from).await.remove(0);
+    assert!(
+        answer.subject.starts_with("Not sent yet"),
+        "{}",
+        answer.subject
+    );
+    assert!(
+        answer.text.contains("- This guest blog is 1200 words: the call asks for 600–800 words and takes at most 1000 words. Cut about 400 words."),
+        "{}",
+        answer.text
+    );
+    assert!(answer.text.contains(&format!("/submissions/{}/edit", id.0)));
+    assert!(
+        answer
+            .reply_to
+            .as_deref()
+            .is_some_and(|to| to.contains(&first.reply_token)),
+        "a reply to the answer finds the piece"
+    );
+    // A corrected version within the limit becomes revision 2.
+    let fixed = prose(750);
+    let outcome = ingest(reply(
+        id.0,
+        &first.reply_token,
+        2,
+        from,
+        ("blog.txt", "text/plain", fixed.as_bytes()),
+    ))
+    .await;
+    assert_eq!(
+        outcome,
+        Outcome::Reply {
+            submission_id: id,
+            revised: true
+        }
+    );
+    let after = app.store.submission(id).await.unwrap().unwrap();
+    assert_eq!(after.revision_count, 2);
+    assert!(
+        app.mail_to(from)
+            .await
+            .remove(0)
+            .subject
+            .starts_with("Received revision 2")
+    );
+
+    // A whitepaper answered with a Word file: refused for the piece's own kind, although the
+    // call takes Word files for its blogs.
+    let paper = rows()
+        .into_iter()
+        .find(|row| row.name == "whitepaper as a PDF")
+        .unwrap();
+    let from = "grace@example.org";
+    let Outcome::Submission(id) = ingest(message(&paper, 101, from)).await else {
+        panic!("the whitepaper is sent")
+    };
+    let record = app.store.submission(id).await.unwrap().unwrap();
+    let docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    let outcome = ingest(reply(
+        id.0,
+        &record.reply_token,
+        3,
+        from,
+        ("Paper.docx", docx, DOCX),
+    ))
+    .await;
+    assert_eq!(
+        outcome,
+        Outcome::Reply {
+            submission_id: id,
+            revised: false
+        }
+    );
+    let after = app.store.submission(id).await.unwrap().unwrap();
+    assert_eq!(after.revision_count, 1);
+    assert_eq!(
+        after.draft.document, record.draft.document,
+        "the PDF stays the piece's file"
+    );
+    let answer = app.mail_to(from).await.remove(0);
+    assert!(
+        answer.text.contains("This file is a Word document (.docx), which a whitepaper cannot be sent as: send a PDF."),
+        "{}",
+        answer.text
+    );
     app.stop().await;
 }

@@ -17,6 +17,9 @@ both_backends! {
     health_and_metrics_answer => health_and_metrics_answer,
     another_call_shows_its_own_zone_and_kinds => another_call_shows_its_own_zone_and_kinds,
     script_in_a_call_is_rendered_inert => script_in_a_call_is_rendered_inert,
+    the_way_in_is_on_the_call_page_and_every_day_page => the_way_in_is_on_every_call_page,
+    once_closed_the_way_in_gives_way_to_the_calls_own_words => once_closed_the_call_says_so,
+    the_demo_banner_reads_the_calls_zone_on_pages_of_no_call => banner_in_the_calls_zone,
 }
 
 const CALL: &str = "/calls/digital-justice-week-2022";
@@ -315,6 +318,124 @@ async fn script_in_a_call_is_rendered_inert(db: &TestDb) {
     assert!(
         body.contains("Open &#60;b onmouseover=alert(2)&#62;Data&#60;/b&#62; Week"),
         "title shown as text: {body}"
+    );
+    app.stop().await;
+}
+
+async fn the_way_in_is_on_every_call_page(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    // The seed call has no inbox: the button alone.
+    let seed = app.get(CALL).await.body;
+    assert!(seed.contains("Offer a piece") && !seed.contains("Or email it to"));
+    app.import(SECOND_CALL).await;
+    app.clock.set("2027-02-20T15:00:00Z".parse().unwrap());
+    let slug = "/calls/open-data-week-2027";
+    let page = app.get(slug).await.body;
+    // Above the fold: before the deadline and the call's own prose.
+    let way_in = page
+        .find("Offer a piece")
+        .expect("the button on the call page");
+    assert!(way_in < page.find("About the week").unwrap());
+    assert!(
+        page.contains(&format!("href=\"{slug}/submit\">Offer a piece</a>")),
+        "{page}"
+    );
+    for said in [
+        "Or email it to <a href=\"mailto:submissions@opendataweek.example.org\">",
+        "say which day it is for (for example “for Tuesday”, or “any day”)",
+        "and attach the piece as a Word, OpenDocument or PDF file",
+        "or paste it into the message",
+    ] {
+        assert!(page.contains(said), "the call page lacks {said:?}");
+    }
+    let call = app
+        .store
+        .call("open-data-week-2027")
+        .await
+        .unwrap()
+        .unwrap()
+        .call;
+    for day in &call.days {
+        let page = app.get(&format!("{slug}/days/{}", day.date)).await.body;
+        assert!(
+            page.contains(&format!(
+                "href=\"{slug}/submit?day={}\">Offer a piece for this day</a>",
+                day.date
+            )),
+            "day {}: {page}",
+            day.date
+        );
+        assert!(page.contains("mailto:submissions@opendataweek.example.org"));
+    }
+    // The form started from a day's page has that day chosen, and only that one.
+    let first = call.days[0].date;
+    let visitor = app
+        .signed_up("ada@example.org", "correct horse battery")
+        .await;
+    let form = visitor
+        .get(&format!("{slug}/submit?day={first}"))
+        .await
+        .body;
+    assert!(
+        form.contains(&format!("value=\"{first}\" checked")),
+        "{form}"
+    );
+    assert_eq!(form.matches(" checked").count(), 1, "{form}");
+    // A day that is not the call's chooses nothing, and is no error.
+    let form = visitor.get(&format!("{slug}/submit?day=1999-01-01")).await;
+    assert_eq!(form.status, 200);
+    assert_eq!(form.body.matches(" checked").count(), 0);
+    app.stop().await;
+}
+
+async fn once_closed_the_call_says_so(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    // After midday GMT on 5 November 2022 the seed call takes nothing more.
+    app.clock.set("2022-11-05T12:00:01Z".parse().unwrap());
+    let page = app.get(CALL).await.body;
+    assert!(!page.contains("Offer a piece"), "no way in once closed");
+    assert!(
+        page.contains("This call closed on Saturday 5 November 2022 at 12:00 GMT. To reach the organisers, contact Georgie Morgan or Jago."),
+        "{page}"
+    );
+    let day = app.get(&format!("{CALL}/days/2022-11-15")).await.body;
+    assert!(!day.contains("Offer a piece") && day.contains("This call closed on"));
+    // A call's own words replace Docket's.
+    let own = docket_tests::SEED_CALL
+        .replace("slug = \"digital-justice-week-2022\"", "slug = \"closed-week\"\nafter_deadline = \"\"\"Thank you: we have all we need. Blogs are **published from 14 November**.\"\"\"");
+    app.import(&own).await;
+    let page = app.get("/calls/closed-week").await.body;
+    assert!(
+        page.contains(
+            "Thank you: we have all we need. Blogs are <strong>published from 14 November</strong>."
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("This call closed on"));
+    // A call that still takes late pieces keeps its way in.
+    app.import(SECOND_CALL).await;
+    app.clock.set("2027-03-03T12:00:00Z".parse().unwrap());
+    let page = app.get("/calls/open-data-week-2027").await.body;
+    assert!(page.contains("Offer a piece"));
+    app.stop().await;
+}
+
+async fn banner_in_the_calls_zone(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    for path in ["/account/sign-in", "/account/sign-up", "/"] {
+        let page = app.get(path).await.body;
+        assert!(
+            page.contains("Docket’s clock reads Thursday 13 October 2022, 09:00 BST"),
+            "{path}: {page}"
+        );
+        assert!(!page.contains("UTC"), "{path}");
+    }
+    // In November the same zone reads GMT.
+    app.clock.set("2022-11-14T09:00:00Z".parse().unwrap());
+    let page = app.get("/account/sign-in").await.body;
+    assert!(
+        page.contains("Monday 14 November 2022, 09:00 GMT"),
+        "{page}"
     );
     app.stop().await;
 }
