@@ -316,26 +316,11 @@ fn first_phrase(words: &[String], phrases: &[Vec<String>]) -> Option<usize> {
 }
 
 fn attachment_weight(format: Format, mime: &str) -> u32 {
-    let mime = mime.trim().to_ascii_lowercase();
-    let essence = mime.split(';').next().unwrap_or("").trim();
-    match format {
-        Format::Audio if essence.starts_with("audio/") => 2,
-        Format::Document if essence == "application/pdf" => 1,
-        Format::Text
-            if matches!(
-                essence,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    | "application/vnd.oasis.opendocument.text"
-                    | "application/msword"
-                    | "application/rtf"
-                    | "text/rtf"
-                    | "text/plain"
-                    | "text/markdown"
-                    | "text/html"
-            ) =>
-        {
-            1
-        }
+    use crate::judge::FileShape;
+    // A PDF backs a document kind only: written kinds take PDFs too, but a PDF says "document".
+    match (format, FileShape::of_mime(mime)) {
+        (Format::Audio, FileShape::Audio) => 2,
+        (Format::Document, FileShape::Pdf) | (Format::Text, FileShape::Written) => 1,
         _ => 0,
     }
 }

@@ -454,6 +454,23 @@ async fn submission_owner(tx: &mut Tx, id: SubmissionId) -> Result<UserId, Store
     owner.ok_or(StoreError::NotFound)
 }
 
+/// A new version of piece `id` with the file that came with it stored as its owner's upload:
+/// (the owner, the version referring to the stored file).
+async fn with_file(
+    tx: &mut Tx,
+    id: SubmissionId,
+    piece: &Piece,
+    file: Option<&IncomingFile>,
+    now: Timestamp,
+) -> Result<(UserId, Piece), StoreError> {
+    let owner = submission_owner(tx, id).await?;
+    let mut piece = piece.clone();
+    if let Some(file) = file {
+        piece.document = Some(insert_file(tx, file, owner, now).await?);
+    }
+    Ok((owner, piece))
+}
+
 /// Why a change to piece `id` did not happen: NotFound when there is no such piece, Conflict
 /// when it is past the state where it can change.
 async fn not_changed(tx: &mut Tx, id: SubmissionId) -> StoreError {
@@ -1135,11 +1152,7 @@ impl Inbound for SqlStore {
                 late,
                 receipt,
             }) => {
-                let owner = submission_owner(&mut tx, id).await?;
-                let mut piece = piece.clone();
-                if let Some(file) = file {
-                    piece.document = Some(insert_file(&mut tx, file, owner, now).await?);
-                }
+                let (owner, piece) = with_file(&mut tx, id, piece, file.as_ref(), now).await?;
                 let number: Option<i64> = sql::query_scalar(
                     "UPDATE submissions SET revisions = revisions + 1, state = 'submitted', late = (late OR $1), draft = $2, updated_at = $3
                      WHERE id = $4 AND state IN ('draft', 'submitted', 'changes_requested') RETURNING revisions",
@@ -1170,11 +1183,7 @@ impl Inbound for SqlStore {
                 file,
                 answer,
             }) => {
-                let owner = submission_owner(&mut tx, id).await?;
-                let mut piece = piece.clone();
-                if let Some(file) = file {
-                    piece.document = Some(insert_file(&mut tx, file, owner, now).await?);
-                }
+                let (owner, piece) = with_file(&mut tx, id, piece, file.as_ref(), now).await?;
                 let changed = sql::query(
                     "UPDATE submissions SET draft = $1, updated_at = $2
                      WHERE id = $3 AND state IN ('draft', 'submitted', 'changes_requested')",

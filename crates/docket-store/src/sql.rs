@@ -78,9 +78,14 @@ impl Pool {
     }
 
     /// Opens a transaction: nothing it does is seen by others until [`Tx::commit`].
+    ///
+    /// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a transaction that reads
+    /// and then writes would otherwise fail at once with SQLITE_BUSY when another writer
+    /// committed in between (WAL cannot upgrade a stale snapshot, and no busy timeout helps),
+    /// which concurrent requests turned into errors. Waiting for the lock honours the timeout.
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }

@@ -473,22 +473,27 @@ fn message(row: &Row, index: usize, from: &str) -> Vec<u8> {
         title(row),
         text.replace('\n', "\r\n"),
     );
-    if let Some((name, mime, bytes)) = attachment {
-        use base64::Engine;
-        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-        let wrapped: Vec<String> = encoded
-            .as_bytes()
-            .chunks(76)
-            .map(|line| String::from_utf8_lossy(line).into_owned())
-            .collect();
-        raw.push_str(&format!(
-            "--{boundary}\r\nContent-Type: {mime}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
-             Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-            wrapped.join("\r\n")
-        ));
+    if let Some(attachment) = attachment {
+        raw.push_str(&attachment_part(boundary, attachment));
     }
     raw.push_str(&format!("--{boundary}--\r\n"));
     raw.into_bytes()
+}
+
+/// One attachment part of a multipart message, its content in base64 lines as mail clients wrap it.
+fn attachment_part(boundary: &str, (name, mime, bytes): (&str, &str, &[u8])) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let lines: Vec<String> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect();
+    format!(
+        "--{boundary}\r\nContent-Type: {mime}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+        lines.join("\r\n")
+    )
 }
 
 /// What one path said of a piece.
@@ -779,23 +784,13 @@ fn reply(
     from: &str,
     attachment: (&str, &str, &[u8]),
 ) -> Vec<u8> {
-    use base64::Engine;
-    let (name, mime, bytes) = attachment;
     let boundary = "------------reply4Kd9";
-    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let wrapped: Vec<String> = encoded
-        .as_bytes()
-        .chunks(76)
-        .map(|line| String::from_utf8_lossy(line).into_owned())
-        .collect();
     format!(
         "Message-ID: <reply-{index}@example.org>\r\nDate: Fri, 21 Oct 2022 10:15:00 +0100\r\nMIME-Version: 1.0\r\n\
          From: Ada Lovelace <{from}>\r\nTo: <strict+s{id}-{token}@docket.example.org>\r\nSubject: Re: the new version\r\n\
          Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n\
-         --{boundary}\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nHere is the new version.\r\n\
-         --{boundary}\r\nContent-Type: {mime}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--{boundary}--\r\n",
-        wrapped.join("\r\n")
+         --{boundary}\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nHere is the new version.\r\n{}--{boundary}--\r\n",
+        attachment_part(boundary, attachment)
     )
     .into_bytes()
 }
