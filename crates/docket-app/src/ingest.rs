@@ -23,6 +23,7 @@ use docket_store::{
 };
 use jiff::{SignedDuration, Timestamp};
 
+use docket_mail::auth::{Authenticator, Verdict as Authenticated};
 use docket_mail::inbound::{self, Attachment, Inbound, without_tag};
 use docket_mail::{Letterhead, Mailer};
 
@@ -37,6 +38,9 @@ pub struct IngestSettings {
     pub per_sender_per_hour: i64,
     /// How long a message held for its sender's confirmation waits before it stays in triage.
     pub confirm_days: i64,
+    /// Checks DKIM, DMARC and trusted servers' verdicts: mail it authenticates acts for its
+    /// sender's account at once. Without one, every such message waits for confirmation.
+    pub authenticator: Option<std::sync::Arc<Authenticator>>,
 }
 
 impl Default for IngestSettings {
@@ -45,6 +49,7 @@ impl Default for IngestSettings {
             max_message_bytes: 30 * 1024 * 1024,
             per_sender_per_hour: 20,
             confirm_days: 7,
+            authenticator: None,
         }
     }
 }
@@ -233,8 +238,23 @@ async fn file_message(
         };
         return reply(store, clock, mailer, &message, record, submission_id).await;
     }
-    // Anything else from an existing account's address waits for its owner to confirm it.
-    let account = if confirmed {
+    // DKIM or a trusted server may say who sent it, now that it is worth checking.
+    let trust = match &settings.authenticator {
+        Some(authenticator) if !confirmed => match authenticator.check(raw, &sender).await {
+            Authenticated::DkimAligned { .. } => SenderTrust::DkimAligned,
+            Authenticated::TrustedServer { .. } => SenderTrust::TrustedServer,
+            Authenticated::NotAuthenticated { .. } => SenderTrust::NotVerified,
+        },
+        _ if confirmed => SenderTrust::ConfirmedByLink,
+        _ => SenderTrust::NotVerified,
+    };
+    let record = |outcome: InboundOutcome, reason: &str| NewInbound {
+        sender_trust: trust,
+        ..record(outcome, reason)
+    };
+    // Anything else from an existing account's address waits for its owner to confirm it,
+    // unless it was authenticated.
+    let account = if trust.verified() {
         None
     } else {
         store.user_by_email(&sender).await?
@@ -301,6 +321,24 @@ async fn file_message(
         call_id: Some(stored_call.id),
         ..record(outcome, reason)
     };
+    // A sender known to hold the address, writing about one of their own pieces of this call
+    // without Docket's reply address or headers (a new message, a client that dropped them):
+    // the subject names the piece, and the message is a reply to it.
+    if trust.verified()
+        && let Some(owner) = store.user_by_email(&sender).await?
+        && let Some(submission_id) =
+            piece_by_subject(store, &owner, stored_call.id, &message.subject).await?
+    {
+        return reply(
+            store,
+            clock,
+            mailer,
+            &message,
+            record(InboundOutcome::Reply, ""),
+            submission_id,
+        )
+        .await;
+    }
     let words_to_read = format!("{}\n{}", message.subject, message.text);
     // The subject first: a piece pasted into the body must not add days of its own.
     let days = recognise::candidate_days(call, &message.subject)
@@ -535,6 +573,44 @@ async fn piece_answered(
         }
     }
     Ok(None)
+}
+
+/// The one piece of `owner`'s in the call that a subject names ("Re: Received: My blog" names
+/// "My blog"), still open to changes; none when no piece, or more than one, has that title.
+async fn piece_by_subject(
+    store: &dyn Store,
+    owner: &docket_store::User,
+    call_id: docket_core::CallId,
+    subject: &str,
+) -> Result<Option<docket_core::SubmissionId>, StoreError> {
+    let mut title = clean_subject(subject);
+    // Docket's own subjects: "Received: T", "Received revision 2: T", "Not sent yet: T".
+    for prefix in ["received revision", "received", "not sent yet"] {
+        if title.to_lowercase().starts_with(prefix)
+            && let Some((_, rest)) = title.split_once(':')
+        {
+            title = rest.trim().to_owned();
+            break;
+        }
+    }
+    let title = title.trim().to_lowercase();
+    if title.is_empty() {
+        return Ok(None);
+    }
+    let owner = docket_store::User {
+        confirmed_at: owner.confirmed_at.or(Some(owner.created_at)),
+        ..owner.clone()
+    };
+    let matching: Vec<_> = crate::pieces::of(store, &owner)
+        .await?
+        .into_iter()
+        .filter(|piece| piece.call_id == call_id && piece.state.editable_by_contributor())
+        .filter(|piece| piece.draft.title.trim().to_lowercase() == title)
+        .collect();
+    Ok(match matching.as_slice() {
+        [only] => Some(only.id),
+        _ => None,
+    })
 }
 
 /// Keeps a message from an existing account's address until its owner confirms it, and asks

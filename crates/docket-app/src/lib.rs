@@ -20,6 +20,7 @@ use docket_store::{Store, StoreError};
 
 /// What adapters use of Docket's letters: the wording, the letterhead and its previews.
 pub mod mail {
+    pub use docket_mail::auth;
     pub use docket_mail::letters::{self, Letter, Part, TemplateProblem};
     pub use docket_mail::{CallFacts, Letterhead, Mailer, PieceFacts, measure, state_explanation};
 }

@@ -14,15 +14,21 @@ pub enum SenderTrust {
     DocketMessage,
     /// The address's owner followed the single-use link Docket mailed them.
     ConfirmedByLink,
+    /// Docket verified a DKIM signature by (a domain aligned with) the From: domain.
+    DkimAligned,
+    /// A receiving server the deployment trusts said `dmarc=pass`.
+    TrustedServer,
 }
 
 impl SenderTrust {
     /// Every value.
-    pub const ALL: [SenderTrust; 4] = [
+    pub const ALL: [SenderTrust; 6] = [
         SenderTrust::NotVerified,
         SenderTrust::ReplyAddress,
         SenderTrust::DocketMessage,
         SenderTrust::ConfirmedByLink,
+        SenderTrust::DkimAligned,
+        SenderTrust::TrustedServer,
     ];
 
     /// The stored word.
@@ -32,6 +38,8 @@ impl SenderTrust {
             SenderTrust::ReplyAddress => "reply_address",
             SenderTrust::DocketMessage => "docket_message",
             SenderTrust::ConfirmedByLink => "confirmed_by_link",
+            SenderTrust::DkimAligned => "dkim_aligned",
+            SenderTrust::TrustedServer => "trusted_server",
         }
     }
 
@@ -47,6 +55,16 @@ impl SenderTrust {
             SenderTrust::ReplyAddress => "sent to the piece's own reply address",
             SenderTrust::DocketMessage => "a reply to Docket's mail, from its recipient",
             SenderTrust::ConfirmedByLink => "confirmed by link",
+            SenderTrust::DkimAligned => "DKIM aligned",
+            SenderTrust::TrustedServer => "trusted server: dmarc=pass",
+        }
+    }
+
+    /// For staff, with the sender's domain where it says more: "DKIM aligned (example.org)".
+    pub fn describe(self, sender: &str) -> String {
+        match (self, sender.rsplit_once('@')) {
+            (SenderTrust::DkimAligned, Some((_, domain))) => format!("DKIM aligned ({domain})"),
+            _ => self.label().to_owned(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Docket's email: every message a person is owed, rendered from templates (subject, plain
 //! text and HTML) into outbox rows. Sending them is the outbox worker's job.
 
+pub mod auth;
 pub mod crashpoint;
 pub mod imap;
 pub mod inbound;

@@ -2087,6 +2087,33 @@ impl Site for SqlStore {
         .await?;
         Ok(found.is_some())
     }
+
+    async fn count_attempt(
+        &self,
+        key_hash: &str,
+        since: Timestamp,
+        forget_before: Timestamp,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sql::query("DELETE FROM rate_attempts WHERE at < $1")
+            .bind(forget_before)
+            .execute(&mut tx)
+            .await?;
+        sql::query("INSERT INTO rate_attempts (key_hash, at) VALUES ($1, $2)")
+            .bind(key_hash)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
+        let count: i64 =
+            sql::query_scalar("SELECT COUNT(*) FROM rate_attempts WHERE key_hash = $1 AND at > $2")
+                .bind(key_hash)
+                .bind(since)
+                .fetch_one(&mut tx)
+                .await?;
+        tx.commit().await?;
+        Ok(count)
+    }
 }
 
 /// The unit of work over one transaction.

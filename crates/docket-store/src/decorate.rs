@@ -599,6 +599,18 @@ impl crate::Site for WorkDecorated {
     async fn holds_data(&self) -> Result<bool, crate::StoreError> {
         self.inner.holds_data().await
     }
+
+    async fn count_attempt(
+        &self,
+        key_hash: &str,
+        since: jiff::Timestamp,
+        forget_before: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner
+            .count_attempt(key_hash, since, forget_before, now)
+            .await
+    }
 }
 
 #[async_trait::async_trait]

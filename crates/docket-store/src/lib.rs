@@ -925,6 +925,17 @@ pub trait Site: Send + Sync {
 
     /// True when the database holds any call or account (a database in use).
     async fn holds_data(&self) -> Result<bool, StoreError>;
+
+    /// Counts one attempt under `key_hash` at `now` and answers how many it made since `since`,
+    /// this one included: a rate limit every node shares. Attempts older than `forget_before`
+    /// are deleted on the way.
+    async fn count_attempt(
+        &self,
+        key_hash: &str,
+        since: Timestamp,
+        forget_before: Timestamp,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
 }
 
 /// The storage contract both backends fulfil, the sum of the resource traits; one test suite

@@ -47,6 +47,9 @@ pub struct WebConfig {
     pub ingest: docket_app::ingest::IngestSettings,
     /// How many sign-in, code and sign-up attempts a minute are allowed.
     pub rate_limits: RateLimits,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` say who the client is; anyone
+    /// else's are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl WebConfig {
@@ -67,6 +70,7 @@ impl Default for WebConfig {
             metrics_token: None,
             ingest: docket_app::ingest::IngestSettings::default(),
             rate_limits: RateLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -78,7 +82,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
     pub mailer: Arc<docket_app::mail::Mailer>,
-    limits: ratelimit::Limits,
     /// The deployment's CSRF key, read from the store on first use.
     csrf_key: Arc<tokio::sync::OnceCell<csrf::CsrfKey>>,
 }
@@ -90,7 +93,6 @@ impl AppState {
             store,
             clock,
             mailer: Arc::new(docket_app::mail::Mailer::new(&config.public_url)),
-            limits: ratelimit::Limits::new(config.rate_limits),
             config: Arc::new(config),
             csrf_key: Arc::new(tokio::sync::OnceCell::new()),
         }

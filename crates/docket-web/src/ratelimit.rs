@@ -1,97 +1,29 @@
-//! Rate limits on sign-in, code requests and sign-up, per client address and per email address.
-//! Kept in memory on each node: with several nodes the effective limit is per node.
+//! Rate limits on sign-in, code requests and sign-up, per client address and per email address,
+//! counted in the database so that every node behind a load balancer enforces one limit.
 //!
-//! Each limit counts attempts in a fixed window (a minute) per key. Keys are normalised before
-//! they are counted (an address is parsed and lower-cased, so it is at most 254 bytes; an IPv6
-//! client is counted by its /64, which one machine usually holds whole), and the table is bounded:
-//! windows that have ended are pruned, and when it is still full the oldest window makes room, so
-//! no stream of distinct keys can grow it past [`CAPACITY`].
+//! Each limit counts attempts in the last minute per key. Keys are normalised before they are
+//! counted (an address is parsed and lower-cased; an IPv6 client is counted by its /64, which one
+//! machine usually holds whole) and stored hashed; attempts older than an hour are pruned as new
+//! ones come in. The client's address is the connecting peer's, or, when the peer is one of the
+//! deployment's `trusted_proxies`, the one that proxy says it forwarded for (`Forwarded` or
+//! `X-Forwarded-For`): a header from anyone else is a claim, and ignored.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, SocketAddr};
 
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use docket_core::Email;
+use ipnet::IpNet;
+use jiff::SignedDuration;
 
-use crate::WebError;
-
-/// Most keys one limiter holds at a time.
-pub const CAPACITY: usize = 4096;
+use crate::{AppState, WebError};
 
 /// How long a window lasts.
-const WINDOW: Duration = Duration::from_secs(60);
+const WINDOW: SignedDuration = SignedDuration::from_secs(60);
 
-/// What a key counted: since when, and how many attempts.
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    started: Instant,
-    attempts: u32,
-}
-
-/// One limit: at most `per_window` attempts per key per [`WINDOW`].
-#[derive(Debug)]
-pub struct Limiter {
-    per_window: u32,
-    windows: Mutex<HashMap<String, Window>>,
-}
-
-impl Limiter {
-    fn new(per_window: u32) -> Self {
-        Self {
-            per_window,
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts one attempt for `key` at `now`; false when the key is over its limit.
-    fn allow(&self, key: String, now: Instant) -> bool {
-        let mut windows = self
-            .windows
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !windows.contains_key(&key) && windows.len() >= CAPACITY {
-            windows.retain(|_, window| now.duration_since(window.started) < WINDOW);
-            if windows.len() >= CAPACITY
-                && let Some(oldest) = windows
-                    .iter()
-                    .min_by_key(|(_, window)| window.started)
-                    .map(|(key, _)| key.clone())
-            {
-                windows.remove(&oldest);
-            }
-        }
-        let window = windows.entry(key).or_insert(Window {
-            started: now,
-            attempts: 0,
-        });
-        if now.duration_since(window.started) >= WINDOW {
-            *window = Window {
-                started: now,
-                attempts: 0,
-            };
-        }
-        window.attempts = window.attempts.saturating_add(1);
-        window.attempts <= self.per_window
-    }
-
-    /// How many keys the limiter holds now.
-    #[cfg(test)]
-    pub fn len(&self) -> usize {
-        self.windows
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
-    }
-}
-
-/// The limiters, one per action.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    sign_in: Arc<Limiter>,
-    codes: Arc<Limiter>,
-    sign_up: Arc<Limiter>,
-}
+/// How long attempts are kept before they are pruned.
+const KEPT: SignedDuration = SignedDuration::from_secs(3600);
 
 /// How many attempts a minute each action allows, per client and per address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,29 +46,30 @@ impl Default for RateLimits {
     }
 }
 
-impl Limits {
-    /// Limiters at `limits`.
-    pub fn new(limits: RateLimits) -> Self {
-        Self {
-            sign_in: Arc::new(Limiter::new(limits.sign_in_per_minute)),
-            codes: Arc::new(Limiter::new(limits.codes_per_minute)),
-            sign_up: Arc::new(Limiter::new(limits.sign_up_per_minute)),
-        }
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self::new(RateLimits::default())
-    }
-}
-
 /// What is being limited.
 #[derive(Debug, Clone, Copy)]
 pub enum Action {
     SignIn,
     Code,
     SignUp,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign-in",
+            Action::Code => "code",
+            Action::SignUp => "sign-up",
+        }
+    }
+
+    fn per_minute(self, limits: &RateLimits) -> u32 {
+        match self {
+            Action::SignIn => limits.sign_in_per_minute,
+            Action::Code => limits.codes_per_minute,
+            Action::SignUp => limits.sign_up_per_minute,
+        }
+    }
 }
 
 /// The key a client address is counted under.
@@ -156,49 +89,135 @@ fn ip_key(ip: IpAddr) -> String {
     }
 }
 
-impl Limits {
-    /// The limiter for `action`.
-    fn limiter(&self, action: Action) -> &Limiter {
-        match action {
-            Action::SignIn => &self.sign_in,
-            Action::Code => &self.codes,
-            Action::SignUp => &self.sign_up,
+/// Counts one attempt of `action` by `ip` (and for `email`, when it is an address); refuses when
+/// either is over its limit. Text that is not an address is not counted by itself: the form
+/// refuses it anyway, and the client's own limit still applies.
+pub async fn check(
+    state: &AppState,
+    action: Action,
+    ip: IpAddr,
+    email: Option<&str>,
+) -> Result<(), WebError> {
+    let limit = i64::from(action.per_minute(&state.config.rate_limits));
+    // The client first: a client over its limit adds no attempts for the addresses it tries.
+    if over(state, action, &ip_key(ip), limit).await? {
+        return Err(WebError::TooManyRequests);
+    }
+    match email.and_then(|typed| Email::parse(typed).ok()) {
+        Some(address)
+            if over(
+                state,
+                action,
+                &format!("email:{}", address.normalised()),
+                limit,
+            )
+            .await? =>
+        {
+            Err(WebError::TooManyRequests)
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn over(state: &AppState, action: Action, key: &str, limit: i64) -> Result<bool, WebError> {
+    let now = state.clock.now();
+    let hashed = docket_store::secret::sha256_hex(format!("{}:{key}", action.name()).as_bytes());
+    let since = now.checked_sub(WINDOW).unwrap_or(now);
+    let forget = now.checked_sub(KEPT).unwrap_or(now);
+    let attempts = state
+        .store
+        .count_attempt(&hashed, since, forget, now)
+        .await?;
+    Ok(attempts > limit)
+}
+
+/// The client's address: the peer's, or what a trusted proxy says it forwarded for.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip())
+            .ok_or_else(|| WebError::Internal("no peer address on the request".into()))?;
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
+    }
+}
+
+/// Reads the client's address. Only a peer in `trusted` is believed about whom it forwarded for;
+/// its chain is read from the right, skipping the deployment's own proxies, so that an address a
+/// client wrote into the header itself never counts.
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let chain = forwarded_chain(headers);
+    chain
+        .iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .or_else(|| chain.first())
+        .copied()
+        .unwrap_or(peer)
+}
+
+/// The addresses a request was forwarded for, client first: from `Forwarded` (RFC 7239) when
+/// present, else `X-Forwarded-For`. An entry that is no address ends the chain there (an
+/// obfuscated or unknown hop), keeping what came after it.
+fn forwarded_chain(headers: &HeaderMap) -> Vec<IpAddr> {
+    let values = |name: &str| -> Vec<String> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(|item| item.trim().to_owned())
+            .collect()
+    };
+    let forwarded = values("forwarded");
+    let items: Vec<String> = if forwarded.is_empty() {
+        values("x-forwarded-for")
+    } else {
+        forwarded
+            .iter()
+            .filter_map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (name, value) = pair.trim().split_once('=')?;
+                    name.trim()
+                        .eq_ignore_ascii_case("for")
+                        .then(|| value.trim().trim_matches('"').to_owned())
+                })
+            })
+            .collect()
+    };
+    let mut chain = Vec::new();
+    for item in items {
+        match parse_node(&item) {
+            Some(ip) => chain.push(ip),
+            None => chain.clear(),
         }
     }
+    chain
+}
 
-    /// Counts one attempt by `ip` (and for `email`, when it is an address); refuses when either is
-    /// over. Text that is not an address is not counted by itself: the form refuses it anyway,
-    /// and the client's own limit still applies.
-    pub fn check(&self, action: Action, ip: IpAddr, email: Option<&str>) -> Result<(), WebError> {
-        self.check_at(action, ip, email, Instant::now())
+/// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]:4711`, `2001:db8::1`.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    if let Ok(ip) = node.parse() {
+        return Some(ip);
     }
-
-    fn check_at(
-        &self,
-        action: Action,
-        ip: IpAddr,
-        email: Option<&str>,
-        now: Instant,
-    ) -> Result<(), WebError> {
-        let limiter = self.limiter(action);
-        // The client first: a client over its limit adds no keys for the addresses it tries.
-        if !limiter.allow(ip_key(ip), now) {
-            return Err(WebError::TooManyRequests);
-        }
-        let address = email.and_then(|typed| Email::parse(typed).ok());
-        match address {
-            Some(address) if !limiter.allow(format!("email:{}", address.normalised()), now) => {
-                Err(WebError::TooManyRequests)
-            }
-            _ => Ok(()),
-        }
+    if let Some(rest) = node.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
     }
-
-    /// How many keys `action`'s limiter holds (for tests).
-    #[cfg(test)]
-    pub fn keys(&self, action: Action) -> usize {
-        self.limiter(action).len()
-    }
+    node.parse::<SocketAddr>().ok().map(|address| address.ip())
 }
 
 #[cfg(test)]
@@ -207,74 +226,50 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn ten_thousand_distinct_keys_never_grow_the_table_past_its_cap() {
-        let limits = Limits::default();
-        let now = Instant::now();
-        for n in 0..10_000u32 {
-            let ip = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + n));
-            let email = format!("person{n}@example.org");
-            let _ = limits.check_at(Action::SignIn, ip, Some(&email), now);
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
         }
-        assert!(
-            limits.keys(Action::SignIn) <= CAPACITY,
-            "{} keys",
-            limits.keys(Action::SignIn)
-        );
+        map
     }
 
     #[test]
-    fn a_huge_form_field_is_not_a_key() {
-        let limits = Limits::default();
-        let huge = "a".repeat(1_500_000) + "@example.org";
-        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        let _ = limits.check(Action::SignIn, ip, Some(&huge));
-        let _ = limits.check(Action::SignIn, ip, Some("not an address"));
-        assert_eq!(limits.keys(Action::SignIn), 1, "only the client is counted");
-        let stored: usize = limits
-            .sign_in
-            .windows
-            .lock()
-            .unwrap()
-            .keys()
-            .map(String::len)
-            .sum();
-        assert!(stored < 300, "{stored} bytes of keys");
+    fn only_a_trusted_proxy_is_believed_about_whom_it_forwarded_for() {
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        let trusted: Vec<IpNet> = vec!["127.0.0.1/32".parse().unwrap()];
+        let forged = headers(&[("x-forwarded-for", "203.0.113.9")]);
+        let stranger: IpAddr = "198.51.100.4".parse().unwrap();
+        assert_eq!(client_ip(stranger, &forged, &trusted), stranger);
+        assert_eq!(client_ip(proxy, &forged, &[]), proxy, "no proxy trusted");
+        assert_eq!(
+            client_ip(proxy, &forged, &trusted),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        // A client that writes the header itself only adds to the left of the chain.
+        let chain = headers(&[("x-forwarded-for", "10.9.9.9, 198.51.100.4")]);
+        assert_eq!(client_ip(proxy, &chain, &trusted), stranger);
+        let rfc = headers(&[(
+            "forwarded",
+            "for=\"[2001:db8:cafe::17]:4711\";proto=https, for=127.0.0.1",
+        )]);
+        assert_eq!(
+            client_ip(proxy, &rfc, &trusted),
+            IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0xcafe, 0, 0, 0, 0, 0x17))
+        );
+        let unknown = headers(&[("forwarded", "for=unknown")]);
+        assert_eq!(client_ip(proxy, &unknown, &trusted), proxy);
     }
 
     #[test]
-    fn addresses_are_counted_whatever_their_case_and_clients_by_their_network() {
-        let limits = Limits::default();
-        let now = Instant::now();
-        for n in 0..5u16 {
-            // Five different clients in one /64, five spellings of one address.
-            let ip = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 0, 0, 0, n));
-            let email = if n % 2 == 0 {
-                "Jago@TechUK.org"
-            } else {
-                "jago@techuk.org"
-            };
-            assert!(limits.check_at(Action::Code, ip, Some(email), now).is_ok());
-        }
-        let other = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
-        assert!(
-            limits
-                .check_at(Action::Code, other, Some("JAGO@techuk.org"), now)
-                .is_err(),
-            "the sixth code for one address in a minute is refused"
-        );
-        let same_network = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 9, 9, 9, 9));
-        assert!(
-            limits
-                .check_at(Action::Code, same_network, None, now)
-                .is_err(),
-            "the /64 has used its five"
-        );
-        assert!(
-            limits
-                .check_at(Action::Code, other, None, now + WINDOW)
-                .is_ok(),
-            "a new window starts after a minute"
-        );
+    fn clients_are_counted_by_their_network() {
+        let a = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 0, 0, 0, 1));
+        let b = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 9, 9, 9, 9));
+        assert_eq!(ip_key(a), ip_key(b));
+        let mapped = IpAddr::V6(Ipv4Addr::new(192, 0, 2, 7).to_ipv6_mapped());
+        assert_eq!(ip_key(mapped), "ip:192.0.2.7");
     }
 }

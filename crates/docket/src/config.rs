@@ -57,11 +57,27 @@ pub struct MailSettings {
     /// Days a message from an existing account's address waits for its owner to confirm it
     /// before it stays in triage.
     pub confirm_days: i64,
+    /// Check DKIM signatures and DMARC alignment of mail coming in; mail that passes acts for
+    /// its sender's account at once.
+    pub dkim: bool,
+    /// Receiving servers whose `Authentication-Results` Docket believes (`dmarc=pass` acts at
+    /// once); every other such header is ignored.
+    pub trusted_authserv_ids: Vec<String>,
+    /// DNS servers for DKIM keys and DMARC policies (`ip:port`); empty: the system's resolver.
+    pub dns_servers: Vec<SocketAddr>,
+    /// How long the DNS lookups of one message may take before it counts as "cannot be checked".
+    pub dns_timeout_seconds: u64,
 }
 
 impl Default for MailSettings {
     fn default() -> Self {
-        Self { confirm_days: 7 }
+        Self {
+            confirm_days: 7,
+            dkim: true,
+            trusted_authserv_ids: Vec::new(),
+            dns_servers: Vec::new(),
+            dns_timeout_seconds: 5,
+        }
     }
 }
 
@@ -90,6 +106,9 @@ pub struct Config {
     /// `/metrics` answers only `Authorization: Bearer <this>`; unset, `/metrics` is not served.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_token: Option<Secret>,
+    /// Reverse proxies (CIDR ranges) whose `Forwarded` / `X-Forwarded-For` name the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How mail coming in is trusted.
     #[serde(default)]
     pub mail: MailSettings,
@@ -115,6 +134,7 @@ impl Default for Config {
             smtp: None,
             imap: None,
             metrics_token: None,
+            trusted_proxies: Vec::new(),
             mail: MailSettings::default(),
         }
     }
@@ -142,7 +162,12 @@ const SETTINGS: &[&str] = &[
     "imap.mailbox",
     "imap.poll_seconds",
     "metrics_token",
+    "trusted_proxies",
     "mail.confirm_days",
+    "mail.dkim",
+    "mail.trusted_authserv_ids",
+    "mail.dns_servers",
+    "mail.dns_timeout_seconds",
 ];
 
 /// The commented example `docket config default` prints.
@@ -197,12 +222,32 @@ log_format = "text"
 # mailbox = "INBOX"
 # poll_seconds = 60            # used when the server has no IDLE
 
-# How mail that comes in is trusted. A From: header is a claim anyone can write: a message from
-# the address of an existing account files nothing until its owner follows the "Is this from
-# you?" link Docket mails them (at most one such email per address a day). Unconfirmed after
-# this many days, the message stays with the organisers for triage.
+# Behind a reverse proxy every request comes from the proxy's address, which would put every
+# visitor under one rate limit. List the proxies here (CIDR ranges): their Forwarded or
+# X-Forwarded-For header then names the client. A header from any other peer is ignored, since
+# a client can write one itself. Leave empty when Docket is reached directly.
+trusted_proxies = []           # e.g. ["127.0.0.1/32", "10.0.0.0/8"]
+
+# How mail that comes in is trusted. A From: header is a claim anyone can write. Mail is
+# believed to come from its sender when
+#   - Docket verifies a DKIM signature by the From: domain (aligned as the domain's DMARC
+#     record says, else by organisational domain), with `dkim = true`; or
+#   - a receiving server named in `trusted_authserv_ids` says dmarc=pass in the topmost
+#     Authentication-Results header it wrote (SPF can only be checked there: Docket reads mail
+#     from IMAP or a pipe and never sees the sending server's address). Name your own MX here
+#     only if it checks DKIM, SPF and DMARC and strips Authentication-Results headers that
+#     arrive with the mail claiming its name (Postfix with OpenDMARC, Rspamd, Exchange do).
+# Believed mail acts for its sender's account at once. Anything else from the address of an
+# existing account files nothing until its owner follows the "Is this from you?" link Docket
+# mails them (at most one such email per address a day); unconfirmed after `confirm_days`, the
+# message stays with the organisers for triage. A DNS failure or time-out means "cannot be
+# checked", never a pass.
 [mail]
 confirm_days = 7
+dkim = true
+trusted_authserv_ids = []      # e.g. ["mx.example.org"]
+dns_servers = []               # empty: the system's resolver; e.g. ["127.0.0.1:53"]
+dns_timeout_seconds = 5
 "#;
 
 impl Config {

@@ -80,6 +80,7 @@ pub fn state(
                 .as_ref()
                 .map(|token| token.expose().to_owned()),
             ingest: ingest_settings(config),
+            trusted_proxies: config.trusted_proxies.clone(),
             ..WebConfig::default()
         },
     )
@@ -163,8 +164,29 @@ pub fn start_job_runner(
 
 /// How mail is read, from the configuration.
 pub fn ingest_settings(config: &Config) -> docket_app::ingest::IngestSettings {
+    let authenticator = config.mail.dkim || !config.mail.trusted_authserv_ids.is_empty();
+    let authenticator = authenticator
+        .then(|| {
+            let dns = if config.mail.dns_servers.is_empty() {
+                docket_app::mail::auth::Dns::System
+            } else {
+                docket_app::mail::auth::Dns::Servers(config.mail.dns_servers.clone())
+            };
+            docket_app::mail::auth::Authenticator::new(
+                &dns,
+                config.mail.trusted_authserv_ids.clone(),
+                std::time::Duration::from_secs(config.mail.dns_timeout_seconds.clamp(1, 60)),
+                config.mail.dkim,
+            )
+            .map_err(|error| {
+                tracing::warn!(%error, "mail senders cannot be authenticated; every message from an existing account's address waits for its owner's confirmation");
+            })
+            .ok()
+        })
+        .flatten();
     docket_app::ingest::IngestSettings {
         confirm_days: config.mail.confirm_days.max(1),
+        authenticator: authenticator.map(Arc::new),
         ..docket_app::ingest::IngestSettings::default()
     }
 }

@@ -1,11 +1,9 @@
 //! Accounts: sign up with a confirmed address, sign in by password or by an emailed code or link,
 //! reset a forgotten password, sign out. Answers never reveal whether an address has an account.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Extension, Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
@@ -17,7 +15,7 @@ use serde::Deserialize;
 use crate::auth::{self, MaybeUser};
 use crate::csrf::{CsrfOnly, CsrfToken};
 use crate::forms::FormErrors;
-use crate::ratelimit::Action;
+use crate::ratelimit::{self, Action, ClientIp};
 use crate::site::Layout;
 use crate::{AppState, Route, WebError, render};
 
@@ -208,15 +206,13 @@ async fn sign_up_page(
 
 async fn sign_up(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
     Form(form): Form<EmailPasswordForm>,
 ) -> Result<Response, WebError> {
     csrf.verify(&form.csrf)?;
-    state
-        .limits
-        .check(Action::SignUp, peer.ip(), Some(&form.email))?;
+    ratelimit::check(&state, Action::SignUp, client, Some(&form.email)).await?;
     let mut errors = FormErrors::default();
     let email = parse_email(&mut errors, &form.email);
     check_new_password(&mut errors, &form.password);
@@ -377,16 +373,14 @@ async fn sign_in_page(
 
 async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
     jar: CookieJar,
     Form(form): Form<EmailPasswordForm>,
 ) -> Result<Response, WebError> {
     csrf.verify(&form.csrf)?;
-    state
-        .limits
-        .check(Action::SignIn, peer.ip(), Some(&form.email))?;
+    ratelimit::check(&state, Action::SignIn, client, Some(&form.email)).await?;
     let next = auth::safe_return_path(Some(&form.next));
     let mut errors = FormErrors::default();
     let email = parse_email(&mut errors, &form.email);
@@ -467,15 +461,13 @@ struct CodeRequestForm {
 
 async fn request_code(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
     Form(form): Form<CodeRequestForm>,
 ) -> Result<Response, WebError> {
     csrf.verify(&form.csrf)?;
-    state
-        .limits
-        .check(Action::Code, peer.ip(), Some(&form.email))?;
+    ratelimit::check(&state, Action::Code, client, Some(&form.email)).await?;
     let next = auth::safe_return_path(Some(&form.next));
     let mut errors = FormErrors::default();
     let Some(email) = parse_email(&mut errors, &form.email) else {
@@ -546,16 +538,14 @@ struct CodeForm {
 
 async fn verify_code(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
     jar: CookieJar,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
     csrf.verify(&form.csrf)?;
-    state
-        .limits
-        .check(Action::SignIn, peer.ip(), Some(&form.email))?;
+    ratelimit::check(&state, Action::SignIn, client, Some(&form.email)).await?;
     let next = auth::safe_return_path(Some(&form.next));
     let mut errors = FormErrors::default();
     let email = parse_email(&mut errors, &form.email);
@@ -669,15 +659,13 @@ async fn reset_request_page(
 
 async fn request_reset(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
     Form(form): Form<CodeRequestForm>,
 ) -> Result<Response, WebError> {
     csrf.verify(&form.csrf)?;
-    state
-        .limits
-        .check(Action::Code, peer.ip(), Some(&form.email))?;
+    ratelimit::check(&state, Action::Code, client, Some(&form.email)).await?;
     let mut errors = FormErrors::default();
     let Some(email) = parse_email(&mut errors, &form.email) else {
         return render(

@@ -392,7 +392,7 @@ struct InboundRow {
     received: String,
     sender: String,
     /// How Docket knew who sent it: "sender not verified", "confirmed by link".
-    trust: &'static str,
+    trust: String,
     subject: String,
     outcome: String,
     reason: String,
@@ -420,6 +420,7 @@ fn inbound_row(call: Option<&Call>, record: docket_store::InboundRecord) -> Inbo
         (InboundOutcome::Held, _) => "Waiting for the sender to confirm it".to_owned(),
         (InboundOutcome::Ignored, _) => "Not answered".to_owned(),
     };
+    let trust = record.sender_trust.describe(&record.sender);
     InboundRow {
         id: record.id,
         received: match call {
@@ -430,7 +431,7 @@ fn inbound_row(call: Option<&Call>, record: docket_store::InboundRecord) -> Inbo
                 .to_string(),
         },
         sender: record.sender,
-        trust: record.sender_trust.label(),
+        trust,
         subject: if record.subject.is_empty() {
             "(no subject)".to_owned()
         } else {
