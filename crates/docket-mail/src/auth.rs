@@ -188,6 +188,17 @@ impl Authenticator {
         }
     }
 
+    /// Puts "no such record" into the cache for an hour for `name`, as DNS answers for a domain
+    /// that publishes no DMARC policy.
+    pub fn preload_absent(&self, name: &str) {
+        use mail_auth::hickory_resolver::proto::op::ResponseCode;
+        self.cache.insert(
+            fqdn(name),
+            Txt::Error(mail_auth::Error::DnsRecordNotFound(ResponseCode::NXDomain)),
+            Instant::now() + Duration::from_secs(3600),
+        );
+    }
+
     /// How the sender of `raw` (From: `from_address`) was authenticated.
     pub async fn check(&self, raw: &[u8], from_address: &str) -> Verdict {
         let Some(from_domain) = from_address

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod browser;
 pub mod db;
+pub mod dkim;
 pub mod dovecot;
 pub mod mail;
 pub mod smtp;
