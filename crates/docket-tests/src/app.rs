@@ -210,6 +210,11 @@ impl TestApp {
 }
 
 impl Visitor {
+    /// The app's address, `http://127.0.0.1:PORT`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// GETs `path`.
     pub async fn get(&self, path: &str) -> Page {
         let response = self

@@ -27,7 +27,10 @@ sys.stdout.buffer.write(signature + message)
 /// Python); the tests that need them skip with a note otherwise, or fail when
 /// `DOCKET_REQUIRE_MAIL=1`.
 pub fn available() -> bool {
-    let ok = Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success())
+    let ok = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
         && Command::new("/usr/bin/python3")
             .args(["-c", "import dkim"])
             .output()
@@ -47,7 +50,14 @@ impl DkimKey {
     pub fn generate(domain: &str, selector: &str) -> Self {
         let key_file = tempfile::NamedTempFile::new().expect("a key file");
         let made = Command::new("openssl")
-            .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+            ])
             .arg(key_file.path())
             .output()
             .expect("openssl");

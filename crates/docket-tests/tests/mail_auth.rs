@@ -41,7 +41,12 @@ fn authenticator(keys: &Keys) -> Authenticator {
         true,
     )
     .expect("an authenticator");
-    for key in [&keys.example, &keys.net_subdomain, &keys.subdomain, &keys.other] {
+    for key in [
+        &keys.example,
+        &keys.net_subdomain,
+        &keys.subdomain,
+        &keys.other,
+    ] {
         assert!(authenticator.preload_txt(&key.txt_name(), &key.record));
     }
     assert!(authenticator.preload_txt("_dmarc.example.org", "v=DMARC1; p=none"));
@@ -119,16 +124,25 @@ async fn senders(db: &TestDb) {
     let ada = "Ada Lovelace <ada@example.org>";
 
     // Signed by the From: domain: filed at once for Ada's account.
-    let signed = keys.example.sign(&blog("dkim-1@example.org", ada, "Blog for Tuesday", ""));
+    let signed = keys
+        .example
+        .sign(&blog("dkim-1@example.org", ada, "Blog for Tuesday", ""));
     let outcome = file(&app, &settings, &signed).await;
     assert!(matches!(outcome, Outcome::Submission(_)), "{outcome:?}");
     assert_eq!(trust_of(&app, "dkim-1@").await, SenderTrust::DkimAligned);
     // Signed by a subdomain: aligned by organisational domain (the policy's relaxed default).
-    let signed = keys.subdomain.sign(&blog("dkim-2@example.org", ada, "Blog for Tuesday", ""));
+    let signed = keys
+        .subdomain
+        .sign(&blog("dkim-2@example.org", ada, "Blog for Tuesday", ""));
     let outcome = file(&app, &settings, &signed).await;
     assert!(matches!(outcome, Outcome::Submission(_)), "{outcome:?}");
     // No DMARC policy: a subdomain's signature is aligned by organisational domain.
-    let dee = blog("dkim-10@example.org", "Dee <dee@example.net>", "Blog for Tuesday", "");
+    let dee = blog(
+        "dkim-10@example.org",
+        "Dee <dee@example.net>",
+        "Blog for Tuesday",
+        "",
+    );
     let outcome = file(&app, &settings, &keys.net_subdomain.sign(&dee)).await;
     assert!(matches!(outcome, Outcome::Submission(_)), "{outcome:?}");
 
@@ -136,15 +150,25 @@ async fn senders(db: &TestDb) {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         (
             "the body changed after signing",
-            tampered(&keys.example.sign(&blog("dkim-3@example.org", ada, "Blog for Tuesday", ""))),
+            tampered(
+                &keys
+                    .example
+                    .sign(&blog("dkim-3@example.org", ada, "Blog for Tuesday", "")),
+            ),
         ),
         (
             "signed by another domain than From:",
-            keys.other.sign(&blog("dkim-4@example.org", ada, "Blog for Tuesday", "")),
+            keys.other
+                .sign(&blog("dkim-4@example.org", ada, "Blog for Tuesday", "")),
         ),
         (
             "a p=reject domain without a signature",
-            blog("dkim-5@example.org", "Bob <bob@strict.example>", "Blog for Tuesday", ""),
+            blog(
+                "dkim-5@example.org",
+                "Bob <bob@strict.example>",
+                "Blog for Tuesday",
+                "",
+            ),
         ),
         (
             "a pass from a server nobody trusts",
@@ -166,14 +190,24 @@ async fn senders(db: &TestDb) {
         ),
         (
             "its key cannot be looked up (no DNS)",
-            keys.unknown.sign(&blog("dkim-8@example.org", "Cy <cy@unknown.example>", "Blog for Tuesday", "")),
+            keys.unknown.sign(&blog(
+                "dkim-8@example.org",
+                "Cy <cy@unknown.example>",
+                "Blog for Tuesday",
+                "",
+            )),
         ),
     ];
     for (case, raw) in cases {
         let outcome = file(&app, &settings, &raw).await;
-        assert!(matches!(outcome, Outcome::Held { .. }), "{case}: {outcome:?}");
+        assert!(
+            matches!(outcome, Outcome::Held { .. }),
+            "{case}: {outcome:?}"
+        );
     }
-    for id in ["dkim-3@", "dkim-4@", "dkim-5@", "dkim-6@", "dkim-7@", "dkim-8@"] {
+    for id in [
+        "dkim-3@", "dkim-4@", "dkim-5@", "dkim-6@", "dkim-7@", "dkim-8@",
+    ] {
         assert_eq!(trust_of(&app, id).await, SenderTrust::NotVerified, "{id}");
     }
 
@@ -210,7 +244,11 @@ async fn senders(db: &TestDb) {
         .get("/console/calls/digital-justice-week-2022/inbound")
         .await;
     assert_eq!(page.status, 200);
-    for label in ["DKIM aligned (example.org)", "trusted server: dmarc=pass", "sender not verified"] {
+    for label in [
+        "DKIM aligned (example.org)",
+        "trusted server: dmarc=pass",
+        "sender not verified",
+    ] {
         assert!(page.body.contains(label), "the console lacks {label:?}");
     }
     app.stop().await;
@@ -228,7 +266,9 @@ async fn authenticated_reply(db: &TestDb) {
         ..IngestSettings::default()
     };
     let ada = "Ada Lovelace <ada@example.org>";
-    let first = keys.example.sign(&blog("first@example.org", ada, "Blog for Tuesday", ""));
+    let first = keys
+        .example
+        .sign(&blog("first@example.org", ada, "Blog for Tuesday", ""));
     let Outcome::Submission(id) = file(&app, &settings, &first).await else {
         panic!("the first version is filed")
     };
@@ -239,8 +279,19 @@ async fn authenticated_reply(db: &TestDb) {
     let reply = |message_id: &str| blog(message_id, ada, &subject, "");
     let broken = tampered(&keys.example.sign(&reply("reply-1@example.org")));
     let outcome = file(&app, &settings, &broken).await;
-    assert!(matches!(outcome, Outcome::Held { .. }), "a broken signature waits: {outcome:?}");
-    assert_eq!(app.store.submission(id).await.unwrap().unwrap().revision_count, 1);
+    assert!(
+        matches!(outcome, Outcome::Held { .. }),
+        "a broken signature waits: {outcome:?}"
+    );
+    assert_eq!(
+        app.store
+            .submission(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .revision_count,
+        1
+    );
     let signed = keys.example.sign(&reply("reply-2@example.org"));
     let outcome = file(&app, &settings, &signed).await;
     assert_eq!(
