@@ -583,18 +583,20 @@ async fn piece_by_subject(
     call_id: docket_core::CallId,
     subject: &str,
 ) -> Result<Option<docket_core::SubmissionId>, StoreError> {
-    let mut title = clean_subject(subject);
-    // Docket's own subjects: "Received: T", "Received revision 2: T", "Not sent yet: T".
-    for prefix in ["received revision", "received", "not sent yet"] {
-        if title.to_lowercase().starts_with(prefix)
-            && let Some((_, rest)) = title.split_once(':')
-        {
-            title = rest.trim().to_owned();
-            break;
-        }
+    // The subject as written, and without Docket's own prefixes ("Received: T", "Received
+    // revision 2: T", "Not sent yet: T"), since a title may itself start with such a word.
+    let subject = clean_subject(subject);
+    let mut titles = vec![subject.trim().to_lowercase()];
+    let lower = subject.to_lowercase();
+    if ["received", "not sent yet"]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix))
+        && let Some((_, rest)) = subject.split_once(':')
+    {
+        titles.push(rest.trim().to_lowercase());
     }
-    let title = title.trim().to_lowercase();
-    if title.is_empty() {
+    titles.retain(|title| !title.is_empty());
+    if titles.is_empty() {
         return Ok(None);
     }
     let owner = docket_store::User {
@@ -605,7 +607,7 @@ async fn piece_by_subject(
         .await?
         .into_iter()
         .filter(|piece| piece.call_id == call_id && piece.state.editable_by_contributor())
-        .filter(|piece| piece.draft.title.trim().to_lowercase() == title)
+        .filter(|piece| titles.contains(&piece.draft.title.trim().to_lowercase()))
         .collect();
     Ok(match matching.as_slice() {
         [only] => Some(only.id),

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod judge;
 pub mod mail;
 pub mod markdown;
+pub mod pledge;
 pub mod prose_dates;
 pub mod recognise;
 pub mod status;

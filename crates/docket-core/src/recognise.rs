@@ -149,6 +149,20 @@ pub fn kind(call: &Call, text: &str, attachment_mimes: &[&str]) -> Option<String
     }
 }
 
+/// Every kind the text names by its key, name or a strong synonym ("blog", "case study"), in
+/// the call's order: a message that names two ("a blog or a case study") has not chosen.
+pub fn kinds_named(call: &Call, text: &str) -> Vec<String> {
+    let words: Vec<String> = joined_words(text)
+        .iter()
+        .map(|w| singular(&w.norm))
+        .collect();
+    call.kinds
+        .iter()
+        .filter(|kind| first_phrase(&words, &kind_vocabulary(kind).0).is_some())
+        .map(|kind| kind.key.as_str().to_owned())
+        .collect()
+}
+
 /// The first web address in a message's text (a podcast episode kept elsewhere), as
 /// [`crate::submission::parse_link`] takes it: trailing punctuation and the angle brackets mail
 /// clients put around links are not part of it. Docket never fetches it.
