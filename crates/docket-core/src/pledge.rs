@@ -408,3 +408,115 @@ fn is_title(word: &str) -> bool {
         "Dr" | "Prof" | "Professor" | "Mr" | "Mrs" | "Ms" | "Mx" | "Sir" | "Dame"
     )
 }
+
+/// A pledge as stored: what was promised, by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Pledge {
+    /// The kind's key; `None`: not sure yet.
+    pub kind: Option<String>,
+    pub days: Option<CandidateDays>,
+    pub working_title: String,
+    /// A line about it.
+    pub about: String,
+    /// Who writes it, when not the account holder (an assistant's forward).
+    pub author: String,
+    pub coauthors: Vec<String>,
+    pub organisation: String,
+}
+
+impl Pledge {
+    /// The pledge a reading of a message makes: what the message promised, in its own words.
+    pub fn from_promise(promise: &Promise, about: &str) -> Self {
+        Pledge {
+            kind: promise.kind.clone(),
+            days: promise.days.clone(),
+            working_title: promise.working_title.clone().unwrap_or_default(),
+            about: about.chars().take(500).collect(),
+            author: promise.author.clone().unwrap_or_default(),
+            coauthors: promise.coauthors.clone(),
+            organisation: String::new(),
+        }
+    }
+
+    /// "Guest blog", or "Not sure yet".
+    pub fn kind_name(&self, call: &Call) -> String {
+        self.kind
+            .as_deref()
+            .and_then(|key| call.kind(key))
+            .map_or_else(|| "Not sure yet".to_owned(), |kind| kind.name.clone())
+    }
+}
+
+/// Where a pledge stands, as stored. "Fulfilled" and "lapsed" are read from the piece it led
+/// to and the deadline: see [`Standing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PledgeState {
+    Open,
+    /// Taken back by its author.
+    Withdrawn,
+    /// An editor said no ("we have enough on that day").
+    Declined,
+}
+
+impl PledgeState {
+    pub const ALL: [PledgeState; 3] = [PledgeState::Open, PledgeState::Withdrawn, PledgeState::Declined];
+
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PledgeState::Open => "open",
+            PledgeState::Withdrawn => "withdrawn",
+            PledgeState::Declined => "declined",
+        }
+    }
+
+    /// Reads the stored word.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == text)
+    }
+}
+
+/// How a pledge stands for people: its state, the piece it led to, and the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Promised; the piece has not come yet.
+    Promised,
+    /// The piece came (it was sent, not only started).
+    Fulfilled,
+    /// The deadline passed without the piece.
+    Lapsed,
+    Withdrawn,
+    Declined,
+}
+
+impl Standing {
+    /// `state` with `piece_sent` (the piece it led to was sent) and whether `call` still takes
+    /// pieces at `now`.
+    pub fn of(state: PledgeState, piece_sent: bool, call: &Call, now: jiff::Timestamp) -> Self {
+        match state {
+            PledgeState::Withdrawn => Standing::Withdrawn,
+            PledgeState::Declined => Standing::Declined,
+            PledgeState::Open if piece_sent => Standing::Fulfilled,
+            PledgeState::Open
+                if matches!(
+                    call.phase(now),
+                    crate::call::CallPhase::Closed { accept_late: false }
+                ) =>
+            {
+                Standing::Lapsed
+            }
+            PledgeState::Open => Standing::Promised,
+        }
+    }
+
+    /// For people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::Promised => "Promised",
+            Standing::Fulfilled => "Piece sent",
+            Standing::Lapsed => "Lapsed",
+            Standing::Withdrawn => "Withdrawn",
+            Standing::Declined => "Declined",
+        }
+    }
+}

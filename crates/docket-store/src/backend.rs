@@ -39,7 +39,7 @@ use jiff::Timestamp;
 /// The store over either backend: every statement is shared, the differences live in [`sql`].
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pool: Pool,
+    pub(crate) pool: Pool,
 }
 
 impl SqlStore {
@@ -49,16 +49,16 @@ impl SqlStore {
 }
 
 /// A column stored as an enum's text, read back with its `parse`.
-fn parsed<T>(row: &Row, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+pub(crate) fn parsed<T>(row: &Row, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
     let text: String = row.get(column)?;
     parse(&text).ok_or_else(|| StoreError::Corrupt(format!("unknown {column} `{text}`")))
 }
 
-fn ts(row: &Row, column: &str) -> Result<Timestamp, StoreError> {
+pub(crate) fn ts(row: &Row, column: &str) -> Result<Timestamp, StoreError> {
     Ok(row.get::<At>(column)?.0)
 }
 
-fn ts_opt(row: &Row, column: &str) -> Result<Option<Timestamp>, StoreError> {
+pub(crate) fn ts_opt(row: &Row, column: &str) -> Result<Option<Timestamp>, StoreError> {
     Ok(row.get::<Option<At>>(column)?.map(|at| at.0))
 }
 
@@ -133,12 +133,12 @@ fn submission_row(row: &Row, coauthors: Vec<String>) -> Result<SubmissionRecord,
     })
 }
 
-fn trust(stored: &str) -> Result<SenderTrust, StoreError> {
+pub(crate) fn trust(stored: &str) -> Result<SenderTrust, StoreError> {
     SenderTrust::parse(stored)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown sender trust `{stored}`")))
 }
 
-async fn audit(
+pub(crate) async fn audit(
     tx: &mut Tx,
     now: Timestamp,
     actor: &Actor,
@@ -177,7 +177,7 @@ async fn insert_token(tx: &mut Tx, token: &NewToken, now: Timestamp) -> Result<(
     Ok(())
 }
 
-async fn insert_mail(tx: &mut Tx, mail: &NewMail, now: Timestamp) -> Result<(), StoreError> {
+pub(crate) async fn insert_mail(tx: &mut Tx, mail: &NewMail, now: Timestamp) -> Result<(), StoreError> {
     insert_mail_row(&mut *tx, mail, now, false).await?;
     Ok(())
 }
@@ -217,7 +217,7 @@ async fn insert_mail_row<'e>(
 
 /// A fresh secret for a piece's reply address: 16 characters from 32 letters and digits
 /// (80 bits), lower case so that mail systems that fold the local part keep it intact.
-fn new_reply_token() -> String {
+pub(crate) fn new_reply_token() -> String {
     use rand::Rng as _;
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::rng();
@@ -2209,6 +2209,24 @@ impl Work for SqlWork {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         audit(&mut self.tx, now, actor, action, subject, detail).await
+    }
+
+    async fn add_pledge(
+        &mut self,
+        pledge: &crate::NewPledge,
+        now: Timestamp,
+    ) -> Result<(i64, String), StoreError> {
+        crate::pledges::insert_pledge(&mut self.tx, pledge, now).await
+    }
+
+    async fn link_pledge(
+        &mut self,
+        id: i64,
+        submission_id: SubmissionId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        crate::pledges::link(&mut self.tx, id, submission_id, actor, now).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

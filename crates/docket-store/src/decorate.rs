@@ -614,6 +614,69 @@ impl crate::Site for WorkDecorated {
 }
 
 #[async_trait::async_trait]
+impl crate::Pledges for WorkDecorated {
+    async fn add_pledge(
+        &self,
+        new: &crate::NewPledge,
+        mail: Option<crate::NewMail>,
+        now: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner.add_pledge(new, mail, now).await
+    }
+
+    async fn pledge(&self, id: i64) -> Result<Option<crate::PledgeRecord>, crate::StoreError> {
+        self.inner.pledge(id).await
+    }
+
+    async fn pledge_by_reply_token(
+        &self,
+        id: i64,
+        token: &str,
+    ) -> Result<Option<crate::PledgeRecord>, crate::StoreError> {
+        self.inner.pledge_by_reply_token(id, token).await
+    }
+
+    async fn call_pledges(
+        &self,
+        call_id: crate::CallId,
+    ) -> Result<Vec<crate::PledgeRecord>, crate::StoreError> {
+        self.inner.call_pledges(call_id).await
+    }
+
+    async fn pledges_of(
+        &self,
+        owner_id: crate::UserId,
+    ) -> Result<Vec<crate::PledgeRecord>, crate::StoreError> {
+        self.inner.pledges_of(owner_id).await
+    }
+
+    async fn set_pledge_state(
+        &self,
+        id: i64,
+        from: docket_core::pledge::PledgeState,
+        to: docket_core::pledge::PledgeState,
+        note: &str,
+        mail: Option<crate::NewMail>,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner
+            .set_pledge_state(id, from, to, note, mail, actor, now)
+            .await
+    }
+
+    async fn link_pledge(
+        &self,
+        id: i64,
+        submission_id: crate::SubmissionId,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.link_pledge(id, submission_id, actor, now).await
+    }
+}
+
+#[async_trait::async_trait]
 impl crate::Store for WorkDecorated {
     async fn begin(&self) -> Result<Box<dyn crate::Work>, crate::StoreError> {
         Ok((self.wrap)(self.inner.begin().await?))

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 pub use backend::SqlStore;
+pub use pledges::{NewPledge, PledgeRecord, Pledges};
 pub use decorate::{WorkDecorated, WrapWork};
 use docket_core::Call;
 pub use docket_core::ids::{CallId, SubmissionId, UserId};
@@ -20,6 +21,7 @@ use jiff::Timestamp;
 
 mod backend;
 mod decorate;
+pub mod pledges;
 pub mod postgres;
 pub mod secret;
 mod sql;
@@ -66,6 +68,20 @@ pub trait Work: Send {
         detail: serde_json::Value,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+    /// Stores a pledge: (its id, the secret half of its reply address).
+    async fn add_pledge(
+        &mut self,
+        pledge: &NewPledge,
+        now: Timestamp,
+    ) -> Result<(i64, String), StoreError>;
+    /// Links a pledge to the piece that fulfils it.
+    async fn link_pledge(
+        &mut self,
+        id: i64,
+        submission_id: SubmissionId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
     /// Makes every step durable at once.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
@@ -73,7 +89,7 @@ pub trait Work: Send {
 /// The resource traits, for code that calls a store: `use docket_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Accounts, Calls, Inbound, Jobs, Outbox, Site, Staff, Store, Submissions, Work,
+        Accounts, Calls, Inbound, Jobs, Outbox, Pledges, Site, Staff, Store, Submissions, Work,
     };
 }
 pub mod sqlite;
@@ -942,7 +958,18 @@ pub trait Site: Send + Sync {
 /// runs against both.
 #[async_trait]
 pub trait Store:
-    Calls + Accounts + Outbox + Inbound + Submissions + Staff + Jobs + Site + Send + Sync + fmt::Debug
+    Calls
+    + Accounts
+    + Outbox
+    + Inbound
+    + Submissions
+    + Staff
+    + Jobs
+    + Site
+    + Pledges
+    + Send
+    + Sync
+    + fmt::Debug
 {
     /// Opens a unit of work: the use case takes its small steps in it and commits them
     /// together, or drops it and nothing happened.

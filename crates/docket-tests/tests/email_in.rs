@@ -607,6 +607,22 @@ impl docket_store::Work for FailingWork {
     ) -> Result<(), docket_store::StoreError> {
         self.inner.audit(actor, action, subject, detail, now).await
     }
+    async fn add_pledge(
+        &mut self,
+        pledge: &docket_store::NewPledge,
+        now: jiff::Timestamp,
+    ) -> Result<(i64, String), docket_store::StoreError> {
+        self.inner.add_pledge(pledge, now).await
+    }
+    async fn link_pledge(
+        &mut self,
+        id: i64,
+        submission_id: docket_store::SubmissionId,
+        actor: &docket_store::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), docket_store::StoreError> {
+        self.inner.link_pledge(id, submission_id, actor, now).await
+    }
     async fn commit(self: Box<Self>) -> Result<(), docket_store::StoreError> {
         if self.fail {
             // Dropping the inner work rolls every step back.
