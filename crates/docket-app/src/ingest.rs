@@ -12,6 +12,7 @@
 //! a piece, marked "sender not verified".
 
 use docket_core::judge::{self, Code, FileShape, Finding, Verdict};
+use docket_core::pledge::{self, PledgeState, Reading};
 use docket_core::status::InboundOutcome;
 use docket_core::submission::{Admission, AssetRef, Author, Piece, admission};
 use docket_core::trust::SenderTrust;
@@ -61,6 +62,8 @@ pub enum Outcome {
     Submission(docket_core::SubmissionId),
     /// A new piece the judge refused: kept as a draft, and the sender told what to fix.
     Draft(docket_core::SubmissionId),
+    /// A pledge: the sender says which day they will write for (its id).
+    Pledge(i64),
     /// Correspondence on a piece (with a new revision when it carried one).
     Reply {
         submission_id: docket_core::SubmissionId,
@@ -238,8 +241,12 @@ async fn file_message(
         };
         return reply(store, clock, mailer, &message, record, submission_id).await;
     }
+    // A reply to a pledge's own address carries the piece that fulfils it: the address is a
+    // secret only the pledge's answer carried.
+    let pledged = pledge_answered(store, &message).await?;
     // DKIM or a trusted server may say who sent it, now that it is worth checking.
     let trust = match &settings.authenticator {
+        _ if pledged.is_some() && !confirmed => SenderTrust::ReplyAddress,
         Some(authenticator) if !confirmed => match authenticator.check(raw, &sender).await {
             Authenticated::DkimAligned { .. } => SenderTrust::DkimAligned,
             Authenticated::TrustedServer { .. } => SenderTrust::TrustedServer,
@@ -274,7 +281,11 @@ async fn file_message(
                 .any(|address| without_tag(address) == inbox)
         })
     });
-    let stored_call = by_inbox
+    let pledged_call = pledged
+        .as_ref()
+        .and_then(|pledge| calls.iter().find(|stored| stored.id == pledge.call_id));
+    let stored_call = pledged_call
+        .or(by_inbox)
         .or_else(|| only_open_call(&calls, now))
         .or(if calls.len() == 1 {
             calls.first()
@@ -340,9 +351,11 @@ async fn file_message(
         .await;
     }
     let words_to_read = format!("{}\n{}", message.subject, message.text);
-    // The subject first: a piece pasted into the body must not add days of its own.
+    // The subject first: a piece pasted into the body must not add days of its own. A piece
+    // answering a pledge is for the pledge's days unless it says otherwise.
     let days = recognise::candidate_days(call, &message.subject)
-        .or_else(|| recognise::candidate_days(call, &message.text));
+        .or_else(|| recognise::candidate_days(call, &message.text))
+        .or_else(|| pledged.as_ref().and_then(|pledge| pledge.pledge.days.clone()));
     let Some(days) = days else {
         let days: Vec<String> = call
             .days
@@ -377,7 +390,23 @@ async fn file_message(
     // The kind the sender named (or, naming none, the one their file suggests). It is kept even
     // when the file does not suit it: the answer then says what to send, and nothing is changed
     // behind the sender's back.
-    let named = recognise::kind(call, &words_to_read, &mimes).and_then(|key| call.kind(&key));
+    let named = recognise::kind(call, &words_to_read, &mimes)
+        .or_else(|| pledged.as_ref().and_then(|pledge| pledge.pledge.kind.clone()))
+        .and_then(|key| call.kind(&key));
+    // No piece attached, pasted or linked: a pledge, when that is what the text says.
+    if pledged.is_none() && !carries_piece(call, &message, named) {
+        match pledge::read(call, &message.subject, &message.text) {
+            Reading::Piece => {}
+            Reading::Pledge { promise, sure } => {
+                let record = record(InboundOutcome::Pledge, "");
+                return file_pledge(
+                    store, mailer, &head, stored_call, &message, record, &promise, days, sure,
+                    settings,
+                )
+                .await;
+            }
+        }
+    }
     let body = match body_of(call, &message, named).await {
         Ok(body) => body,
         Err(problem) => {
@@ -443,7 +472,12 @@ async fn file_message(
     if !work.record_inbound(&message_record).await? {
         return Ok(Outcome::Duplicate);
     }
-    let owner_id = match work.account_id(&sender).await? {
+    let owner = match &pledged {
+        // The piece a pledge promised belongs to whoever pledged.
+        Some(pledge) => Some(pledge.owner_id),
+        None => work.account_id(&sender).await?,
+    };
+    let owner_id = match owner {
         // An unverified sender never adds to an account that exists (it got one while this
         // message was read): nothing is stored, and the message waits like any other.
         Some(_) if !message_record.sender_trust.verified() => {
@@ -490,6 +524,18 @@ async fn file_message(
         .await?;
     work.link_inbound(&message_record.message_id, filed.id)
         .await?;
+    // The piece fulfils the pledge it answers, or the sender's own open pledge for its days.
+    let fulfils = match &pledged {
+        Some(pledge) => Some(pledge.id),
+        None if message_record.sender_trust.verified() => {
+            open_pledge_for(store, owner_id, stored_call.id, &piece).await?
+        }
+        None => None,
+    };
+    if let Some(pledge_id) = fulfils {
+        work.link_pledge(pledge_id, filed.id, &docket_store::Actor::User(owner_id), now)
+            .await?;
+    }
     let path = format!("/submissions/{}", filed.id);
     let answer = if submitted {
         let facts = mailer.piece_facts(call, &piece, &path, 1, verdict.late, verdict.notes());
@@ -573,6 +619,166 @@ async fn piece_answered(
         }
     }
     Ok(None)
+}
+
+/// The open pledge a reply address names (`inbox+p7-<token>@…`), if its secret matches.
+async fn pledge_answered(
+    store: &dyn Store,
+    message: &Inbound,
+) -> Result<Option<docket_store::PledgeRecord>, StoreError> {
+    let recipients: Vec<docket_core::Address> = message
+        .to
+        .iter()
+        .chain(message.cc.iter())
+        .cloned()
+        .collect();
+    let Some(tag) = inbound::pledge_reply_token(&recipients) else {
+        return Ok(None);
+    };
+    let Some((id, token)) = tag.split_once('-') else {
+        return Ok(None);
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(None);
+    };
+    Ok(store
+        .pledge_by_reply_token(id, token)
+        .await?
+        .filter(|pledge| pledge.state == PledgeState::Open && pledge.submission_id.is_none()))
+}
+
+/// `owner`'s open pledge in the call, with no piece yet, for a day `piece` is offered for (or,
+/// when either says "any day", any): the promise this piece keeps.
+async fn open_pledge_for(
+    store: &dyn Store,
+    owner: docket_core::UserId,
+    call_id: docket_core::CallId,
+    piece: &Piece,
+) -> Result<Option<i64>, StoreError> {
+    use docket_core::submission::CandidateDays;
+    let overlaps = |pledged: &Option<CandidateDays>| match (pledged, &piece.days) {
+        (Some(CandidateDays::Days(promised)), Some(CandidateDays::Days(offered))) => {
+            promised.intersection(offered).next().is_some()
+        }
+        _ => true,
+    };
+    Ok(store
+        .pledges_of(owner)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|record| {
+            record.call_id == call_id
+                && record.state == PledgeState::Open
+                && record.submission_id.is_none()
+                && overlaps(&record.pledge.days)
+        })
+        .map(|record| record.id))
+}
+
+/// True when the message carries a piece: a file other than an image (a signature's logo), or a
+/// link to an episode for an audio kind.
+fn carries_piece(call: &Call, message: &Inbound, named: Option<&Kind>) -> bool {
+    let file = message.attachments.iter().any(|attachment| {
+        !docket_documents::sniff(&attachment.bytes, attachment.name.as_deref()).is_image()
+    });
+    let episode = recognise::link(&message.text).is_some_and(|link| match named {
+        Some(kind) => kind.format == Format::Audio,
+        None => {
+            recognise::is_audio_link(&link)
+                && call.kinds.iter().any(|kind| kind.format == Format::Audio)
+        }
+    });
+    file || episode
+}
+
+/// Files a pledge from a message, in one unit of work with its answer: what Docket understood,
+/// the deadline, and how to send the piece. Before the deadline only; after it the sender gets
+/// the call's closing words.
+#[allow(clippy::too_many_arguments)]
+async fn file_pledge(
+    store: &dyn Store,
+    mailer: &Mailer,
+    head: &Letterhead,
+    stored_call: &docket_store::StoredCall,
+    message: &Inbound,
+    record: NewInbound,
+    promise: &pledge::Promise,
+    days: docket_core::submission::CandidateDays,
+    sure: bool,
+    settings: &IngestSettings,
+) -> Result<Outcome, StoreError> {
+    let call = &stored_call.call;
+    let now = record.received_at;
+    let sender = record.sender.clone();
+    if matches!(admission(call, now), Admission::Closed(_)) {
+        let answer = mailer.triage_answer(head, &sender, &record.subject, &call.after_deadline_text());
+        return triage(
+            store,
+            NewInbound {
+                outcome: InboundOutcome::Triage,
+                reason: "a pledge after the deadline".into(),
+                ..record
+            },
+            Some(answer),
+            "a pledge after the deadline",
+        )
+        .await;
+    }
+    let mut pledge = docket_core::pledge::Pledge::from_promise(promise, message.text.trim());
+    pledge.days = pledge.days.or(Some(days));
+    if pledge.author.is_empty() {
+        pledge.author = message
+            .from
+            .as_ref()
+            .and_then(|(name, _)| name.clone())
+            .unwrap_or_default();
+    }
+    let mut work = store.begin().await?;
+    if !work.record_inbound(&record).await? {
+        return Ok(Outcome::Duplicate);
+    }
+    let owner_id = match work.account_id(&sender).await? {
+        Some(_) if !record.sender_trust.verified() => {
+            drop(work);
+            let held = NewInbound {
+                outcome: InboundOutcome::Held,
+                reason: "waiting for the sender to confirm it is theirs".into(),
+                ..record
+            };
+            return hold(store, mailer, head, held, Some(call), settings).await;
+        }
+        Some(id) => id,
+        None => {
+            let id = work.create_account(&sender, now).await?;
+            work.audit(
+                &docket_store::Actor::System,
+                "user.created_by_email",
+                &format!("user:{id}"),
+                serde_json::json!({}),
+                now,
+            )
+            .await?;
+            id
+        }
+    };
+    let (id, token) = work
+        .add_pledge(
+            &docket_store::NewPledge {
+                call_id: stored_call.id,
+                owner_id,
+                pledge: pledge.clone(),
+                source: "email",
+                sender_trust: Some(record.sender_trust),
+            },
+            now,
+        )
+        .await?;
+    let facts = mailer.pledge_facts(call, &pledge, id, !sure);
+    let answer = mailer.pledge_received(head, &sender, id, &token, &facts);
+    work.enqueue_mail(&answer, now).await?;
+    work.commit().await?;
+    Ok(Outcome::Pledge(id))
 }
 
 /// The one piece of `owner`'s in the call that a subject names ("Re: Received: My blog" names

@@ -498,6 +498,23 @@ impl Call {
         }
     }
 
+    /// What the call says once it takes nothing more (Markdown): its own `after_deadline`, or
+    /// "This call closed on …; to reach the organisers, contact …" with its contacts' names.
+    pub fn after_deadline_text(&self) -> String {
+        self.after_deadline.clone().unwrap_or_else(|| {
+            let whom: Vec<&str> = self.contacts.iter().map(|c| c.name.as_str()).collect();
+            let whom = match whom.as_slice() {
+                [] => self.organiser.clone(),
+                [only] => (*only).to_owned(),
+                [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+            };
+            format!(
+                "This call closed on {}. To reach the organisers, contact {whom}.",
+                self.deadline_local().strftime("%A %-d %B %Y at %H:%M %Z")
+            )
+        })
+    }
+
     /// `instant` shown in the call's time zone.
     pub fn local(&self, instant: Timestamp) -> Zoned {
         instant.to_zoned(self.time_zone.zone().clone())

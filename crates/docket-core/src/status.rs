@@ -183,15 +183,18 @@ pub enum InboundOutcome {
     Submission,
     /// Correspondence on a piece, with a new version when it carried one.
     Reply,
+    /// A pledge: the sender says which day they will write for.
+    Pledge,
 }
 
 impl InboundOutcome {
-    pub const ALL: [InboundOutcome; 5] = [
+    pub const ALL: [InboundOutcome; 6] = [
         InboundOutcome::Ignored,
         InboundOutcome::Triage,
         InboundOutcome::Held,
         InboundOutcome::Submission,
         InboundOutcome::Reply,
+        InboundOutcome::Pledge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -201,6 +204,7 @@ impl InboundOutcome {
             InboundOutcome::Held => "held",
             InboundOutcome::Submission => "submission",
             InboundOutcome::Reply => "reply",
+            InboundOutcome::Pledge => "pledge",
         }
     }
 

@@ -230,6 +230,19 @@ pub fn reply_token(
     addresses: &[impl AsRef<str>],
     domain_part_hint: Option<&str>,
 ) -> Option<String> {
+    tagged(addresses, domain_part_hint, 's')
+}
+
+/// As [`reply_token`], for a pledge's reply address (`inbox+p7-<token>@…`): `"7-<token>"`.
+pub fn pledge_reply_token(addresses: &[impl AsRef<str>]) -> Option<String> {
+    tagged(addresses, None, 'p')
+}
+
+fn tagged(
+    addresses: &[impl AsRef<str>],
+    domain_part_hint: Option<&str>,
+    prefix: char,
+) -> Option<String> {
     addresses.iter().find_map(|written| {
         let written = written.as_ref();
         let address = match (written.rfind('<'), written.rfind('>')) {
@@ -243,7 +256,7 @@ pub fn reply_token(
             return None;
         }
         let (_, tag) = local.rsplit_once('+')?;
-        let rest = tag.strip_prefix(['s', 'S'])?;
+        let rest = tag.strip_prefix([prefix, prefix.to_ascii_uppercase()])?;
         let (id, token) = rest.split_once('-')?;
         let id_ok = !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit());
         let token_ok =

@@ -36,6 +36,9 @@ defaults!(
     "deadline_reminder",
     "triage_answer",
     "not_sent",
+    "pledge_received",
+    "pledge_declined",
+    "pledge_reminder",
     "coauthor_invite",
     "confirm_message",
 );
@@ -65,6 +68,12 @@ pub enum Letter {
     TriageAnswer,
     /// An emailed piece broke a rule of the call: kept as a draft, with what to fix.
     NotSent,
+    /// Someone said which day they will write for.
+    PledgeReceived,
+    /// An editor declined a pledge.
+    PledgeDeclined,
+    /// The deadline nears and a pledge's piece has not come.
+    PledgeReminder,
     CoauthorInvite,
     /// "Is this from you?": mail from an existing account's address waits for this.
     ConfirmMessage,
@@ -96,6 +105,17 @@ const COMMON: &[Variable] = &[
     var("docket_url", "Docket's address"),
 ];
 
+const PLEDGE: &[Variable] = &[
+    var("pledge.kind", "the kind pledged: “Guest blog”, or “Not sure yet”"),
+    var("pledge.days", "the days pledged: “Tuesday 15 November 2022 (Harnessing the power of data)”"),
+    var("pledge.title", "the working title, or empty"),
+    var("pledge.link", "the pledge's page: send the piece, or file the message as the piece"),
+    var(
+        "pledge.unsure",
+        "true when Docket was not sure the message was a pledge rather than a piece",
+    ),
+];
+
 const PIECE: &[Variable] = &[
     var("piece.title", "the piece's title"),
     var("piece.kind", "its kind: “Guest blog”"),
@@ -115,9 +135,12 @@ const PIECE: &[Variable] = &[
 
 impl Letter {
     /// Every email, in the order the console lists them.
-    pub const ALL: [Letter; 11] = [
+    pub const ALL: [Letter; 14] = [
         Letter::Receipt,
         Letter::NotSent,
+        Letter::PledgeReceived,
+        Letter::PledgeDeclined,
+        Letter::PledgeReminder,
         Letter::StateChanged,
         Letter::DeadlineReminder,
         Letter::TriageAnswer,
@@ -155,6 +178,9 @@ impl Letter {
             Letter::DeadlineReminder => "deadline_reminder",
             Letter::TriageAnswer => "triage_answer",
             Letter::NotSent => "not_sent",
+            Letter::PledgeReceived => "pledge_received",
+            Letter::PledgeDeclined => "pledge_declined",
+            Letter::PledgeReminder => "pledge_reminder",
             Letter::CoauthorInvite => "coauthor_invite",
             Letter::ConfirmMessage => "confirm_message",
         }
@@ -177,6 +203,9 @@ impl Letter {
             Letter::DeadlineReminder => "Deadline reminder",
             Letter::TriageAnswer => "Message not filed",
             Letter::NotSent => "Piece not sent",
+            Letter::PledgeReceived => "Pledge received",
+            Letter::PledgeDeclined => "Pledge declined",
+            Letter::PledgeReminder => "Pledge reminder",
             Letter::CoauthorInvite => "Co-author invitation",
             Letter::ConfirmMessage => "Is this from you?",
         }
@@ -205,6 +234,13 @@ impl Letter {
             }
             Letter::NotSent => {
                 "when an emailed piece or revision breaks a rule of the call (over a hard limit, a file its kind does not take): it is kept as a draft"
+            }
+            Letter::PledgeReceived => {
+                "when someone says, by email or on the web, which day they will write for"
+            }
+            Letter::PledgeDeclined => "when an editor declines a pledge, with their note",
+            Letter::PledgeReminder => {
+                "before the deadline, to everyone who pledged and has not sent the piece (one per person, with the draft reminder)"
             }
             Letter::CoauthorInvite => "when a contributor invites a co-author",
             Letter::ConfirmMessage => {
@@ -254,6 +290,18 @@ impl Letter {
                 "problems",
                 "what stops it being sent and what to do, a list",
             )],
+            Letter::PledgeReceived => PLEDGE,
+            Letter::PledgeDeclined => &[
+                var("pledge.kind", "the kind pledged: “Guest blog”, or “Not sure yet”"),
+                var("pledge.days", "the days pledged"),
+                var("pledge.link", "the pledge's page"),
+                var("note", "the editor's note, or empty"),
+            ],
+            Letter::PledgeReminder => &[
+                var("promised", "what they pledged: “a guest blog for Tuesday 15 November 2022”"),
+                var("time_left", "time until the deadline: “2 days”"),
+                var("link", "where to send it on the web"),
+            ],
             Letter::CoauthorInvite => &[var("inviter", "who invited them")],
             Letter::ConfirmMessage => &[
                 var(
@@ -288,6 +336,11 @@ impl Letter {
                 Some(("link", "without it nobody can follow the email"))
             }
             Letter::SignInCode => Some(("code", "without it nobody can sign in")),
+            Letter::PledgeReceived | Letter::PledgeDeclined => Some((
+                "pledge.link",
+                "without it the contributor cannot reach their pledge",
+            )),
+            Letter::PledgeReminder => Some(("link", "without it the contributor cannot send the piece")),
             Letter::Receipt
             | Letter::NotSent
             | Letter::DeadlineReminder
@@ -328,6 +381,18 @@ pub struct CallFacts {
     pub url: String,
     /// The address contributors write to, if the call has one.
     pub inbox: Option<String>,
+}
+
+/// What an email says about a pledge.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct PledgeFacts {
+    pub kind: String,
+    pub days: String,
+    pub title: String,
+    /// Full URL of the pledge's page.
+    pub link: String,
+    /// Docket was not sure the message was a pledge: the page offers to file it as the piece.
+    pub unsure: bool,
 }
 
 /// What an email says about a piece.
@@ -389,9 +454,19 @@ impl Letterhead {
     /// A piece's own reply address: the call's inbox with `+s{id}-{token}` added to its local part
     /// (plus-addressing, which mail servers deliver to the same mailbox).
     pub fn reply_address(&self, submission_id: &str, token: &str) -> Option<String> {
+        self.tagged_address('s', submission_id, token)
+    }
+
+    /// A pledge's reply address: `inbox+p7-<token>@domain`, so that the piece sent in answer
+    /// finds the pledge it fulfils.
+    pub fn pledge_reply_address(&self, pledge_id: i64, token: &str) -> Option<String> {
+        self.tagged_address('p', &pledge_id.to_string(), token)
+    }
+
+    fn tagged_address(&self, prefix: char, id: &str, token: &str) -> Option<String> {
         let inbox = crate::inbound::without_tag(self.call.as_ref()?.inbox.as_deref()?);
         let (local, domain) = inbox.rsplit_once('@')?;
-        (!token.is_empty()).then(|| format!("{local}+s{submission_id}-{token}@{domain}"))
+        (!token.is_empty()).then(|| format!("{local}+{prefix}{id}-{token}@{domain}"))
     }
 }
 
@@ -741,6 +816,13 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
         warnings: vec![],
         link: format!("{docket_url}/submissions/42"),
     };
+    let pledge = PledgeFacts {
+        kind: "Guest blog".into(),
+        days: "Tuesday 15 November 2022 (Harnessing the power of data)".into(),
+        title: "How we joined up probation and police records".into(),
+        link: format!("{docket_url}/pledges/7"),
+        unsure: false,
+    };
     let own = match letter {
         Letter::ConfirmEmail => {
             context! { link => format!("{docket_url}/account/confirm/SAMPLE-TOKEN") }
@@ -758,6 +840,16 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
             context! { link => format!("{docket_url}/account/reset/SAMPLE-TOKEN") }
         }
         Letter::Receipt => context! { piece => Value::from_serialize(&piece) },
+        Letter::PledgeReceived => context! { pledge => Value::from_serialize(&pledge) },
+        Letter::PledgeDeclined => context! {
+            pledge => Value::from_serialize(&pledge),
+            note => "We have more blogs for Tuesday than the day can hold.",
+        },
+        Letter::PledgeReminder => context! {
+            promised => "a guest blog for Tuesday 15 November 2022",
+            time_left => "2 days",
+            link => format!("{docket_url}/pledges/7"),
+        },
         Letter::NotSent => context! {
             piece => Value::from_serialize(&piece),
             problems => ["This guest blog is 1212 words: the call asks for 600–800 words and takes at most 1000 words. Cut about 412 words"],

@@ -269,6 +269,84 @@ impl Mailer {
         mail
     }
 
+    /// What emails say about pledge `id` of `call`; `unsure`: Docket was not sure the message
+    /// was a pledge.
+    pub fn pledge_facts(
+        &self,
+        call: &docket_core::Call,
+        pledge: &docket_core::pledge::Pledge,
+        id: i64,
+        unsure: bool,
+    ) -> letters::PledgeFacts {
+        letters::PledgeFacts {
+            kind: pledge.kind_name(call),
+            days: pledge
+                .days
+                .as_ref()
+                .map(|days| days.describe(call))
+                .unwrap_or_else(|| "a day still to choose".to_owned()),
+            title: pledge.working_title.clone(),
+            link: self.link(&format!("/pledges/{id}")),
+            unsure,
+        }
+    }
+
+    /// Thanks someone for their pledge and says what Docket understood, with the pledge's reply
+    /// address, so that the piece sent in answer fulfils it.
+    pub fn pledge_received(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        pledge_id: i64,
+        reply_token: &str,
+        pledge: &letters::PledgeFacts,
+    ) -> NewMail {
+        let mut mail = self.letter(
+            letterhead,
+            Letter::PledgeReceived,
+            to,
+            context! { pledge => Value::from_serialize(pledge) },
+            None,
+        );
+        mail.reply_to = letterhead.pledge_reply_address(pledge_id, reply_token);
+        mail
+    }
+
+    /// Tells a pledger an editor declined their pledge, with the editor's note.
+    pub fn pledge_declined(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        pledge: &letters::PledgeFacts,
+        note: &str,
+    ) -> NewMail {
+        self.letter(
+            letterhead,
+            Letter::PledgeDeclined,
+            to,
+            context! { pledge => Value::from_serialize(pledge), note => note },
+            None,
+        )
+    }
+
+    /// Reminds a pledger whose piece has not come that the deadline nears.
+    pub fn pledge_reminder(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        promised: &str,
+        time_left: &str,
+        path: &str,
+    ) -> NewMail {
+        self.letter(
+            letterhead,
+            Letter::PledgeReminder,
+            to,
+            context! { promised => promised, time_left => time_left, link => self.link(path) },
+            None,
+        )
+    }
+
     /// Tells the contributor their emailed piece (or revision) is kept as a draft and why it was
     /// not sent: the judge's sentences, with the piece's link and reply address.
     pub fn not_sent(

@@ -219,25 +219,13 @@ impl WayIn {
             [only] => only.clone(),
             [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
         };
-        let closed = call.after_deadline.clone().unwrap_or_else(|| {
-            let whom: Vec<&str> = call.contacts.iter().map(|c| c.name.as_str()).collect();
-            let whom = match whom.as_slice() {
-                [] => call.organiser.clone(),
-                [only] => (*only).to_owned(),
-                [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-            };
-            format!(
-                "This call closed on {}. To reach the organisers, contact {whom}.",
-                call.deadline_local().strftime("%A %-d %B %Y at %H:%M %Z")
-            )
-        });
         Self {
             open,
             offer_href: format!("{}/submit", call_href(call)),
             inbox: call.inbox.as_ref().map(ToString::to_string),
             kinds,
             audio: call.kinds.iter().any(|kind| kind.format == Format::Audio),
-            closed_html: markdown::to_safe_html(&closed),
+            closed_html: markdown::to_safe_html(&call.after_deadline_text()),
         }
     }
 }

@@ -520,6 +520,7 @@ fn describe_outcome(outcome: &docket_app::ingest::Outcome) -> String {
     use docket_app::ingest::Outcome;
     match outcome {
         Outcome::Submission(id) => format!("filed as submission {id}; the receipt is queued"),
+        Outcome::Pledge(id) => format!("a pledge ({id}); the answer is queued"),
         Outcome::Draft(id) => format!(
             "kept as draft submission {id}: it breaks a rule of the call, and the sender is told what to correct"
         ),

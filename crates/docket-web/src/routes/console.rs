@@ -419,6 +419,7 @@ fn inbound_row(call: Option<&Call>, record: docket_store::InboundRecord) -> Inbo
         (InboundOutcome::Triage, _) => "Kept for triage".to_owned(),
         (InboundOutcome::Held, _) => "Waiting for the sender to confirm it".to_owned(),
         (InboundOutcome::Ignored, _) => "Not answered".to_owned(),
+        (InboundOutcome::Pledge, _) => "A pledge: see the call's pledges".to_owned(),
     };
     let trust = record.sender_trust.describe(&record.sender);
     InboundRow {

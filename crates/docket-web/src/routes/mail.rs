@@ -144,6 +144,9 @@ fn said(subject: &str, outcome: &Outcome) -> String {
         Outcome::Submission(_) => {
             format!("\u{201c}{subject}\u{201d} is filed as a new piece: a receipt is on its way.")
         }
+        Outcome::Pledge(_) => format!(
+            "\u{201c}{subject}\u{201d} is noted as your pledge: an email says what we understood."
+        ),
         Outcome::Draft(_) => format!(
             "\u{201c}{subject}\u{201d} is kept as a draft of a new piece, not sent yet: we have emailed you what to correct."
         ),
