@@ -355,7 +355,11 @@ async fn file_message(
     // answering a pledge is for the pledge's days unless it says otherwise.
     let days = recognise::candidate_days(call, &message.subject)
         .or_else(|| recognise::candidate_days(call, &message.text))
-        .or_else(|| pledged.as_ref().and_then(|pledge| pledge.pledge.days.clone()));
+        .or_else(|| {
+            pledged
+                .as_ref()
+                .and_then(|pledge| pledge.pledge.days.clone())
+        });
     let Some(days) = days else {
         let days: Vec<String> = call
             .days
@@ -391,7 +395,11 @@ async fn file_message(
     // when the file does not suit it: the answer then says what to send, and nothing is changed
     // behind the sender's back.
     let named = recognise::kind(call, &words_to_read, &mimes)
-        .or_else(|| pledged.as_ref().and_then(|pledge| pledge.pledge.kind.clone()))
+        .or_else(|| {
+            pledged
+                .as_ref()
+                .and_then(|pledge| pledge.pledge.kind.clone())
+        })
         .and_then(|key| call.kind(&key));
     // No piece attached, pasted or linked: a pledge, when that is what the text says.
     if pledged.is_none() && !carries_piece(call, &message, named) {
@@ -400,7 +408,15 @@ async fn file_message(
             Reading::Pledge { promise, sure } => {
                 let record = record(InboundOutcome::Pledge, "");
                 return file_pledge(
-                    store, mailer, &head, stored_call, &message, record, &promise, days, sure,
+                    store,
+                    mailer,
+                    &head,
+                    stored_call,
+                    &message,
+                    record,
+                    &promise,
+                    days,
+                    sure,
                     settings,
                 )
                 .await;
@@ -533,8 +549,13 @@ async fn file_message(
         None => None,
     };
     if let Some(pledge_id) = fulfils {
-        work.link_pledge(pledge_id, filed.id, &docket_store::Actor::User(owner_id), now)
-            .await?;
+        work.link_pledge(
+            pledge_id,
+            filed.id,
+            &docket_store::Actor::User(owner_id),
+            now,
+        )
+        .await?;
     }
     let path = format!("/submissions/{}", filed.id);
     let answer = if submitted {
@@ -712,7 +733,8 @@ async fn file_pledge(
     let now = record.received_at;
     let sender = record.sender.clone();
     if matches!(admission(call, now), Admission::Closed(_)) {
-        let answer = mailer.triage_answer(head, &sender, &record.subject, &call.after_deadline_text());
+        let answer =
+            mailer.triage_answer(head, &sender, &record.subject, &call.after_deadline_text());
         return triage(
             store,
             NewInbound {

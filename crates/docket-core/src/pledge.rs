@@ -459,7 +459,11 @@ pub enum PledgeState {
 }
 
 impl PledgeState {
-    pub const ALL: [PledgeState; 3] = [PledgeState::Open, PledgeState::Withdrawn, PledgeState::Declined];
+    pub const ALL: [PledgeState; 3] = [
+        PledgeState::Open,
+        PledgeState::Withdrawn,
+        PledgeState::Declined,
+    ];
 
     /// The stored word.
     pub fn as_str(self) -> &'static str {

@@ -106,10 +106,19 @@ const COMMON: &[Variable] = &[
 ];
 
 const PLEDGE: &[Variable] = &[
-    var("pledge.kind", "the kind pledged: “Guest blog”, or “Not sure yet”"),
-    var("pledge.days", "the days pledged: “Tuesday 15 November 2022 (Harnessing the power of data)”"),
+    var(
+        "pledge.kind",
+        "the kind pledged: “Guest blog”, or “Not sure yet”",
+    ),
+    var(
+        "pledge.days",
+        "the days pledged: “Tuesday 15 November 2022 (Harnessing the power of data)”",
+    ),
     var("pledge.title", "the working title, or empty"),
-    var("pledge.link", "the pledge's page: send the piece, or file the message as the piece"),
+    var(
+        "pledge.link",
+        "the pledge's page: send the piece, or file the message as the piece",
+    ),
     var(
         "pledge.unsure",
         "true when Docket was not sure the message was a pledge rather than a piece",
@@ -292,13 +301,19 @@ impl Letter {
             )],
             Letter::PledgeReceived => PLEDGE,
             Letter::PledgeDeclined => &[
-                var("pledge.kind", "the kind pledged: “Guest blog”, or “Not sure yet”"),
+                var(
+                    "pledge.kind",
+                    "the kind pledged: “Guest blog”, or “Not sure yet”",
+                ),
                 var("pledge.days", "the days pledged"),
                 var("pledge.link", "the pledge's page"),
                 var("note", "the editor's note, or empty"),
             ],
             Letter::PledgeReminder => &[
-                var("promised", "what they pledged: “a guest blog for Tuesday 15 November 2022”"),
+                var(
+                    "promised",
+                    "what they pledged: “a guest blog for Tuesday 15 November 2022”",
+                ),
                 var("time_left", "time until the deadline: “2 days”"),
                 var("link", "where to send it on the web"),
             ],
@@ -340,7 +355,9 @@ impl Letter {
                 "pledge.link",
                 "without it the contributor cannot reach their pledge",
             )),
-            Letter::PledgeReminder => Some(("link", "without it the contributor cannot send the piece")),
+            Letter::PledgeReminder => {
+                Some(("link", "without it the contributor cannot send the piece"))
+            }
             Letter::Receipt
             | Letter::NotSent
             | Letter::DeadlineReminder

@@ -49,7 +49,11 @@ impl SqlStore {
 }
 
 /// A column stored as an enum's text, read back with its `parse`.
-pub(crate) fn parsed<T>(row: &Row, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+pub(crate) fn parsed<T>(
+    row: &Row,
+    column: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
     let text: String = row.get(column)?;
     parse(&text).ok_or_else(|| StoreError::Corrupt(format!("unknown {column} `{text}`")))
 }
@@ -177,7 +181,11 @@ async fn insert_token(tx: &mut Tx, token: &NewToken, now: Timestamp) -> Result<(
     Ok(())
 }
 
-pub(crate) async fn insert_mail(tx: &mut Tx, mail: &NewMail, now: Timestamp) -> Result<(), StoreError> {
+pub(crate) async fn insert_mail(
+    tx: &mut Tx,
+    mail: &NewMail,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     insert_mail_row(&mut *tx, mail, now, false).await?;
     Ok(())
 }

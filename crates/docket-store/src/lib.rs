@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 pub use backend::SqlStore;
-pub use pledges::{NewPledge, PledgeRecord, Pledges};
 pub use decorate::{WorkDecorated, WrapWork};
 use docket_core::Call;
 pub use docket_core::ids::{CallId, SubmissionId, UserId};
@@ -18,6 +17,7 @@ pub use docket_core::status::{InboundOutcome, JobKind, JobSpec, JobStatus, MailS
 use docket_core::submission::{CandidateDays, Piece, SubmissionState};
 pub use docket_core::trust::SenderTrust;
 use jiff::Timestamp;
+pub use pledges::{NewPledge, PledgeRecord, Pledges};
 
 mod backend;
 mod decorate;

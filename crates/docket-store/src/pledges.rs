@@ -106,7 +106,8 @@ pub trait Pledges: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
-const SELECT: &str = "SELECT p.id, p.call_id, p.owner_id, u.email AS owner_email, p.state, p.pledge,
+const SELECT: &str =
+    "SELECT p.id, p.call_id, p.owner_id, u.email AS owner_email, p.state, p.pledge,
         p.submission_id, s.state AS submission_state, p.reply_token, p.note, p.source,
         p.sender_trust, p.created_at, p.updated_at
      FROM pledges p JOIN users u ON u.id = p.owner_id
