@@ -4,6 +4,7 @@
 //! piece, so a job run again after a crash queues no reminder twice. Each round also moves mail
 //! that waited too long for its sender's confirmation to triage.
 
+use docket_core::pledge::PledgeState;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -143,11 +144,63 @@ async fn remind_drafts(
             queued += 1;
         }
     }
+    // Everyone who pledged and has sent nothing for it, and holds no draft (the draft's reminder
+    // speaks to them already): one reminder a person, whatever they pledged.
+    let holders: std::collections::HashSet<&str> = drafts
+        .iter()
+        .map(|draft| draft.owner_email.as_str())
+        .collect();
+    let mut pledgers: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for pledge in store.call_pledges(call_id).await.map_err(database)? {
+        if pledge.state != PledgeState::Open
+            || pledge.piece_sent()
+            || holders.contains(pledge.owner_email.as_str())
+        {
+            continue;
+        }
+        let kind = pledge.pledge.kind_name(&stored.call).to_lowercase();
+        let kind = if pledge.pledge.kind.is_none() {
+            "a piece".to_owned()
+        } else {
+            format!("a {kind}")
+        };
+        let days = pledge
+            .pledge
+            .days
+            .as_ref()
+            .map(|days| format!(" for {}", days.describe(&stored.call)))
+            .unwrap_or_default();
+        pledgers
+            .entry(pledge.owner_email.clone())
+            .or_default()
+            .push(format!("{kind}{days}"));
+    }
+    let mut reminded_pledgers = 0;
+    for (email, promised) in &pledgers {
+        let mail = mailer.pledge_reminder(
+            &letterhead,
+            email,
+            &promised.join("; and "),
+            &time_left,
+            &format!("/calls/{}/submit", stored.call.slug),
+            &format!("pledge-reminder:{}:{email}", job.id),
+        );
+        if store.enqueue_mail_once(mail, now).await.map_err(database)? {
+            reminded_pledgers += 1;
+        }
+    }
+    let pledged = match reminded_pledgers {
+        0 => String::new(),
+        1 => "; reminded 1 pledger".to_owned(),
+        n => format!("; reminded {n} pledgers"),
+    };
     Ok(match (drafts.len(), queued) {
-        (0, _) => "no drafts to remind".into(),
-        (1, 1) => "reminded 1 contributor".into(),
-        (n, q) if n == q => format!("reminded {n} contributors"),
-        (n, q) => format!("reminded {q} of {n} contributors (the others were already reminded)"),
+        (0, _) => format!("no drafts to remind{pledged}"),
+        (1, 1) => format!("reminded 1 contributor{pledged}"),
+        (n, q) if n == q => format!("reminded {n} contributors{pledged}"),
+        (n, q) => {
+            format!("reminded {q} of {n} contributors (the others were already reminded){pledged}")
+        }
     })
 }
 

@@ -329,7 +329,8 @@ impl Mailer {
         )
     }
 
-    /// Reminds a pledger whose piece has not come that the deadline nears.
+    /// Reminds a pledger whose piece has not come that the deadline nears: one mail per person
+    /// per reminder job (`idempotency` names them), however many pledges they made.
     pub fn pledge_reminder(
         &self,
         letterhead: &Letterhead,
@@ -337,14 +338,17 @@ impl Mailer {
         promised: &str,
         time_left: &str,
         path: &str,
+        idempotency: &str,
     ) -> NewMail {
-        self.letter(
+        let mut mail = self.letter(
             letterhead,
             Letter::PledgeReminder,
             to,
             context! { promised => promised, time_left => time_left, link => self.link(path) },
             None,
-        )
+        );
+        mail.idempotency_key = Some(idempotency.to_owned());
+        mail
     }
 
     /// Tells the contributor their emailed piece (or revision) is kept as a draft and why it was

@@ -12,6 +12,7 @@ use docket_tests::mail::message_with_docx;
 both_backends! {
     an_emailed_promise_is_a_pledge_and_the_reply_with_the_piece_fulfils_it => by_email,
     a_pledge_after_the_deadline_is_answered_with_the_calls_closing_words => after_deadline,
+    the_deadline_reminder_reaches_pledgers_who_have_not_sent_once_each => reminders,
 }
 
 const INBOX: &str = "jago@techuk.example.org";
@@ -143,7 +144,6 @@ async fn by_email(db: &TestDb) {
         .unwrap();
     let actions: Vec<&str> = trail.iter().map(|event| event.action.as_str()).collect();
     assert_eq!(actions, ["pledge.made", "pledge.piece_linked"]);
-    let _ = app.clock.now_timestamp();
     app.stop().await;
 }
 
@@ -168,5 +168,124 @@ async fn after_deadline(db: &TestDb) {
         "{}",
         answer.text
     );
+    app.stop().await;
+}
+
+async fn reminders(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.import(&with_inbox()).await;
+    app.clock.set("2022-10-20T09:00:00Z".parse().unwrap());
+    // Ann pledges by email and again on the web; Bo pledges and sends the piece; Cy pledges.
+    for (id, from, text) in [
+        (
+            "r1@example.org",
+            "Ann <ann@example.org>",
+            "I'd like to write a blog for Monday.",
+        ),
+        (
+            "r3@example.org",
+            "Bo <bo@example.org>",
+            "I'm planning a blog for Wednesday.",
+        ),
+        (
+            "r4@example.org",
+            "Cy <cy@example.org>",
+            "Put me down for a podcast on Thursday please.",
+        ),
+    ] {
+        let outcome = file(&app, &plain(id, from, INBOX, "Digital Justice Week", text)).await;
+        assert!(matches!(outcome, Outcome::Pledge(_)), "{outcome:?}");
+    }
+    let call = app
+        .store
+        .call("digital-justice-week-2022")
+        .await
+        .unwrap()
+        .unwrap();
+    let ann = app
+        .store
+        .user_by_email("ann@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .add_pledge(
+            &docket_store::NewPledge {
+                call_id: call.id,
+                owner_id: ann.id,
+                pledge: docket_core::pledge::Pledge {
+                    kind: Some("case-study".into()),
+                    days: Some(docket_core::submission::CandidateDays::Days(
+                        [jiff::civil::date(2022, 11, 18)].into_iter().collect(),
+                    )),
+                    ..Default::default()
+                },
+                source: "web",
+                sender_trust: None,
+            },
+            None,
+            app.clock.now_timestamp(),
+        )
+        .await
+        .unwrap();
+    let bo = app.mail_to("bo@example.org").await.remove(0);
+    let reply = message_with_docx(
+        "r5@example.org",
+        "Bo <bo@example.org>",
+        "Re: my blog",
+        "Attached.",
+        "",
+    );
+    let reply = String::from_utf8(reply)
+        .unwrap()
+        .replacen(
+            &format!("To: Jago <{INBOX}>"),
+            &format!("To: {}", bo.reply_to.unwrap()),
+            1,
+        )
+        .into_bytes();
+    assert!(matches!(file(&app, &reply).await, Outcome::Submission(_)));
+    // Two days before the deadline (midday GMT on 5 November), the reminder runs.
+    app.clock.set("2022-11-03T12:00:00Z".parse().unwrap());
+    let mailer = docket_mail::Mailer::new("https://docket.example.org");
+    let settings = docket_app::jobs::RunnerSettings::default();
+    let done = docket_app::jobs::run_once(app.store.as_ref(), &app.clock, &mailer, &settings)
+        .await
+        .unwrap();
+    assert!(
+        done.iter()
+            .any(|(_, outcome)| outcome.contains("reminded 2 pledgers")),
+        "{done:?}"
+    );
+    let reminder = |to: &str| {
+        let app = &app;
+        let to = to.to_owned();
+        async move {
+            app.mail_to(&to)
+                .await
+                .into_iter()
+                .filter(|mail| mail.template == "pledge_reminder")
+                .collect::<Vec<_>>()
+        }
+    };
+    let ann = reminder("ann@example.org").await;
+    assert_eq!(ann.len(), 1, "one reminder for Ann");
+    for promised in [
+        "a guest blog for Monday 14 November 2022",
+        "a case study for Friday 18 November 2022",
+    ] {
+        assert!(ann[0].text.contains(promised), "{}", ann[0].text);
+    }
+    assert!(ann[0].text.contains("2 days"), "{}", ann[0].text);
+    assert_eq!(reminder("cy@example.org").await.len(), 1);
+    assert!(
+        reminder("bo@example.org").await.is_empty(),
+        "Bo sent his piece"
+    );
+    // Run again: nobody is reminded twice.
+    docket_app::jobs::run_once(app.store.as_ref(), &app.clock, &mailer, &settings)
+        .await
+        .unwrap();
+    assert_eq!(reminder("ann@example.org").await.len(), 1);
     app.stop().await;
 }
