@@ -13,6 +13,7 @@ pub mod intake;
 pub mod jobs;
 pub mod outbox;
 pub mod pieces;
+pub mod pledges;
 pub mod policy;
 
 use docket_core::Call;
@@ -21,6 +22,7 @@ use docket_store::{Store, StoreError};
 /// What adapters use of Docket's letters: the wording, the letterhead and its previews.
 pub mod mail {
     pub use docket_mail::auth;
+    pub use docket_mail::letters::PledgeFacts;
     pub use docket_mail::letters::{self, Letter, Part, TemplateProblem};
     pub use docket_mail::{CallFacts, Letterhead, Mailer, PieceFacts, measure, state_explanation};
 }

@@ -431,7 +431,8 @@ impl Pledge {
             kind: promise.kind.clone(),
             days: promise.days.clone(),
             working_title: promise.working_title.clone().unwrap_or_default(),
-            about: about.chars().take(500).collect(),
+            // The whole message: when it was the piece after all, it is filed from here.
+            about: about.chars().take(20_000).collect(),
             author: promise.author.clone().unwrap_or_default(),
             coauthors: promise.coauthors.clone(),
             organisation: String::new(),

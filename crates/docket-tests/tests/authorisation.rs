@@ -154,6 +154,18 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
         ((post, "/submissions/{id}/withdraw"), (Authors, 0)),
         ((post, "/submissions/{id}/coauthors"), (Owner, 0)),
         ((get, "/submissions/{id}/files/{asset}"), (Authors, 200)),
+        // Pledges: anyone signed in may make one; a pledge is its author's alone.
+        ((get, "/calls/{slug}/pledge"), (SignedIn, 200)),
+        ((post, "/calls/{slug}/pledge"), (SignedIn, 0)),
+        ((get, "/pledges/{id}"), (Owner, 200)),
+        ((post, "/pledges/{id}/start"), (Owner, 0)),
+        ((post, "/pledges/{id}/file"), (Owner, 0)),
+        ((post, "/pledges/{id}/withdraw"), (Owner, 0)),
+        ((get, "/console/calls/{slug}/pledges"), (Staff, 200)),
+        (
+            (post, "/console/calls/{slug}/pledges/{id}/decline"),
+            (Staff, 0),
+        ),
         // The console.
         ((get, "/console"), (SignedIn, 200)),
         ((get, "/console/inbound"), (Admins, 200)),
@@ -186,6 +198,7 @@ struct World {
     app: TestApp,
     visitors: Vec<(Role, Visitor)>,
     piece: i64,
+    pledge: i64,
     asset: i64,
     failed_mail: i64,
     call_message: i64,
@@ -301,6 +314,34 @@ async fn world(db: &TestDb) -> World {
         .await;
     assert_eq!(invited.status, 303, "{}", invited.body);
     let coauthor = app.signed_up("co@example.org", PASSWORD).await;
+    // The owner's pledge, as an email makes it (so that its message may be filed as a piece).
+    let owner_id = app
+        .store
+        .user_by_email("owner@example.org")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let seed_id = app.store.call(SLUG).await.unwrap().unwrap().id;
+    let pledge = app
+        .store
+        .add_pledge(
+            &docket_store::NewPledge {
+                call_id: seed_id,
+                owner_id,
+                pledge: docket_core::pledge::Pledge {
+                    kind: Some("blog".into()),
+                    about: "I'd like to write a blog for Tuesday.".into(),
+                    ..Default::default()
+                },
+                source: "email",
+                sender_trust: None,
+            },
+            None,
+            now,
+        )
+        .await
+        .unwrap();
 
     // Contributor B with a piece of their own; someone with nothing.
     let contributor_b = app.signed_up("b@example.org", PASSWORD).await;
@@ -428,6 +469,7 @@ async fn world(db: &TestDb) -> World {
         ],
         app,
         piece,
+        pledge,
         asset,
         failed_mail,
         call_message,
@@ -438,7 +480,9 @@ async fn world(db: &TestDb) -> World {
 
 /// The route's pattern with this world's records in it.
 fn concrete(world: &World, pattern: &str) -> String {
-    let id = if pattern.starts_with("/submissions/") {
+    let id = if pattern.contains("/pledges/") {
+        world.pledge
+    } else if pattern.starts_with("/submissions/") {
         world.piece
     } else if pattern.contains("/outbox/") {
         world.failed_mail
@@ -463,7 +507,10 @@ fn concrete(world: &World, pattern: &str) -> String {
 /// A real, well-formed form for `pattern`, as someone acting on it would send.
 fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
     match pattern {
-        "/calls/{slug}/submit" => vec![("kind", "blog"), ("day", "2022-11-15")],
+        "/calls/{slug}/submit" | "/calls/{slug}/pledge" => {
+            vec![("kind", "blog"), ("day", "2022-11-15")]
+        }
+        "/console/calls/{slug}/pledges/{id}/decline" => vec![("note", "We have enough.")],
         "/submissions/{id}/coauthors" => vec![("email", "intruder@example.org")],
         "/console/calls/{slug}/emails/{key}" => vec![
             ("subject", "Taken over"),

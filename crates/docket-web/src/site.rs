@@ -189,6 +189,8 @@ pub struct WayIn {
     pub open: bool,
     /// The form that starts a piece.
     pub offer_href: String,
+    /// The form that makes a pledge.
+    pub pledge_href: String,
     pub inbox: Option<String>,
     /// "a guest blog, a case study, a whitepaper or a podcast".
     pub kinds: String,
@@ -222,6 +224,7 @@ impl WayIn {
         Self {
             open,
             offer_href: format!("{}/submit", call_href(call)),
+            pledge_href: format!("{}/pledge", call_href(call)),
             inbox: call.inbox.as_ref().map(ToString::to_string),
             kinds,
             audio: call.kinds.iter().any(|kind| kind.format == Format::Audio),

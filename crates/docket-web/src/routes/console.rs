@@ -12,6 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use docket_app::mail::{Letter, Part, TemplateProblem, letters};
 use docket_core::Call;
+use docket_core::pledge::{PledgeState, Standing};
 use docket_core::submission::{CandidateDays, SubmissionState};
 use docket_store::{Actor, Job, OutboxMail, StaffRole, TemplateText, User};
 use docket_store::{InboundOutcome, MailStatus};
@@ -42,6 +43,8 @@ pub fn routes() -> Vec<Route> {
             "/console/calls/{slug}/inbound/{id}/original",
             inbound_original,
         ),
+        Route::get("/console/calls/{slug}/pledges", pledges),
+        Route::post("/console/calls/{slug}/pledges/{id}/decline", decline_pledge),
         Route::get("/console/calls/{slug}/emails", emails),
         Route::get("/console/calls/{slug}/emails/{key}", email_page),
         Route::post("/console/calls/{slug}/emails/{key}", email_action),
@@ -160,10 +163,12 @@ struct OverviewPage {
     staff: Vec<StaffRow>,
     /// How many pieces are in each state, for the states that have any.
     states: Vec<(&'static str, usize)>,
-    /// How many pieces on offer (submitted and not turned down) each themed day has: what an
-    /// organiser chasing thin days looks at.
-    days: Vec<(String, String, usize)>,
-    any_day: usize,
+    /// Per themed day: its date, theme, pieces promised (pledged, not yet sent) and pieces on
+    /// offer (submitted and not turned down): what an organiser chasing thin days looks at.
+    days: Vec<(String, String, usize, usize)>,
+    any_day: (usize, usize),
+    /// Per kind (and "not sure yet"): promised and on offer.
+    kinds: Vec<(String, usize, usize)>,
 }
 
 fn job_row(call: &Call, job: &Job) -> JobRow {
@@ -207,27 +212,67 @@ async fn overview(
         .iter()
         .filter(|piece| piece.state.on_offer())
         .collect();
+    // Promised: pledges still open whose piece has not been sent (lapsed ones included: the
+    // organiser chases them).
+    let all_pledges = state.store.call_pledges(staff.call.id).await?;
+    let promised: Vec<_> = all_pledges
+        .iter()
+        .filter(|pledge| pledge.state == PledgeState::Open && !pledge.piece_sent())
+        .collect();
+    let on_day = |days: Option<&CandidateDays>, date| matches!(days, Some(CandidateDays::Days(dates)) if dates.contains(&date));
     let days = call
         .days
         .iter()
         .map(|day| {
+            let pledged = promised
+                .iter()
+                .filter(|pledge| on_day(pledge.pledge.days.as_ref(), day.date))
+                .count();
             let count = offered
                 .iter()
-                .filter(|piece| {
-                    matches!(piece.days(), Some(CandidateDays::Days(dates)) if dates.contains(&day.date))
-                })
+                .filter(|piece| on_day(piece.days(), day.date))
                 .count();
             (
                 docket_core::prose_dates::long_date_with_weekday(day.date),
                 day.theme.clone(),
+                pledged,
                 count,
             )
         })
         .collect();
-    let any_day = offered
+    let any = |days: Option<&CandidateDays>| matches!(days, Some(CandidateDays::AnyDay));
+    let any_day = (
+        promised
+            .iter()
+            .filter(|pledge| any(pledge.pledge.days.as_ref()))
+            .count(),
+        offered.iter().filter(|piece| any(piece.days())).count(),
+    );
+    let mut kinds: Vec<(String, usize, usize)> = call
+        .kinds
         .iter()
-        .filter(|piece| matches!(piece.days(), Some(CandidateDays::AnyDay)))
+        .map(|kind| {
+            let key = kind.key.as_str();
+            (
+                kind.name.clone(),
+                promised
+                    .iter()
+                    .filter(|pledge| pledge.pledge.kind.as_deref() == Some(key))
+                    .count(),
+                offered
+                    .iter()
+                    .filter(|piece| piece.draft.kind == key)
+                    .count(),
+            )
+        })
+        .collect();
+    let unsure = promised
+        .iter()
+        .filter(|pledge| pledge.pledge.kind.is_none())
         .count();
+    if unsure > 0 {
+        kinds.push(("Not sure yet".to_owned(), unsure, 0));
+    }
     render(
         OverviewPage {
             layout: layout(&state, &call.title, &staff.user, &csrf),
@@ -249,6 +294,7 @@ async fn overview(
             states,
             days,
             any_day,
+            kinds,
         },
         StatusCode::OK,
     )
@@ -930,4 +976,140 @@ mod tests {
     fn textarea_line_breaks_are_stored_as_newlines() {
         assert_eq!(normalise("a\r\nb\r\n"), "a\nb\n");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pledges: who promised what, and whether the piece came
+
+struct PledgeRow {
+    id: i64,
+    who: String,
+    email: String,
+    kind: String,
+    days: String,
+    title: String,
+    made: String,
+    source: String,
+    standing: &'static str,
+    open: bool,
+    piece: Option<String>,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/pledges.html")]
+struct PledgesPage {
+    layout: Layout,
+    href: String,
+    title: String,
+    notice: Option<String>,
+    pledges: Vec<PledgeRow>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct PledgesQuery {
+    declined: Option<String>,
+}
+
+async fn pledges(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(query): Query<PledgesQuery>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, WebError> {
+    let call = &staff.call.call;
+    let now = state.clock.now();
+    let rows = state
+        .store
+        .call_pledges(staff.call.id)
+        .await?
+        .into_iter()
+        .map(|record| {
+            let standing = Standing::of(record.state, record.piece_sent(), call, now);
+            PledgeRow {
+                id: record.id,
+                who: record.pledge.author.clone(),
+                email: record.owner_email.clone(),
+                kind: record.pledge.kind_name(call),
+                days: record
+                    .pledge
+                    .days
+                    .as_ref()
+                    .map(|days| days.describe(call))
+                    .unwrap_or_default(),
+                title: record.pledge.working_title.clone(),
+                made: local_time(call, record.created_at),
+                source: if record.source == "email" {
+                    "Email".to_owned()
+                } else {
+                    "Web".to_owned()
+                },
+                standing: standing.label(),
+                open: standing == Standing::Promised,
+                piece: record.submission_id.map(|id| format!("piece {id}")),
+                note: record.note,
+            }
+        })
+        .collect();
+    render(
+        PledgesPage {
+            layout: layout(
+                &state,
+                &format!("Pledges: {}", call.title),
+                &staff.user,
+                &csrf,
+            ),
+            href: console_href(call),
+            title: call.title.clone(),
+            notice: query
+                .declined
+                .map(|_| "The pledge is declined, and its author told.".to_owned()),
+            pledges: rows,
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct DeclineForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn decline_pledge(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((_, id)): Path<(String, i64)>,
+    Extension(csrf): Extension<CsrfToken>,
+    Form(form): Form<DeclineForm>,
+) -> Result<Response, WebError> {
+    // Another call's pledge is answered as one that does not exist.
+    let record = state
+        .store
+        .pledge(id)
+        .await?
+        .filter(|record| record.call_id == staff.call.id)
+        .ok_or_else(|| WebError::not_found(&state))?;
+    csrf.verify(&form.csrf)?;
+    let call = &staff.call.call;
+    let note: String = form.note.trim().chars().take(2000).collect();
+    let head =
+        docket_app::letterhead(state.store.as_ref(), &state.mailer, staff.call.id, call).await?;
+    let facts = state.mailer.pledge_facts(call, &record.pledge, id, false);
+    let mail = state
+        .mailer
+        .pledge_declined(&head, &record.owner_email, &facts, &note);
+    docket_app::pledges::decline(
+        state.store.as_ref(),
+        &staff.user,
+        &record,
+        &note,
+        mail,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("{}/pledges?declined=1", console_href(call))).into_response())
 }

@@ -14,11 +14,20 @@ pub(super) struct PieceRow {
     pub(super) updated: String,
 }
 
+pub(super) struct PledgeRow {
+    pub(super) href: String,
+    pub(super) what: String,
+    pub(super) call_title: String,
+    pub(super) days: String,
+    pub(super) standing: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "submissions/list.html")]
 pub(super) struct ListPage {
     pub(super) layout: Layout,
     pub(super) pieces: Vec<PieceRow>,
+    pub(super) pledges: Vec<PledgeRow>,
     pub(super) calls: Vec<(String, String)>,
 }
 
@@ -54,6 +63,39 @@ pub(super) async fn list(
                 .to_string(),
         });
     }
+    let now = state.clock.now();
+    let pledges = state
+        .store
+        .pledges_of(user.id)
+        .await?
+        .into_iter()
+        .filter_map(|record| {
+            let stored = calls.iter().find(|stored| stored.id == record.call_id)?;
+            let call = &stored.call;
+            let promised = &record.pledge;
+            Some(PledgeRow {
+                href: format!("/pledges/{}", record.id),
+                what: if promised.working_title.is_empty() {
+                    promised.kind_name(call)
+                } else {
+                    format!("{} ({})", promised.working_title, promised.kind_name(call))
+                },
+                call_title: call.title.clone(),
+                days: promised
+                    .days
+                    .as_ref()
+                    .map(|days| days.describe(call))
+                    .unwrap_or_default(),
+                standing: docket_core::pledge::Standing::of(
+                    record.state,
+                    record.piece_sent(),
+                    call,
+                    now,
+                )
+                .label(),
+            })
+        })
+        .collect();
     let open_calls = calls
         .iter()
         .filter(|stored| {
@@ -78,6 +120,7 @@ pub(super) async fn list(
                 ..layout(&state, "Your submissions", None, &user, &csrf)
             },
             pieces,
+            pledges,
             calls: open_calls,
         },
         StatusCode::OK,

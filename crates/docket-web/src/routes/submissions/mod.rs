@@ -31,6 +31,7 @@ mod file;
 mod form;
 mod invite;
 mod list;
+mod pledge;
 mod show;
 mod start;
 mod withdraw;
@@ -40,6 +41,7 @@ use file::*;
 use form::*;
 use invite::*;
 use list::*;
+use pledge::*;
 use show::*;
 use start::*;
 use withdraw::*;
@@ -75,6 +77,12 @@ pub fn routes(max_upload_bytes: usize) -> Vec<Route> {
         Route::post("/submissions/{id}/withdraw", withdraw),
         Route::post("/submissions/{id}/coauthors", invite),
         Route::get("/submissions/{id}/files/{asset}", file),
+        Route::get("/calls/{slug}/pledge", new_pledge),
+        Route::post("/calls/{slug}/pledge", make_pledge),
+        Route::get("/pledges/{id}", show_pledge),
+        Route::post("/pledges/{id}/start", start_from_pledge),
+        Route::post("/pledges/{id}/file", file_pledge_message),
+        Route::post("/pledges/{id}/withdraw", withdraw_pledge),
     ]
 }
 

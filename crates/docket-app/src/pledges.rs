@@ -1,0 +1,150 @@
+//! Pledges, as the web asks for them: made, read, turned into the piece, withdrawn by their
+//! author, declined by an editor. A pledge is its author's alone: anyone else meets
+//! [`StoreError::NotFound`], exactly as for a pledge that does not exist. Email pledges are
+//! made by [`crate::ingest`].
+
+use docket_core::Call;
+use docket_core::pledge::{Pledge, PledgeState};
+use docket_core::submission::{Author, Piece};
+use docket_store::{
+    Actor, NewMail, NewPledge, PledgeRecord, Store, StoreError, StoredCall, SubmissionId, User,
+};
+use jiff::Timestamp;
+
+/// The pledge, if it is `user`'s.
+pub async fn own(store: &dyn Store, user: &User, id: i64) -> Result<PledgeRecord, StoreError> {
+    store
+        .pledge(id)
+        .await?
+        .filter(|pledge| pledge.owner_id == user.id)
+        .ok_or(StoreError::NotFound)
+}
+
+/// Makes a pledge on the web, with the mail that confirms it.
+pub async fn make(
+    store: &dyn Store,
+    user: &User,
+    call: &StoredCall,
+    pledge: Pledge,
+    mail: impl FnOnce(i64) -> Option<NewMail>,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    let new = NewPledge {
+        call_id: call.id,
+        owner_id: user.id,
+        pledge,
+        source: "web",
+        sender_trust: None,
+    };
+    // The confirming mail names the pledge, whose id the store gives: make it, then queue it.
+    let id = store.add_pledge(&new, None, now).await?;
+    if let Some(mail) = mail(id) {
+        store.enqueue_mail(mail, now).await?;
+    }
+    Ok(id)
+}
+
+/// Starts the piece a pledge promised: a draft with the pledge's kind, days, working title and
+/// authors, linked to the pledge, which it fulfils once sent. With `from_message`, the emailed
+/// message Docket took for a pledge is the piece's text ("this was my piece: file it"). A
+/// pledge already linked to a piece gives that piece.
+pub async fn start_piece(
+    store: &dyn Store,
+    user: &User,
+    call: &Call,
+    pledge: &PledgeRecord,
+    from_message: bool,
+    now: Timestamp,
+) -> Result<SubmissionId, StoreError> {
+    if pledge.owner_id != user.id {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(id) = pledge.submission_id {
+        return Ok(id);
+    }
+    if pledge.state != PledgeState::Open {
+        return Err(StoreError::Conflict(
+            "This pledge was withdrawn or declined: start a new piece from the call's page"
+                .to_owned(),
+        ));
+    }
+    let promised = &pledge.pledge;
+    let mut authors = vec![Author {
+        name: promised.author.clone(),
+        organisation: promised.organisation.clone(),
+        ..Author::default()
+    }];
+    authors.extend(promised.coauthors.iter().map(|name| Author {
+        name: name.clone(),
+        ..Author::default()
+    }));
+    let piece = Piece {
+        kind: promised
+            .kind
+            .clone()
+            .or_else(|| call.kinds.first().map(|kind| kind.key.to_string()))
+            .unwrap_or_default(),
+        days: promised.days.clone(),
+        title: promised.working_title.clone(),
+        body: if from_message {
+            promised.about.clone()
+        } else {
+            String::new()
+        },
+        authors,
+        ..Piece::default()
+    };
+    let id = store
+        .create_draft(pledge.call_id, user, &piece, now)
+        .await?;
+    store
+        .link_pledge(pledge.id, id, &Actor::User(user.id), now)
+        .await?;
+    Ok(id)
+}
+
+/// The author takes their pledge back.
+pub async fn withdraw(
+    store: &dyn Store,
+    user: &User,
+    pledge: &PledgeRecord,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if pledge.owner_id != user.id {
+        return Err(StoreError::NotFound);
+    }
+    store
+        .set_pledge_state(
+            pledge.id,
+            PledgeState::Open,
+            PledgeState::Withdrawn,
+            "",
+            None,
+            &Actor::User(user.id),
+            now,
+        )
+        .await
+}
+
+/// An editor declines a pledge ("we have enough on that day"), with a note that goes to its
+/// author. The caller has checked that `staff` is on the pledge's call.
+pub async fn decline(
+    store: &dyn Store,
+    staff: &User,
+    pledge: &PledgeRecord,
+    note: &str,
+    mail: NewMail,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    store
+        .set_pledge_state(
+            pledge.id,
+            PledgeState::Open,
+            PledgeState::Declined,
+            note,
+            Some(mail),
+            &Actor::User(staff.id),
+            now,
+        )
+        .await
+}
