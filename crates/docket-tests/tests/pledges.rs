@@ -4,7 +4,7 @@
 
 use docket_app::ingest::{self, IngestSettings, Outcome};
 use docket_core::pledge::PledgeState;
-use docket_tests::app::{NowTimestamp, TestApp};
+use docket_tests::app::{NowTimestamp, TestApp, Visitor};
 use docket_tests::both_backends;
 use docket_tests::db::TestDb;
 use docket_tests::mail::message_with_docx;
@@ -13,6 +13,9 @@ both_backends! {
     an_emailed_promise_is_a_pledge_and_the_reply_with_the_piece_fulfils_it => by_email,
     a_pledge_after_the_deadline_is_answered_with_the_calls_closing_words => after_deadline,
     the_deadline_reminder_reaches_pledgers_who_have_not_sent_once_each => reminders,
+    a_pledge_made_on_the_web_becomes_the_piece_and_organisers_see_both => on_the_web,
+    an_author_withdraws_and_an_editor_declines_with_a_note => withdraw_and_decline,
+    an_unsure_pledge_can_be_filed_as_the_piece_it_was => file_it,
 }
 
 const INBOX: &str = "jago@techuk.example.org";
@@ -287,5 +290,319 @@ async fn reminders(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(reminder("ann@example.org").await.len(), 1);
+    app.stop().await;
+}
+
+const PASSWORD: &str = "correct horse battery";
+const CALL: &str = "/calls/digital-justice-week-2022";
+
+async fn organiser(app: &TestApp) -> Visitor {
+    let visitor = app.signed_up("organiser@example.org", PASSWORD).await;
+    let call = app
+        .store
+        .call("digital-justice-week-2022")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .add_staff(
+            call.id,
+            "organiser@example.org",
+            docket_store::StaffRole::Organiser,
+            &docket_store::Actor::Cli,
+            app.clock.now_timestamp(),
+        )
+        .await
+        .unwrap();
+    visitor
+}
+
+/// The number in the overview's row for `label`, column `column` (0: pledged, 1: submitted).
+fn overview_count(html: &str, label: &str, column: usize) -> usize {
+    let row = html
+        .split("<tr>")
+        .find(|row| row.contains(label))
+        .unwrap_or_else(|| panic!("no row for {label}"));
+    let cells: Vec<usize> = row
+        .split("<td>")
+        .skip(1)
+        .filter_map(|cell| cell.split('<').next()?.trim().parse().ok())
+        .collect();
+    cells[cells.len() - 2 + column]
+}
+
+async fn on_the_web(db: &TestDb) {
+    // The story runs past the deadline, three weeks on: sessions that last.
+    let config = docket_web::WebConfig {
+        session_idle: jiff::SignedDuration::from_hours(24 * 60),
+        session_lifetime: jiff::SignedDuration::from_hours(24 * 60),
+        ..docket_web::WebConfig::default()
+    };
+    let app = TestApp::spawn_with(db, config).await;
+    let ada = app.signed_up("ada@example.org", PASSWORD).await;
+    // From the day's page, with that day chosen.
+    let day = app.get(&format!("{CALL}/days/2022-11-15")).await.body;
+    assert!(
+        day.contains(&format!(
+            "href=\"{CALL}/pledge?day=2022-11-15\">Tell us you're writing for this day</a>"
+        )),
+        "{day}"
+    );
+    let form = ada.get(&format!("{CALL}/pledge?day=2022-11-15")).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("value=\"2022-11-15\" checked"));
+    // A form with nothing chosen is refused with what to do.
+    let refused = ada.post(&format!("{CALL}/pledge"), &[("title", "x")]).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("Choose what you will send"),
+        "{}",
+        refused.body
+    );
+    let made = ada
+        .post(
+            &format!("{CALL}/pledge"),
+            &[
+                ("kind", "blog"),
+                ("day", "2022-11-15"),
+                ("title", "Data that follows the person"),
+                ("coauthors", "Sam Patel, Jo Bloggs"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let path = made.location().split('?').next().unwrap().to_owned();
+    let id: i64 = path.trim_start_matches("/pledges/").parse().unwrap();
+    let page = ada.get(made.location()).await.body;
+    for said in [
+        "your pledge is noted",
+        "Data that follows the person",
+        "Promised",
+        "Sam Patel, Jo Bloggs",
+    ] {
+        assert!(page.contains(said), "the pledge page lacks {said:?}");
+    }
+    let confirmation = app.mail_to("ada@example.org").await.remove(0);
+    assert!(
+        confirmation
+            .text
+            .contains("Working title: Data that follows the person")
+    );
+    // The organiser sees it, on Tuesday, as a blog.
+    let organiser = organiser(&app).await;
+    let overview = organiser
+        .get("/console/calls/digital-justice-week-2022")
+        .await
+        .body;
+    assert_eq!(overview_count(&overview, "Tuesday 15 November 2022", 0), 1);
+    assert_eq!(overview_count(&overview, "Guest blog", 0), 1);
+    assert_eq!(overview_count(&overview, "Tuesday 15 November 2022", 1), 0);
+    // Another contributor cannot see it.
+    let bo = app.signed_up("bo@example.org", PASSWORD).await;
+    assert_eq!(bo.get(&path).await.status, 404);
+    // Start the piece: kind, day, title and authors come from the pledge.
+    let started = ada.post(&format!("{path}/start"), &[]).await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let piece: i64 = started
+        .location()
+        .trim_start_matches("/submissions/")
+        .trim_end_matches("/edit")
+        .parse()
+        .unwrap();
+    let record = app
+        .store
+        .submission(docket_store::SubmissionId(piece))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.draft.title, "Data that follows the person");
+    assert_eq!(record.draft.kind, "blog");
+    let names: Vec<&str> = record
+        .draft
+        .authors
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(names, ["", "Sam Patel", "Jo Bloggs"]);
+    // Started is not sent: still promised.
+    assert!(!app.store.pledge(id).await.unwrap().unwrap().piece_sent());
+    let body = vec!["word"; 700].join(" ");
+    let sent = ada
+        .post_multipart(
+            &format!("/submissions/{piece}/edit"),
+            &[
+                ("kind", "blog"),
+                ("day", "2022-11-15"),
+                ("title", "Data that follows the person"),
+                ("author_name_0", "Ada Lovelace"),
+                ("author_name_1", "Sam Patel"),
+                ("author_name_2", "Jo Bloggs"),
+                ("body", &body),
+                ("action", "submit"),
+            ],
+            vec![],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert!(
+        app.store.pledge(id).await.unwrap().unwrap().piece_sent(),
+        "fulfilled"
+    );
+    assert!(ada.get(&path).await.body.contains("Piece sent"));
+    let overview = organiser
+        .get("/console/calls/digital-justice-week-2022")
+        .await
+        .body;
+    assert_eq!(overview_count(&overview, "Tuesday 15 November 2022", 0), 0);
+    assert_eq!(overview_count(&overview, "Tuesday 15 November 2022", 1), 1);
+    let list = organiser
+        .get("/console/calls/digital-justice-week-2022/pledges")
+        .await
+        .body;
+    assert!(
+        list.contains("Piece sent") && list.contains(&format!("piece {piece}")),
+        "{list}"
+    );
+    // After the deadline, an unfulfilled pledge is shown as lapsed.
+    let other = ada
+        .post(
+            &format!("{CALL}/pledge"),
+            &[("kind", "not-sure"), ("any_day", "yes")],
+        )
+        .await;
+    assert_eq!(other.status, 303, "{}", other.body);
+    app.clock.set("2022-11-06T09:00:00Z".parse().unwrap());
+    assert!(ada.get("/submissions").await.body.contains("Lapsed"));
+    app.stop().await;
+}
+
+async fn withdraw_and_decline(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    let ada = app.signed_up("ada@example.org", PASSWORD).await;
+    let mut ids = Vec::new();
+    for day in ["2022-11-14", "2022-11-16"] {
+        let made = ada
+            .post(
+                &format!("{CALL}/pledge"),
+                &[("kind", "case-study"), ("day", day)],
+            )
+            .await;
+        assert_eq!(made.status, 303, "{}", made.body);
+        ids.push(made.location().split('?').next().unwrap().to_owned());
+    }
+    let withdrawn = ada.post(&format!("{}/withdraw", ids[0]), &[]).await;
+    assert_eq!(withdrawn.status, 303);
+    assert!(ada.get(&ids[0]).await.body.contains("Withdrawn"));
+    // Withdrawn once is withdrawn: a second try changes nothing and says so.
+    assert_eq!(
+        ada.post(&format!("{}/withdraw", ids[0]), &[]).await.status,
+        409
+    );
+    let organiser = organiser(&app).await;
+    let id = ids[1].trim_start_matches("/pledges/");
+    let declined = organiser
+        .post(
+            &format!("/console/calls/digital-justice-week-2022/pledges/{id}/decline"),
+            &[(
+                "note",
+                "We have more case studies for Wednesday than the day can hold.",
+            )],
+        )
+        .await;
+    assert_eq!(declined.status, 303, "{}", declined.body);
+    let mail = app
+        .mail_to("ada@example.org")
+        .await
+        .into_iter()
+        .find(|mail| mail.template == "pledge_declined")
+        .expect("the author is told");
+    assert!(
+        mail.text
+            .contains("We have more case studies for Wednesday than the day can hold.")
+    );
+    let page = ada.get(&ids[1]).await.body;
+    assert!(page.contains("Declined") && page.contains("than the day can hold"));
+    let trail = app
+        .store
+        .audit_trail(&format!("pledge:{id}"))
+        .await
+        .unwrap();
+    assert!(trail.iter().any(|event| event.action == "pledge.declined"));
+    app.stop().await;
+}
+
+async fn file_it(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.import(&with_inbox()).await;
+    app.clock.set("2022-10-20T09:00:00Z".parse().unwrap());
+    // A short text with a day and no promise: most likely a pledge, but Docket is not sure.
+    let text = "Blog for Thursday: Connected services mean people tell their story once. Probation, police and courts now share one record, and the person at the centre notices.";
+    let Outcome::Pledge(id) = file(
+        &app,
+        &plain(
+            "unsure@example.org",
+            "Kim <kim@example.org>",
+            INBOX,
+            "Thursday",
+            text,
+        ),
+    )
+    .await
+    else {
+        panic!("a pledge")
+    };
+    let answer = app.mail_to("kim@example.org").await.remove(0);
+    assert!(
+        answer.text.contains("file it as your piece here"),
+        "{}",
+        answer.text
+    );
+    // Kim signs in (the account was made by email) and files the message as the piece.
+    let kim = app.visitor();
+    let page = kim
+        .post("/account/sign-in/code", &[("email", "kim@example.org")])
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let code_mail = app.mail_to("kim@example.org").await.remove(0);
+    let code: String = code_mail
+        .text
+        .split_whitespace()
+        .find(|word| word.len() == 8 && word.chars().all(|c| c.is_ascii_digit()))
+        .expect("a code")
+        .to_owned();
+    let signed_in = kim
+        .post(
+            "/account/sign-in/code/verify",
+            &[("email", "kim@example.org"), ("code", &code)],
+        )
+        .await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let page = kim.get(&format!("/pledges/{id}")).await.body;
+    assert!(page.contains("This was my piece: file it"), "{page}");
+    let filed = kim.post(&format!("/pledges/{id}/file"), &[]).await;
+    assert_eq!(filed.status, 303, "{}", filed.body);
+    let piece: i64 = filed
+        .location()
+        .trim_start_matches("/submissions/")
+        .trim_end_matches("/edit")
+        .parse()
+        .unwrap();
+    let record = app
+        .store
+        .submission(docket_store::SubmissionId(piece))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        record
+            .draft
+            .body
+            .contains("Connected services mean people tell their story once")
+    );
+    assert_eq!(
+        record.state.as_str(),
+        "draft",
+        "kept as a draft for Kim to check and send"
+    );
     app.stop().await;
 }
