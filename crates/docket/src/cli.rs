@@ -47,6 +47,9 @@ enum Command {
     /// Background jobs (deadline reminders): list them, or run what is due.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Pledges: who said they would write for which day, and whether the piece came.
+    #[command(subcommand)]
+    Pledges(PledgesCommand),
     /// Internal: reads one PDF, audio file or web page in a process of its own, for the server
     /// (docket_documents::isolate).
     #[command(name = "__extract-worker", hide = true)]
@@ -92,6 +95,16 @@ enum StaffCommand {
         email: String,
     },
     /// List a call's staff.
+    List {
+        /// The call's slug.
+        slug: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PledgesCommand {
+    /// List a call's pledges, one a line, tab-separated: id, where it stands, kind, days,
+    /// address, author, working title, made, piece.
     List {
         /// The call's slug.
         slug: String,
@@ -259,6 +272,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
             runtime()?.block_on(jobs(&config, command))
         }
+        Command::Pledges(PledgesCommand::List { slug }) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            runtime()?.block_on(pledges(&config, &slug))
+        }
         Command::Admin(command) => {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
             runtime()?.block_on(admin(&config, command))
@@ -410,6 +427,45 @@ async fn jobs(config: &Config, command: JobsCommand) -> anyhow::Result<ExitCode>
                 println!("{} (job {}): {outcome}", job.kind, job.id);
             }
         }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn pledges(config: &Config, slug: &str) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(config).await?;
+    let call = stored_call(store.as_ref(), slug).await?;
+    let now = jiff::Timestamp::now();
+    println!("id\tstands\tkind\tdays\taddress\tauthor\tworking title\tmade\tpiece");
+    // Tabs and line breaks someone typed would break the columns.
+    let cell = |text: &str| text.replace(['\t', '\n', '\r'], " ");
+    for record in store.call_pledges(call.id).await? {
+        let promised = &record.pledge;
+        let stands =
+            docket_core::pledge::Standing::of(record.state, record.piece_sent(), &call.call, now);
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            record.id,
+            stands.label(),
+            cell(&promised.kind_name(&call.call)),
+            cell(
+                &promised
+                    .days
+                    .as_ref()
+                    .map(|days| days.describe(&call.call))
+                    .unwrap_or_default()
+            ),
+            record.owner_email,
+            cell(&promised.author),
+            cell(&promised.working_title),
+            call.call
+                .local(record.created_at)
+                .strftime("%Y-%m-%d %H:%M %Z"),
+            record
+                .submission_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+        );
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)

@@ -482,3 +482,79 @@ async fn a_site_administrator_is_added_listed_and_removed() {
     .await
     .unwrap();
 }
+
+#[tokio::test]
+async fn pledges_are_listed_for_scripts_one_a_line() {
+    let db = TestDb::sqlite().await;
+    let url = db.url().to_owned();
+    let imported = {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            run(docket()
+                .args(["call", "import"])
+                .arg(seed_path())
+                .env("DOCKET_DATABASE_URL", &url))
+        })
+        .await
+        .unwrap()
+    };
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    // A pledge as an emailed promise leaves it (the call's deadline is long past by today's
+    // clock, so the CLI shows it lapsed).
+    let store = docket_store::connect(&url).await.unwrap();
+    let call = store
+        .call("digital-justice-week-2022")
+        .await
+        .unwrap()
+        .unwrap();
+    let now = jiff::Timestamp::now();
+    let mut work = store.begin().await.unwrap();
+    let owner = work.create_account("pat@example.org", now).await.unwrap();
+    work.add_pledge(
+        &docket_store::NewPledge {
+            call_id: call.id,
+            owner_id: owner,
+            pledge: docket_core::pledge::Pledge {
+                kind: Some("blog".into()),
+                days: Some(docket_core::submission::CandidateDays::Days(
+                    [jiff::civil::date(2022, 11, 15)].into_iter().collect(),
+                )),
+                working_title: "Data\tthat follows the person".into(),
+                author: "Pat Lee".into(),
+                ..Default::default()
+            },
+            source: "email",
+            sender_trust: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    work.commit().await.unwrap();
+    store.close().await;
+    let listed = tokio::task::spawn_blocking(move || {
+        run(docket()
+            .args(["pledges", "list", "digital-justice-week-2022"])
+            .env("DOCKET_DATABASE_URL", &url))
+    })
+    .await
+    .unwrap();
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let out = text(&listed.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("id\tstands\tkind\tdays"));
+    let cells: Vec<&str> = lines[1].split('\t').collect();
+    assert_eq!(cells.len(), 9, "{out}");
+    assert_eq!(
+        &cells[1..7],
+        [
+            "Lapsed",
+            "Guest blog",
+            "Tuesday 15 November 2022 (Harnessing the power of data)",
+            "pat@example.org",
+            "Pat Lee",
+            "Data that follows the person",
+        ]
+    );
+}
