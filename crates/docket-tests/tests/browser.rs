@@ -292,6 +292,25 @@ async fn a_contributor_submits_in_chromium_with_the_error_summary_and_a_live_wor
     arrive(client, "/revisions/1").await;
     check!("revision");
 
+    // Tell the organisers about a piece still to write, from a day's page.
+    client
+        .goto(&app.url("/calls/digital-justice-week-2022/days/2022-11-16"))
+        .await
+        .unwrap();
+    press(client, "a[href$='/pledge?day=2022-11-16']").await;
+    arrive(client, "/pledge").await;
+    check!("pledge form");
+    press(client, "main form button[type=submit]").await;
+    check!("pledge form with errors");
+    press(client, "#kind-not-sure").await;
+    fill(client, "#title", "What victims told us about digital services").await;
+    press(client, "main form button[type=submit]").await;
+    // The first pledge of this fresh database.
+    arrive(client, "/pledges/1").await;
+    check!("a pledge");
+    client.goto(&app.url("/submissions")).await.unwrap();
+    check!("your submissions and pledges");
+
     browser.close().await;
     failures.extend(browser::validate_html(&documents));
     app.stop().await;
@@ -390,6 +409,34 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
             .unwrap();
     }
 
+    // A pledge, so that the call's pledges show one with its "Decline" form.
+    let pledger = app
+        .store
+        .user_by_email("org@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .add_pledge(
+            &docket_store::NewPledge {
+                call_id: call.id,
+                owner_id: pledger.id,
+                pledge: docket_core::pledge::Pledge {
+                    kind: Some("blog".into()),
+                    days: Some(docket_core::submission::CandidateDays::AnyDay),
+                    working_title: "Joining up the data".into(),
+                    author: "Ada Lovelace".into(),
+                    ..Default::default()
+                },
+                source: "email",
+                sender_trust: None,
+            },
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+
     let mut failures = Vec::new();
     let mut documents = Vec::new();
     // The empty console of someone on no staff, by its HTML alone.
@@ -427,6 +474,7 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         ("call overview", console.to_owned()),
         ("outbox", format!("{console}/outbox")),
         ("mail in", format!("{console}/inbound")),
+        ("pledges", format!("{console}/pledges")),
         ("emails", format!("{console}/emails")),
         ("one email", format!("{console}/emails/receipt")),
     ] {
