@@ -148,3 +148,64 @@ pub async fn decline(
         )
         .await
 }
+
+/// An organiser's one-off nudge to everyone who pledged for `day` and has not sent the piece:
+/// one email a person, at most once a day per person for that day. Returns how many were sent.
+pub async fn nudge(
+    store: &dyn Store,
+    mailer: &crate::mail::Mailer,
+    call: &StoredCall,
+    day: jiff::civil::Date,
+    organiser: &User,
+    now: Timestamp,
+) -> Result<usize, StoreError> {
+    use docket_core::submission::CandidateDays;
+    let head = crate::letterhead(store, mailer, call.id, &call.call).await?;
+    let deadline = call.call.deadline_at();
+    let time_left = docket_core::call::describe_duration(now.duration_until(deadline));
+    let mut people: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for pledge in store.call_pledges(call.id).await? {
+        let for_day =
+            matches!(&pledge.pledge.days, Some(CandidateDays::Days(days)) if days.contains(&day));
+        if pledge.state != PledgeState::Open || pledge.piece_sent() || !for_day {
+            continue;
+        }
+        let what = match pledge.pledge.kind {
+            Some(_) => format!("a {}", pledge.pledge.kind_name(&call.call).to_lowercase()),
+            None => "a piece".to_owned(),
+        };
+        people
+            .entry(pledge.owner_email.clone())
+            .or_default()
+            .push(format!(
+                "{what} for {}",
+                docket_core::prose_dates::long_date_with_weekday(day)
+            ));
+    }
+    let today = call.call.local(now).date();
+    let mut sent = 0;
+    for (email, promised) in &people {
+        let mail = mailer.pledge_reminder(
+            &head,
+            email,
+            &promised.join("; and "),
+            &time_left,
+            &format!("/calls/{}/submit?day={day}", call.call.slug),
+            &format!("nudge:{}:{day}:{today}:{email}", call.id),
+        );
+        if store.enqueue_mail_once(mail, now).await? {
+            sent += 1;
+        }
+    }
+    let mut work = store.begin().await?;
+    work.audit(
+        &Actor::User(organiser.id),
+        "pledges.nudged",
+        &format!("call:{}", call.call.slug),
+        serde_json::json!({ "day": day.to_string(), "sent": sent }),
+        now,
+    )
+    .await?;
+    work.commit().await?;
+    Ok(sent)
+}

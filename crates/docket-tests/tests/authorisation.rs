@@ -166,6 +166,10 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
             (post, "/console/calls/{slug}/pledges/{id}/decline"),
             (Staff, 0),
         ),
+        (
+            (post, "/console/calls/{slug}/pledges/nudge"),
+            (Organisers, 0),
+        ),
         // The console.
         ((get, "/console"), (SignedIn, 200)),
         ((get, "/console/inbound"), (Admins, 200)),
@@ -511,6 +515,7 @@ fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
             vec![("kind", "blog"), ("day", "2022-11-15")]
         }
         "/console/calls/{slug}/pledges/{id}/decline" => vec![("note", "We have enough.")],
+        "/console/calls/{slug}/pledges/nudge" => vec![("day", "2022-11-15")],
         "/submissions/{id}/coauthors" => vec![("email", "intruder@example.org")],
         "/console/calls/{slug}/emails/{key}" => vec![
             ("subject", "Taken over"),

@@ -303,7 +303,12 @@ async fn a_contributor_submits_in_chromium_with_the_error_summary_and_a_live_wor
     press(client, "main form button[type=submit]").await;
     check!("pledge form with errors");
     press(client, "#kind-not-sure").await;
-    fill(client, "#title", "What victims told us about digital services").await;
+    fill(
+        client,
+        "#title",
+        "What victims told us about digital services",
+    )
+    .await;
     press(client, "main form button[type=submit]").await;
     // The first pledge of this fresh database.
     arrive(client, "/pledges/1").await;

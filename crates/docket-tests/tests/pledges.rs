@@ -16,6 +16,7 @@ both_backends! {
     a_pledge_made_on_the_web_becomes_the_piece_and_organisers_see_both => on_the_web,
     an_author_withdraws_and_an_editor_declines_with_a_note => withdraw_and_decline,
     an_unsure_pledge_can_be_filed_as_the_piece_it_was => file_it,
+    an_organiser_nudges_the_pledgers_of_one_day => nudge,
 }
 
 const INBOX: &str = "jago@techuk.example.org";
@@ -604,5 +605,63 @@ async fn file_it(db: &TestDb) {
         "draft",
         "kept as a draft for Kim to check and send"
     );
+    app.stop().await;
+}
+
+async fn nudge(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    for (email, day) in [
+        ("ada@example.org", "2022-11-15"),
+        ("bo@example.org", "2022-11-16"),
+    ] {
+        let visitor = app.signed_up(email, PASSWORD).await;
+        let made = visitor
+            .post(&format!("{CALL}/pledge"), &[("kind", "blog"), ("day", day)])
+            .await;
+        assert_eq!(made.status, 303, "{}", made.body);
+    }
+    let organiser = organiser(&app).await;
+    let nudges = |email: &str| {
+        let app = &app;
+        let email = email.to_owned();
+        async move {
+            app.mail_to(&email)
+                .await
+                .into_iter()
+                .filter(|mail| mail.template == "pledge_reminder")
+                .count()
+        }
+    };
+    let page = organiser
+        .post(
+            "/console/calls/digital-justice-week-2022/pledges/nudge",
+            &[("day", "2022-11-15")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert!(page.location().ends_with("nudged=1"), "{}", page.location());
+    assert_eq!(nudges("ada@example.org").await, 1);
+    assert_eq!(
+        nudges("bo@example.org").await,
+        0,
+        "Bo pledged for Wednesday"
+    );
+    // A second click the same day nudges nobody twice.
+    organiser
+        .post(
+            "/console/calls/digital-justice-week-2022/pledges/nudge",
+            &[("day", "2022-11-15")],
+        )
+        .await;
+    assert_eq!(nudges("ada@example.org").await, 1);
+    // A day that is not the call's is refused with what to do.
+    let refused = organiser
+        .post(
+            "/console/calls/digital-justice-week-2022/pledges/nudge",
+            &[("day", "2022-12-25")],
+        )
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("Choose one of the call"));
     app.stop().await;
 }

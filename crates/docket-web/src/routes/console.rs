@@ -45,6 +45,7 @@ pub fn routes() -> Vec<Route> {
         ),
         Route::get("/console/calls/{slug}/pledges", pledges),
         Route::post("/console/calls/{slug}/pledges/{id}/decline", decline_pledge),
+        Route::post("/console/calls/{slug}/pledges/nudge", nudge_pledgers),
         Route::get("/console/calls/{slug}/emails", emails),
         Route::get("/console/calls/{slug}/emails/{key}", email_page),
         Route::post("/console/calls/{slug}/emails/{key}", email_action),
@@ -1004,12 +1005,15 @@ struct PledgesPage {
     title: String,
     notice: Option<String>,
     pledges: Vec<PledgeRow>,
+    /// Organisers may nudge one day's pledgers: (ISO date, label) of each themed day.
+    nudge_days: Option<Vec<(String, String)>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct PledgesQuery {
     declined: Option<String>,
+    nudged: Option<usize>,
 }
 
 async fn pledges(
@@ -1062,10 +1066,28 @@ async fn pledges(
             ),
             href: console_href(call),
             title: call.title.clone(),
-            notice: query
-                .declined
-                .map(|_| "The pledge is declined, and its author told.".to_owned()),
+            notice: match (query.declined, query.nudged) {
+                (Some(_), _) => Some("The pledge is declined, and its author told.".to_owned()),
+                (_, Some(1)) => Some("1 pledger was nudged.".to_owned()),
+                (_, Some(n)) => Some(format!("{n} pledgers were nudged.")),
+                _ => None,
+            },
             pledges: rows,
+            nudge_days: staff.is_organiser().then(|| {
+                call.days
+                    .iter()
+                    .map(|day| {
+                        (
+                            day.date.to_string(),
+                            format!(
+                                "{}: {}",
+                                docket_core::prose_dates::long_date_with_weekday(day.date),
+                                day.theme
+                            ),
+                        )
+                    })
+                    .collect()
+            }),
         },
         StatusCode::OK,
     )
@@ -1112,4 +1134,43 @@ async fn decline_pledge(
     )
     .await?;
     Ok(Redirect::to(&format!("{}/pledges?declined=1", console_href(call))).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct NudgeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    day: String,
+}
+
+async fn nudge_pledgers(
+    State(state): State<AppState>,
+    staff: Staff,
+    Extension(csrf): Extension<CsrfToken>,
+    Form(form): Form<NudgeForm>,
+) -> Result<Response, WebError> {
+    staff.require_organiser(&state)?;
+    csrf.verify(&form.csrf)?;
+    let call = &staff.call.call;
+    let Some(day) = form
+        .day
+        .parse::<jiff::civil::Date>()
+        .ok()
+        .filter(|date| call.day(*date).is_some())
+    else {
+        return Err(WebError::BadRequest(
+            "Choose one of the call's themed days, then nudge its pledgers again.".into(),
+        ));
+    };
+    let sent = docket_app::pledges::nudge(
+        state.store.as_ref(),
+        &state.mailer,
+        &staff.call,
+        day,
+        &staff.user,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("{}/pledges?nudged={sent}", console_href(call))).into_response())
 }
