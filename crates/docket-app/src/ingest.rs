@@ -405,8 +405,14 @@ async fn file_message(
     if pledged.is_none() && !carries_piece(call, &message, named) {
         match pledge::read(call, &message.subject, &message.text) {
             Reading::Piece => {}
-            Reading::Pledge { promise, sure } => {
+            Reading::Pledge {
+                promise,
+                sure,
+                others,
+            } => {
                 let record = record(InboundOutcome::Pledge, "");
+                let mut promises = vec![promise];
+                promises.extend(others);
                 return file_pledge(
                     store,
                     mailer,
@@ -414,7 +420,7 @@ async fn file_message(
                     stored_call,
                     &message,
                     record,
-                    &promise,
+                    &promises,
                     days,
                     sure,
                     settings,
@@ -724,7 +730,7 @@ async fn file_pledge(
     stored_call: &docket_store::StoredCall,
     message: &Inbound,
     record: NewInbound,
-    promise: &pledge::Promise,
+    promises: &[pledge::Promise],
     days: docket_core::submission::CandidateDays,
     sure: bool,
     settings: &IngestSettings,
@@ -747,15 +753,23 @@ async fn file_pledge(
         )
         .await;
     }
-    let mut pledge = docket_core::pledge::Pledge::from_promise(promise, message.text.trim());
-    pledge.days = pledge.days.or(Some(days));
-    if pledge.author.is_empty() {
-        pledge.author = message
-            .from
-            .as_ref()
-            .and_then(|(name, _)| name.clone())
-            .unwrap_or_default();
-    }
+    let display_name = message
+        .from
+        .as_ref()
+        .and_then(|(name, _)| name.clone())
+        .unwrap_or_default();
+    let pledges: Vec<docket_core::pledge::Pledge> = promises
+        .iter()
+        .map(|promise| {
+            let mut pledge =
+                docket_core::pledge::Pledge::from_promise(promise, message.text.trim());
+            pledge.days = pledge.days.or(Some(days.clone()));
+            if pledge.author.is_empty() {
+                pledge.author.clone_from(&display_name);
+            }
+            pledge
+        })
+        .collect();
     let mut work = store.begin().await?;
     if !work.record_inbound(&record).await? {
         return Ok(Outcome::Duplicate);
@@ -784,23 +798,29 @@ async fn file_pledge(
             id
         }
     };
-    let (id, token) = work
-        .add_pledge(
-            &docket_store::NewPledge {
-                call_id: stored_call.id,
-                owner_id,
-                pledge: pledge.clone(),
-                source: "email",
-                sender_trust: Some(record.sender_trust),
-            },
-            now,
-        )
-        .await?;
-    let facts = mailer.pledge_facts(call, &pledge, id, !sure);
-    let answer = mailer.pledge_received(head, &sender, id, &token, &facts);
-    work.enqueue_mail(&answer, now).await?;
+    // Two people writing separately are two pledges, both the sender's to answer for; each
+    // answer carries its own reply address, so that each piece finds its pledge.
+    let mut first = None;
+    for pledge in &pledges {
+        let (id, token) = work
+            .add_pledge(
+                &docket_store::NewPledge {
+                    call_id: stored_call.id,
+                    owner_id,
+                    pledge: pledge.clone(),
+                    source: "email",
+                    sender_trust: Some(record.sender_trust),
+                },
+                now,
+            )
+            .await?;
+        let facts = mailer.pledge_facts(call, pledge, id, !sure);
+        let answer = mailer.pledge_received(head, &sender, id, &token, &facts);
+        work.enqueue_mail(&answer, now).await?;
+        first.get_or_insert(id);
+    }
     work.commit().await?;
-    Ok(Outcome::Pledge(id))
+    Ok(Outcome::Pledge(first.unwrap_or_default()))
 }
 
 /// The one piece of `owner`'s in the call that a subject names ("Re: Received: My blog" names

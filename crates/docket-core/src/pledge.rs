@@ -36,8 +36,14 @@ pub enum Reading {
     /// The message is the piece itself, pasted in.
     Piece,
     /// A promise (or, when `sure` is false, most likely one: the answer offers to file the
-    /// message as a piece instead).
-    Pledge { promise: Promise, sure: bool },
+    /// message as a piece instead). `others`: promises of people writing separately, named in
+    /// the same message ("Sam will write for Monday and I'll write for Wednesday"), each with its
+    /// author.
+    Pledge {
+        promise: Promise,
+        sure: bool,
+        others: Vec<Promise>,
+    },
 }
 
 /// What someone promised.
@@ -135,7 +141,7 @@ pub fn read(call: &Call, subject: &str, text: &str) -> Reading {
             .then(|| recognise::candidate_days(call, subject))
             .flatten()
     });
-    let promise = Promise {
+    let mut promise = Promise {
         kind,
         days,
         working_title: working_title(text)
@@ -143,10 +149,111 @@ pub fn read(call: &Call, subject: &str, text: &str) -> Reading {
         author: on_behalf_of(text),
         coauthors: coauthors(text),
     };
+    let mut others = Vec::new();
+    if let Some((own, theirs)) = separate_writers(call, text) {
+        // Each writer's own clause says their kind and days.
+        promise.kind = own.kind.or(promise.kind);
+        promise.days = own.days;
+        promise.working_title = own.working_title;
+        promise.coauthors.clear();
+        others = theirs;
+    }
     Reading::Pledge {
         promise,
         sure: says_will && words < SURE_PLEDGE_BELOW,
+        others,
     }
+}
+
+/// People writing separately in one message: the sender's clause ("I'll write a blog for
+/// Wednesday") and someone else's ("my colleague Sam Patel will write a case study for
+/// Monday"), each promising for days of its own. `None` unless there are at least two writers
+/// with a day each.
+fn separate_writers(call: &Call, text: &str) -> Option<(Promise, Vec<Promise>)> {
+    let mut own: Option<Promise> = None;
+    let mut theirs = Vec::new();
+    for clause in clauses(text) {
+        let lower = plain(&clause);
+        let days = recognise::candidate_days(call, &clause);
+        if days.is_none() || !INTENT.iter().chain(THIRD_PERSON).any(|p| lower.contains(p)) {
+            continue;
+        }
+        let promise = |author: Option<String>| Promise {
+            kind: match recognise::kinds_named(call, &clause).as_slice() {
+                [only] => Some(only.clone()),
+                _ => None,
+            },
+            days: days.clone(),
+            working_title: working_title(&clause),
+            author,
+            coauthors: Vec::new(),
+        };
+        let first = lower.split_whitespace().next().unwrap_or_default();
+        if matches!(
+            first,
+            "i" | "i'll" | "i'd" | "i'm" | "we" | "we'll" | "we'd" | "we're"
+        ) {
+            own.get_or_insert_with(|| promise(None));
+        } else if let Some(name) = writer_named(&clause) {
+            theirs.push(promise(Some(name)));
+        }
+    }
+    (own.is_some() && !theirs.is_empty()).then(|| (own.unwrap_or_default(), theirs))
+}
+
+/// What another person will do: "Sam will write", "my colleague is planning".
+const THIRD_PERSON: &[&str] = &[
+    " will write",
+    " will send",
+    " will submit",
+    " is writing",
+    " is planning",
+    " plans to",
+    " would like to",
+    " wants to",
+    " will be writing",
+];
+
+/// The message split into clauses: sentences, and the parts of a sentence joined by "and",
+/// "while" or a semicolon.
+fn clauses(text: &str) -> Vec<String> {
+    text.split(['.', '!', '?', '\n', ';'])
+        .flat_map(|sentence| {
+            let mut parts = vec![sentence.to_owned()];
+            for joint in [", and ", " and ", ", while ", " while ", ", but "] {
+                parts = parts
+                    .iter()
+                    .flat_map(|part| part.split(joint).map(str::to_owned).collect::<Vec<_>>())
+                    .collect();
+            }
+            parts
+        })
+        .map(|clause| clause.trim().to_owned())
+        .filter(|clause| !clause.is_empty())
+        .collect()
+}
+
+/// The person a clause is about: the capitalised words just before what they will do ("Hi
+/// Jago, my colleague Sam Patel will write…" names Sam Patel).
+fn writer_named(clause: &str) -> Option<String> {
+    let lower = clause.to_ascii_lowercase();
+    let at = THIRD_PERSON
+        .iter()
+        .filter_map(|marker| lower.find(marker))
+        .min()?;
+    let before: Vec<&str> = clause[..at].split_whitespace().collect();
+    let mut name: Vec<&str> = before
+        .iter()
+        .rev()
+        .take_while(|word| starts_capital(word) || is_title(word))
+        .copied()
+        .collect();
+    name.reverse();
+    let name: Vec<&str> = name
+        .into_iter()
+        .map(|word| word.trim_end_matches([',', ';', ':']))
+        .collect();
+    (name.iter().any(|word| !is_title(word)) && name.len() <= 4).then(|| name.join(" "))
 }
 
 /// True for "Re: …", "Fwd: …", "FW: …" subjects.

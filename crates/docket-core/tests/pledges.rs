@@ -398,6 +398,7 @@ fn a_message_without_a_file_is_read_as_a_pledge_or_a_piece_as_its_writer_meant()
                 Reading::Pledge {
                     promise,
                     sure: read_sure,
+                    ..
                 },
             ) => {
                 let expected_days = days.map(|days| {
@@ -427,4 +428,54 @@ fn a_message_without_a_file_is_read_as_a_pledge_or_a_piece_as_its_writer_meant()
         wrong.len(),
         wrong.join("\n")
     );
+}
+
+#[test]
+fn two_people_writing_separately_make_two_pledges() {
+    for (text, own, other) in [
+        (
+            "Hi Jago, my colleague Sam Patel will write a case study for Monday, and I'll write a blog for Wednesday.",
+            (Some("blog"), WED),
+            ("Sam Patel", Some("case-study"), MON),
+        ),
+        (
+            "Jo Bloggs is planning a podcast for Friday; I will send a blog for Tuesday.",
+            (Some("blog"), TUE),
+            ("Jo Bloggs", Some("podcast"), FRI),
+        ),
+    ] {
+        let Reading::Pledge {
+            promise, others, ..
+        } = read(&CALL, "Digital Justice Week", text)
+        else {
+            panic!("{text}: a pledge");
+        };
+        assert_eq!(promise.kind.as_deref(), own.0, "{text}");
+        assert_eq!(
+            promise.days,
+            Some(CandidateDays::Days([own.1].into_iter().collect())),
+            "{text}"
+        );
+        assert_eq!(others.len(), 1, "{text}: {others:?}");
+        assert_eq!(others[0].author.as_deref(), Some(other.0), "{text}");
+        assert_eq!(others[0].kind.as_deref(), other.1, "{text}");
+        assert_eq!(
+            others[0].days,
+            Some(CandidateDays::Days([other.2].into_iter().collect())),
+            "{text}"
+        );
+    }
+    // Writing together is one pledge with a co-author, not two.
+    let Reading::Pledge {
+        promise, others, ..
+    } = read(
+        &CALL,
+        "Joint blog",
+        "My colleague Sam Patel and I would like to write a joint blog for Thursday.",
+    )
+    else {
+        panic!("a pledge")
+    };
+    assert!(others.is_empty(), "{others:?}");
+    assert_eq!(promise.coauthors, ["Sam Patel"]);
 }

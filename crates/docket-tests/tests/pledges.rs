@@ -17,6 +17,7 @@ both_backends! {
     an_author_withdraws_and_an_editor_declines_with_a_note => withdraw_and_decline,
     an_unsure_pledge_can_be_filed_as_the_piece_it_was => file_it,
     an_organiser_nudges_the_pledgers_of_one_day => nudge,
+    two_people_writing_separately_in_one_message_make_two_pledges => two_writers,
 }
 
 const INBOX: &str = "jago@techuk.example.org";
@@ -663,5 +664,43 @@ async fn nudge(db: &TestDb) {
         .await;
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("Choose one of the call"));
+    app.stop().await;
+}
+
+async fn two_writers(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.import(&with_inbox()).await;
+    app.clock.set("2022-10-20T09:00:00Z".parse().unwrap());
+    let raw = plain(
+        "two@example.org",
+        "Ruth Ade <ruth@example.org>",
+        INBOX,
+        "Digital Justice Week",
+        "Hi Jago,\r\n\r\nMy colleague Sam Patel will write a case study for Monday, and I'll write a blog for Wednesday.\r\n\r\nRuth",
+    );
+    assert!(matches!(file(&app, &raw).await, Outcome::Pledge(_)));
+    let call = app
+        .store
+        .call("digital-justice-week-2022")
+        .await
+        .unwrap()
+        .unwrap();
+    let pledges = app.store.call_pledges(call.id).await.unwrap();
+    let seen: Vec<(String, Option<String>)> = pledges
+        .iter()
+        .map(|p| (p.pledge.author.clone(), p.pledge.kind.clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Ruth Ade".to_owned(), Some("blog".to_owned())),
+            ("Sam Patel".to_owned(), Some("case-study".to_owned())),
+        ]
+    );
+    assert!(pledges.iter().all(|p| p.owner_email == "ruth@example.org"));
+    // One answer for each, each with its own reply address.
+    let answers = app.mail_to("ruth@example.org").await;
+    assert_eq!(answers.len(), 2);
+    assert_ne!(answers[0].reply_to, answers[1].reply_to);
     app.stop().await;
 }
