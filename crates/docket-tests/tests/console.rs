@@ -977,14 +977,14 @@ async fn overview_counts(db: &TestDb) {
     );
     assert!(
         page.body.contains(
-            "<tr><th scope=\"row\">Tuesday 15 November 2022</th><td>Harnessing the power of data</td><td>2</td></tr>"
+            "<tr><th scope=\"row\">Tuesday 15 November 2022</th><td>Harnessing the power of data</td><td>0</td><td>2</td></tr>"
         ),
         "{}",
         page.body
     );
     assert!(
         page.body.contains(
-            "<tr><th scope=\"row\">Monday 14 November 2022</th><td>Tackling reoffending</td><td>0</td></tr>"
+            "<tr><th scope=\"row\">Monday 14 November 2022</th><td>Tackling reoffending</td><td>0</td><td>0</td></tr>"
         ),
         "{}",
         page.body
