@@ -514,18 +514,7 @@ async fn file_message(
             return hold(store, mailer, &head, record, Some(call), settings).await;
         }
         Some(id) => id,
-        None => {
-            let id = work.create_account(&sender, now).await?;
-            work.audit(
-                &docket_store::Actor::System,
-                "user.created_by_email",
-                &format!("user:{id}"),
-                serde_json::json!({}),
-                now,
-            )
-            .await?;
-            id
-        }
+        None => account_by_email(work.as_mut(), &sender, now).await?,
     };
     piece.document = match &body.file {
         Some(file) => Some(work.add_file(file, owner_id, now).await?),
@@ -646,6 +635,24 @@ async fn piece_answered(
         }
     }
     Ok(None)
+}
+
+/// Makes the account of an address that sent a piece or a pledge, with its audit event.
+async fn account_by_email(
+    work: &mut dyn docket_store::Work,
+    sender: &str,
+    now: Timestamp,
+) -> Result<docket_core::UserId, StoreError> {
+    let id = work.create_account(sender, now).await?;
+    work.audit(
+        &docket_store::Actor::System,
+        "user.created_by_email",
+        &format!("user:{id}"),
+        serde_json::json!({}),
+        now,
+    )
+    .await?;
+    Ok(id)
 }
 
 /// The open pledge a reply address names (`inbox+p7-<token>@…`), if its secret matches.
@@ -785,18 +792,7 @@ async fn file_pledge(
             return hold(store, mailer, head, held, Some(call), settings).await;
         }
         Some(id) => id,
-        None => {
-            let id = work.create_account(&sender, now).await?;
-            work.audit(
-                &docket_store::Actor::System,
-                "user.created_by_email",
-                &format!("user:{id}"),
-                serde_json::json!({}),
-                now,
-            )
-            .await?;
-            id
-        }
+        None => account_by_email(work.as_mut(), &sender, now).await?,
     };
     // Two people writing separately are two pledges, both the sender's to answer for; each
     // answer carries its own reply address, so that each piece finds its pledge.

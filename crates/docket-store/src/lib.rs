@@ -778,6 +778,7 @@ pub trait Submissions: Send + Sync {
     /// Freezes `piece` as the next revision, moves the piece to Submitted, sets the late flag,
     /// and queues `receipt`, all in one transaction; the audit event keeps the judge's
     /// `findings` (their codes). Returns the revision's number.
+    #[allow(clippy::too_many_arguments)]
     async fn submit_revision(
         &self,
         id: SubmissionId,

@@ -180,6 +180,14 @@ pub(super) fn closed_message(call: &Call, state: &AppState) -> Option<String> {
     }
 }
 
+/// The day a form was opened for (`?day=2022-11-15`, from a day's page), when it is one of the
+/// call's themed days; anything else chooses nothing.
+pub(super) fn offered_day(call: &Call, day: Option<&str>) -> Option<CandidateDays> {
+    day.and_then(|day| day.parse::<jiff::civil::Date>().ok())
+        .filter(|date| call.day(*date).is_some())
+        .map(|date| CandidateDays::Days([date].into_iter().collect()))
+}
+
 /// A form whose checkboxes may repeat a name (`day=…&day=…`), read as pairs.
 pub(super) struct Pairs(Vec<(String, String)>);
 

@@ -104,12 +104,7 @@ pub(super) async fn new_pledge(
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
     let (_, call) = load_call(&state, &slug).await?;
-    let offered = query
-        .day
-        .as_deref()
-        .and_then(|day| day.parse::<jiff::civil::Date>().ok())
-        .filter(|date| call.day(*date).is_some())
-        .map(|date| CandidateDays::Days([date].into_iter().collect()));
+    let offered = offered_day(&call, query.day.as_deref());
     render(
         pledge_page(
             &state,

@@ -32,12 +32,7 @@ pub(super) async fn start_page(
 ) -> Result<Response, WebError> {
     let (_, call) = load_call(&state, &slug).await?;
     // Offered from a day's page: that day is chosen (any other value is ignored).
-    let offered = query
-        .day
-        .as_deref()
-        .and_then(|day| day.parse::<jiff::civil::Date>().ok())
-        .filter(|date| call.day(*date).is_some())
-        .map(|date| CandidateDays::Days([date].into_iter().collect()));
+    let offered = offered_day(&call, query.day.as_deref());
     let (days, any_day) = day_choices(&call, offered.as_ref());
     render(
         StartPage {
