@@ -18,6 +18,8 @@ both_backends! {
     an_unsure_pledge_can_be_filed_as_the_piece_it_was => file_it,
     an_organiser_nudges_the_pledgers_of_one_day => nudge,
     two_people_writing_separately_in_one_message_make_two_pledges => two_writers,
+    a_piece_from_an_authenticated_sender_for_the_pledged_day_fulfils_the_pledge => authenticated_piece,
+    someone_with_drafts_and_a_pledge_is_reminded_once => one_reminder_a_person,
 }
 
 const INBOX: &str = "jago@techuk.example.org";
@@ -702,5 +704,85 @@ async fn two_writers(db: &TestDb) {
     let answers = app.mail_to("ruth@example.org").await;
     assert_eq!(answers.len(), 2);
     assert_ne!(answers[0].reply_to, answers[1].reply_to);
+    app.stop().await;
+}
+
+async fn authenticated_piece(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.import(&with_inbox()).await;
+    app.clock.set("2022-10-20T09:00:00Z".parse().unwrap());
+    let raw = plain(
+        "auth-1@example.org",
+        "Priya Shah <priya@example.org>",
+        INBOX,
+        "Digital Justice Week",
+        "I'd like to write a blog for Tuesday's data theme.",
+    );
+    let Outcome::Pledge(id) = file(&app, &raw).await else {
+        panic!("a pledge")
+    };
+    // Later, a new message (no reply address, no Docket headers) with the piece, vouched for by
+    // the receiving server the deployment trusts.
+    let authenticator = docket_mail::auth::Authenticator::new(
+        &docket_mail::auth::Dns::Servers(vec!["127.0.0.1:9".parse().unwrap()]),
+        vec!["mx.example.org".into()],
+        std::time::Duration::from_secs(2),
+        false,
+    )
+    .unwrap();
+    let settings = IngestSettings {
+        authenticator: Some(std::sync::Arc::new(authenticator)),
+        ..IngestSettings::default()
+    };
+    let piece = message_with_docx(
+        "auth-2@example.org",
+        "Priya Shah <priya@example.org>",
+        "My blog for Tuesday",
+        "Here is my blog for Tuesday.",
+        "Authentication-Results: mx.example.org; dkim=pass header.d=example.org; dmarc=pass header.from=example.org\r\n",
+    );
+    let mailer = docket_mail::Mailer::new("https://docket.example.org");
+    let outcome = ingest::ingest(app.store.as_ref(), &app.clock, &mailer, &piece, &settings)
+        .await
+        .unwrap();
+    let Outcome::Submission(submission) = outcome else {
+        panic!("filed at once: {outcome:?}")
+    };
+    let pledge = app.store.pledge(id).await.unwrap().unwrap();
+    assert_eq!(pledge.submission_id, Some(submission));
+    assert!(pledge.piece_sent());
+    app.stop().await;
+}
+
+async fn one_reminder_a_person(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    let ada = app.signed_up("ada@example.org", PASSWORD).await;
+    for day in ["2022-11-14", "2022-11-15"] {
+        let started = ada
+            .post(&format!("{CALL}/submit"), &[("kind", "blog"), ("day", day)])
+            .await;
+        assert_eq!(started.status, 303, "{}", started.body);
+    }
+    let made = ada
+        .post(
+            &format!("{CALL}/pledge"),
+            &[("kind", "podcast"), ("day", "2022-11-18")],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    app.clock.set("2022-11-03T12:00:00Z".parse().unwrap());
+    let mailer = docket_mail::Mailer::new("https://docket.example.org");
+    let settings = docket_app::jobs::RunnerSettings::default();
+    docket_app::jobs::run_once(app.store.as_ref(), &app.clock, &mailer, &settings)
+        .await
+        .unwrap();
+    let reminders: Vec<String> = app
+        .mail_to("ada@example.org")
+        .await
+        .into_iter()
+        .filter(|mail| mail.template.contains("reminder"))
+        .map(|mail| mail.template)
+        .collect();
+    assert_eq!(reminders, ["deadline_reminder"], "one reminder for Ada");
     app.stop().await;
 }
