@@ -20,7 +20,7 @@ pub async fn own(store: &dyn Store, user: &User, id: i64) -> Result<PledgeRecord
         .ok_or(StoreError::NotFound)
 }
 
-/// Makes a pledge on the web, with the mail that confirms it.
+/// Makes a pledge on the web, with the mail that confirms it, in one unit of work.
 pub async fn make(
     store: &dyn Store,
     user: &User,
@@ -36,11 +36,13 @@ pub async fn make(
         source: "web",
         sender_trust: None,
     };
-    // The confirming mail names the pledge, whose id the store gives: make it, then queue it.
-    let id = store.add_pledge(&new, None, now).await?;
+    // The confirming mail names the pledge, whose id the store gives: both commit together.
+    let mut work = store.begin().await?;
+    let (id, _) = work.add_pledge(&new, now).await?;
     if let Some(mail) = mail(id) {
-        store.enqueue_mail(mail, now).await?;
+        work.enqueue_mail(&mail, now).await?;
     }
+    work.commit().await?;
     Ok(id)
 }
 
