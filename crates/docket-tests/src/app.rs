@@ -118,6 +118,26 @@ impl TestApp {
         call
     }
 
+    /// Puts `email` on the staff of the call `slug` with `role`, as `docket staff add` would.
+    pub async fn add_staff(&self, slug: &str, email: &str, role: docket_store::StaffRole) {
+        let call = self
+            .store
+            .call(slug)
+            .await
+            .expect("read the call")
+            .expect("the call exists");
+        self.store
+            .add_staff(
+                call.id,
+                email,
+                role,
+                &Actor::Cli,
+                self.clock.now_timestamp(),
+            )
+            .await
+            .expect("add the staff member");
+    }
+
     /// Stops the server, waiting for requests in flight, and closes the store.
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -325,5 +345,14 @@ impl Page {
     /// The `Location` of a redirect.
     pub fn location(&self) -> &str {
         self.header("location")
+    }
+
+    /// The piece a redirect leads to (`/submissions/42` or `/submissions/42/edit`).
+    pub fn piece_id(&self) -> i64 {
+        self.location()
+            .trim_start_matches("/submissions/")
+            .trim_end_matches("/edit")
+            .parse()
+            .unwrap_or_else(|_| panic!("no piece in the redirect to {:?}", self.location()))
     }
 }

@@ -29,13 +29,7 @@ async fn at_once(db: &TestDb) {
             )
             .await;
         assert_eq!(page.status, 303, "{}", page.body);
-        let id: i64 = page
-            .location()
-            .trim_start_matches("/submissions/")
-            .trim_end_matches("/edit")
-            .parse()
-            .expect("a piece's id");
-        ids.push(id);
+        ids.push(page.piece_id());
     }
     let body: String = vec!["word"; 700].join(" ");
     let mut tasks = Vec::new();

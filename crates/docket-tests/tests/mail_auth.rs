@@ -10,7 +10,7 @@ use std::time::Duration;
 use docket_app::ingest::{self, IngestSettings, Outcome};
 use docket_core::trust::SenderTrust;
 use docket_mail::auth::{Authenticator, Dns};
-use docket_tests::app::{NowTimestamp, TestApp};
+use docket_tests::app::TestApp;
 use docket_tests::both_backends;
 use docket_tests::db::TestDb;
 use docket_tests::dkim::{self, DkimKey};
@@ -224,22 +224,12 @@ async fn senders(db: &TestDb) {
 
     // Staff see how each sender was known.
     let organiser = app.signed_up("organiser@example.org", PASSWORD).await;
-    let call = app
-        .store
-        .call("digital-justice-week-2022")
-        .await
-        .unwrap()
-        .unwrap();
-    app.store
-        .add_staff(
-            call.id,
-            "organiser@example.org",
-            docket_store::StaffRole::Organiser,
-            &docket_store::Actor::Cli,
-            app.clock.now_timestamp(),
-        )
-        .await
-        .unwrap();
+    app.add_staff(
+        "digital-justice-week-2022",
+        "organiser@example.org",
+        docket_store::StaffRole::Organiser,
+    )
+    .await;
     let page = organiser
         .get("/console/calls/digital-justice-week-2022/inbound")
         .await;

@@ -578,12 +578,7 @@ async fn by_web(app: &TestApp, web: &Visitor, row: &Row) -> Seen {
         )
         .await;
     assert_eq!(page.status, 303, "{}: start: {}", row.name, page.body);
-    let id: i64 = page
-        .location()
-        .trim_start_matches("/submissions/")
-        .trim_end_matches("/edit")
-        .parse()
-        .unwrap_or_else(|_| panic!("{}: started at {}", row.name, page.location()));
+    let id = page.piece_id();
     app.clock.set(row.when.instant());
     let title = title(row);
     let mut fields: Vec<(&str, String)> = vec![

@@ -302,22 +302,12 @@ const CALL: &str = "/calls/digital-justice-week-2022";
 
 async fn organiser(app: &TestApp) -> Visitor {
     let visitor = app.signed_up("organiser@example.org", PASSWORD).await;
-    let call = app
-        .store
-        .call("digital-justice-week-2022")
-        .await
-        .unwrap()
-        .unwrap();
-    app.store
-        .add_staff(
-            call.id,
-            "organiser@example.org",
-            docket_store::StaffRole::Organiser,
-            &docket_store::Actor::Cli,
-            app.clock.now_timestamp(),
-        )
-        .await
-        .unwrap();
+    app.add_staff(
+        "digital-justice-week-2022",
+        "organiser@example.org",
+        docket_store::StaffRole::Organiser,
+    )
+    .await;
     visitor
 }
 
@@ -407,12 +397,7 @@ async fn on_the_web(db: &TestDb) {
     // Start the piece: kind, day, title and authors come from the pledge.
     let started = ada.post(&format!("{path}/start"), &[]).await;
     assert_eq!(started.status, 303, "{}", started.body);
-    let piece: i64 = started
-        .location()
-        .trim_start_matches("/submissions/")
-        .trim_end_matches("/edit")
-        .parse()
-        .unwrap();
+    let piece: i64 = started.piece_id();
     let record = app
         .store
         .submission(docket_store::SubmissionId(piece))
@@ -585,12 +570,7 @@ async fn file_it(db: &TestDb) {
     assert!(page.contains("This was my piece: file it"), "{page}");
     let filed = kim.post(&format!("/pledges/{id}/file"), &[]).await;
     assert_eq!(filed.status, 303, "{}", filed.body);
-    let piece: i64 = filed
-        .location()
-        .trim_start_matches("/submissions/")
-        .trim_end_matches("/edit")
-        .parse()
-        .unwrap();
+    let piece: i64 = filed.piece_id();
     let record = app
         .store
         .submission(docket_store::SubmissionId(piece))
