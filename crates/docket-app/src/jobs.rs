@@ -120,7 +120,7 @@ async fn remind_drafts(
         .map_err(database)?;
     let mut drafts = store.drafts_of_call(call_id).await.map_err(database)?;
     // One reminder a person, however many drafts they hold: the one they touched last.
-    drafts.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    drafts.sort_by_key(|draft| std::cmp::Reverse(draft.updated_at));
     let mut seen = std::collections::HashSet::new();
     drafts.retain(|draft| seen.insert(draft.owner_email.clone()));
     let mut queued = 0;
