@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod pieces;
 pub mod pledges;
 pub mod policy;
+pub mod two_factor;
 
 use docket_core::Call;
 use docket_store::{Store, StoreError};

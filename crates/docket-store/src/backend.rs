@@ -20,6 +20,7 @@ macro_rules! outbox_columns {
          idempotency_key, status, attempts, last_error, created_at, sent_at"
     };
 }
+pub(crate) use outbox_columns;
 
 use sqlx::types::Json;
 
@@ -76,7 +77,7 @@ fn user_row(row: &Row) -> Result<User, StoreError> {
     })
 }
 
-fn outbox_row(row: &Row) -> Result<OutboxMail, StoreError> {
+pub(crate) fn outbox_row(row: &Row) -> Result<OutboxMail, StoreError> {
     Ok(OutboxMail {
         id: row.get("id")?,
         mail: NewMail {
@@ -331,7 +332,7 @@ async fn pieces_of_call(
 }
 
 /// The slug of the call with this id (for audit subjects), or NotFound.
-async fn call_slug(tx: &mut Tx, call_id: CallId) -> Result<String, StoreError> {
+pub(crate) async fn call_slug(tx: &mut Tx, call_id: CallId) -> Result<String, StoreError> {
     let slug: Option<String> = sql::query_scalar("SELECT slug FROM calls WHERE id = $1")
         .bind(call_id)
         .fetch_optional(&mut *tx)
@@ -339,7 +340,7 @@ async fn call_slug(tx: &mut Tx, call_id: CallId) -> Result<String, StoreError> {
     slug.ok_or(StoreError::NotFound)
 }
 
-fn staff_role(stored: &str) -> Result<StaffRole, StoreError> {
+pub(crate) fn staff_role(stored: &str) -> Result<StaffRole, StoreError> {
     StaffRole::parse(stored)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown staff role `{stored}`")))
 }
@@ -868,7 +869,8 @@ impl Accounts for SqlStore {
         let idle_since = now.checked_sub(idle).unwrap_or(now);
         let row = sql::query(
             "SELECT u.id, u.email, u.password_hash, u.confirmed_at, u.created_at,
-                    s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at, s.expires_at
+                    s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at, s.expires_at,
+                    u.totp_enrolled_at, s.second_factor_at
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
         )
@@ -893,6 +895,8 @@ impl Accounts for SqlStore {
             user: user_row(&row)?,
             created_at: ts(&row, "session_created_at")?,
             expires_at: ts(&row, "expires_at")?,
+            two_factor_enrolled: ts_opt(&row, "totp_enrolled_at")?.is_some(),
+            second_factor_passed: ts_opt(&row, "second_factor_at")?.is_some(),
         }))
     }
 

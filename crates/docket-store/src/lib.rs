@@ -17,10 +17,14 @@ pub use docket_core::status::{InboundOutcome, JobKind, JobSpec, JobStatus, MailS
 use docket_core::submission::{CandidateDays, Piece, SubmissionState};
 pub use docket_core::trust::SenderTrust;
 use jiff::Timestamp;
+pub use people::{
+    Consent, Erased, Invitation, NewInvitation, People, Profile, ReceivedMail, TwoFactor,
+};
 pub use pledges::{NewPledge, PledgeRecord, Pledges};
 
 mod backend;
 mod decorate;
+pub mod people;
 pub mod pledges;
 pub mod postgres;
 pub mod secret;
@@ -89,7 +93,8 @@ pub trait Work: Send {
 /// The resource traits, for code that calls a store: `use docket_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Accounts, Calls, Inbound, Jobs, Outbox, Pledges, Site, Staff, Store, Submissions, Work,
+        Accounts, Calls, Inbound, Jobs, Outbox, People, Pledges, Site, Staff, Store, Submissions,
+        Work,
     };
 }
 pub mod sqlite;
@@ -174,6 +179,18 @@ pub struct Session {
     pub user: User,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The account has a second factor (TOTP) enrolled.
+    pub two_factor_enrolled: bool,
+    /// This session passed the second factor (or the account has none).
+    pub second_factor_passed: bool,
+}
+
+impl Session {
+    /// True while the account has a second factor this session has not passed yet: it is not
+    /// signed in for anything but answering that.
+    pub fn awaits_second_factor(&self) -> bool {
+        self.two_factor_enrolled && !self.second_factor_passed
+    }
 }
 
 /// What a single-use email token is for.
@@ -400,16 +417,31 @@ pub struct InboundRecord {
 pub enum StaffRole {
     /// Runs the call: its wording, its emails, its outbox, its staff.
     Organiser,
-    /// Reviews and decides on pieces.
+    /// Decides on pieces and places them on the days.
     Editor,
+    /// Reviews the pieces assigned to them.
+    Reviewer,
 }
 
 impl StaffRole {
-    /// The stored and typed name: `organiser`, `editor`.
+    /// Every role, most powerful first.
+    pub const ALL: [StaffRole; 3] = [StaffRole::Organiser, StaffRole::Editor, StaffRole::Reviewer];
+
+    /// The stored and typed name: `organiser`, `editor`, `reviewer`.
     pub fn as_str(self) -> &'static str {
         match self {
             StaffRole::Organiser => "organiser",
             StaffRole::Editor => "editor",
+            StaffRole::Reviewer => "reviewer",
+        }
+    }
+
+    /// The name people read: "Organiser", "Editor", "Reviewer".
+    pub fn label(self) -> &'static str {
+        match self {
+            StaffRole::Organiser => "Organiser",
+            StaffRole::Editor => "Editor",
+            StaffRole::Reviewer => "Reviewer",
         }
     }
 
@@ -417,7 +449,8 @@ impl StaffRole {
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_lowercase().as_str() {
             "organiser" | "organizer" => Some(StaffRole::Organiser),
-            "editor" | "reviewer" => Some(StaffRole::Editor),
+            "editor" => Some(StaffRole::Editor),
+            "reviewer" => Some(StaffRole::Reviewer),
             _ => None,
         }
     }
@@ -968,6 +1001,7 @@ pub trait Store:
     + Jobs
     + Site
     + Pledges
+    + People
     + Send
     + Sync
     + fmt::Debug

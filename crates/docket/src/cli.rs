@@ -41,7 +41,7 @@ enum Command {
     /// Email: the outbox, sending, and mail coming in.
     #[command(subcommand)]
     Mail(MailCommand),
-    /// Who runs a call: organisers and editors, who see its console at /console.
+    /// Who runs a call: organisers, editors and reviewers, who see its console at /console.
     #[command(subcommand)]
     Staff(StaffCommand),
     /// Background jobs (deadline reminders): list them, or run what is due.
@@ -83,7 +83,7 @@ enum StaffCommand {
         slug: String,
         /// Their email address.
         email: String,
-        /// `organiser` (runs the call: its emails, its outbox) or `editor` (reviews pieces).
+        /// `organiser` (runs the call: its emails, its staff), `editor` (decides and places pieces) or `reviewer` (reviews what is assigned).
         #[arg(long, default_value = "organiser")]
         role: String,
     },
@@ -311,17 +311,18 @@ async fn staff(config: &Config, command: StaffCommand) -> anyhow::Result<ExitCod
         StaffCommand::Add { slug, email, role } => {
             let call = stored_call(store.as_ref(), &slug).await?;
             let Some(role) = StaffRole::parse(&role) else {
-                bail!("`{role}` is not a role: use `organiser` or `editor`");
+                bail!("`{role}` is not a role: use `organiser`, `editor` or `reviewer`");
             };
             let email = typed_address(&email)?;
             store
                 .add_staff(call.id, &email, role, &Actor::Cli, now)
                 .await?;
             println!(
-                "{email} is now {} of {}. They sign in (or sign up) with this address and find the call at /console.",
+                "{email} is now {} of {}. They sign in (or sign up) with this address, set up a second factor (an authenticator app) and find the call at /console.",
                 match role {
                     StaffRole::Organiser => "an organiser",
                     StaffRole::Editor => "an editor",
+                    StaffRole::Reviewer => "a reviewer",
                 },
                 call.call.title
             );

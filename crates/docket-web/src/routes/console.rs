@@ -64,10 +64,7 @@ fn layout(state: &AppState, title: &str, user: &User, csrf: &CsrfToken) -> Layou
 }
 
 fn role_name(role: StaffRole) -> &'static str {
-    match role {
-        StaffRole::Organiser => "Organiser",
-        StaffRole::Editor => "Editor",
-    }
+    role.label()
 }
 
 /// "14 November 2022, 09:30 GMT": an instant as the call's people read it.
