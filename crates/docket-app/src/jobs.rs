@@ -28,6 +28,8 @@ pub struct RunnerSettings {
     pub poll: Duration,
     /// Mail held for its sender's confirmation longer than this stays in triage.
     pub confirm_within: SignedDuration,
+    /// Rejected and withdrawn pieces are erased this long after their call's week ended.
+    pub retention: SignedDuration,
 }
 
 impl Default for RunnerSettings {
@@ -38,6 +40,7 @@ impl Default for RunnerSettings {
             max_attempts: 5,
             poll: Duration::from_secs(30),
             confirm_within: SignedDuration::from_hours(7 * 24),
+            retention: SignedDuration::from_hours(365 * 24),
         }
     }
 }
@@ -51,6 +54,11 @@ pub async fn run_once(
 ) -> Result<Vec<(Job, String)>, StoreError> {
     let now = clock.now();
     let held_since = now.checked_sub(settings.confirm_within).unwrap_or(now);
+    let ended_before = now.checked_sub(settings.retention).unwrap_or(now);
+    let erased = store.erase_expired_pieces(ended_before, now).await?;
+    if erased > 0 {
+        tracing::info!(erased, "rejected and withdrawn pieces past the retention period erased");
+    }
     let expired = store.expire_held(held_since, now).await?;
     if expired > 0 {
         tracing::info!(

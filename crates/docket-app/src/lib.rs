@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod outbox;
 pub mod pieces;
 pub mod pledges;
+pub mod people;
 pub mod policy;
 pub mod two_factor;
 

@@ -41,6 +41,7 @@ defaults!(
     "pledge_reminder",
     "coauthor_invite",
     "confirm_message",
+    "staff_invitation",
 );
 
 const LAYOUT: &str = include_str!("../templates/layout.html");
@@ -77,6 +78,8 @@ pub enum Letter {
     CoauthorInvite,
     /// "Is this from you?": mail from an existing account's address waits for this.
     ConfirmMessage,
+    /// An organiser invites someone to the call's staff, with a single-use link.
+    StaffInvitation,
 }
 
 /// A variable a template may use, for the organiser's reference.
@@ -144,7 +147,7 @@ const PIECE: &[Variable] = &[
 
 impl Letter {
     /// Every email, in the order the console lists them.
-    pub const ALL: [Letter; 14] = [
+    pub const ALL: [Letter; 15] = [
         Letter::Receipt,
         Letter::NotSent,
         Letter::PledgeReceived,
@@ -159,6 +162,7 @@ impl Letter {
         Letter::ResetPassword,
         Letter::AlreadyRegistered,
         Letter::ConfirmMessage,
+        Letter::StaffInvitation,
     ];
 
     /// True for the emails about a person's account, which carry a secret (a code, a single-use
@@ -172,6 +176,7 @@ impl Letter {
                 | Letter::SignInCode
                 | Letter::ResetPassword
                 | Letter::ConfirmMessage
+                | Letter::StaffInvitation
         )
     }
 
@@ -192,6 +197,7 @@ impl Letter {
             Letter::PledgeReminder => "pledge_reminder",
             Letter::CoauthorInvite => "coauthor_invite",
             Letter::ConfirmMessage => "confirm_message",
+            Letter::StaffInvitation => "staff_invitation",
         }
     }
 
@@ -217,6 +223,7 @@ impl Letter {
             Letter::PledgeReminder => "Pledge reminder",
             Letter::CoauthorInvite => "Co-author invitation",
             Letter::ConfirmMessage => "Is this from you?",
+            Letter::StaffInvitation => "Staff invitation",
         }
     }
 
@@ -252,6 +259,7 @@ impl Letter {
                 "before the deadline, to everyone who pledged and has not sent the piece (one per person, with the draft reminder)"
             }
             Letter::CoauthorInvite => "when a contributor invites a co-author",
+            Letter::StaffInvitation => "when an organiser invites someone to the call's staff",
             Letter::ConfirmMessage => {
                 "when mail arrives from the address of an existing account and nothing proves who sent it"
             }
@@ -318,6 +326,12 @@ impl Letter {
                 var("link", "where to send it on the web"),
             ],
             Letter::CoauthorInvite => &[var("inviter", "who invited them")],
+            Letter::StaffInvitation => &[
+                var("inviter", "the organiser who invited them"),
+                var("role", "the role offered: “an editor”"),
+                var("link", "the single-use link that accepts"),
+                var("expires", "when the link stops working"),
+            ],
             Letter::ConfirmMessage => &[
                 var(
                     "original_subject",
@@ -347,7 +361,10 @@ impl Letter {
     /// locks people out.
     fn required(self) -> Option<(&'static str, &'static str)> {
         match self {
-            Letter::ConfirmEmail | Letter::ResetPassword | Letter::ConfirmMessage => {
+            Letter::ConfirmEmail
+            | Letter::ResetPassword
+            | Letter::ConfirmMessage
+            | Letter::StaffInvitation => {
                 Some(("link", "without it nobody can follow the email"))
             }
             Letter::SignInCode => Some(("code", "without it nobody can sign in")),
@@ -890,6 +907,12 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
         Letter::CoauthorInvite => context! {
             inviter => "jago@example.org",
             piece => Value::from_serialize(&piece),
+        },
+        Letter::StaffInvitation => context! {
+            inviter => "organiser@example.org",
+            role => "an editor",
+            link => format!("{docket_url}/invitations/SAMPLE-TOKEN"),
+            expires => "09:00 GMT on Thursday 20 October 2022",
         },
         Letter::ConfirmMessage => context! {
             original_subject => "My blog for Tuesday",

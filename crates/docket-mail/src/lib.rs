@@ -472,6 +472,25 @@ impl Mailer {
         )
     }
 
+    /// An invitation to join a call's staff, with its single-use link.
+    pub fn staff_invitation(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        inviter: &str,
+        role: &str,
+        path: &str,
+        expires: &str,
+    ) -> NewMail {
+        self.letter(
+            letterhead,
+            Letter::StaffInvitation,
+            to,
+            context! { inviter => inviter, role => role, link => self.link(path), expires => expires },
+            None,
+        )
+    }
+
     /// An invitation to co-author a piece.
     pub fn coauthor_invite(
         &self,

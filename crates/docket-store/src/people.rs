@@ -1071,11 +1071,10 @@ impl People for SqlStore {
         ended_before: Timestamp,
         now: Timestamp,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await?;
         let calls = sql::query("SELECT id, document FROM calls")
-            .fetch_all(&mut tx)
+            .fetch_all(&self.pool)
             .await?;
-        let mut erased = 0;
+        let mut expired: Vec<SubmissionId> = Vec::new();
         for row in &calls {
             let id: CallId = row.get("id")?;
             let Json(call): Json<docket_core::Call> = row.get("document")?;
@@ -1094,9 +1093,24 @@ impl People for SqlStore {
                 "SELECT id FROM submissions WHERE call_id = $1 AND state IN ('rejected', 'withdrawn')",
             )
             .bind(id)
-            .fetch_all(&mut tx)
+            .fetch_all(&self.pool)
             .await?;
-            for piece in pieces {
+            expired.extend(pieces);
+        }
+        if expired.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut erased = 0;
+        for piece in expired {
+            // Read again inside the transaction: a piece may have moved meanwhile.
+            let still: Option<String> = sql::query_scalar(
+                "SELECT state FROM submissions WHERE id = $1 AND state IN ('rejected', 'withdrawn')",
+            )
+            .bind(piece)
+            .fetch_optional(&mut tx)
+            .await?;
+            if still.is_some() {
                 erase_piece(&mut tx, piece, now).await?;
                 erased += 1;
             }

@@ -104,24 +104,48 @@ pub async fn end_session(state: &AppState, jar: CookieJar) -> Result<CookieJar, 
 }
 
 async fn current_session(parts: &mut Parts, state: &AppState) -> Result<Option<Session>, WebError> {
+    Ok(session_and_hash(parts, state)
+        .await?
+        .map(|(session, _)| session))
+}
+
+async fn session_and_hash(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Option<(Session, String)>, WebError> {
     let jar = CookieJar::from_headers(&parts.headers);
     let Some(cookie) = jar.get(session_cookie_name(state.config.secure())) else {
         return Ok(None);
     };
+    let hash = hash_token(cookie.value());
     let session = state
         .store
-        .session(
-            &hash_token(cookie.value()),
-            state.clock.now(),
-            state.config.session_idle,
-        )
+        .session(&hash, state.clock.now(), state.config.session_idle)
         .await?;
-    Ok(session)
+    Ok(session.map(|session| (session, hash)))
 }
 
-/// A signed-in person with a confirmed address. Pages that need one send others to sign in.
+fn return_path(parts: &Parts) -> String {
+    parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned()
+}
+
+/// A signed-in person with a confirmed address. Pages that need one send others to sign in,
+/// and someone with a second factor to type their code first.
 #[derive(Debug, Clone)]
 pub struct Contributor(pub User);
+
+/// A signed-in, confirmed person with their session, including one that still awaits the second
+/// factor: the pages that ask for it and set it up.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub session: Session,
+    /// The hash of the session's token, as stored.
+    pub session_hash: String,
+}
 
 /// Whoever is asking: signed in or not.
 #[derive(Debug, Clone)]
@@ -132,6 +156,14 @@ pub struct MaybeUser(pub Option<User>);
 pub enum AuthRejection {
     /// Nobody (or an expired session): sign in, then come back.
     SignIn {
+        return_to: String,
+    },
+    /// Signed in, the second factor not yet typed in this session.
+    SecondFactor {
+        return_to: String,
+    },
+    /// Staff without a second factor: set one up, then come back.
+    Enrol {
         return_to: String,
     },
     Error(WebError),
@@ -145,7 +177,39 @@ impl IntoResponse for AuthRejection {
                     serde_urlencoded::to_string([("next", return_to.as_str())]).unwrap_or_default();
                 Redirect::to(&format!("/account/sign-in?{query}")).into_response()
             }
+            AuthRejection::SecondFactor { return_to } => {
+                let query =
+                    serde_urlencoded::to_string([("next", return_to.as_str())]).unwrap_or_default();
+                Redirect::to(&format!("/account/two-factor/check?{query}")).into_response()
+            }
+            AuthRejection::Enrol { return_to } => {
+                let query =
+                    serde_urlencoded::to_string([("next", return_to.as_str())]).unwrap_or_default();
+                Redirect::to(&format!("/account/two-factor?{query}")).into_response()
+            }
             AuthRejection::Error(error) => error.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match session_and_hash(parts, state).await {
+            Ok(Some((session, session_hash))) if session.user.confirmed_at.is_some() => {
+                Ok(SignedIn {
+                    session,
+                    session_hash,
+                })
+            }
+            Ok(_) => Err(AuthRejection::SignIn {
+                return_to: return_path(parts),
+            }),
+            Err(error) => Err(AuthRejection::Error(error)),
         }
     }
 }
@@ -157,19 +221,34 @@ impl FromRequestParts<AppState> for Contributor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let return_to = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_owned();
-        match current_session(parts, state).await {
-            Ok(Some(session)) if session.user.confirmed_at.is_some() => {
-                Ok(Contributor(session.user))
-            }
-            Ok(_) => Err(AuthRejection::SignIn { return_to }),
-            Err(error) => Err(AuthRejection::Error(error)),
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        if signed_in.session.awaits_second_factor() {
+            return Err(AuthRejection::SecondFactor {
+                return_to: return_path(parts),
+            });
         }
+        Ok(Contributor(signed_in.session.user))
     }
+}
+
+/// Staff and administrators reach their pages only with a second factor, passed in this
+/// session: someone without one is sent to set it up.
+async fn with_second_factor(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<User, AuthRejection> {
+    let signed_in = SignedIn::from_request_parts(parts, state).await?;
+    if !signed_in.session.two_factor_enrolled {
+        return Err(AuthRejection::Enrol {
+            return_to: return_path(parts),
+        });
+    }
+    if !signed_in.session.second_factor_passed {
+        return Err(AuthRejection::SecondFactor {
+            return_to: return_path(parts),
+        });
+    }
+    Ok(signed_in.session.user)
 }
 
 impl FromRequestParts<AppState> for MaybeUser {
@@ -179,9 +258,11 @@ impl FromRequestParts<AppState> for MaybeUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Someone who has not typed their second factor yet is not signed in for any page.
         Ok(MaybeUser(
             current_session(parts, state)
                 .await?
+                .filter(|session| !session.awaits_second_factor())
                 .map(|session| session.user),
         ))
     }
@@ -224,7 +305,7 @@ impl FromRequestParts<AppState> for Admin {
     ) -> Result<Self, Self::Rejection> {
         let Contributor(user) = Contributor::from_request_parts(parts, state).await?;
         match is_admin(state, &user.email).await {
-            Ok(true) => Ok(Admin(user)),
+            Ok(true) => Ok(Admin(with_second_factor(parts, state).await?)),
             Ok(false) => Err(AuthRejection::Error(WebError::not_found(state))),
             Err(error) => Err(AuthRejection::Error(error)),
         }
@@ -235,6 +316,21 @@ impl Staff {
     /// True for the call's organisers, who may change its emails and send mail again.
     pub fn is_organiser(&self) -> bool {
         self.role == StaffRole::Organiser
+    }
+
+    /// True for organisers and editors, who see the call's pieces, mail and pledges.
+    pub fn is_editor(&self) -> bool {
+        matches!(self.role, StaffRole::Organiser | StaffRole::Editor)
+    }
+
+    /// Refuses reviewers with the not-found page: the call's mail and pledges are for organisers
+    /// and editors.
+    pub fn require_editor(&self, state: &AppState) -> Result<(), WebError> {
+        if self.is_editor() {
+            Ok(())
+        } else {
+            Err(WebError::not_found(state))
+        }
     }
 
     /// Refuses anyone but an organiser with the not-found page: an editor is not told that
@@ -290,6 +386,8 @@ impl FromRequestParts<AppState> for Staff {
             .into_iter()
             .find(|(stored, _)| stored.call.slug.as_str() == slug)
         {
+            // Only now, once they are known to be staff, is the second factor asked for.
+            let user = with_second_factor(parts, state).await?;
             return Ok(Staff { user, call, role });
         }
         // Site administrators see every call, as its organisers do.
@@ -307,7 +405,7 @@ impl FromRequestParts<AppState> for Staff {
         };
         match call {
             Some(call) => Ok(Staff {
-                user,
+                user: with_second_factor(parts, state).await?,
                 call,
                 role: StaffRole::Organiser,
             }),

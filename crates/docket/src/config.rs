@@ -50,6 +50,10 @@ impl fmt::Debug for Secret {
     }
 }
 
+fn default_retention_months() -> u32 {
+    12
+}
+
 /// How Docket treats mail that comes in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -109,6 +113,9 @@ pub struct Config {
     /// Reverse proxies (CIDR ranges) whose `Forwarded` / `X-Forwarded-For` name the client.
     #[serde(default)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Months after a call's week ends before its rejected and withdrawn pieces are erased.
+    #[serde(default = "default_retention_months")]
+    pub retention_months: u32,
     /// How mail coming in is trusted.
     #[serde(default)]
     pub mail: MailSettings,
@@ -135,6 +142,7 @@ impl Default for Config {
             imap: None,
             metrics_token: None,
             trusted_proxies: Vec::new(),
+            retention_months: default_retention_months(),
             mail: MailSettings::default(),
         }
     }
@@ -163,6 +171,7 @@ const SETTINGS: &[&str] = &[
     "imap.poll_seconds",
     "metrics_token",
     "trusted_proxies",
+    "retention_months",
     "mail.confirm_days",
     "mail.dkim",
     "mail.trusted_authserv_ids",
@@ -227,6 +236,10 @@ log_format = "text"
 # X-Forwarded-For header then names the client. A header from any other peer is ignored, since
 # a client can write one itself. Leave empty when Docket is reached directly.
 trusted_proxies = []           # e.g. ["127.0.0.1/32", "10.0.0.0/8"]
+
+# Rejected and withdrawn pieces (with their files and messages) are erased this many months
+# after their call's week ends; see docs/privacy.md.
+retention_months = 12
 
 # How mail that comes in is trusted. A From: header is a claim anyone can write. Mail is
 # believed to come from its sender when

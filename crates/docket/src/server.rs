@@ -195,6 +195,8 @@ pub fn ingest_settings(config: &Config) -> docket_app::ingest::IngestSettings {
 pub fn runner_settings(config: &Config) -> docket_app::jobs::RunnerSettings {
     docket_app::jobs::RunnerSettings {
         confirm_within: jiff::SignedDuration::from_hours(24 * config.mail.confirm_days.max(1)),
+        // A month here is 30.44 days, as the calendar averages.
+        retention: jiff::SignedDuration::from_hours(i64::from(config.retention_months) * 730),
         ..docket_app::jobs::RunnerSettings::default()
     }
 }

@@ -155,6 +155,7 @@ struct OverviewPage {
     title: String,
     role: &'static str,
     organiser: bool,
+    editor: bool,
     deadline: String,
     deadline_status: String,
     jobs: Vec<JobRow>,
@@ -279,6 +280,7 @@ async fn overview(
             title: call.title.clone(),
             role: role_name(staff.role),
             organiser: staff.is_organiser(),
+            editor: staff.is_editor(),
             deadline: view.deadline.local,
             deadline_status: view.deadline.status,
             jobs: jobs.iter().map(|job| job_row(call, job)).collect(),
@@ -360,6 +362,7 @@ async fn outbox(
     Query(query): Query<OutboxQuery>,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
+    staff.require_editor(&state)?;
     let call = &staff.call.call;
     // Bodies are never read out here: the table shows who, what and how it went, not what
     // contributors were told (sign-in links and codes travel in bodies).
@@ -492,6 +495,7 @@ async fn inbound(
     staff: Staff,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
+    staff.require_editor(&state)?;
     let call = &staff.call.call;
     let (triage, others): (Vec<_>, Vec<_>) = state
         .store
@@ -585,6 +589,7 @@ async fn inbound_original(
     staff: Staff,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Response, WebError> {
+    staff.require_editor(&state)?;
     let Some((record, raw)) = state
         .store
         .call_inbound_message(Some(staff.call.id), id)
@@ -1019,6 +1024,7 @@ async fn pledges(
     Query(query): Query<PledgesQuery>,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
+    staff.require_editor(&state)?;
     let call = &staff.call.call;
     let now = state.clock.now();
     let rows = state
@@ -1105,6 +1111,7 @@ async fn decline_pledge(
     Extension(csrf): Extension<CsrfToken>,
     Form(form): Form<DeclineForm>,
 ) -> Result<Response, WebError> {
+    staff.require_editor(&state)?;
     // Another call's pledge is answered as one that does not exist.
     let record = state
         .store
