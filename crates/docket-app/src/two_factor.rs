@@ -62,15 +62,22 @@ pub fn otpauth_url(secret: &str, account: &str) -> Option<String> {
     totp(secret, account)?.to_url().ok()
 }
 
-/// The QR code of `url` as an SVG image, drawn here (no third party sees the secret).
+/// The QR code of `url` as an SVG element to put inside an HTML page, drawn here (no third
+/// party sees the secret), named for screen readers.
 pub fn qr_svg(url: &str) -> Option<String> {
     let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
-    Some(
-        code.render::<qrcode::render::svg::Color<'_>>()
-            .min_dimensions(200, 200)
-            .quiet_zone(true)
-            .build(),
-    )
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    // A standalone document's XML declaration and version have no place inside HTML.
+    let start = svg.find("<svg")?;
+    Some(svg[start..].replacen(
+        " version=\"1.1\"",
+        " role=\"img\" aria-label=\"QR code to scan with your authenticator app\"",
+        1,
+    ))
 }
 
 /// The secret as people type it: groups of four letters.
@@ -196,7 +203,8 @@ mod tests {
         assert!(url.starts_with("otpauth://totp/Docket:ed%40example.org?"), "{url}");
         assert!(url.contains(&format!("secret={secret}")));
         let svg = qr_svg(&url).unwrap();
-        assert!(svg.contains("<svg"));
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.contains("aria-label="));
         assert_eq!(grouped("ABCDEFGH"), "ABCD EFGH");
     }
 

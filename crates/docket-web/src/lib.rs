@@ -158,6 +158,8 @@ fn routes(max_body: usize) -> Vec<Route> {
         routes::mail::routes(),
         routes::submissions::routes(max_body),
         routes::console::routes(),
+        routes::people::routes(),
+        routes::me::routes(),
         routes::demo::routes(),
         routes::ops::routes(),
         routes::assets::routes(),

@@ -52,6 +52,8 @@ pub enum Action {
     SignIn,
     Code,
     SignUp,
+    /// Codes typed for the second factor (TOTP or recovery).
+    SecondFactor,
 }
 
 impl Action {
@@ -60,6 +62,7 @@ impl Action {
             Action::SignIn => "sign-in",
             Action::Code => "code",
             Action::SignUp => "sign-up",
+            Action::SecondFactor => "second-factor",
         }
     }
 
@@ -68,6 +71,7 @@ impl Action {
             Action::SignIn => limits.sign_in_per_minute,
             Action::Code => limits.codes_per_minute,
             Action::SignUp => limits.sign_up_per_minute,
+            Action::SecondFactor => limits.codes_per_minute,
         }
     }
 }

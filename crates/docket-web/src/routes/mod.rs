@@ -5,6 +5,8 @@ pub mod assets;
 pub mod console;
 pub mod demo;
 pub mod mail;
+pub mod me;
+pub mod people;
 pub mod ops;
 pub mod public;
 pub mod submissions;

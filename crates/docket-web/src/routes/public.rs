@@ -17,6 +17,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/calls/{slug}", call),
         Route::get("/calls/{slug}/days/{date}", day),
         Route::get("/calls/{slug}/guidelines", guidelines),
+        Route::get("/privacy", privacy),
     ]
 }
 
@@ -104,4 +105,36 @@ async fn guidelines(
     let visit = visit(&state, &visitor, &csrf);
     let html = site::guidelines_page(&call, state.clock.as_ref(), visit)?;
     Ok(public_page(&visitor, html))
+}
+
+#[derive(askama::Template)]
+#[template(path = "privacy.html")]
+struct PrivacyPage {
+    layout: site::Layout,
+    html: String,
+}
+
+/// What Docket keeps, why and for how long: docs/privacy.md, as the repository has it.
+async fn privacy(
+    State(state): State<AppState>,
+    visitor: crate::auth::MaybeUser,
+    Extension(csrf): Extension<crate::csrf::CsrfToken>,
+) -> Result<Response, WebError> {
+    static HTML: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let html = HTML
+        .get_or_init(|| {
+            docket_core::markdown::to_safe_html(include_str!("../../../../docs/privacy.md"))
+        })
+        .clone();
+    crate::render(
+        PrivacyPage {
+            layout: site::Layout::new("Privacy", state.clock.as_ref(), None).for_visitor(
+                visitor.0.as_ref(),
+                &csrf,
+                state.config.demo,
+            ),
+            html,
+        },
+        axum::http::StatusCode::OK,
+    )
 }

@@ -26,6 +26,7 @@ use crate::forms::FormErrors;
 use crate::site::Layout;
 use crate::{AppState, Route, WebError, render};
 
+mod consent;
 mod edit;
 mod file;
 mod form;
@@ -36,6 +37,7 @@ mod show;
 mod start;
 mod withdraw;
 
+use consent::*;
 use edit::*;
 use file::*;
 use form::*;
@@ -75,6 +77,7 @@ pub fn routes(max_upload_bytes: usize) -> Vec<Route> {
         Route::get("/submissions/{id}/preview", preview),
         Route::get("/submissions/{id}/revisions/{number}", revision),
         Route::post("/submissions/{id}/withdraw", withdraw),
+        Route::post("/submissions/{id}/consent", consent),
         Route::post("/submissions/{id}/coauthors", invite),
         Route::get("/submissions/{id}/files/{asset}", file),
         Route::get("/calls/{slug}/pledge", new_pledge),

@@ -32,6 +32,13 @@ pub(super) struct ShowPage {
     pub(super) notice: Option<String>,
     pub(super) unsent_changes: bool,
     pub(super) errors: FormErrors,
+    /// The byline this person consented to publish the piece under, while it stands.
+    pub(super) consent: Option<String>,
+    /// The byline they would consent to (None: no profile yet).
+    pub(super) byline: Option<String>,
+    /// Consent is asked once the piece is sent, and can change until it is published.
+    pub(super) consent_open: bool,
+    pub(super) published: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -40,6 +47,7 @@ pub(super) struct ShowQuery {
     pub(super) submitted: Option<i64>,
     pub(super) withdrawn: Option<String>,
     pub(super) invited: Option<String>,
+    pub(super) consent: Option<String>,
 }
 
 pub(super) async fn show(
@@ -58,6 +66,12 @@ pub(super) async fn show(
         })
     } else if query.withdrawn.is_some() {
         Some("Your piece has been withdrawn.".to_owned())
+    } else if let Some(consent) = query.consent.as_deref() {
+        Some(if consent == "given" {
+            "Thank you: the piece can be published under your name.".to_owned()
+        } else {
+            "Your consent is withdrawn: the piece will not be published under your name.".to_owned()
+        })
     } else {
         query
             .invited
@@ -79,6 +93,14 @@ pub(super) async fn show_page(
         .last()
         .is_some_and(|last| last.piece != record.draft)
         || (revisions.is_empty() && record.state == SubmissionState::Draft);
+    let consent = state
+        .store
+        .consents(id)
+        .await?
+        .into_iter()
+        .find(|consent| consent.email.as_deref() == Some(user.email.as_str()) && consent.stands())
+        .map(|consent| consent.byline);
+    let byline = offered_byline(state, user, &record).await?;
     let title = if record.draft.title.is_empty() {
         "Untitled piece".to_owned()
     } else {
@@ -116,6 +138,13 @@ pub(super) async fn show_page(
         notice: None,
         unsent_changes,
         errors,
+        consent,
+        byline,
+        consent_open: !matches!(
+            record.state,
+            SubmissionState::Draft | SubmissionState::Published
+        ),
+        published: record.state == SubmissionState::Published,
     })
 }
 
