@@ -118,6 +118,21 @@ impl TestApp {
         call
     }
 
+    /// Signs `email` up, puts them on the staff of `slug` as `role` and sets up their two-step
+    /// sign-in: a staff member who reaches the console.
+    pub async fn staff_member(
+        &self,
+        slug: &str,
+        email: &str,
+        password: &str,
+        role: docket_store::StaffRole,
+    ) -> (Visitor, Authenticator) {
+        let visitor = self.signed_up(email, password).await;
+        self.add_staff(slug, email, role).await;
+        let app = visitor.enrol_two_factor().await;
+        (visitor, app)
+    }
+
     /// Puts `email` on the staff of the call `slug` with `role`, as `docket staff add` would.
     pub async fn add_staff(&self, slug: &str, email: &str, role: docket_store::StaffRole) {
         let call = self
@@ -229,7 +244,102 @@ impl TestApp {
     }
 }
 
+/// A person's authenticator app: the TOTP secret they scanned, giving each code once, as the
+/// server accepts each time step once.
+#[derive(Clone, Debug)]
+pub struct Authenticator {
+    pub secret: String,
+    last_step: Arc<std::sync::Mutex<u64>>,
+}
+
+impl Authenticator {
+    /// An app holding `secret` (base32, spaces ignored).
+    pub fn new(secret: &str) -> Self {
+        Self {
+            secret: secret.split_whitespace().collect(),
+            last_step: Arc::new(std::sync::Mutex::new(0)),
+        }
+    }
+
+    /// A code the server has not seen yet: the current step's, or the next step's (one step of
+    /// skew is allowed) when the current one was used; waits for a new step past that.
+    pub async fn code(&self) -> String {
+        loop {
+            let now = docket_app::two_factor::wall_clock_seconds();
+            let step = {
+                let mut last = self.last_step.lock().expect("lock");
+                let step = (now / 30).max(*last + 1);
+                if step <= now / 30 + 1 {
+                    *last = step;
+                    Some(step)
+                } else {
+                    None
+                }
+            };
+            if let Some(step) = step {
+                return docket_app::two_factor::code_at(&self.secret, step * 30)
+                    .expect("a valid secret");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Records that the code of the step current at `seconds` was used (by another device).
+    pub fn used_now(&self) {
+        let now = docket_app::two_factor::wall_clock_seconds();
+        let mut last = self.last_step.lock().expect("lock");
+        *last = (*last).max(now / 30);
+    }
+}
+
+/// The text of the element with `id` in a page, tags removed.
+pub fn element_text(html: &str, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}\"");
+    let at = html.find(&marker)?;
+    let start = at + html[at..].find('>')? + 1;
+    let end = start + html[start..].find("</")?;
+    Some(html[start..end].trim().to_owned())
+}
+
 impl Visitor {
+    /// Sets up two-step sign-in through its pages, as someone with an app would: reads the key
+    /// shown as text, types the app's code. Returns the app.
+    pub async fn enrol_two_factor(&self) -> Authenticator {
+        let page = self.get("/account/two-factor").await;
+        assert_eq!(page.status, 200, "two-factor page: {}", page.body);
+        let secret = element_text(&page.body, "secret").expect("the key shown as text");
+        let app = Authenticator::new(&secret);
+        let code = app.code().await;
+        let page = self
+            .post("/account/two-factor/enrol", &[("code", &code)])
+            .await;
+        assert_eq!(page.status, 200, "enrol: {}", page.body);
+        assert!(page.body.contains("recovery codes"), "{}", page.body);
+        app
+    }
+
+    /// Signs in with a password and, when asked, the app's code.
+    pub async fn sign_in_with_code(&self, email: &str, password: &str, app: &Authenticator) {
+        let page = self
+            .post(
+                "/account/sign-in",
+                &[("email", email), ("password", password), ("next", "/account")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "sign-in: {}", page.body);
+        let page = self.get("/account").await;
+        assert_eq!(page.status, 303, "asked for the code: {}", page.body);
+        assert!(page.location().starts_with("/account/two-factor/check"));
+        let code = app.code().await;
+        let page = self
+            .post(
+                "/account/two-factor/check",
+                &[("code", &code), ("next", "/account")],
+            )
+            .await;
+        assert_eq!(page.status, 303, "code: {}", page.body);
+    }
+
     /// The app's address, `http://127.0.0.1:PORT`.
     pub fn base(&self) -> &str {
         &self.base

@@ -39,6 +39,10 @@ enum Role {
     Unconfirmed,
     /// An editor of the seed call.
     Editor,
+    /// A reviewer of the seed call.
+    Reviewer,
+    /// An editor of the seed call who has not set up a second factor.
+    EditorWithoutTwoFactor,
     /// An organiser of the seed call.
     Organiser,
     /// An organiser of the other call.
@@ -58,8 +62,10 @@ enum Who {
     Authors,
     /// Piece A's owner alone.
     Owner,
-    /// The seed call's staff (and site administrators).
+    /// The seed call's staff, reviewers included (and site administrators).
     Staff,
+    /// The seed call's organisers and editors (and site administrators).
+    Editors,
     /// The seed call's organisers (and site administrators).
     Organisers,
     /// Site administrators.
@@ -77,7 +83,8 @@ impl Who {
             Who::SignedIn => !matches!(role, R::Anonymous | R::Unconfirmed),
             Who::Authors => matches!(role, R::Owner | R::CoAuthor),
             Who::Owner => role == R::Owner,
-            Who::Staff => matches!(role, R::Editor | R::Organiser | R::Admin),
+            Who::Staff => matches!(role, R::Editor | R::Reviewer | R::Organiser | R::Admin),
+            Who::Editors => matches!(role, R::Editor | R::Organiser | R::Admin),
             Who::Organisers => matches!(role, R::Organiser | R::Admin),
             Who::Admins => role == R::Admin,
             Who::Nobody => false,
@@ -88,8 +95,12 @@ impl Who {
     /// signed in and the route needs it, the not-found page otherwise.
     fn refusal(self, role: Role) -> Refusal {
         let needs_sign_in = !matches!(self, Who::Everyone | Who::Nobody);
+        let staff_page = matches!(self, Who::Staff | Who::Editors | Who::Organisers);
         if needs_sign_in && matches!(role, Role::Anonymous | Role::Unconfirmed) {
             Refusal::SignIn
+        } else if staff_page && role == Role::EditorWithoutTwoFactor {
+            // Known to be staff: sent to set up the second factor, not told "not found".
+            Refusal::Enrol
         } else {
             Refusal::NotFound
         }
@@ -99,6 +110,7 @@ impl Who {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Refusal {
     SignIn,
+    Enrol,
     NotFound,
 }
 
@@ -161,10 +173,10 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
         ((post, "/pledges/{id}/start"), (Owner, 0)),
         ((post, "/pledges/{id}/file"), (Owner, 0)),
         ((post, "/pledges/{id}/withdraw"), (Owner, 0)),
-        ((get, "/console/calls/{slug}/pledges"), (Staff, 200)),
+        ((get, "/console/calls/{slug}/pledges"), (Editors, 200)),
         (
             (post, "/console/calls/{slug}/pledges/{id}/decline"),
-            (Staff, 0),
+            (Editors, 0),
         ),
         (
             (post, "/console/calls/{slug}/pledges/nudge"),
@@ -175,16 +187,45 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
         ((get, "/console/inbound"), (Admins, 200)),
         ((get, "/console/inbound/{id}/original"), (Admins, 200)),
         ((get, "/console/calls/{slug}"), (Staff, 200)),
-        ((get, "/console/calls/{slug}/outbox"), (Staff, 200)),
+        ((get, "/console/calls/{slug}/outbox"), (Editors, 200)),
         (
             (post, "/console/calls/{slug}/outbox/{id}/retry"),
             (Organisers, 0),
         ),
-        ((get, "/console/calls/{slug}/inbound"), (Staff, 200)),
+        ((get, "/console/calls/{slug}/inbound"), (Editors, 200)),
         (
             (get, "/console/calls/{slug}/inbound/{id}/original"),
-            (Staff, 200),
+            (Editors, 200),
         ),
+        // A call's staff: its organisers invite, change roles, take people off.
+        ((get, "/console/calls/{slug}/staff"), (Organisers, 200)),
+        ((post, "/console/calls/{slug}/staff/invite"), (Organisers, 0)),
+        ((post, "/console/calls/{slug}/staff/role"), (Organisers, 0)),
+        ((post, "/console/calls/{slug}/staff/remove"), (Organisers, 0)),
+        (
+            (post, "/console/calls/{slug}/staff/invitations/{id}/withdraw"),
+            (Organisers, 0),
+        ),
+        // An invitation's link is the key (a made-up one is not found for anyone); accepting
+        // needs the invited person signed in.
+        ((get, "/invitations/{token}"), (Everyone, 404)),
+        ((post, "/invitations/{token}"), (SignedIn, 0)),
+        // A person's own account: everyone signed in, for themselves alone.
+        ((get, "/privacy"), (Everyone, 200)),
+        ((get, "/account"), (SignedIn, 200)),
+        ((get, "/account/two-factor"), (SignedIn, 200)),
+        ((post, "/account/two-factor/enrol"), (SignedIn, 0)),
+        ((post, "/account/two-factor/recovery-codes"), (SignedIn, 0)),
+        ((post, "/account/two-factor/disable"), (SignedIn, 0)),
+        // Someone who owes no code is sent on at once.
+        ((get, "/account/two-factor/check"), (SignedIn, 303)),
+        ((post, "/account/two-factor/check"), (SignedIn, 0)),
+        ((get, "/account/profile"), (SignedIn, 200)),
+        ((post, "/account/profile"), (SignedIn, 0)),
+        ((get, "/account/data"), (SignedIn, 200)),
+        ((get, "/account/data/download"), (SignedIn, 200)),
+        ((post, "/account/delete"), (SignedIn, 0)),
+        ((post, "/submissions/{id}/consent"), (Authors, 0)),
         ((get, "/console/calls/{slug}/emails"), (Organisers, 200)),
         (
             (get, "/console/calls/{slug}/emails/{key}"),
@@ -381,12 +422,20 @@ async fn world(db: &TestDb) -> World {
         .unwrap();
     unconfirmed.set_cookie(&format!("docket_session={token}"));
 
-    // Staff.
+    // Staff, each with a second factor but one.
     let editor = app.signed_up("editor@example.org", PASSWORD).await;
     staff(&app, SLUG, "editor@example.org", StaffRole::Editor).await;
+    editor.enrol_two_factor().await;
+    let reviewer = app.signed_up("reviewer@example.org", PASSWORD).await;
+    staff(&app, SLUG, "reviewer@example.org", StaffRole::Reviewer).await;
+    reviewer.enrol_two_factor().await;
+    let unenrolled = app.signed_up("later@example.org", PASSWORD).await;
+    staff(&app, SLUG, "later@example.org", StaffRole::Editor).await;
     let organiser = app.signed_up("organiser@example.org", PASSWORD).await;
     staff(&app, SLUG, "organiser@example.org", StaffRole::Organiser).await;
+    organiser.enrol_two_factor().await;
     let other_organiser = app.signed_up("other@example.org", PASSWORD).await;
+    other_organiser.enrol_two_factor().await;
     staff(
         &app,
         "open-data-week-2027",
@@ -399,6 +448,7 @@ async fn world(db: &TestDb) -> World {
         .add_admin("admin@example.org", &Actor::Cli, now)
         .await
         .unwrap();
+    admin.enrol_two_factor().await;
 
     // A failed mail of the seed call, a message read for it, and one for no call.
     let call_id = app.store.call(SLUG).await.unwrap().unwrap().id;
@@ -467,6 +517,8 @@ async fn world(db: &TestDb) -> World {
             (Role::Confirmed, confirmed),
             (Role::Unconfirmed, unconfirmed),
             (Role::Editor, editor),
+            (Role::Reviewer, reviewer),
+            (Role::EditorWithoutTwoFactor, unenrolled),
             (Role::Organiser, organiser),
             (Role::OtherOrganiser, other_organiser),
             (Role::Admin, admin),
@@ -517,6 +569,15 @@ fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
         "/console/calls/{slug}/pledges/{id}/decline" => vec![("note", "We have enough.")],
         "/console/calls/{slug}/pledges/nudge" => vec![("day", "2022-11-15")],
         "/submissions/{id}/coauthors" => vec![("email", "intruder@example.org")],
+        "/console/calls/{slug}/staff/invite" => {
+            vec![("email", "intruder@example.org"), ("role", "organiser")]
+        }
+        "/console/calls/{slug}/staff/role" => {
+            vec![("email", "editor@example.org"), ("role", "organiser")]
+        }
+        "/console/calls/{slug}/staff/remove" => vec![("email", "editor@example.org")],
+        "/submissions/{id}/consent" => vec![("action", "give")],
+        "/account/profile" => vec![("name", "Someone Else")],
         "/console/calls/{slug}/emails/{key}" => vec![
             ("subject", "Taken over"),
             ("text", "{{ piece.link }}"),
@@ -590,10 +651,14 @@ async fn matrix(db: &TestDb) {
             let page = ask(&world, visitor, method, &path, pattern, allowed).await;
             let cell = format!("{role:?} {method} {path}");
             match (allowed, method.as_str()) {
-                (true, "GET") if page.status != ok_status => failures.push(format!(
-                    "{cell}: expected {ok_status}, got {}",
-                    page.status
-                )),
+                (true, "GET") => {
+                    if page.status != ok_status {
+                        failures.push(format!(
+                            "{cell}: expected {ok_status}, got {}",
+                            page.status
+                        ));
+                    }
+                }
                 (true, _) if matches!(page.status, 303 | 404) || page.status >= 500 => {
                     failures.push(format!(
                         "{cell}: allowed, yet answered {} (an invalid form must be refused for what it is)",
@@ -604,6 +669,8 @@ async fn matrix(db: &TestDb) {
                     let expected = match who.refusal(*role) {
                         Refusal::SignIn => page.status == 303
                             && page.location().starts_with("/account/sign-in"),
+                        Refusal::Enrol => page.status == 303
+                            && page.location().starts_with("/account/two-factor?"),
                         Refusal::NotFound => page.status == 404,
                     };
                     if !expected {

@@ -131,23 +131,6 @@ async fn a_contributor_submits_in_chromium_with_the_error_summary_and_a_live_wor
             documents.push(($name.to_string(), format!("<!DOCTYPE html>{}", client.source().await.unwrap())));
         }};
     }
-    async fn fill(client: &fantoccini::Client, css: &str, text: &str) {
-        let field = client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|_| panic!("no {css}"));
-        field.clear().await.unwrap();
-        field.send_keys(text).await.unwrap();
-    }
-    async fn press(client: &fantoccini::Client, css: &str) {
-        client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|_| panic!("no {css}"))
-            .click()
-            .await
-            .unwrap();
-    }
 
     // Sign up, first with mistakes: the error summary lists them, linked to the fields.
     client.goto(&app.url("/account/sign-up")).await.unwrap();
@@ -474,9 +457,40 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         .await
         .unwrap();
     arrive(client, "/console").await;
+    check_current(&browser, "console", &mut failures, &mut documents).await;
+
+    // Staff set up two-step sign-in before the call's console opens: the QR code and the key
+    // as text, the code from the app, the recovery codes shown once.
+    client.goto(&app.url(console)).await.unwrap();
+    arrive(client, "/account/two-factor").await;
+    check_current(&browser, "two-step set-up", &mut failures, &mut documents).await;
+    let secret = client
+        .find(Locator::Css("#secret"))
+        .await
+        .expect("the key as text")
+        .text()
+        .await
+        .unwrap();
+    let authenticator = docket_tests::app::Authenticator::new(&secret);
+    fill(client, "#code", &authenticator.code().await).await;
+    press(client, "main form button[type=submit]").await;
+    client
+        .wait()
+        .for_element(Locator::XPath("//h1[text()='Your recovery codes']"))
+        .await
+        .expect("the recovery codes");
+    check_current(&browser, "recovery codes", &mut failures, &mut documents).await;
+    press(client, "main a.button").await;
+    arrive(client, console).await;
+
     for (name, path) in [
-        ("console", "/console".to_owned()),
         ("call overview", console.to_owned()),
+        ("staff", format!("{console}/staff")),
+        ("your account", "/account".to_owned()),
+        ("two-step sign-in", "/account/two-factor".to_owned()),
+        ("profile", "/account/profile".to_owned()),
+        ("your data", "/account/data".to_owned()),
+        ("privacy", "/privacy".to_owned()),
         ("outbox", format!("{console}/outbox")),
         ("mail in", format!("{console}/inbound")),
         ("pledges", format!("{console}/pledges")),
@@ -573,6 +587,20 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         .expect("the confirmation's answer");
     check_current(&browser, "held mail filed", &mut failures, &mut documents).await;
 
+    // Signing in again asks for the app's code before the console.
+    press(client, ".account-nav button[type=submit]").await;
+    client.goto(&app.url("/account/sign-in")).await.unwrap();
+    fill(client, "#email", "org@example.org").await;
+    fill(client, "#password", "correct horse battery").await;
+    press(client, "main form button[type=submit]").await;
+    arrive(client, "/account/two-factor/check").await;
+    check_current(&browser, "two-step check", &mut failures, &mut documents).await;
+    fill(client, "#code", &authenticator.code().await).await;
+    press(client, "main form button[type=submit]").await;
+    arrive(client, "/submissions").await;
+    client.goto(&app.url(console)).await.unwrap();
+    arrive(client, console).await;
+
     browser.close().await;
     failures.extend(browser::validate_html(&documents));
     app.stop().await;
@@ -611,6 +639,25 @@ async fn check_current(
         name.to_owned(),
         format!("<!DOCTYPE html>{}", client.source().await.unwrap()),
     ));
+}
+
+async fn fill(client: &fantoccini::Client, css: &str, text: &str) {
+    let field = client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn press(client: &fantoccini::Client, css: &str) {
+    client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"))
+        .click()
+        .await
+        .unwrap();
 }
 
 /// Waits (bounded) until the browser has loaded a page whose path ends with `suffix`.

@@ -34,6 +34,7 @@ async fn with_staff(db: &TestDb, email: &str, role: StaffRole) -> (TestApp, Visi
     app.import(SECOND_CALL).await;
     let visitor = app.signed_up(email, PASSWORD).await;
     make_staff(&app, "digital-justice-week-2022", email, role).await;
+    visitor.enrol_two_factor().await;
     (app, visitor)
 }
 
@@ -653,6 +654,7 @@ async fn codes_stay_in_their_mail(db: &TestDb) {
         StaffRole::Organiser,
     )
     .await;
+    organiser.enrol_two_factor().await;
     let djw = call_id(&app, "digital-justice-week-2022").await;
     // A wording of the sign-in email stored by an older Docket, with the code in the subject:
     // account emails keep Docket's wording whatever a call holds, and no console offers them.
@@ -676,6 +678,7 @@ async fn codes_stay_in_their_mail(db: &TestDb) {
         "reset_password",
         "already_registered",
         "confirm_message",
+        "staff_invitation",
     ] {
         let path = format!("{CONSOLE}/emails/{key}");
         assert_eq!(organiser.get(&path).await.status, 404, "GET {path}");
@@ -847,6 +850,7 @@ async fn mail_in(db: &TestDb) {
         .add_admin("admin@example.org", &Actor::Cli, app.clock.now_timestamp())
         .await
         .unwrap();
+    admin.enrol_two_factor().await;
     let unrouted = admin.get("/console/inbound").await;
     assert_eq!(unrouted.status, 200, "{}", unrouted.body);
     assert!(

@@ -230,6 +230,7 @@ async fn senders(db: &TestDb) {
         docket_store::StaffRole::Organiser,
     )
     .await;
+    organiser.enrol_two_factor().await;
     let page = organiser
         .get("/console/calls/digital-justice-week-2022/inbound")
         .await;

@@ -308,6 +308,7 @@ async fn organiser(app: &TestApp) -> Visitor {
         docket_store::StaffRole::Organiser,
     )
     .await;
+    visitor.enrol_two_factor().await;
     visitor
 }
 

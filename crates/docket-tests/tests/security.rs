@@ -203,6 +203,7 @@ async fn template_limits(db: &TestDb) {
         )
         .await
         .unwrap();
+    organiser.enrol_two_factor().await;
     let receipt = "/console/calls/digital-justice-week-2022/emails/receipt";
     let text = "Thanks.\r\n{{ piece.link }}\r\n";
     for (html, text, expected) in [
