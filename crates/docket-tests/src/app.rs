@@ -283,13 +283,6 @@ impl Authenticator {
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         }
     }
-
-    /// Records that the code of the step current at `seconds` was used (by another device).
-    pub fn used_now(&self) {
-        let now = docket_app::two_factor::wall_clock_seconds();
-        let mut last = self.last_step.lock().expect("lock");
-        *last = (*last).max(now / 30);
-    }
 }
 
 /// The text of the element with `id` in a page, tags removed.

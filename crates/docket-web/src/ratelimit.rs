@@ -103,6 +103,15 @@ pub async fn check(
     email: Option<&str>,
 ) -> Result<(), WebError> {
     let limit = i64::from(action.per_minute(&state.config.rate_limits));
+    // A second factor is typed by someone who already gave the password: the account is what a
+    // guesser attacks, and a whole office behind one address must not lock each other out.
+    if let (Action::SecondFactor, Some(account)) = (action, email) {
+        return if over(state, action, &format!("account:{account}"), limit).await? {
+            Err(WebError::TooManyRequests)
+        } else {
+            Ok(())
+        };
+    }
     // The client first: a client over its limit adds no attempts for the addresses it tries.
     if over(state, action, &ip_key(ip), limit).await? {
         return Err(WebError::TooManyRequests);
