@@ -57,7 +57,10 @@ pub async fn run_once(
     let ended_before = now.checked_sub(settings.retention).unwrap_or(now);
     let erased = store.erase_expired_pieces(ended_before, now).await?;
     if erased > 0 {
-        tracing::info!(erased, "rejected and withdrawn pieces past the retention period erased");
+        tracing::info!(
+            erased,
+            "rejected and withdrawn pieces past the retention period erased"
+        );
     }
     let expired = store.expire_held(held_since, now).await?;
     if expired > 0 {

@@ -12,9 +12,9 @@ pub mod ingest;
 pub mod intake;
 pub mod jobs;
 pub mod outbox;
+pub mod people;
 pub mod pieces;
 pub mod pledges;
-pub mod people;
 pub mod policy;
 pub mod two_factor;
 

@@ -200,7 +200,10 @@ mod tests {
         let secret = new_secret();
         assert_eq!(secret.len(), 32);
         let url = otpauth_url(&secret, "ed@example.org").unwrap();
-        assert!(url.starts_with("otpauth://totp/Docket:ed%40example.org?"), "{url}");
+        assert!(
+            url.starts_with("otpauth://totp/Docket:ed%40example.org?"),
+            "{url}"
+        );
         assert!(url.contains(&format!("secret={secret}")));
         let svg = qr_svg(&url).unwrap();
         assert!(svg.starts_with("<svg"), "{svg}");
@@ -216,7 +219,10 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), RECOVERY_CODES);
-        assert_eq!(hashes[0], recovery_hash(&codes[0].to_uppercase().replace('-', " ")));
+        assert_eq!(
+            hashes[0],
+            recovery_hash(&codes[0].to_uppercase().replace('-', " "))
+        );
         assert!(!hashes.contains(&codes[0]));
     }
 }

@@ -364,9 +364,7 @@ impl Letter {
             Letter::ConfirmEmail
             | Letter::ResetPassword
             | Letter::ConfirmMessage
-            | Letter::StaffInvitation => {
-                Some(("link", "without it nobody can follow the email"))
-            }
+            | Letter::StaffInvitation => Some(("link", "without it nobody can follow the email")),
             Letter::SignInCode => Some(("code", "without it nobody can sign in")),
             Letter::PledgeReceived | Letter::PledgeDeclined => Some((
                 "pledge.link",

@@ -701,70 +701,178 @@ impl crate::Store for WorkDecorated {
 
 #[async_trait::async_trait]
 impl crate::People for WorkDecorated {
-    async fn invite_staff(&self, invitation: &crate::NewInvitation, mail: crate::NewMail, actor: &crate::Actor, now: jiff::Timestamp) -> Result<i64, crate::StoreError> {
+    async fn invite_staff(
+        &self,
+        invitation: &crate::NewInvitation,
+        mail: crate::NewMail,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
         self.inner.invite_staff(invitation, mail, actor, now).await
     }
-    async fn invitations(&self, call_id: crate::CallId) -> Result<Vec<crate::Invitation>, crate::StoreError> {
+    async fn invitations(
+        &self,
+        call_id: crate::CallId,
+    ) -> Result<Vec<crate::Invitation>, crate::StoreError> {
         self.inner.invitations(call_id).await
     }
-    async fn invitation_by_token(&self, token_hash: &str) -> Result<Option<crate::Invitation>, crate::StoreError> {
+    async fn invitation_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<crate::Invitation>, crate::StoreError> {
         self.inner.invitation_by_token(token_hash).await
     }
-    async fn accept_invitation(&self, id: i64, actor: &crate::Actor, now: jiff::Timestamp) -> Result<crate::Invitation, crate::StoreError> {
+    async fn accept_invitation(
+        &self,
+        id: i64,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<crate::Invitation, crate::StoreError> {
         self.inner.accept_invitation(id, actor, now).await
     }
-    async fn revoke_invitation(&self, call_id: crate::CallId, id: i64, actor: &crate::Actor, now: jiff::Timestamp) -> Result<bool, crate::StoreError> {
+    async fn revoke_invitation(
+        &self,
+        call_id: crate::CallId,
+        id: i64,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
         self.inner.revoke_invitation(call_id, id, actor, now).await
     }
     async fn two_factor(&self, user: crate::UserId) -> Result<crate::TwoFactor, crate::StoreError> {
         self.inner.two_factor(user).await
     }
-    async fn set_pending_totp(&self, user: crate::UserId, secret: Option<&str>) -> Result<(), crate::StoreError> {
+    async fn set_pending_totp(
+        &self,
+        user: crate::UserId,
+        secret: Option<&str>,
+    ) -> Result<(), crate::StoreError> {
         self.inner.set_pending_totp(user, secret).await
     }
-    async fn enrol_totp(&self, user: crate::UserId, secret: &str, step: i64, recovery_hashes: &[String], session_hash: &str, now: jiff::Timestamp) -> Result<(), crate::StoreError> {
-        self.inner.enrol_totp(user, secret, step, recovery_hashes, session_hash, now).await
+    async fn enrol_totp(
+        &self,
+        user: crate::UserId,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        session_hash: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner
+            .enrol_totp(user, secret, step, recovery_hashes, session_hash, now)
+            .await
     }
-    async fn use_totp_step(&self, user: crate::UserId, step: i64, session_hash: &str, now: jiff::Timestamp) -> Result<bool, crate::StoreError> {
-        self.inner.use_totp_step(user, step, session_hash, now).await
+    async fn use_totp_step(
+        &self,
+        user: crate::UserId,
+        step: i64,
+        session_hash: &str,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner
+            .use_totp_step(user, step, session_hash, now)
+            .await
     }
-    async fn use_recovery_code(&self, user: crate::UserId, code_hash: &str, session_hash: &str, now: jiff::Timestamp) -> Result<bool, crate::StoreError> {
-        self.inner.use_recovery_code(user, code_hash, session_hash, now).await
+    async fn use_recovery_code(
+        &self,
+        user: crate::UserId,
+        code_hash: &str,
+        session_hash: &str,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner
+            .use_recovery_code(user, code_hash, session_hash, now)
+            .await
     }
-    async fn replace_recovery_codes(&self, user: crate::UserId, hashes: &[String], now: jiff::Timestamp) -> Result<(), crate::StoreError> {
+    async fn replace_recovery_codes(
+        &self,
+        user: crate::UserId,
+        hashes: &[String],
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
         self.inner.replace_recovery_codes(user, hashes, now).await
     }
-    async fn disable_totp(&self, user: crate::UserId, actor: &crate::Actor, now: jiff::Timestamp) -> Result<(), crate::StoreError> {
+    async fn disable_totp(
+        &self,
+        user: crate::UserId,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
         self.inner.disable_totp(user, actor, now).await
     }
-    async fn profile(&self, user: crate::UserId) -> Result<Option<crate::Profile>, crate::StoreError> {
+    async fn profile(
+        &self,
+        user: crate::UserId,
+    ) -> Result<Option<crate::Profile>, crate::StoreError> {
         self.inner.profile(user).await
     }
-    async fn save_profile(&self, user: crate::UserId, profile: &crate::Profile, now: jiff::Timestamp) -> Result<(), crate::StoreError> {
+    async fn save_profile(
+        &self,
+        user: crate::UserId,
+        profile: &crate::Profile,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
         self.inner.save_profile(user, profile, now).await
     }
-    async fn consents(&self, submission: crate::SubmissionId) -> Result<Vec<crate::Consent>, crate::StoreError> {
+    async fn consents(
+        &self,
+        submission: crate::SubmissionId,
+    ) -> Result<Vec<crate::Consent>, crate::StoreError> {
         self.inner.consents(submission).await
     }
-    async fn give_consent(&self, submission: crate::SubmissionId, email: &str, byline: &str, actor: &crate::Actor, now: jiff::Timestamp) -> Result<(), crate::StoreError> {
-        self.inner.give_consent(submission, email, byline, actor, now).await
+    async fn give_consent(
+        &self,
+        submission: crate::SubmissionId,
+        email: &str,
+        byline: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner
+            .give_consent(submission, email, byline, actor, now)
+            .await
     }
-    async fn withdraw_consent(&self, submission: crate::SubmissionId, email: &str, actor: &crate::Actor, now: jiff::Timestamp) -> Result<bool, crate::StoreError> {
-        self.inner.withdraw_consent(submission, email, actor, now).await
+    async fn withdraw_consent(
+        &self,
+        submission: crate::SubmissionId,
+        email: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner
+            .withdraw_consent(submission, email, actor, now)
+            .await
     }
-    async fn mail_to_address(&self, email: &str) -> Result<Vec<crate::OutboxMail>, crate::StoreError> {
+    async fn mail_to_address(
+        &self,
+        email: &str,
+    ) -> Result<Vec<crate::OutboxMail>, crate::StoreError> {
         self.inner.mail_to_address(email).await
     }
-    async fn mail_from_address(&self, email: &str) -> Result<Vec<crate::ReceivedMail>, crate::StoreError> {
+    async fn mail_from_address(
+        &self,
+        email: &str,
+    ) -> Result<Vec<crate::ReceivedMail>, crate::StoreError> {
         self.inner.mail_from_address(email).await
     }
-    async fn audit_by(&self, actor: &crate::Actor) -> Result<Vec<crate::AuditEvent>, crate::StoreError> {
+    async fn audit_by(
+        &self,
+        actor: &crate::Actor,
+    ) -> Result<Vec<crate::AuditEvent>, crate::StoreError> {
         self.inner.audit_by(actor).await
     }
-    async fn erase_account(&self, user: crate::UserId, now: jiff::Timestamp) -> Result<crate::Erased, crate::StoreError> {
+    async fn erase_account(
+        &self,
+        user: crate::UserId,
+        now: jiff::Timestamp,
+    ) -> Result<crate::Erased, crate::StoreError> {
         self.inner.erase_account(user, now).await
     }
-    async fn erase_expired_pieces(&self, ended_before: jiff::Timestamp, now: jiff::Timestamp) -> Result<u64, crate::StoreError> {
+    async fn erase_expired_pieces(
+        &self,
+        ended_before: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) -> Result<u64, crate::StoreError> {
         self.inner.erase_expired_pieces(ended_before, now).await
     }
 }

@@ -163,8 +163,7 @@ pub trait People: Send + Sync {
     async fn two_factor(&self, user: UserId) -> Result<TwoFactor, StoreError>;
 
     /// Keeps (or forgets, with None) a secret being enrolled.
-    async fn set_pending_totp(&self, user: UserId, secret: Option<&str>)
-    -> Result<(), StoreError>;
+    async fn set_pending_totp(&self, user: UserId, secret: Option<&str>) -> Result<(), StoreError>;
 
     /// Completes enrolment with the pending `secret`, confirmed by a code of time step `step`:
     /// stores the secret and the hashes of new recovery codes (replacing any), and marks the
@@ -208,8 +207,12 @@ pub trait People: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Turns the second factor off, forgetting the secret and the recovery codes.
-    async fn disable_totp(&self, user: UserId, actor: &Actor, now: Timestamp)
-    -> Result<(), StoreError>;
+    async fn disable_totp(
+        &self,
+        user: UserId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
 
     /// Someone's profile.
     async fn profile(&self, user: UserId) -> Result<Option<Profile>, StoreError>;
@@ -364,10 +367,11 @@ async fn assets_of(tx: &mut Tx, id: SubmissionId) -> Result<Vec<i64>, StoreError
 /// True when a piece still stored refers to `asset`. A file is carried only by pieces of the
 /// person who uploaded it or that they helped write, so only those are read.
 async fn kept_assets(tx: &mut Tx, asset: i64) -> Result<bool, StoreError> {
-    let uploader: Option<UserId> = sql::query_scalar("SELECT uploaded_by FROM assets WHERE id = $1")
-        .bind(asset)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let uploader: Option<UserId> =
+        sql::query_scalar("SELECT uploaded_by FROM assets WHERE id = $1")
+            .bind(asset)
+            .fetch_optional(&mut *tx)
+            .await?;
     let Some(uploader) = uploader else {
         return Ok(false);
     };
@@ -583,11 +587,7 @@ impl People for SqlStore {
         })
     }
 
-    async fn set_pending_totp(
-        &self,
-        user: UserId,
-        secret: Option<&str>,
-    ) -> Result<(), StoreError> {
+    async fn set_pending_totp(&self, user: UserId, secret: Option<&str>) -> Result<(), StoreError> {
         sql::query("UPDATE users SET totp_pending = $1 WHERE id = $2")
             .bind(secret)
             .bind(user)

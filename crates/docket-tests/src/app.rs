@@ -316,7 +316,11 @@ impl Visitor {
         let page = self
             .post(
                 "/account/sign-in",
-                &[("email", email), ("password", password), ("next", "/account")],
+                &[
+                    ("email", email),
+                    ("password", password),
+                    ("next", "/account"),
+                ],
             )
             .await;
         assert_eq!(page.status, 303, "sign-in: {}", page.body);

@@ -199,11 +199,20 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
         ),
         // A call's staff: its organisers invite, change roles, take people off.
         ((get, "/console/calls/{slug}/staff"), (Organisers, 200)),
-        ((post, "/console/calls/{slug}/staff/invite"), (Organisers, 0)),
-        ((post, "/console/calls/{slug}/staff/role"), (Organisers, 0)),
-        ((post, "/console/calls/{slug}/staff/remove"), (Organisers, 0)),
         (
-            (post, "/console/calls/{slug}/staff/invitations/{id}/withdraw"),
+            (post, "/console/calls/{slug}/staff/invite"),
+            (Organisers, 0),
+        ),
+        ((post, "/console/calls/{slug}/staff/role"), (Organisers, 0)),
+        (
+            (post, "/console/calls/{slug}/staff/remove"),
+            (Organisers, 0),
+        ),
+        (
+            (
+                post,
+                "/console/calls/{slug}/staff/invitations/{id}/withdraw",
+            ),
             (Organisers, 0),
         ),
         // An invitation's link is the key (a made-up one is not found for anyone); accepting

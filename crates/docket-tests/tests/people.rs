@@ -83,7 +83,10 @@ async fn invitations(db: &TestDb) {
     assert_eq!(staff_page.status, 200, "{}", staff_page.body);
     assert!(staff_page.body.contains("org@example.org (you)"));
 
-    for (email, role) in [("ed@example.org", "editor"), ("rev@example.org", "reviewer")] {
+    for (email, role) in [
+        ("ed@example.org", "editor"),
+        ("rev@example.org", "reviewer"),
+    ] {
         let page = organiser
             .post(
                 &format!("{CONSOLE}/staff/invite"),
@@ -94,17 +97,33 @@ async fn invitations(db: &TestDb) {
         assert!(page.body.contains(&format!("We have emailed {email}")));
         let mail = &app.mail_to(email).await[0];
         assert_eq!(mail.template, "staff_invitation");
-        assert!(mail.text.contains(&format!("as a{} {role}", if role == "editor" { "n" } else { "" })), "{}", mail.text);
+        assert!(
+            mail.text.contains(&format!(
+                "as a{} {role}",
+                if role == "editor" { "n" } else { "" }
+            )),
+            "{}",
+            mail.text
+        );
     }
     // Only the hash of the link is stored.
     let link = invitation_link(&app, "ed@example.org").await;
     let token = link.trim_start_matches("/invitations/");
     let djw = app.store.call(SLUG).await.unwrap().unwrap().id;
-    assert!(app.store.invitation_by_token(token).await.unwrap().is_none());
+    assert!(
+        app.store
+            .invitation_by_token(token)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(app.store.invitations(djw).await.unwrap().len(), 2);
 
     let mut apps = Vec::new();
-    for (email, role) in [("ed@example.org", "Editor"), ("rev@example.org", "Reviewer")] {
+    for (email, role) in [
+        ("ed@example.org", "Editor"),
+        ("rev@example.org", "Reviewer"),
+    ] {
         let link = invitation_link(&app, email).await;
         // Someone not signed in is asked to sign in, or make an account, with that address.
         let stranger = app.visitor();
@@ -114,14 +133,22 @@ async fn invitations(db: &TestDb) {
 
         let person = app.signed_up(email, PASSWORD).await;
         let page = person.get(&link).await;
-        assert!(page.body.contains(&format!("as {}", role.to_lowercase())), "{}", page.body);
+        assert!(
+            page.body.contains(&format!("as {}", role.to_lowercase())),
+            "{}",
+            page.body
+        );
         let page = person.post(&link, &[]).await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert_eq!(page.location(), CONSOLE);
         // The console is closed until the second factor is set up.
         let page = person.get(CONSOLE).await;
         assert_eq!(page.status, 303);
-        assert!(page.location().starts_with("/account/two-factor?next="), "{}", page.location());
+        assert!(
+            page.location().starts_with("/account/two-factor?next="),
+            "{}",
+            page.location()
+        );
         let setup = person.get(page.location()).await;
         assert!(setup.body.contains("<svg"), "a QR code drawn on the server");
         assert!(setup.body.contains("Staff sign in with a second factor"));
@@ -129,7 +156,10 @@ async fn invitations(db: &TestDb) {
         assert_eq!(secret.split_whitespace().collect::<String>().len(), 32);
         // A wrong code is refused with the reason beside the field.
         let wrong = person
-            .post("/account/two-factor/enrol", &[("code", "000000"), ("next", CONSOLE)])
+            .post(
+                "/account/two-factor/enrol",
+                &[("code", "000000"), ("next", CONSOLE)],
+            )
             .await;
         assert_eq!(wrong.status, 400);
         assert!(wrong.body.contains("That code is not right"));
@@ -147,10 +177,16 @@ async fn invitations(db: &TestDb) {
         assert_eq!(codes, 10, "ten recovery codes, shown once");
         let page = person.get(CONSOLE).await;
         assert_eq!(page.status, 200, "{}", page.body);
-        assert!(page.body.contains(&format!("<dd>{role}</dd>")), "{}", page.body);
+        assert!(
+            page.body.contains(&format!("<dd>{role}</dd>")),
+            "{}",
+            page.body
+        );
         // A new session must type a code before the console.
         let again = app.visitor();
-        again.sign_in_with_code(email, PASSWORD, &authenticator).await;
+        again
+            .sign_in_with_code(email, PASSWORD, &authenticator)
+            .await;
         assert_eq!(again.get(CONSOLE).await.status, 200);
         apps.push(authenticator);
     }
@@ -168,11 +204,26 @@ async fn invitations(db: &TestDb) {
         );
     }
     let staff = app.store.staff(djw).await.unwrap();
-    assert!(staff.iter().any(|m| m.email == "rev@example.org" && m.role == StaffRole::Reviewer));
-    assert!(staff.iter().any(|m| m.email == "ed@example.org" && m.role == StaffRole::Editor));
-    let trail = app.store.audit_trail(&format!("call:{SLUG}")).await.unwrap();
+    assert!(
+        staff
+            .iter()
+            .any(|m| m.email == "rev@example.org" && m.role == StaffRole::Reviewer)
+    );
+    assert!(
+        staff
+            .iter()
+            .any(|m| m.email == "ed@example.org" && m.role == StaffRole::Editor)
+    );
+    let trail = app
+        .store
+        .audit_trail(&format!("call:{SLUG}"))
+        .await
+        .unwrap();
     assert_eq!(
-        trail.iter().filter(|e| e.action == "call.staff_invited").count(),
+        trail
+            .iter()
+            .filter(|e| e.action == "call.staff_invited")
+            .count(),
         2
     );
     assert!(trail.iter().any(|e| e.action == "call.staff_added"
@@ -197,7 +248,14 @@ async fn invitation_rules(db: &TestDb) {
     assert_eq!(page.status, 403);
     assert!(page.body.contains("This invitation is for ed@example.org"));
     let djw = app.store.call(SLUG).await.unwrap().unwrap().id;
-    assert!(!app.store.staff(djw).await.unwrap().iter().any(|m| m.email == "mallory@example.org"));
+    assert!(
+        !app.store
+            .staff(djw)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.email == "mallory@example.org")
+    );
     // Its owner can, once; then the link is used up.
     let editor = app.signed_up("ed@example.org", PASSWORD).await;
     assert_eq!(editor.post(&link, &[]).await.status, 303);
@@ -249,7 +307,8 @@ async fn invitation_rules(db: &TestDb) {
 async fn roles(db: &TestDb) {
     let app = TestApp::spawn(db).await;
     let (organiser, _) = organiser(&app).await;
-    app.add_staff(SLUG, "ed@example.org", StaffRole::Editor).await;
+    app.add_staff(SLUG, "ed@example.org", StaffRole::Editor)
+        .await;
     let djw = app.store.call(SLUG).await.unwrap().unwrap().id;
     let page = organiser
         .post(
@@ -273,9 +332,17 @@ async fn roles(db: &TestDb) {
         )
         .await;
     assert_eq!(page.status, 400);
-    assert!(page.body.contains("only organiser: make someone else an organiser first"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("only organiser: make someone else an organiser first"),
+        "{}",
+        page.body
+    );
     let page = organiser
-        .post(&format!("{CONSOLE}/staff/remove"), &[("email", "org@example.org")])
+        .post(
+            &format!("{CONSOLE}/staff/remove"),
+            &[("email", "org@example.org")],
+        )
         .await;
     assert_eq!(page.status, 400);
     assert_eq!(
@@ -284,15 +351,32 @@ async fn roles(db: &TestDb) {
     );
     // Someone else is removed, audited.
     let page = organiser
-        .post(&format!("{CONSOLE}/staff/remove"), &[("email", "ed@example.org")])
+        .post(
+            &format!("{CONSOLE}/staff/remove"),
+            &[("email", "ed@example.org")],
+        )
         .await;
     assert_eq!(page.status, 303);
-    assert_eq!(role(app.store.staff(djw).await.unwrap(), "ed@example.org"), None);
-    let trail = app.store.audit_trail(&format!("call:{SLUG}")).await.unwrap();
-    assert!(trail.iter().any(|e| e.action == "call.staff_removed" && e.detail["email"] == "ed@example.org"));
+    assert_eq!(
+        role(app.store.staff(djw).await.unwrap(), "ed@example.org"),
+        None
+    );
+    let trail = app
+        .store
+        .audit_trail(&format!("call:{SLUG}"))
+        .await
+        .unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "call.staff_removed" && e.detail["email"] == "ed@example.org")
+    );
     // Someone not on the staff is not found.
     let page = organiser
-        .post(&format!("{CONSOLE}/staff/remove"), &[("email", "nobody@example.org")])
+        .post(
+            &format!("{CONSOLE}/staff/remove"),
+            &[("email", "nobody@example.org")],
+        )
         .await;
     assert_eq!(page.status, 404);
     app.stop().await;
@@ -317,7 +401,12 @@ async fn codes(db: &TestDb) {
         .map(|rest| rest[..rest.find('<').unwrap()].to_owned())
         .collect();
     assert_eq!(recovery.len(), 10);
-    let user = app.store.user_by_email("ada@example.org").await.unwrap().unwrap();
+    let user = app
+        .store
+        .user_by_email("ada@example.org")
+        .await
+        .unwrap()
+        .unwrap();
     let stored = app.store.two_factor(user.id).await.unwrap();
     assert_eq!(stored.recovery_left, 10);
 
@@ -326,17 +415,31 @@ async fn codes(db: &TestDb) {
     let page = second
         .post(
             "/account/sign-in",
-            &[("email", "ada@example.org"), ("password", PASSWORD), ("next", "/submissions")],
+            &[
+                ("email", "ada@example.org"),
+                ("password", PASSWORD),
+                ("next", "/submissions"),
+            ],
         )
         .await;
     assert_eq!(page.status, 303);
     let page = second.get("/submissions").await;
-    assert!(page.location().starts_with("/account/two-factor/check"), "{}", page.location());
+    assert!(
+        page.location().starts_with("/account/two-factor/check"),
+        "{}",
+        page.location()
+    );
     let page = second.get("/").await;
-    assert!(!page.body.contains("Sign out"), "not signed in until the code");
+    assert!(
+        !page.body.contains("Sign out"),
+        "not signed in until the code"
+    );
     // The code used to enrol cannot be used again.
     let replay = second
-        .post("/account/two-factor/check", &[("code", &code), ("next", "/submissions")])
+        .post(
+            "/account/two-factor/check",
+            &[("code", &code), ("next", "/submissions")],
+        )
         .await;
     assert_eq!(replay.status, 400);
     assert!(replay.body.contains("used already"), "{}", replay.body);
@@ -344,7 +447,10 @@ async fn codes(db: &TestDb) {
     let page = second
         .post(
             "/account/two-factor/check",
-            &[("code", &recovery[0].to_uppercase()), ("next", "/submissions")],
+            &[
+                ("code", &recovery[0].to_uppercase()),
+                ("next", "/submissions"),
+            ],
         )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
@@ -357,15 +463,24 @@ async fn codes(db: &TestDb) {
         )
         .await;
     let page = third
-        .post("/account/two-factor/check", &[("code", &recovery[0]), ("next", "/")])
+        .post(
+            "/account/two-factor/check",
+            &[("code", &recovery[0]), ("next", "/")],
+        )
         .await;
     assert_eq!(page.status, 400);
-    assert_eq!(app.store.two_factor(user.id).await.unwrap().recovery_left, 9);
+    assert_eq!(
+        app.store.two_factor(user.id).await.unwrap().recovery_left,
+        9
+    );
     // Guessing is slowed: after five tries a minute, even the right code waits.
     app.clock.advance(jiff::SignedDuration::from_mins(2));
     for guess in ["111111", "222222", "333333", "444444", "555555"] {
         let page = third
-            .post("/account/two-factor/check", &[("code", guess), ("next", "/")])
+            .post(
+                "/account/two-factor/check",
+                &[("code", guess), ("next", "/")],
+            )
             .await;
         assert_eq!(page.status, 400);
     }
@@ -377,9 +492,21 @@ async fn codes(db: &TestDb) {
         .await;
     assert_eq!(page.status, 429, "{}", page.body);
     // The trail says how the factor was passed, without the codes.
-    let trail = app.store.audit_trail(&format!("user:{}", user.id)).await.unwrap();
-    assert!(trail.iter().any(|e| e.action == "account.two_factor_enrolled"));
-    assert!(trail.iter().any(|e| e.action == "account.second_factor_passed" && e.detail["by"] == "recovery_code"));
+    let trail = app
+        .store
+        .audit_trail(&format!("user:{}", user.id))
+        .await
+        .unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "account.two_factor_enrolled")
+    );
+    assert!(
+        trail.iter().any(
+            |e| e.action == "account.second_factor_passed" && e.detail["by"] == "recovery_code"
+        )
+    );
     let text = serde_json::to_string(&trail.iter().map(|e| &e.detail).collect::<Vec<_>>()).unwrap();
     assert!(!text.contains(&recovery[1]) && !text.contains(&secret));
     app.stop().await;
@@ -407,41 +534,68 @@ async fn own_data(db: &TestDb) {
         )
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("Ada Lovelace, Director, Analytical Engines Ltd"));
+    assert!(
+        page.body
+            .contains("Ada Lovelace, Director, Analytical Engines Ltd")
+    );
 
     // Two pieces: one will be published, one stays unpublished.
     let published = send_blog(&ada, "Data at the heart of justice").await;
     let unpublished = send_blog(&ada, "A second thought").await;
     let page = ada.get(&format!("/submissions/{published}")).await;
-    assert!(page.body.contains("Do you agree to publish this piece under your name?"));
+    assert!(
+        page.body
+            .contains("Do you agree to publish this piece under your name?")
+    );
     let page = ada
-        .post(&format!("/submissions/{published}/consent"), &[("action", "give")])
+        .post(
+            &format!("/submissions/{published}/consent"),
+            &[("action", "give")],
+        )
         .await;
     assert_eq!(page.status, 303);
     let consents = app.store.consents(published).await.unwrap();
     assert_eq!(consents.len(), 1);
-    assert_eq!(consents[0].byline, "Ada Lovelace, Director, Analytical Engines Ltd");
+    assert_eq!(
+        consents[0].byline,
+        "Ada Lovelace, Director, Analytical Engines Ltd"
+    );
     // Withdrawn, then given again.
-    ada.post(&format!("/submissions/{published}/consent"), &[("action", "withdraw")])
-        .await;
+    ada.post(
+        &format!("/submissions/{published}/consent"),
+        &[("action", "withdraw")],
+    )
+    .await;
     assert!(!app.store.consents(published).await.unwrap()[0].stands());
-    ada.post(&format!("/submissions/{published}/consent"), &[("action", "give")])
-        .await;
+    ada.post(
+        &format!("/submissions/{published}/consent"),
+        &[("action", "give")],
+    )
+    .await;
     assert!(app.store.consents(published).await.unwrap()[0].stands());
     // A co-author gives their own consent, under their own profile.
     let page = ada
-        .post(&format!("/submissions/{published}/coauthors"), &[("email", "bo@example.org")])
+        .post(
+            &format!("/submissions/{published}/coauthors"),
+            &[("email", "bo@example.org")],
+        )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
     let bo = app.signed_up("bo@example.org", PASSWORD).await;
     let page = bo
-        .post(&format!("/submissions/{published}/consent"), &[("action", "give")])
+        .post(
+            &format!("/submissions/{published}/consent"),
+            &[("action", "give")],
+        )
         .await;
     assert_eq!(page.status, 400, "no profile yet");
     assert!(page.body.contains("Set up your profile first"));
     bo.post("/account/profile", &[("name", "Bo Diddley")]).await;
-    bo.post(&format!("/submissions/{published}/consent"), &[("action", "give")])
-        .await;
+    bo.post(
+        &format!("/submissions/{published}/consent"),
+        &[("action", "give")],
+    )
+    .await;
     let bylines: Vec<String> = app
         .store
         .consents(published)
@@ -452,7 +606,12 @@ async fn own_data(db: &TestDb) {
         .collect();
     assert!(bylines.contains(&"Bo Diddley".to_owned()), "{bylines:?}");
     // Once published, consent can no longer be withdrawn here.
-    let user = app.store.user_by_email("ada@example.org").await.unwrap().unwrap();
+    let user = app
+        .store
+        .user_by_email("ada@example.org")
+        .await
+        .unwrap()
+        .unwrap();
     let now = app.clock.now_timestamp();
     for (from, to) in [
         (SubmissionState::Submitted, SubmissionState::Accepted),
@@ -465,7 +624,10 @@ async fn own_data(db: &TestDb) {
             .unwrap();
     }
     let page = ada
-        .post(&format!("/submissions/{published}/consent"), &[("action", "withdraw")])
+        .post(
+            &format!("/submissions/{published}/consent"),
+            &[("action", "withdraw")],
+        )
         .await;
     assert_eq!(page.status, 409, "{}", page.body);
     assert!(app.store.consents(published).await.unwrap()[0].stands());
@@ -494,8 +656,14 @@ async fn own_data(db: &TestDb) {
     assert!(read("profile.json").contains("Analytical Engines Ltd"));
     let piece = read(&format!("pieces/{published}/piece.json"));
     assert!(piece.contains("Data at the heart of justice") && piece.contains("\"revisions\""));
-    assert!(piece.contains("Ada Lovelace, Director"), "the consent is in: {piece}");
-    assert!(!piece.contains("Bo Diddley"), "another author's consent is theirs");
+    assert!(
+        piece.contains("Ada Lovelace, Director"),
+        "the consent is in: {piece}"
+    );
+    assert!(
+        !piece.contains("Bo Diddley"),
+        "another author's consent is theirs"
+    );
     assert!(read(&format!("pieces/{unpublished}/piece.json")).contains("A second thought"));
     assert!(read("mail/sent/0001.txt").contains("ada@example.org"));
     assert!(read("activity.json").contains("account.profile_saved"));
@@ -506,26 +674,56 @@ async fn own_data(db: &TestDb) {
         .send()
         .await
         .unwrap();
-    let archive = zip::ZipArchive::new(std::io::Cursor::new(response.bytes().await.unwrap().to_vec())).unwrap();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(
+        response.bytes().await.unwrap().to_vec(),
+    ))
+    .unwrap();
     let names: Vec<String> = archive
         .file_names()
         .map(|name| name.unwrap().into_owned())
         .collect();
-    assert!(!names.iter().any(|n| n.contains(&format!("pieces/{unpublished}/"))), "{names:?}");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains(&format!("pieces/{unpublished}/"))),
+        "{names:?}"
+    );
 
     // Deleting needs the address typed; then the account is gone.
-    let page = ada.post("/account/delete", &[("confirm", "wrong@example.org")]).await;
+    let page = ada
+        .post("/account/delete", &[("confirm", "wrong@example.org")])
+        .await;
     assert_eq!(page.status, 400);
     assert!(page.body.contains("href=\"#confirm\""));
-    assert!(app.store.user_by_email("ada@example.org").await.unwrap().is_some());
-    let page = ada.post("/account/delete", &[("confirm", "Ada@Example.org")]).await;
+    assert!(
+        app.store
+            .user_by_email("ada@example.org")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let page = ada
+        .post("/account/delete", &[("confirm", "Ada@Example.org")])
+        .await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("1 unpublished piece"), "{}", page.body);
     assert!(page.body.contains("1 published piece stays online"));
-    assert!(app.store.user_by_email("ada@example.org").await.unwrap().is_none());
+    assert!(
+        app.store
+            .user_by_email("ada@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(app.store.submission(unpublished).await.unwrap().is_none());
     assert!(app.store.profile(user.id).await.unwrap().is_none());
-    assert!(app.store.mail_to_address("ada@example.org").await.unwrap().is_empty());
+    assert!(
+        app.store
+            .mail_to_address("ada@example.org")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The published piece keeps the consented byline, with no link to Ada.
     let kept = app.store.submission(published).await.unwrap().unwrap();
     assert_eq!(kept.state, SubmissionState::Published);
@@ -537,15 +735,32 @@ async fn own_data(db: &TestDb) {
         .expect("the byline stays");
     assert_eq!(ada_consent.email, None);
     // The audit trail keeps its events, under an anonymous actor.
-    assert!(app.store.audit_by(&Actor::User(user.id)).await.unwrap().is_empty());
-    let trail = app.store.audit_trail(&format!("user:{}", user.id)).await.unwrap();
-    assert!(trail.iter().any(|e| e.action == "account.profile_saved" && e.actor == "deleted"));
+    assert!(
+        app.store
+            .audit_by(&Actor::User(user.id))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let trail = app
+        .store
+        .audit_trail(&format!("user:{}", user.id))
+        .await
+        .unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "account.profile_saved" && e.actor == "deleted")
+    );
     assert!(trail.iter().any(|e| e.action == "account.erased"));
     // The old session is over; signing in again finds no account.
     assert_eq!(ada.get("/submissions").await.status, 303);
     let page = app
         .visitor()
-        .post("/account/sign-in", &[("email", "ada@example.org"), ("password", PASSWORD)])
+        .post(
+            "/account/sign-in",
+            &[("email", "ada@example.org"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(page.status, 400);
     app.stop().await;
@@ -557,18 +772,44 @@ async fn retention(db: &TestDb) {
     let rejected = send_blog(&ada, "Turned down").await;
     let withdrawn = send_blog(&ada, "Taken back").await;
     let accepted = send_blog(&ada, "Taken").await;
-    let user = app.store.user_by_email("ada@example.org").await.unwrap().unwrap();
+    let user = app
+        .store
+        .user_by_email("ada@example.org")
+        .await
+        .unwrap()
+        .unwrap();
     let now = app.clock.now_timestamp();
     app.store
-        .set_state(rejected, user.id, SubmissionState::Submitted, SubmissionState::Rejected, None, now)
+        .set_state(
+            rejected,
+            user.id,
+            SubmissionState::Submitted,
+            SubmissionState::Rejected,
+            None,
+            now,
+        )
         .await
         .unwrap();
     app.store
-        .set_state(withdrawn, user.id, SubmissionState::Submitted, SubmissionState::Withdrawn, None, now)
+        .set_state(
+            withdrawn,
+            user.id,
+            SubmissionState::Submitted,
+            SubmissionState::Withdrawn,
+            None,
+            now,
+        )
         .await
         .unwrap();
     app.store
-        .set_state(accepted, user.id, SubmissionState::Submitted, SubmissionState::Accepted, None, now)
+        .set_state(
+            accepted,
+            user.id,
+            SubmissionState::Submitted,
+            SubmissionState::Accepted,
+            None,
+            now,
+        )
         .await
         .unwrap();
     let settings = docket_app::jobs::RunnerSettings::default();
@@ -588,7 +829,11 @@ async fn retention(db: &TestDb) {
     assert!(app.store.submission(withdrawn).await.unwrap().is_none());
     assert!(app.store.submission(accepted).await.unwrap().is_some());
     assert!(app.store.revisions(rejected).await.unwrap().is_empty());
-    let trail = app.store.audit_trail(&format!("submission:{rejected}")).await.unwrap();
+    let trail = app
+        .store
+        .audit_trail(&format!("submission:{rejected}"))
+        .await
+        .unwrap();
     assert!(trail.iter().any(|e| e.action == "submission.erased"));
     app.stop().await;
 }

@@ -233,10 +233,7 @@ impl FromRequestParts<AppState> for Contributor {
 
 /// Staff and administrators reach their pages only with a second factor, passed in this
 /// session: someone without one is sent to set it up.
-async fn with_second_factor(
-    parts: &mut Parts,
-    state: &AppState,
-) -> Result<User, AuthRejection> {
+async fn with_second_factor(parts: &mut Parts, state: &AppState) -> Result<User, AuthRejection> {
     let signed_in = SignedIn::from_request_parts(parts, state).await?;
     if !signed_in.session.two_factor_enrolled {
         return Err(AuthRejection::Enrol {

@@ -169,6 +169,9 @@ struct DemoArgs {
     /// 09:00 on the day the call was published.
     #[arg(long)]
     at: Option<Timestamp>,
+    /// Start without the sample people and pieces (the call alone).
+    #[arg(long)]
+    empty: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -290,7 +293,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             config.database_url = DatabaseUrl::from(args.database.as_str());
             config.listen = args.listen;
             server::init_logging(&config);
-            runtime()?.block_on(demo(config, args.at))
+            runtime()?.block_on(demo(config, args.at, args.empty))
         }
     }
 }
@@ -763,7 +766,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
 /// The mark `docket demo` leaves on a database it made.
 const DEMO_MARK: &str = "demo";
 
-async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode> {
+async fn demo(config: Config, at: Option<Timestamp>, empty: bool) -> anyhow::Result<ExitCode> {
     let store = server::open_store(&config).await?;
     // The demo shows every email to anyone and adds sample staff: never on a database in use.
     if store.site_setting(DEMO_MARK).await?.is_none() {
@@ -792,12 +795,18 @@ async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode>
     let start = at.unwrap_or_else(|| demo_start(&call));
     let clock: Arc<dyn Clock> =
         Arc::new(DemoClock::starting_at(start).in_zone(call.time_zone.zone().clone()));
-    // The demo's organiser and editor: sign up with these addresses to see the console.
+    // The demo's staff: sample people with a password and a second factor (their codes are on
+    // the demo mailbox page), or, with --empty, addresses to sign up with.
     if let Some(stored) = store.call(call.slug.as_str()).await? {
-        for (email, role) in DEMO_STAFF {
-            store
-                .add_staff(stored.id, email, *role, &Actor::System, clock.now())
-                .await?;
+        if empty {
+            for (email, role) in DEMO_STAFF {
+                store
+                    .add_staff(stored.id, email, *role, &Actor::System, clock.now())
+                    .await?;
+            }
+        } else {
+            let mailer = docket_mail::Mailer::new(&config.public_url);
+            crate::samples::load(store.as_ref(), clock.as_ref(), &mailer, &stored).await?;
         }
     }
     let jobs = server::start_job_runner(&config, store.clone(), clock.clone());
@@ -817,10 +826,20 @@ async fn demo(config: Config, at: Option<Timestamp>) -> anyhow::Result<ExitCode>
         "The demo clock starts at {}.",
         call.local(start).strftime("%A %-d %B %Y, %H:%M %Z")
     );
-    println!(
-        "The organiser's console: http://{address}/console (sign up as {} or {}, the organiser and the editor, and confirm through the demo mailbox).",
-        DEMO_STAFF[0].0, DEMO_STAFF[1].0
-    );
+    if empty {
+        println!(
+            "The organiser's console: http://{address}/console (sign up as {} or {}, the organiser and the editor, and confirm through the demo mailbox).",
+            DEMO_STAFF[0].0, DEMO_STAFF[1].0
+        );
+    } else {
+        println!(
+            "The organiser's console: http://{address}/console (sign in as {}, {} or {} with the password \"{}\" and the code on http://{address}/demo/mailbox).",
+            crate::samples::STAFF[0].0,
+            crate::samples::STAFF[1].0,
+            crate::samples::STAFF[2].0,
+            crate::samples::PASSWORD
+        );
+    }
     // Last: scripts and tests read the address from this line and may stop reading after it.
     println!(
         "Open http://{address}/calls/{}   (Ctrl-C to stop)",

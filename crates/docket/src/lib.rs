@@ -2,5 +2,6 @@
 
 pub mod cli;
 pub mod config;
+pub mod samples;
 pub mod seed;
 pub mod server;

@@ -558,3 +558,202 @@ async fn pledges_are_listed_for_scripts_one_a_line() {
         ]
     );
 }
+
+/// The current code shown for `email` on the demo mailbox page.
+fn code_on_mailbox(html: &str, email: &str) -> String {
+    let marker = format!("data-email=\"{email}\">");
+    let start = html.find(&marker).expect("a code for the sample staff") + marker.len();
+    html[start..start + 6].to_owned()
+}
+
+#[tokio::test]
+async fn the_demo_is_full_of_samples_and_its_staff_sign_in_with_the_code_on_the_mailbox_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let mut command = docket();
+    command.args(["demo", "--listen", "127.0.0.1:0", "--database", &database]);
+    let running = Running::start(&mut command, "Open ");
+    let base = running
+        .address
+        .replace("/calls/digital-justice-week-2022", "");
+    let (status, mailbox) = get(&format!("{base}/demo/mailbox")).await;
+    assert_eq!(status, 200);
+    assert!(mailbox.contains("Sample staff"), "{mailbox}");
+    let password = docket::samples::PASSWORD;
+    assert!(mailbox.contains(password));
+    for (email, role) in [
+        ("organiser@example.org", "Organiser"),
+        ("reviewer@example.org", "Reviewer"),
+    ] {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let page = client
+            .get(format!("{base}/account/sign-in"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = docket_tests::app::form_token(&page).unwrap();
+        let signed = client
+            .post(format!("{base}/account/sign-in"))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("next", "/console/calls/digital-justice-week-2022"),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed.status(), 303);
+        let asked = client
+            .get(format!("{base}/console/calls/digital-justice-week-2022"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asked.status(), 303, "the console waits for the code");
+        let (_, mailbox) = get(&format!("{base}/demo/mailbox")).await;
+        let code = code_on_mailbox(&mailbox, email);
+        let page = client
+            .get(format!("{base}/account/two-factor/check"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = docket_tests::app::form_token(&page).unwrap();
+        let checked = client
+            .post(format!("{base}/account/two-factor/check"))
+            .form(&[
+                ("code", code.as_str()),
+                ("next", "/console/calls/digital-justice-week-2022"),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(checked.status(), 303);
+        let overview = client
+            .get(format!("{base}/console/calls/digital-justice-week-2022"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(overview.status(), 200);
+        let overview = overview.text().await.unwrap();
+        assert!(overview.contains(&format!("<dd>{role}</dd>")));
+        // Pieces in every state the state machine has.
+        for state in [
+            "Draft",
+            "Submitted",
+            "Changes requested",
+            "Accepted",
+            "Scheduled",
+            "Published",
+            "Not accepted",
+            "Withdrawn",
+        ] {
+            assert!(
+                overview.contains(&format!("<dt>{state}</dt>")),
+                "{state}: {overview}"
+            );
+        }
+    }
+    let (status, _) = running.terminate();
+    assert!(status.success());
+
+    // `--empty` starts with the call alone.
+    let database = format!("sqlite://{}", dir.path().join("empty.db").display());
+    let mut command = docket();
+    command.args([
+        "demo",
+        "--empty",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &database,
+    ]);
+    let running = Running::start(&mut command, "Open ");
+    let base = running
+        .address
+        .replace("/calls/digital-justice-week-2022", "");
+    let (_, mailbox) = get(&format!("{base}/demo/mailbox")).await;
+    assert!(!mailbox.contains("Sample staff"));
+    assert!(mailbox.contains("No mail yet"));
+    let (status, _) = running.terminate();
+    assert!(status.success());
+}
+
+async fn samples_story(db: &TestDb) {
+    let store = docket_store::connect(db.url()).await.unwrap();
+    store.migrate().await.unwrap();
+    let call = docket_core::call_file::check(docket::seed::SEED_CALL)
+        .call
+        .unwrap();
+    let clock = docket_core::ManualClock::new("2022-10-13T08:00:00Z".parse().unwrap());
+    store
+        .save_call(
+            &call,
+            &docket_store::Actor::System,
+            "2022-10-13T08:00:00Z".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    let stored = store.call(call.slug.as_str()).await.unwrap().unwrap();
+    let mailer = docket_mail::Mailer::new("http://127.0.0.1:8080");
+    docket::samples::load(store.as_ref(), &clock, &mailer, &stored)
+        .await
+        .unwrap();
+    // Loaded once: a second start adds nothing.
+    docket::samples::load(store.as_ref(), &clock, &mailer, &stored)
+        .await
+        .unwrap();
+    let pieces = store.call_submissions(stored.id).await.unwrap();
+    assert!(pieces.len() >= 20, "{}", pieces.len());
+    let drafts = store.drafts_of_call(stored.id).await.unwrap();
+    let states: std::collections::BTreeSet<&str> = pieces
+        .iter()
+        .chain(drafts.iter())
+        .map(|piece| piece.state.as_str())
+        .collect();
+    for state in docket_core::submission::SubmissionState::ALL {
+        assert!(states.contains(state.as_str()), "{state:?} in {states:?}");
+    }
+    let kinds: std::collections::BTreeSet<&str> = pieces
+        .iter()
+        .map(|piece| piece.draft.kind.as_str())
+        .collect();
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    let by_mail = store.call_inbound(Some(stored.id), 100).await.unwrap();
+    assert_eq!(by_mail.len(), 3);
+    assert!(
+        pieces
+            .iter()
+            .all(|piece| piece.draft.title.starts_with("Sample: "))
+    );
+    assert_eq!(store.call_pledges(stored.id).await.unwrap().len(), 3);
+    let staff = store.staff(stored.id).await.unwrap();
+    assert_eq!(staff.len(), 3);
+    for member in staff {
+        let user = store.user_by_email(&member.email).await.unwrap().unwrap();
+        assert!(store.two_factor(user.id).await.unwrap().secret.is_some());
+    }
+    store.close().await;
+}
+
+#[tokio::test]
+async fn the_samples_load_once_on_sqlite() {
+    samples_story(&TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn the_samples_load_once_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        samples_story(&db).await;
+    }
+}

@@ -26,11 +26,54 @@ struct MailRow {
     when: String,
 }
 
+/// A sample member of staff, with the code their authenticator app would show now.
+struct SampleStaff {
+    email: String,
+    role: String,
+    code: String,
+}
+
 #[derive(Template)]
 #[template(path = "demo/mailbox.html")]
 struct MailboxPage {
     layout: Layout,
     mails: Vec<MailRow>,
+    staff: Vec<SampleStaff>,
+    password: String,
+    /// Seconds the codes shown stay current.
+    seconds_left: u64,
+}
+
+/// The sample staff the demo loaded (site setting `demo_people`), each with their current TOTP
+/// code by the wall clock, as their app would show it.
+async fn sample_staff(state: &AppState) -> Result<(Vec<SampleStaff>, String), WebError> {
+    let Some(setting) = state.store.site_setting("demo_people").await? else {
+        return Ok((Vec::new(), String::new()));
+    };
+    let people: serde_json::Value = serde_json::from_str(&setting).unwrap_or_default();
+    let password = people["password"].as_str().unwrap_or_default().to_owned();
+    let mut staff = Vec::new();
+    for person in people["staff"].as_array().into_iter().flatten() {
+        let email = person["email"].as_str().unwrap_or_default();
+        let Some(user) = state.store.user_by_email(email).await? else {
+            continue;
+        };
+        let secret = state.store.two_factor(user.id).await?.secret;
+        let code = secret
+            .and_then(|secret| {
+                docket_app::two_factor::code_at(
+                    &secret,
+                    docket_app::two_factor::wall_clock_seconds(),
+                )
+            })
+            .unwrap_or_default();
+        staff.push(SampleStaff {
+            email: email.to_owned(),
+            role: person["role"].as_str().unwrap_or_default().to_owned(),
+            code,
+        });
+    }
+    Ok((staff, password))
 }
 
 #[derive(Template)]
@@ -113,7 +156,17 @@ async fn mailbox(
         &csrf,
         true,
     );
-    Ok(Html(MailboxPage { layout, mails }.render()?))
+    let (staff, password) = sample_staff(&state).await?;
+    Ok(Html(
+        MailboxPage {
+            layout,
+            mails,
+            staff,
+            password,
+            seconds_left: 30 - docket_app::two_factor::wall_clock_seconds() % 30,
+        }
+        .render()?,
+    ))
 }
 
 async fn message(

@@ -132,10 +132,7 @@ async fn show_two_factor(
             Some(secret) => secret,
             None => {
                 let secret = two_factor::new_secret();
-                state
-                    .store
-                    .set_pending_totp(user.id, Some(&secret))
-                    .await?;
+                state.store.set_pending_totp(user.id, Some(&secret)).await?;
                 secret
             }
         };
@@ -427,7 +424,13 @@ struct ProfilePage {
     fields: Vec<Field>,
 }
 
-type Field = (&'static str, &'static str, String, &'static str, &'static str);
+type Field = (
+    &'static str,
+    &'static str,
+    String,
+    &'static str,
+    &'static str,
+);
 
 fn one_line_fields(profile: &Profile) -> Vec<Field> {
     vec![
@@ -489,7 +492,10 @@ async fn save_profile(
     let mut errors = FormErrors::default();
     let name = form.name.trim().to_owned();
     if name.is_empty() {
-        errors.add("name", "Enter your name as it should appear with your pieces");
+        errors.add(
+            "name",
+            "Enter your name as it should appear with your pieces",
+        );
     } else if name.chars().count() > 200 {
         errors.add("name", "Shorten the name to 200 characters or fewer");
     }
@@ -508,9 +514,7 @@ async fn save_profile(
     if words > BIO_MAX_WORDS {
         errors.add(
             "bio",
-            format!(
-                "The bio is {words} words: shorten it to {BIO_MAX_WORDS} words or fewer"
-            ),
+            format!("The bio is {words} words: shorten it to {BIO_MAX_WORDS} words or fewer"),
         );
     }
     let mut links = Vec::new();
@@ -639,7 +643,10 @@ async fn delete(
                 layout: layout(&state, "Error: Your data", Some(&user), &csrf),
                 errors: field_error(
                     "confirm",
-                    &format!("Type your email address, {}, to delete your account", user.email),
+                    &format!(
+                        "Type your email address, {}, to delete your account",
+                        user.email
+                    ),
                 ),
                 email: user.email.clone(),
             },

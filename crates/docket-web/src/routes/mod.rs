@@ -6,7 +6,7 @@ pub mod console;
 pub mod demo;
 pub mod mail;
 pub mod me;
-pub mod people;
 pub mod ops;
+pub mod people;
 pub mod public;
 pub mod submissions;

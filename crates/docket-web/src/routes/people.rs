@@ -221,15 +221,7 @@ async fn invite(
         errors.add("role", "Choose a role: organiser, editor or reviewer");
     }
     let (Some(email), Some(role)) = (email, role) else {
-        return show(
-            &state,
-            &staff,
-            &csrf,
-            errors,
-            None,
-            (form.email, form.role),
-        )
-        .await;
+        return show(&state, &staff, &csrf, errors, None, (form.email, form.role)).await;
     };
     let now = state.clock.now();
     let expires_at = now
