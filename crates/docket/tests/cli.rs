@@ -189,7 +189,8 @@ async fn an_organiser_is_added_listed_and_removed_and_the_reminder_job_is_listed
         ]);
         assert_eq!(wrong.status.code(), Some(2));
         assert!(
-            text(&wrong.stderr).contains("`boss` is not a role: use `organiser`, `editor` or `reviewer`"),
+            text(&wrong.stderr)
+                .contains("`boss` is not a role: use `organiser`, `editor` or `reviewer`"),
             "{}",
             text(&wrong.stderr)
         );
