@@ -1086,7 +1086,7 @@ impl People for SqlStore {
                 .ok()
                 .and_then(|day| day.to_zoned(call.time_zone.zone().clone()).ok())
                 .map(|zoned| zoned.timestamp());
-            if !ended.is_some_and(|ended| ended < ended_before) {
+            if ended.is_none_or(|ended| ended >= ended_before) {
                 continue;
             }
             let pieces: Vec<SubmissionId> = sql::query_scalar(

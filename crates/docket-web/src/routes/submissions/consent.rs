@@ -12,25 +12,24 @@ pub(super) async fn offered_byline(
     user: &User,
     record: &SubmissionRecord,
 ) -> Result<Option<String>, WebError> {
-    if let Some(profile) = state.store.profile(user.id).await? {
-        if !profile.name.trim().is_empty() {
-            return Ok(Some(profile.byline()));
-        }
+    if let Some(profile) = state.store.profile(user.id).await?
+        && !profile.name.trim().is_empty()
+    {
+        return Ok(Some(profile.byline()));
     }
-    if record.owner_id == user.id {
-        if let Some(author) = record.draft.authors.first() {
-            let byline = [&author.name, &author.role, &author.organisation]
-                .into_iter()
-                .map(|part| part.trim())
-                .filter(|part| !part.is_empty())
-                .collect::<Vec<_>>()
-                .join(", ");
-            if !author.name.trim().is_empty() {
-                return Ok(Some(byline));
-            }
-        }
-    }
-    Ok(None)
+    let author = record
+        .draft
+        .authors
+        .first()
+        .filter(|author| record.owner_id == user.id && !author.name.trim().is_empty());
+    Ok(author.map(|author| {
+        [&author.name, &author.role, &author.organisation]
+            .into_iter()
+            .map(|part| part.trim())
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }))
 }
 
 #[derive(Debug, Deserialize, Default)]
