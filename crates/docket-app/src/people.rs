@@ -10,7 +10,7 @@ use zip::write::SimpleFileOptions;
 
 /// Everything Docket holds about `user`, as a ZIP archive:
 /// - `account.json`: the address, when the account was made and confirmed, the second factor;
-/// - `profile.json`: how they are shown to the public;
+/// - `profile.json`: how they are shown to the public; `profile/<file>`: their headshot;
 /// - `pieces/<id>/piece.json`: each piece they own or co-author, with every revision and the
 ///   consents given; `pieces/<id>/files/…`: the files in it;
 /// - `pledges.json`; `mail/sent/<n>.txt`: every email Docket wrote to them;
@@ -30,10 +30,16 @@ pub async fn export(store: &dyn Store, user: &User) -> Result<Vec<u8>, StoreErro
             "recovery_codes_left": two_factor.recovery_left,
         }),
     ));
+    let profile = store.profile(user.id).await?;
     files.push(json_file(
         "profile.json",
-        &serde_json::to_value(store.profile(user.id).await?).unwrap_or_default(),
+        &serde_json::to_value(&profile).unwrap_or_default(),
     ));
+    if let Some(id) = profile.and_then(|profile| profile.headshot_id)
+        && let Some(asset) = store.asset(id).await?
+    {
+        files.push((format!("profile/{}", safe_name(&asset.name)), asset.bytes));
+    }
     for record in crate::pieces::of(store, user).await? {
         let revisions = store.revisions(record.id).await?;
         let consents = store.consents(record.id).await?;
@@ -67,17 +73,7 @@ pub async fn export(store: &dyn Store, user: &User) -> Result<Vec<u8>, StoreErro
         ));
         for id in assets {
             if let Some(asset) = store.asset(id).await? {
-                let name: String = asset
-                    .name
-                    .chars()
-                    .map(|c| {
-                        if c.is_alphanumeric() || ".-_ ".contains(c) {
-                            c
-                        } else {
-                            '_'
-                        }
-                    })
-                    .collect();
+                let name = safe_name(&asset.name);
                 files.push((
                     format!("pieces/{}/files/{}-{}", record.id, asset.id, name),
                     asset.bytes,
@@ -152,6 +148,19 @@ pledges.json     the days you said you would write for\n\
 mail/sent/       every email Docket wrote to you\n\
 mail/received/   every message you sent to Docket, as it came\n\
 activity.json    what you did in Docket, from its audit trail\n";
+
+/// A file name safe inside the archive: letters, digits, `.`, `-`, `_` and spaces.
+fn safe_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
 
 fn json_file(name: &str, value: &serde_json::Value) -> (String, Vec<u8>) {
     (

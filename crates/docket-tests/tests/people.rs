@@ -22,6 +22,7 @@ both_backends! {
 }
 
 const PASSWORD: &str = "correct horse battery";
+const PNG: &[u8] = include_bytes!("../../docket-documents/tests/fixtures/headshot.png");
 const SLUG: &str = "digital-justice-week-2022";
 const CONSOLE: &str = "/console/calls/digital-justice-week-2022";
 
@@ -515,14 +516,27 @@ async fn codes(db: &TestDb) {
 async fn own_data(db: &TestDb) {
     let app = TestApp::spawn(db).await;
     let ada = app.signed_up("ada@example.org", PASSWORD).await;
-    // Profile: bad input is explained, good input saved.
+    // Profile: bad input is explained, good input saved. A file that claims to be a photo and
+    // is not is refused, and nothing is stored.
     let page = ada
-        .post("/account/profile", &[("name", ""), ("links", "not a link")])
+        .post_multipart(
+            "/account/profile",
+            &[("name", ""), ("links", "not a link")],
+            vec![("headshot", "me.png", b"<script>alert(1)</script>".to_vec())],
+        )
         .await;
     assert_eq!(page.status, 400);
     assert!(page.body.contains("href=\"#name\"") && page.body.contains("href=\"#links\""));
+    assert!(page.body.contains("href=\"#headshot\""), "{}", page.body);
+    let ada_user = app
+        .store
+        .user_by_email("ada@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(app.store.profile(ada_user.id).await.unwrap().is_none());
     let page = ada
-        .post(
+        .post_multipart(
             "/account/profile",
             &[
                 ("name", "Ada Lovelace"),
@@ -531,12 +545,26 @@ async fn own_data(db: &TestDb) {
                 ("bio", "Ada writes about engines."),
                 ("links", "https://example.org/ada"),
             ],
+            vec![("headshot", "ada.png", PNG.to_vec())],
         )
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
         page.body
             .contains("Ada Lovelace, Director, Analytical Engines Ltd")
+    );
+    assert!(page.body.contains("You have uploaded ada.png"));
+    let headshot = app
+        .store
+        .profile(ada_user.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .headshot_id
+        .expect("the headshot is kept");
+    assert_eq!(
+        app.store.asset(headshot).await.unwrap().unwrap().mime,
+        "image/png"
     );
 
     // Two pieces: one will be published, one stays unpublished.
@@ -590,7 +618,8 @@ async fn own_data(db: &TestDb) {
         .await;
     assert_eq!(page.status, 400, "no profile yet");
     assert!(page.body.contains("Set up your profile first"));
-    bo.post("/account/profile", &[("name", "Bo Diddley")]).await;
+    bo.post_multipart("/account/profile", &[("name", "Bo Diddley")], vec![])
+        .await;
     bo.post(
         &format!("/submissions/{published}/consent"),
         &[("action", "give")],
@@ -654,6 +683,7 @@ async fn own_data(db: &TestDb) {
     };
     assert!(read("account.json").contains("ada@example.org"));
     assert!(read("profile.json").contains("Analytical Engines Ltd"));
+
     let piece = read(&format!("pieces/{published}/piece.json"));
     assert!(piece.contains("Data at the heart of justice") && piece.contains("\"revisions\""));
     assert!(
@@ -667,6 +697,13 @@ async fn own_data(db: &TestDb) {
     assert!(read(&format!("pieces/{unpublished}/piece.json")).contains("A second thought"));
     assert!(read("mail/sent/0001.txt").contains("ada@example.org"));
     assert!(read("activity.json").contains("account.profile_saved"));
+    let mut photo = Vec::new();
+    archive
+        .by_name("profile/ada.png")
+        .expect("the headshot in the archive")
+        .read_to_end(&mut photo)
+        .unwrap();
+    assert_eq!(photo, PNG);
     // Someone else's archive does not hold Ada's pieces.
     let response = bo
         .http
@@ -717,6 +754,10 @@ async fn own_data(db: &TestDb) {
     );
     assert!(app.store.submission(unpublished).await.unwrap().is_none());
     assert!(app.store.profile(user.id).await.unwrap().is_none());
+    assert!(
+        app.store.asset(headshot).await.unwrap().is_none(),
+        "the headshot is erased"
+    );
     assert!(
         app.store
             .mail_to_address("ada@example.org")

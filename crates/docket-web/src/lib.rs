@@ -159,7 +159,7 @@ fn routes(max_body: usize) -> Vec<Route> {
         routes::submissions::routes(max_body),
         routes::console::routes(),
         routes::people::routes(),
-        routes::me::routes(),
+        routes::me::routes(max_body),
         routes::demo::routes(),
         routes::ops::routes(),
         routes::assets::routes(),

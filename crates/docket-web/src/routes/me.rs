@@ -19,8 +19,9 @@ use crate::ratelimit::{self, Action, ClientIp};
 use crate::site::Layout;
 use crate::{AppState, Route, WebError, render};
 
-/// Routes under `/account` for someone signed in.
-pub fn routes() -> Vec<Route> {
+/// Routes under `/account` for someone signed in; the profile form takes a headshot of up to
+/// `max_upload_bytes`.
+pub fn routes(max_upload_bytes: usize) -> Vec<Route> {
     vec![
         Route::get("/account", hub),
         Route::get("/account/two-factor", two_factor_page),
@@ -30,7 +31,12 @@ pub fn routes() -> Vec<Route> {
         Route::get("/account/two-factor/check", check_page),
         Route::post("/account/two-factor/check", check),
         Route::get("/account/profile", profile_page),
-        Route::post("/account/profile", save_profile),
+        Route::new(
+            axum::http::Method::POST,
+            "/account/profile",
+            axum::routing::post(save_profile)
+                .layer(axum::extract::DefaultBodyLimit::max(max_upload_bytes)),
+        ),
         Route::get("/account/data", data_page),
         Route::get("/account/data/download", download),
         Route::post("/account/delete", delete),
@@ -409,6 +415,16 @@ async fn check(
 // ---------------------------------------------------------------------------------------------
 // Profile
 
+/// The profile form, read from its multipart body.
+struct ProfileForm {
+    name: String,
+    job_title: String,
+    organisation: String,
+    bio: String,
+    links: String,
+    remove_headshot: bool,
+}
+
 /// The longest bio a profile takes, in words (as a piece's author bio).
 const BIO_MAX_WORDS: usize = docket_core::judge::BIO_MAX_WORDS;
 
@@ -420,6 +436,8 @@ struct ProfilePage {
     notice: Option<String>,
     profile: Profile,
     links: String,
+    /// The headshot's file name, when there is one.
+    headshot: Option<String>,
     /// The one-line fields: (name, label, value, hint, autocomplete).
     fields: Vec<Field>,
 }
@@ -452,15 +470,11 @@ fn one_line_fields(profile: &Profile) -> Vec<Field> {
     ]
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct ProfileForm {
-    name: String,
-    job_title: String,
-    organisation: String,
-    bio: String,
-    links: String,
-    csrf: String,
+async fn headshot_name(state: &AppState, profile: &Profile) -> Result<Option<String>, WebError> {
+    Ok(match profile.headshot_id {
+        Some(id) => state.store.asset(id).await?.map(|asset| asset.name),
+        None => None,
+    })
 }
 
 async fn profile_page(
@@ -474,6 +488,7 @@ async fn profile_page(
             layout: layout(&state, "Your profile", Some(&user), &csrf),
             errors: FormErrors::default(),
             notice: None,
+            headshot: headshot_name(&state, &profile).await?,
             links: profile.links.join("\n"),
             fields: one_line_fields(&profile),
             profile,
@@ -484,11 +499,22 @@ async fn profile_page(
 
 async fn save_profile(
     State(state): State<AppState>,
-    Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
-    Form(form): Form<ProfileForm>,
+    request: axum::extract::Request,
 ) -> Result<Response, WebError> {
-    csrf.verify(&form.csrf)?;
+    let (user, form, uploads) = match crate::routes::submissions::read_edit(&state, request).await {
+        Ok(read) => read,
+        Err(refused) => return Ok(refused),
+    };
+    csrf.verify(form.get("csrf"))?;
+    let form = ProfileForm {
+        name: form.get("name").to_owned(),
+        job_title: form.get("job_title").to_owned(),
+        organisation: form.get("organisation").to_owned(),
+        bio: form.get("bio").to_owned(),
+        links: form.get("links").to_owned(),
+        remove_headshot: form.get("remove_headshot") == "yes",
+    };
     let mut errors = FormErrors::default();
     let name = form.name.trim().to_owned();
     if name.is_empty() {
@@ -535,13 +561,60 @@ async fn save_profile(
         errors.add("links", "Give at most 5 links");
     }
     let existing = state.store.profile(user.id).await?.unwrap_or_default();
+    let mut headshot_id = if form.remove_headshot {
+        None
+    } else {
+        existing.headshot_id
+    };
+    // A headshot goes through the image checks pieces use: a real PNG, JPEG, GIF or WebP of a
+    // sane size, never stored otherwise.
+    if let Some(upload) = uploads
+        .into_iter()
+        .find(|upload| upload.field == "headshot")
+    {
+        let max = crate::routes::submissions::HEADSHOT_MAX_BYTES;
+        if upload.bytes.len() as u64 > max {
+            errors.add(
+                "headshot",
+                format!(
+                    "The headshot is {}: the most this form takes is {}. Make it smaller",
+                    docket_core::call::human_bytes(upload.bytes.len() as u64),
+                    docket_core::call::human_bytes(max)
+                ),
+            );
+        } else {
+            let bytes = upload.bytes;
+            let checked = tokio::task::spawn_blocking({
+                let bytes = bytes.clone();
+                move || docket_documents::check_image(&bytes)
+            })
+            .await
+            .map_err(|error| WebError::Internal(error.to_string()))?;
+            match checked {
+                Ok(info) if errors.is_empty() => {
+                    let asset = crate::routes::submissions::store_asset(
+                        &state,
+                        &user,
+                        &upload.name,
+                        info.file_type,
+                        bytes,
+                        None,
+                    )
+                    .await?;
+                    headshot_id = Some(asset.id);
+                }
+                Ok(_) => {}
+                Err(error) => errors.add("headshot", error.user_message()),
+            }
+        }
+    }
     let profile = Profile {
         name,
         job_title: form.job_title.trim().to_owned(),
         organisation: form.organisation.trim().to_owned(),
         bio: form.bio.trim().replace("\r\n", "\n"),
         links,
-        headshot_id: existing.headshot_id,
+        headshot_id,
     };
     if !errors.is_empty() {
         return render(
@@ -549,6 +622,7 @@ async fn save_profile(
                 layout: layout(&state, "Error: Your profile", Some(&user), &csrf),
                 errors,
                 notice: None,
+                headshot: headshot_name(&state, &existing).await?,
                 fields: one_line_fields(&profile),
                 profile,
                 links: form.links,
@@ -563,6 +637,7 @@ async fn save_profile(
     render(
         ProfilePage {
             layout: layout(&state, "Your profile", Some(&user), &csrf),
+            headshot: headshot_name(&state, &profile).await?,
             errors,
             notice: Some(format!(
                 "Saved. Pieces you consent to publish will carry the byline “{}”.",

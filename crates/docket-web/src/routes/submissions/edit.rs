@@ -155,7 +155,7 @@ pub(super) async fn edit_page(
 /// The edit form's request, read whole before anything is answered (the body limit bounds it):
 /// a client still sending its upload when a refusal comes would see its connection reset
 /// instead of the answer. Then who is asking, then the form.
-pub(super) async fn read_edit(
+pub(crate) async fn read_edit(
     state: &AppState,
     request: axum::extract::Request,
 ) -> Result<(User, Pairs, Vec<Upload>), Response> {

@@ -3,10 +3,10 @@
 use super::*;
 
 /// An uploaded file, read whole (the body limit has already bounded it).
-pub(super) struct Upload {
-    pub(super) field: String,
-    pub(super) name: String,
-    pub(super) bytes: Vec<u8>,
+pub(crate) struct Upload {
+    pub(crate) field: String,
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// Reads the multipart form: text fields as pairs, files apart.
@@ -237,7 +237,7 @@ pub(super) async fn take_upload(
     Ok(())
 }
 
-pub(super) async fn store_asset(
+pub(crate) async fn store_asset(
     state: &AppState,
     user: &User,
     name: &str,

@@ -38,8 +38,10 @@ mod start;
 mod withdraw;
 
 use consent::*;
+pub(crate) use edit::read_edit;
 use edit::*;
 use file::*;
+pub(crate) use form::store_asset;
 use form::*;
 use invite::*;
 use list::*;
@@ -59,7 +61,7 @@ pub(super) const MAX_COAUTHORS: usize = 10;
 pub(super) const INVITATIONS_PER_HOUR: i64 = 10;
 
 /// Headshots are small images.
-pub(super) const HEADSHOT_MAX_BYTES: u64 = 5 * 1024 * 1024;
+pub(crate) const HEADSHOT_MAX_BYTES: u64 = 5 * 1024 * 1024;
 
 /// Routes for pieces.
 pub fn routes(max_upload_bytes: usize) -> Vec<Route> {
@@ -192,10 +194,10 @@ pub(super) fn offered_day(call: &Call, day: Option<&str>) -> Option<CandidateDay
 }
 
 /// A form whose checkboxes may repeat a name (`day=…&day=…`), read as pairs.
-pub(super) struct Pairs(Vec<(String, String)>);
+pub(crate) struct Pairs(Vec<(String, String)>);
 
 impl Pairs {
-    fn get(&self, name: &str) -> &str {
+    pub(crate) fn get(&self, name: &str) -> &str {
         self.0
             .iter()
             .find(|(key, _)| key == name)
