@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod pledge;
 pub mod prose_dates;
 pub mod recognise;
+pub mod search;
 pub mod status;
 pub mod submission;
 pub mod text;

@@ -39,6 +39,8 @@ pub enum Transition {
     Publish,
     /// The contributor takes it back (possible until a decision).
     Withdraw,
+    /// An editor takes a rejection back: the piece is on offer again.
+    Reconsider,
 }
 
 /// A transition the state machine does not allow.
@@ -68,9 +70,12 @@ impl SubmissionState {
         use Transition as T;
         let next = match (self, transition) {
             (S::Draft | S::ChangesRequested, T::Submit) => S::Submitted,
-            (S::Submitted, T::RequestChanges) => S::ChangesRequested,
+            // A decision can be changed, always with a reason: an accepted piece can be sent back
+            // for changes or turned down, a rejected one reconsidered.
+            (S::Submitted | S::Accepted, T::RequestChanges) => S::ChangesRequested,
             (S::Submitted | S::ChangesRequested, T::Accept) => S::Accepted,
-            (S::Submitted | S::ChangesRequested, T::Reject) => S::Rejected,
+            (S::Submitted | S::ChangesRequested | S::Accepted, T::Reject) => S::Rejected,
+            (S::Rejected, T::Reconsider) => S::Submitted,
             (S::Accepted | S::Scheduled, T::Schedule) => S::Scheduled,
             (S::Scheduled, T::Publish) => S::Published,
             (S::Draft | S::Submitted | S::ChangesRequested, T::Withdraw) => S::Withdrawn,
@@ -154,6 +159,7 @@ impl Transition {
             Transition::Schedule => "scheduled",
             Transition::Publish => "published",
             Transition::Withdraw => "withdrawn",
+            Transition::Reconsider => "reconsidered",
         }
     }
 }
@@ -339,6 +345,9 @@ mod tests {
             (S::Draft, T::Withdraw, S::Withdrawn),
             (S::Submitted, T::Withdraw, S::Withdrawn),
             (S::ChangesRequested, T::Withdraw, S::Withdrawn),
+            (S::Accepted, T::RequestChanges, S::ChangesRequested),
+            (S::Accepted, T::Reject, S::Rejected),
+            (S::Rejected, T::Reconsider, S::Submitted),
         ];
         let transitions = [
             T::Submit,
@@ -348,6 +357,7 @@ mod tests {
             T::Schedule,
             T::Publish,
             T::Withdraw,
+            T::Reconsider,
         ];
         for from in S::ALL {
             for transition in transitions {
@@ -369,7 +379,7 @@ mod tests {
     #[test]
     fn nothing_leaves_a_final_state() {
         for from in [S::Published, S::Rejected, S::Withdrawn] {
-            for transition in [T::Submit, T::Withdraw, T::Accept, T::Schedule] {
+            for transition in [T::Submit, T::Withdraw, T::Accept, T::Schedule, T::RequestChanges] {
                 assert!(from.apply(transition).is_err());
             }
         }
