@@ -419,6 +419,10 @@ pub struct Call {
     pub kinds: Vec<Kind>,
     /// Contributor guidelines (Markdown).
     pub guidelines: String,
+    /// What editors check each piece against ("600–800 words", "shares insight rather than a
+    /// sales pitch"), shown beside every piece in the console.
+    #[serde(default)]
+    pub checklist: Vec<String>,
     pub contacts: Vec<Contact>,
 }
 

@@ -340,6 +340,33 @@ impl<'t, 'i> Fields<'t, 'i> {
         }
     }
 
+    /// A list of non-empty strings; an absent key is an empty list.
+    fn strings(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Vec<String> {
+        let Some(value) = self.get(key) else {
+            return Vec::new();
+        };
+        let Some(array) = value.get_ref().as_array() else {
+            self.wrong_type(ctx, key, value, "a list of strings");
+            return Vec::new();
+        };
+        let field = self.field(key);
+        array
+            .iter()
+            .enumerate()
+            .filter_map(|(index, item)| match item.get_ref().as_str() {
+                Some(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
+                Some(_) => {
+                    ctx.error(item.span(), &format!("{field}[{index}]"), "must not be empty");
+                    None
+                }
+                None => {
+                    ctx.error(item.span(), &format!("{field}[{index}]"), "expected a string");
+                    None
+                }
+            })
+            .collect()
+    }
+
     fn boolean(&mut self, ctx: &mut Ctx<'_>, key: &'static str) -> Option<bool> {
         let value = self.get(key)?;
         match value.get_ref().as_bool() {
@@ -489,6 +516,7 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
     keep("after_deadline", &after_deadline);
     let guidelines = fields.string(ctx, "guidelines", true);
     keep("guidelines", &guidelines);
+    let checklist = fields.strings(ctx, "checklist");
     let inbox = fields.string(ctx, "inbox", false).and_then(|(text, span)| {
         Email::parse(&text)
             .map_err(|message| ctx.error(span, "inbox", message))
@@ -625,6 +653,7 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
         days: days?,
         kinds: kinds?,
         guidelines: guidelines?.0,
+        checklist,
         contacts,
     })
 }
@@ -1022,6 +1051,13 @@ pub fn export(call: &Call) -> String {
     }
     put_opt(&mut root, "after_deadline", call.after_deadline.as_deref());
     put(&mut root, "guidelines", call.guidelines.as_str());
+    if !call.checklist.is_empty() {
+        put(
+            &mut root,
+            "checklist",
+            Value::Array(call.checklist.iter().map(|item| Value::from(item.as_str())).collect()),
+        );
+    }
 
     let mut week = Table::new();
     put(&mut week, "first_day", date(call.week.first_day));
