@@ -356,11 +356,19 @@ impl<'t, 'i> Fields<'t, 'i> {
             .filter_map(|(index, item)| match item.get_ref().as_str() {
                 Some(text) if !text.trim().is_empty() => Some(text.trim().to_owned()),
                 Some(_) => {
-                    ctx.error(item.span(), &format!("{field}[{index}]"), "must not be empty");
+                    ctx.error(
+                        item.span(),
+                        &format!("{field}[{index}]"),
+                        "must not be empty",
+                    );
                     None
                 }
                 None => {
-                    ctx.error(item.span(), &format!("{field}[{index}]"), "expected a string");
+                    ctx.error(
+                        item.span(),
+                        &format!("{field}[{index}]"),
+                        "expected a string",
+                    );
                     None
                 }
             })
@@ -1055,7 +1063,12 @@ pub fn export(call: &Call) -> String {
         put(
             &mut root,
             "checklist",
-            Value::Array(call.checklist.iter().map(|item| Value::from(item.as_str())).collect()),
+            Value::Array(
+                call.checklist
+                    .iter()
+                    .map(|item| Value::from(item.as_str()))
+                    .collect(),
+            ),
         );
     }
 

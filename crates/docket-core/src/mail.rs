@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 
 /// A mail to queue in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewMail {
     /// Stable for the row, so a resend carries the same Message-ID.
     pub message_id: String,

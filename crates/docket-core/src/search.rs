@@ -158,17 +158,26 @@ mod tests {
         assert_eq!(
             query.terms,
             vec![
-                Term::Word { text: "justi".into(), prefix: true },
+                Term::Word {
+                    text: "justi".into(),
+                    prefix: true
+                },
                 Term::Phrase(vec!["digital".into(), "week".into()]),
                 Term::Phrase(vec!["e".into(), "justice".into()]),
-                Term::Word { text: "cafe".into(), prefix: false },
+                Term::Word {
+                    text: "cafe".into(),
+                    prefix: false
+                },
             ]
         );
         assert_eq!(
             query.fts5(),
             r#""justi"* AND "digital week" AND "e justice" AND "cafe""#
         );
-        assert_eq!(query.tsquery(), "justi:* & (digital <-> week) & (e <-> justice) & cafe");
+        assert_eq!(
+            query.tsquery(),
+            "justi:* & (digital <-> week) & (e <-> justice) & cafe"
+        );
     }
 
     #[test]
@@ -194,6 +203,9 @@ mod tests {
             }
         }
         assert!(SearchQuery::parse("  !!  ").is_empty());
-        assert_eq!(SearchQuery::parse(&"word ".repeat(50)).terms.len(), MAX_TERMS);
+        assert_eq!(
+            SearchQuery::parse(&"word ".repeat(50)).terms.len(),
+            MAX_TERMS
+        );
     }
 }

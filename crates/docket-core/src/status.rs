@@ -185,16 +185,22 @@ pub enum InboundOutcome {
     Reply,
     /// A pledge: the sender says which day they will write for.
     Pledge,
+    /// Kept for triage, then answered by an editor with a note.
+    Answered,
+    /// Kept for triage, then set aside by an editor.
+    Dismissed,
 }
 
 impl InboundOutcome {
-    pub const ALL: [InboundOutcome; 6] = [
+    pub const ALL: [InboundOutcome; 8] = [
         InboundOutcome::Ignored,
         InboundOutcome::Triage,
         InboundOutcome::Held,
         InboundOutcome::Submission,
         InboundOutcome::Reply,
         InboundOutcome::Pledge,
+        InboundOutcome::Answered,
+        InboundOutcome::Dismissed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -205,6 +211,8 @@ impl InboundOutcome {
             InboundOutcome::Submission => "submission",
             InboundOutcome::Reply => "reply",
             InboundOutcome::Pledge => "pledge",
+            InboundOutcome::Answered => "answered",
+            InboundOutcome::Dismissed => "dismissed",
         }
     }
 

@@ -379,7 +379,13 @@ mod tests {
     #[test]
     fn nothing_leaves_a_final_state() {
         for from in [S::Published, S::Rejected, S::Withdrawn] {
-            for transition in [T::Submit, T::Withdraw, T::Accept, T::Schedule, T::RequestChanges] {
+            for transition in [
+                T::Submit,
+                T::Withdraw,
+                T::Accept,
+                T::Schedule,
+                T::RequestChanges,
+            ] {
                 assert!(from.apply(transition).is_err());
             }
         }

@@ -276,7 +276,7 @@ async fn schedule_reminder(
     Ok(())
 }
 
-fn inbound_row(row: &Row) -> Result<InboundRecord, StoreError> {
+pub(crate) fn inbound_row(row: &Row) -> Result<InboundRecord, StoreError> {
     Ok(InboundRecord {
         id: row.get("id")?,
         message_id: row.get("message_id")?,
@@ -441,6 +441,7 @@ async fn insert_revision(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    crate::editorial::index_piece(tx, id, piece, now).await?;
     Ok(())
 }
 
@@ -2260,6 +2261,11 @@ impl Store for SqlStore {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         self.pool.migrate().await?;
+        // Pieces sent before the search index existed are indexed once.
+        let indexed = crate::editorial::index_missing(self).await?;
+        if indexed > 0 {
+            tracing::info!(indexed, "indexed pieces for the queue's search");
+        }
         Ok(())
     }
 

@@ -876,3 +876,86 @@ impl crate::People for WorkDecorated {
         self.inner.erase_expired_pieces(ended_before, now).await
     }
 }
+
+#[async_trait::async_trait]
+impl crate::Editorial for WorkDecorated {
+    async fn queue(
+        &self,
+        query: &crate::QueueQuery,
+    ) -> Result<crate::QueuePage, crate::StoreError> {
+        self.inner.queue(query).await
+    }
+    async fn decide(
+        &self,
+        decision: &crate::NewDecision,
+        now: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner.decide(decision, now).await
+    }
+    async fn undo_decision(
+        &self,
+        id: i64,
+        by: crate::UserId,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner.undo_decision(id, by, now).await
+    }
+    async fn decisions(
+        &self,
+        submission: crate::SubmissionId,
+    ) -> Result<Vec<crate::Decision>, crate::StoreError> {
+        self.inner.decisions(submission).await
+    }
+    async fn apply_due_decisions(
+        &self,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<i64>, crate::StoreError> {
+        self.inner.apply_due_decisions(now).await
+    }
+    async fn add_comment(
+        &self,
+        submission: crate::SubmissionId,
+        author: crate::UserId,
+        body: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.add_comment(submission, author, body, now).await
+    }
+    async fn comments(
+        &self,
+        submission: crate::SubmissionId,
+    ) -> Result<Vec<crate::Comment>, crate::StoreError> {
+        self.inner.comments(submission).await
+    }
+    async fn piece_mail_in(
+        &self,
+        submission: crate::SubmissionId,
+    ) -> Result<Vec<crate::InboundRecord>, crate::StoreError> {
+        self.inner.piece_mail_in(submission).await
+    }
+    async fn piece_mail_out(
+        &self,
+        submission: crate::SubmissionId,
+    ) -> Result<Vec<crate::OutboxMail>, crate::StoreError> {
+        self.inner.piece_mail_out(submission).await
+    }
+    async fn settle_triage(
+        &self,
+        inbound_id: i64,
+        outcome: crate::InboundOutcome,
+        note: &str,
+        mail: Option<crate::NewMail>,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner
+            .settle_triage(inbound_id, outcome, note, mail, actor, now)
+            .await
+    }
+    async fn piece_placement(
+        &self,
+        submission: crate::SubmissionId,
+    ) -> Result<(Option<jiff::civil::Date>, Option<jiff::Timestamp>), crate::StoreError> {
+        self.inner.piece_placement(submission).await
+    }
+}

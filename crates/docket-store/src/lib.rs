@@ -16,6 +16,10 @@ pub use docket_core::mail::{NewMail, StoredTemplate, TemplateText};
 pub use docket_core::status::{InboundOutcome, JobKind, JobSpec, JobStatus, MailStatus};
 use docket_core::submission::{CandidateDays, Piece, SubmissionState};
 pub use docket_core::trust::SenderTrust;
+pub use editorial::{
+    Comment, Decision, DecisionAction, Editorial, LengthFilter, NewDecision, QueuePage, QueueQuery,
+    QueueRow, QueueSort,
+};
 use jiff::Timestamp;
 pub use people::{
     Consent, Erased, Invitation, NewInvitation, People, Profile, ReceivedMail, TwoFactor,
@@ -24,6 +28,7 @@ pub use pledges::{NewPledge, PledgeRecord, Pledges};
 
 mod backend;
 mod decorate;
+pub mod editorial;
 pub mod people;
 pub mod pledges;
 pub mod postgres;
@@ -93,8 +98,8 @@ pub trait Work: Send {
 /// The resource traits, for code that calls a store: `use docket_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Accounts, Calls, Inbound, Jobs, Outbox, People, Pledges, Site, Staff, Store, Submissions,
-        Work,
+        Accounts, Calls, Editorial, Inbound, Jobs, Outbox, People, Pledges, Site, Staff, Store,
+        Submissions, Work,
     };
 }
 pub mod sqlite;
@@ -1002,6 +1007,7 @@ pub trait Store:
     + Site
     + Pledges
     + People
+    + Editorial
     + Send
     + Sync
     + fmt::Debug

@@ -394,6 +394,7 @@ async fn kept_assets(tx: &mut Tx, asset: i64) -> Result<bool, StoreError> {
 /// (unless another piece refers to them), the messages that made it and the mail about it.
 async fn erase_piece(tx: &mut Tx, id: SubmissionId, now: Timestamp) -> Result<(), StoreError> {
     let assets = assets_of(tx, id).await?;
+    crate::editorial::unindex_piece(tx, id).await?;
     for statement in [
         "DELETE FROM consents WHERE submission_id = $1",
         "DELETE FROM submission_members WHERE submission_id = $1",

@@ -115,6 +115,11 @@ pub(crate) enum Tx {
 }
 
 impl Tx {
+    /// True on PostgreSQL, for the few statements the two dialects write differently.
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Tx::Postgres(_))
+    }
+
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(tx) => tx.commit().await?,

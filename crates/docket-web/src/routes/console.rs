@@ -467,6 +467,8 @@ fn inbound_row(call: Option<&Call>, record: docket_store::InboundRecord) -> Inbo
         (InboundOutcome::Held, _) => "Waiting for the sender to confirm it".to_owned(),
         (InboundOutcome::Ignored, _) => "Not answered".to_owned(),
         (InboundOutcome::Pledge, _) => "A pledge: see the call's pledges".to_owned(),
+        (InboundOutcome::Answered, _) => "Answered by an editor".to_owned(),
+        (InboundOutcome::Dismissed, _) => "Set aside by an editor".to_owned(),
     };
     let trust = record.sender_trust.describe(&record.sender);
     InboundRow {
