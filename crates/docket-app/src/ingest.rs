@@ -1036,7 +1036,18 @@ impl Body {
 
     /// The one judge's verdict on `piece` now, with this message's unfit file refused first.
     fn judged(&self, call: &Call, piece: &Piece, now: Timestamp) -> Verdict {
-        let mut verdict = judge::judge(call, piece, now, None);
+        self.judged_until(call, piece, now, None)
+    }
+
+    /// As [`Self::judged`], for a piece an editor holds open until `open_until`.
+    fn judged_until(
+        &self,
+        call: &Call,
+        piece: &Piece,
+        now: Timestamp,
+        open_until: Option<Timestamp>,
+    ) -> Verdict {
+        let mut verdict = judge::judge(call, piece, now, open_until);
         if let Some(unfit) = &self.unfit {
             verdict.refuse_first(unfit.clone());
         }
@@ -1222,7 +1233,8 @@ async fn reply(
         if carries && let Ok(body) = body_of(&call.call, message, kind).await {
             let mut piece = current.draft.clone();
             body.apply(&call.call, &mut piece, false);
-            let verdict = body.judged(&call.call, &piece, now);
+            // An editor's request for changes may hold the piece open past the deadline.
+            let verdict = body.judged_until(&call.call, &piece, now, current.open_until);
             let closed = verdict.refusals.iter().any(|f| f.code == Code::Closed);
             if !closed {
                 let path = format!("/submissions/{submission_id}");

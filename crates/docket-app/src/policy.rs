@@ -103,6 +103,7 @@ mod tests {
             sender_trust: None,
             created_at: Timestamp::now(),
             updated_at: Timestamp::now(),
+            open_until: None,
         }
     }
 

@@ -9,7 +9,7 @@
 macro_rules! submission_columns {
     () => {
         "s.id, s.call_id, c.slug AS call_slug, s.owner_id, u.email AS owner_email, s.state, s.late, s.draft, \
-         s.revisions, s.reply_token, s.sender_trust, s.created_at, s.updated_at"
+         s.revisions, s.reply_token, s.sender_trust, s.created_at, s.updated_at, s.open_until"
     };
 }
 
@@ -135,6 +135,7 @@ fn submission_row(row: &Row, coauthors: Vec<String>) -> Result<SubmissionRecord,
             .transpose()?,
         created_at: ts(row, "created_at")?,
         updated_at: ts(row, "updated_at")?,
+        open_until: ts_opt(row, "open_until")?,
     })
 }
 

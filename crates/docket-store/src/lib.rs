@@ -305,6 +305,8 @@ pub struct SubmissionRecord {
     pub sender_trust: Option<SenderTrust>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Until when the author may change it after the deadline (an editor asked for changes).
+    pub open_until: Option<Timestamp>,
 }
 
 impl SubmissionRecord {

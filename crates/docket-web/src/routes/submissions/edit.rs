@@ -96,7 +96,7 @@ pub(super) fn edit_view(
             .filter(|_| piece.document.is_none())
             .map(|minutes| format!("{minutes}"))
             .unwrap_or_default(),
-        closed: closed_message(call, state),
+        closed: piece_closed(call, record, state),
     }
 }
 
@@ -134,7 +134,7 @@ pub(super) async fn edit_page(
         return Ok(Redirect::to(&format!("/submissions/{id}")).into_response());
     }
     let piece = record.draft.clone();
-    let warnings = page_warnings(&verdict(&state, &call, &piece));
+    let warnings = page_warnings(&verdict(&state, &call, &piece, record.open_until));
     let notice = query.saved.map(|_| "Your draft has been saved.".to_owned());
     render(
         edit_view(
@@ -198,7 +198,9 @@ pub(super) async fn edit(
             record.state.label().to_lowercase()
         ))));
     }
-    if let Admission::Closed(message) = admission(&call, state.clock.now()) {
+    if let Admission::Closed(message) = admission(&call, state.clock.now())
+        && piece_closed(&call, &record, &state).is_some()
+    {
         return Err(WebError::Store(StoreError::Conflict(message)));
     }
     let mut errors = FormErrors::default();
@@ -219,7 +221,7 @@ pub(super) async fn edit(
     } else {
         piece.words = None;
     }
-    let judged = verdict(&state, &call, &piece);
+    let judged = verdict(&state, &call, &piece, record.open_until);
     let sending = form.get("action") == "submit";
     refusals(&judged, sending, &mut errors);
     let warnings = page_warnings(&judged);

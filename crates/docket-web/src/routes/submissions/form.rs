@@ -271,8 +271,13 @@ pub(crate) async fn store_asset(
 
 /// The one judge's verdict on `piece` if it were sent now (`docket_core::judge`, which the mail
 /// path asks too), with the file-size cap this form applies to kinds that set none.
-pub(super) fn verdict(state: &AppState, call: &Call, piece: &Piece) -> Verdict {
-    judge::judge(call, piece, state.clock.now(), None)
+pub(super) fn verdict(
+    state: &AppState,
+    call: &Call,
+    piece: &Piece,
+    open_until: Option<jiff::Timestamp>,
+) -> Verdict {
+    judge::judge(call, piece, state.clock.now(), open_until)
 }
 
 /// The verdict's refusals as the form's errors: when only saving, what a draft may still lack is

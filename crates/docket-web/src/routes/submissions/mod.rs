@@ -178,6 +178,22 @@ pub(super) fn kind_choices(call: &Call, chosen: &str) -> Vec<KindChoice> {
         .collect()
 }
 
+/// Why this piece can no longer be changed, if it cannot: the call is closed, unless an editor
+/// asked for changes and gave until a date that has not passed.
+pub(super) fn piece_closed(
+    call: &Call,
+    record: &SubmissionRecord,
+    state: &AppState,
+) -> Option<String> {
+    if record
+        .open_until
+        .is_some_and(|until| state.clock.now() < until)
+    {
+        return None;
+    }
+    closed_message(call, state)
+}
+
 pub(super) fn closed_message(call: &Call, state: &AppState) -> Option<String> {
     match admission(call, state.clock.now()) {
         Admission::Closed(message) => Some(message),

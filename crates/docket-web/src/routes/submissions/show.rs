@@ -117,7 +117,8 @@ pub(super) async fn show_page(
         kind: kind_name(&call, &record.draft.kind),
         days: days_text(&call, &record.draft),
         measure: measure(&record.draft),
-        editable: record.state.editable_by_contributor() && closed_message(&call, state).is_none(),
+        editable: record.state.editable_by_contributor()
+            && piece_closed(&call, &record, state).is_none(),
         withdrawable: record.state.apply(Transition::Withdraw).is_ok(),
         owner: record.owner_id == user.id,
         coauthors: record.coauthors.clone(),
