@@ -42,6 +42,7 @@ defaults!(
     "coauthor_invite",
     "confirm_message",
     "staff_invitation",
+    "decision",
 );
 
 const LAYOUT: &str = include_str!("../templates/layout.html");
@@ -80,6 +81,8 @@ pub enum Letter {
     ConfirmMessage,
     /// An organiser invites someone to the call's staff, with a single-use link.
     StaffInvitation,
+    /// An editor's decision on a piece, in the editor's words, once its undo window has ended.
+    Decision,
 }
 
 /// A variable a template may use, for the organiser's reference.
@@ -147,8 +150,9 @@ const PIECE: &[Variable] = &[
 
 impl Letter {
     /// Every email, in the order the console lists them.
-    pub const ALL: [Letter; 15] = [
+    pub const ALL: [Letter; 16] = [
         Letter::Receipt,
+        Letter::Decision,
         Letter::NotSent,
         Letter::PledgeReceived,
         Letter::PledgeDeclined,
@@ -198,6 +202,7 @@ impl Letter {
             Letter::CoauthorInvite => "coauthor_invite",
             Letter::ConfirmMessage => "confirm_message",
             Letter::StaffInvitation => "staff_invitation",
+            Letter::Decision => "decision",
         }
     }
 
@@ -224,6 +229,7 @@ impl Letter {
             Letter::CoauthorInvite => "Co-author invitation",
             Letter::ConfirmMessage => "Is this from you?",
             Letter::StaffInvitation => "Staff invitation",
+            Letter::Decision => "Editor's decision",
         }
     }
 
@@ -260,6 +266,9 @@ impl Letter {
             }
             Letter::CoauthorInvite => "when a contributor invites a co-author",
             Letter::StaffInvitation => "when an organiser invites someone to the call's staff",
+            Letter::Decision => {
+                "when an editor's decision on a piece reaches its author, once the undo window ends"
+            }
             Letter::ConfirmMessage => {
                 "when mail arrives from the address of an existing account and nothing proves who sent it"
             }
@@ -326,6 +335,18 @@ impl Letter {
                 var("link", "where to send it on the web"),
             ],
             Letter::CoauthorInvite => &[var("inviter", "who invited them")],
+            Letter::Decision => &[
+                var(
+                    "decision",
+                    "what was decided: “accepted for Tuesday 15 November 2022”",
+                ),
+                var("state", "the piece's new state: “Accepted”"),
+                var("note", "the editor's words to the author"),
+                var(
+                    "open_until",
+                    "for a request for changes: until when the piece can be changed, or empty",
+                ),
+            ],
             Letter::StaffInvitation => &[
                 var("inviter", "the organiser who invited them"),
                 var("role", "the role offered: “an editor”"),
@@ -347,6 +368,7 @@ impl Letter {
             Letter::Receipt
                 | Letter::NotSent
                 | Letter::StateChanged
+                | Letter::Decision
                 | Letter::DeadlineReminder
                 | Letter::CoauthorInvite
         );
@@ -376,6 +398,7 @@ impl Letter {
             Letter::Receipt
             | Letter::NotSent
             | Letter::DeadlineReminder
+            | Letter::Decision
             | Letter::CoauthorInvite => Some((
                 "piece.link",
                 "without it the contributor cannot reach their piece",
@@ -905,6 +928,13 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
         Letter::CoauthorInvite => context! {
             inviter => "jago@example.org",
             piece => Value::from_serialize(&piece),
+        },
+        Letter::Decision => context! {
+            piece => Value::from_serialize(&piece),
+            decision => "accepted for Tuesday 15 November 2022",
+            state => "Accepted",
+            note => "Thank you: this is just what Tuesday's data theme needed. We will publish it in the morning.",
+            open_until => "",
         },
         Letter::StaffInvitation => context! {
             inviter => "organiser@example.org",

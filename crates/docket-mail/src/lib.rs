@@ -472,6 +472,37 @@ impl Mailer {
         )
     }
 
+    /// An editor's decision on a piece, in their words. Sent when the undo window ends.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decision(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        submission_id: docket_core::SubmissionId,
+        reply_token: &str,
+        piece: &PieceFacts,
+        decision: &str,
+        state: SubmissionState,
+        note: &str,
+        open_until: &str,
+    ) -> NewMail {
+        let mut mail = self.letter(
+            letterhead,
+            Letter::Decision,
+            to,
+            context! {
+                piece => Value::from_serialize(piece),
+                decision => decision,
+                state => state.label(),
+                note => note,
+                open_until => open_until,
+            },
+            Some(submission_id),
+        );
+        mail.reply_to = letterhead.reply_address(&submission_id.to_string(), reply_token);
+        mail
+    }
+
     /// An invitation to join a call's staff, with its single-use link.
     pub fn staff_invitation(
         &self,
