@@ -90,7 +90,7 @@ pub async fn ingest(
     raw: &[u8],
     settings: &IngestSettings,
 ) -> Result<Outcome, StoreError> {
-    file_message(store, clock, mailer, raw, settings, false).await
+    file_message(store, clock, mailer, raw, settings, false, None).await
 }
 
 /// Files the held message `inbound_id` of `sender`, now that its sender has confirmed it by the
@@ -110,13 +110,54 @@ pub async fn release(
     if record.outcome != InboundOutcome::Held || record.sender != sender {
         return Ok(None);
     }
-    file_message(store, clock, mailer, &raw, settings, true)
+    // An editor's filing waits with a held message, and applies once the sender confirms it.
+    let choice = store
+        .refile_of(inbound_id)
+        .await?
+        .and_then(|json| serde_json::from_str::<Refile>(&json).ok());
+    file_message(store, clock, mailer, &raw, settings, true, choice.as_ref())
+        .await
+        .map(Some)
+}
+
+use docket_core::submission::CandidateDays;
+
+/// An editor's filing of a message kept for triage: the call, kind and days they chose. Kept
+/// with the message, so that it still holds when the sender confirms a held message.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Refile {
+    pub call_id: docket_core::CallId,
+    pub kind: String,
+    pub days: CandidateDays,
+}
+
+/// Files a message kept for triage as a piece of the kind and days an editor chose. The sender
+/// owns the piece and gets the receipt; a sender with an account who is not authenticated is
+/// asked first, as for any message from their address, and the editor's choice waits with it.
+pub async fn refile(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    mailer: &Mailer,
+    inbound_id: i64,
+    choice: &Refile,
+    settings: &IngestSettings,
+) -> Result<Option<Outcome>, StoreError> {
+    let Some((record, raw)) = store.inbound_message(inbound_id).await? else {
+        return Ok(None);
+    };
+    if record.outcome != InboundOutcome::Triage {
+        return Ok(None);
+    }
+    let json = serde_json::to_string(choice).unwrap_or_default();
+    store.set_refile(inbound_id, &json).await?;
+    file_message(store, clock, mailer, &raw, settings, false, Some(choice))
         .await
         .map(Some)
 }
 
 /// The pipeline of [`ingest`] and [`release`]; `confirmed`: the sender proved they hold the From:
-/// address (and the message is a held one, whose record is updated).
+/// address (and the message is a held one, whose record is updated); `refile`: an editor's
+/// choice for a message kept for triage (whose record is updated).
 async fn file_message(
     store: &dyn Store,
     clock: &dyn Clock,
@@ -124,6 +165,7 @@ async fn file_message(
     raw: &[u8],
     settings: &IngestSettings,
     confirmed: bool,
+    refile: Option<&Refile>,
 ) -> Result<Outcome, StoreError> {
     let now = clock.now();
     let too_large = raw.len() > settings.max_message_bytes;
@@ -170,6 +212,7 @@ async fn file_message(
         },
         received_at: now,
         release_held: confirmed,
+        release_triage: refile.is_some(),
     };
     let Some(message) = parsed else {
         let stored = store
@@ -203,6 +246,7 @@ async fn file_message(
         .unwrap_or(now);
     // A confirmed message was counted when it came in.
     if !confirmed
+        && refile.is_none()
         && store.inbound_count_since(&sender, hour_ago).await? >= settings.per_sender_per_hour
     {
         return ignored(
@@ -284,7 +328,10 @@ async fn file_message(
     let pledged_call = pledged
         .as_ref()
         .and_then(|pledge| calls.iter().find(|stored| stored.id == pledge.call_id));
-    let stored_call = pledged_call
+    let chosen_call =
+        refile.and_then(|choice| calls.iter().find(|stored| stored.id == choice.call_id));
+    let stored_call = chosen_call
+        .or(pledged_call)
         .or(by_inbox)
         .or_else(|| only_open_call(&calls, now))
         .or(if calls.len() == 1 {
@@ -336,6 +383,7 @@ async fn file_message(
     // without Docket's reply address or headers (a new message, a client that dropped them):
     // the subject names the piece, and the message is a reply to it.
     if trust.verified()
+        && refile.is_none()
         && let Some(owner) = store.user_by_email(&sender).await?
         && let Some(submission_id) =
             piece_by_subject(store, &owner, stored_call.id, &message.subject).await?
@@ -353,7 +401,9 @@ async fn file_message(
     let words_to_read = format!("{}\n{}", message.subject, message.text);
     // The subject first: a piece pasted into the body must not add days of its own. A piece
     // answering a pledge is for the pledge's days unless it says otherwise.
-    let days = recognise::candidate_days(call, &message.subject)
+    let days = refile
+        .map(|choice| choice.days.clone())
+        .or_else(|| recognise::candidate_days(call, &message.subject))
         .or_else(|| recognise::candidate_days(call, &message.text))
         .or_else(|| {
             pledged
@@ -394,7 +444,9 @@ async fn file_message(
     // The kind the sender named (or, naming none, the one their file suggests). It is kept even
     // when the file does not suit it: the answer then says what to send, and nothing is changed
     // behind the sender's back.
-    let named = recognise::kind(call, &words_to_read, &mimes)
+    let named = refile
+        .map(|choice| choice.kind.clone())
+        .or_else(|| recognise::kind(call, &words_to_read, &mimes))
         .or_else(|| {
             pledged
                 .as_ref()
@@ -402,7 +454,7 @@ async fn file_message(
         })
         .and_then(|key| call.kind(&key));
     // No piece attached, pasted or linked: a pledge, when that is what the text says.
-    if pledged.is_none() && !carries_piece(call, &message, named) {
+    if pledged.is_none() && refile.is_none() && !carries_piece(call, &message, named) {
         match pledge::read(call, &message.subject, &message.text) {
             Reading::Piece => {}
             Reading::Pledge {

@@ -375,7 +375,7 @@ async fn insert_inbound(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, (SELECT call_id FROM submissions WHERE id = $7)), $10)
          ON CONFLICT (message_id) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason,
              submission_id = excluded.submission_id, call_id = excluded.call_id, sender_trust = excluded.sender_trust
-         WHERE inbound_messages.outcome = 'held' AND $11",
+         WHERE (inbound_messages.outcome = 'held' AND $11) OR (inbound_messages.outcome = 'triage' AND $12)",
     )
     .bind(&message.message_id)
     .bind(&message.sender)
@@ -388,6 +388,7 @@ async fn insert_inbound(
     .bind(message.call_id)
     .bind(message.sender_trust.as_str())
     .bind(message.release_held)
+    .bind(message.release_triage)
     .execute(&mut *tx)
     .await?;
     Ok(inserted == 1)

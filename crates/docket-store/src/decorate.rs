@@ -958,4 +958,10 @@ impl crate::Editorial for WorkDecorated {
     ) -> Result<(Option<jiff::civil::Date>, Option<jiff::Timestamp>), crate::StoreError> {
         self.inner.piece_placement(submission).await
     }
+    async fn set_refile(&self, inbound_id: i64, json: &str) -> Result<(), crate::StoreError> {
+        self.inner.set_refile(inbound_id, json).await
+    }
+    async fn refile_of(&self, inbound_id: i64) -> Result<Option<String>, crate::StoreError> {
+        self.inner.refile_of(inbound_id).await
+    }
 }

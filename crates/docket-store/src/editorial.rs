@@ -299,6 +299,12 @@ pub trait Editorial: Send + Sync {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Keeps an editor's choice (JSON) with a message kept for triage.
+    async fn set_refile(&self, inbound_id: i64, json: &str) -> Result<(), StoreError>;
+
+    /// The editor's choice kept with a message, if any.
+    async fn refile_of(&self, inbound_id: i64) -> Result<Option<String>, StoreError>;
+
     /// The accepted day and the open-until date of a piece.
     async fn piece_placement(
         &self,
@@ -949,6 +955,27 @@ impl Editorial for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_refile(&self, inbound_id: i64, json: &str) -> Result<(), StoreError> {
+        sql::query("UPDATE inbound_messages SET refile = $1 WHERE id = $2")
+            .bind(json)
+            .bind(inbound_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn refile_of(&self, inbound_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sql::query_scalar::<Option<String>>(
+                "SELECT refile FROM inbound_messages WHERE id = $1",
+            )
+            .bind(inbound_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .flatten(),
+        )
     }
 
     async fn piece_placement(

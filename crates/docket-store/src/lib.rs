@@ -344,6 +344,8 @@ pub struct NewInbound {
     /// True when this files a message that was held for its sender's confirmation: the held
     /// record is updated instead of counting as a duplicate.
     pub release_held: bool,
+    /// An editor files a message kept for triage: its record is updated, not duplicated.
+    pub release_triage: bool,
 }
 
 /// A file that came with a message.

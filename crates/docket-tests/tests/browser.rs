@@ -390,6 +390,7 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
                     sender_trust: docket_store::SenderTrust::NotVerified,
                     received_at: now,
                     release_held: false,
+                    release_triage: false,
                 },
                 None,
             )

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use docket_core::search::SearchQuery;
 use docket_core::submission::{Author, CandidateDays, Piece, SubmissionState};
 use docket_store::{
-    DecisionAction, Editorial, LengthFilter, NewDecision, NewMail, QueueQuery, QueueSort, Store,
-    StoredCall, SubmissionId, User,
+    DecisionAction, LengthFilter, NewDecision, NewMail, QueueQuery, QueueSort, Store, StoredCall,
+    SubmissionId, User,
 };
 use docket_tests::app::parse_call;
 use docket_tests::db::TestDb;
@@ -107,7 +107,15 @@ async fn send(
         .await
         .unwrap();
     store
-        .submit_revision(id, owner.id, &piece, false, &[], receipt(&owner.email, n), at(when))
+        .submit_revision(
+            id,
+            owner.id,
+            &piece,
+            false,
+            &[],
+            receipt(&owner.email, n),
+            at(when),
+        )
         .await
         .unwrap();
     id
@@ -115,18 +123,102 @@ async fn send(
 
 /// The corpus: (kind, title, body, author, day, words).
 const CORPUS: [(&str, &str, &str, &str, Option<&str>, u64); 12] = [
-    ("blog", "Café culture in the courts", "Why the café next to the court matters for jurors.", "Zoë Núñez", Some("2022-11-14"), 700),
-    ("blog", "E-justice for everyone", "E-justice services must work on a phone.", "Ada Lovelace", Some("2022-11-15"), 650),
-    ("case-study", "Data sharing in probation", "Sharing data between probation and police, safely.", "Ben O'Brien", Some("2022-11-15"), 900),
-    ("blog", "Digital justice week reflections", "A reflection on digital justice and its week.", "Chloé Dubois", Some("2022-11-16"), 750),
-    ("blog", "Justices and judgments", "How judges write judgments for the public.", "Dev Patel", Some("2022-11-16"), 500),
-    ("blog", "Straße and street: comparing systems", "German and English courts compared, from Straße to street.", "Ærøn Ørsted", Some("2022-11-17"), 720),
-    ("whitepaper", "Rehabilitation by design", "Design principles for rehabilitation services.", "Esme Jones", Some("2022-11-18"), 3000),
-    ("blog", "Machine learning and bias", "Machine-learning models can encode bias.", "Femi Adeyemi", None, 680),
-    ("podcast", "Courtroom tech, episode 1", "Episode notes: video hearings and remote justice.", "Gita Rao", Some("2022-11-14"), 0),
-    ("blog", "Victims first", "Putting victims first in digital services.", "Hal Smith", Some("2022-11-15"), 610),
-    ("case-study", "Open data, open courts", "Open-data portals for court listings.", "Iris Müller", Some("2022-11-17"), 820),
-    ("blog", "The naïve user", "Designing for the naïve user of justice services.", "José García", Some("2022-11-18"), 790),
+    (
+        "blog",
+        "Café culture in the courts",
+        "Why the café next to the court matters for jurors.",
+        "Zoë Núñez",
+        Some("2022-11-14"),
+        700,
+    ),
+    (
+        "blog",
+        "E-justice for everyone",
+        "E-justice services must work on a phone.",
+        "Ada Lovelace",
+        Some("2022-11-15"),
+        650,
+    ),
+    (
+        "case-study",
+        "Data sharing in probation",
+        "Sharing data between probation and police, safely.",
+        "Ben O'Brien",
+        Some("2022-11-15"),
+        900,
+    ),
+    (
+        "blog",
+        "Digital justice week reflections",
+        "A reflection on digital justice and its week.",
+        "Chloé Dubois",
+        Some("2022-11-16"),
+        750,
+    ),
+    (
+        "blog",
+        "Justices and judgments",
+        "How judges write judgments for the public.",
+        "Dev Patel",
+        Some("2022-11-16"),
+        500,
+    ),
+    (
+        "blog",
+        "Straße and street: comparing systems",
+        "German and English courts compared, from Straße to street.",
+        "Ærøn Ørsted",
+        Some("2022-11-17"),
+        720,
+    ),
+    (
+        "whitepaper",
+        "Rehabilitation by design",
+        "Design principles for rehabilitation services.",
+        "Esme Jones",
+        Some("2022-11-18"),
+        3000,
+    ),
+    (
+        "blog",
+        "Machine learning and bias",
+        "Machine-learning models can encode bias.",
+        "Femi Adeyemi",
+        None,
+        680,
+    ),
+    (
+        "podcast",
+        "Courtroom tech, episode 1",
+        "Episode notes: video hearings and remote justice.",
+        "Gita Rao",
+        Some("2022-11-14"),
+        0,
+    ),
+    (
+        "blog",
+        "Victims first",
+        "Putting victims first in digital services.",
+        "Hal Smith",
+        Some("2022-11-15"),
+        610,
+    ),
+    (
+        "case-study",
+        "Open data, open courts",
+        "Open-data portals for court listings.",
+        "Iris Müller",
+        Some("2022-11-17"),
+        820,
+    ),
+    (
+        "blog",
+        "The naïve user",
+        "Designing for the naïve user of justice services.",
+        "José García",
+        Some("2022-11-18"),
+        790,
+    ),
 ];
 
 async fn load(store: &dyn Store) -> (StoredCall, Vec<SubmissionId>) {
@@ -135,7 +227,12 @@ async fn load(store: &dyn Store) -> (StoredCall, Vec<SubmissionId>) {
     let mut ids = Vec::new();
     for (n, (kind, title, body, author, day, words)) in CORPUS.into_iter().enumerate() {
         let when = format!("2022-10-{:02}T09:00:00Z", 14 + n);
-        ids.push(send(store, &call, &owner, n, kind, title, body, author, day, words, &when).await);
+        ids.push(
+            send(
+                store, &call, &owner, n, kind, title, body, author, day, words, &when,
+            )
+            .await,
+        );
     }
     (call, ids)
 }
@@ -165,8 +262,25 @@ async fn search_table(db: &TestDb) {
         ("Zoë Núñez", &["Café culture in the courts"]),
         ("e-justice", &["E-justice for everyone"]),
         ("\"e justice\"", &["E-justice for everyone"]),
-        ("justice", &["Digital justice week reflections", "Courtroom tech, episode 1", "E-justice for everyone", "The naïve user"]),
-        ("justic*", &["Digital justice week reflections", "Courtroom tech, episode 1", "E-justice for everyone", "Justices and judgments", "The naïve user"]),
+        (
+            "justice",
+            &[
+                "Digital justice week reflections",
+                "Courtroom tech, episode 1",
+                "E-justice for everyone",
+                "The naïve user",
+            ],
+        ),
+        (
+            "justic*",
+            &[
+                "Digital justice week reflections",
+                "Courtroom tech, episode 1",
+                "E-justice for everyone",
+                "Justices and judgments",
+                "The naïve user",
+            ],
+        ),
         ("judg*", &["Justices and judgments"]),
         ("\"digital justice\"", &["Digital justice week reflections"]),
         ("\"justice digital\"", &[]),
@@ -195,7 +309,12 @@ async fn search_table(db: &TestDb) {
         }
     }
     // Hostile input is only ever words.
-    for typed in ["\" OR 1=1 --", "a\" NEAR(b", "x'); DROP TABLE piece_index; --", "* & | !"] {
+    for typed in [
+        "\" OR 1=1 --",
+        "a\" NEAR(b",
+        "x'); DROP TABLE piece_index; --",
+        "* & | !",
+    ] {
         let mut query = QueueQuery::new(call.id);
         query.search = SearchQuery::parse(typed);
         store.queue(&query).await.unwrap();
@@ -213,11 +332,19 @@ async fn filters(db: &TestDb) {
     q.day = Some("2022-11-15".parse().unwrap());
     assert_eq!(
         titles(store.as_ref(), q).await,
-        ["Data sharing in probation", "E-justice for everyone", "Machine learning and bias", "Victims first"]
+        [
+            "Data sharing in probation",
+            "E-justice for everyone",
+            "Machine learning and bias",
+            "Victims first"
+        ]
     );
     let mut q = query();
     q.kind = Some("case-study".into());
-    assert_eq!(titles(store.as_ref(), q).await, ["Data sharing in probation", "Open data, open courts"]);
+    assert_eq!(
+        titles(store.as_ref(), q).await,
+        ["Data sharing in probation", "Open data, open courts"]
+    );
     // Over and under the blog's advised 600–800 words.
     let mut q = query();
     q.length = Some(LengthFilter::Under);
@@ -230,12 +357,22 @@ async fn filters(db: &TestDb) {
     let editor = person(store.as_ref(), "ed@example.org").await;
     let now = at("2022-11-06T09:00:00Z");
     store
-        .set_state(ids[0], editor.id, SubmissionState::Submitted, SubmissionState::Rejected, None, now)
+        .set_state(
+            ids[0],
+            editor.id,
+            SubmissionState::Submitted,
+            SubmissionState::Rejected,
+            None,
+            now,
+        )
         .await
         .unwrap();
     let mut q = query();
     q.states = vec![SubmissionState::Rejected];
-    assert_eq!(titles(store.as_ref(), q).await, ["Café culture in the courts"]);
+    assert_eq!(
+        titles(store.as_ref(), q).await,
+        ["Café culture in the courts"]
+    );
     let mut q = query();
     q.sort = QueueSort::Oldest;
     q.limit = 5;
@@ -247,11 +384,17 @@ async fn filters(db: &TestDb) {
     let mut q = query();
     q.sort = QueueSort::Longest;
     q.limit = 1;
-    assert_eq!(store.queue(&q).await.unwrap().rows[0].title, "Rehabilitation by design");
+    assert_eq!(
+        store.queue(&q).await.unwrap().rows[0].title,
+        "Rehabilitation by design"
+    );
     let mut q = query();
     q.sort = QueueSort::Title;
     q.limit = 1;
-    assert_eq!(store.queue(&q).await.unwrap().rows[0].title, "Café culture in the courts");
+    assert_eq!(
+        store.queue(&q).await.unwrap().rows[0].title,
+        "Café culture in the courts"
+    );
     // Undecided: everything but the piece with a decision.
     let mut q = query();
     q.undecided = true;
@@ -309,38 +452,82 @@ async fn undo_window(db: &TestDb) {
         effective_at: window,
     };
     let accepted = store
-        .decide(&decision(ids[1], DecisionAction::Accept, SubmissionState::Accepted), now)
+        .decide(
+            &decision(ids[1], DecisionAction::Accept, SubmissionState::Accepted),
+            now,
+        )
         .await
         .unwrap();
     // A second decision while one waits is refused.
-    assert!(store
-        .decide(&decision(ids[1], DecisionAction::Reject, SubmissionState::Rejected), now)
-        .await
-        .is_err());
+    assert!(
+        store
+            .decide(
+                &decision(ids[1], DecisionAction::Reject, SubmissionState::Rejected),
+                now
+            )
+            .await
+            .is_err()
+    );
     let undone = store
-        .decide(&decision(ids[2], DecisionAction::Reject, SubmissionState::Rejected), now)
+        .decide(
+            &decision(ids[2], DecisionAction::Reject, SubmissionState::Rejected),
+            now,
+        )
         .await
         .unwrap();
     let lapsing = store
-        .decide(&decision(ids[3], DecisionAction::Accept, SubmissionState::Accepted), now)
+        .decide(
+            &decision(ids[3], DecisionAction::Accept, SubmissionState::Accepted),
+            now,
+        )
         .await
         .unwrap();
     // Inside the window: nothing has changed for the author.
-    assert!(store.apply_due_decisions(at("2022-11-06T09:05:00Z")).await.unwrap().is_empty());
+    assert!(
+        store
+            .apply_due_decisions(at("2022-11-06T09:05:00Z"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let piece = store.submission(ids[1]).await.unwrap().unwrap();
     assert_eq!(piece.state, SubmissionState::Submitted);
-    assert!(store.piece_mail_out(ids[1]).await.unwrap().iter().all(|m| m.mail.template != "decision"));
-    assert!(store.undo_decision(undone, editor.id, at("2022-11-06T09:05:00Z")).await.unwrap());
+    assert!(
+        store
+            .piece_mail_out(ids[1])
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.mail.template != "decision")
+    );
+    assert!(
+        store
+            .undo_decision(undone, editor.id, at("2022-11-06T09:05:00Z"))
+            .await
+            .unwrap()
+    );
     // The author withdraws a piece whose acceptance waits: the decision lapses.
     store
-        .set_state(ids[3], editor.id, SubmissionState::Submitted, SubmissionState::Withdrawn, None, now)
+        .set_state(
+            ids[3],
+            editor.id,
+            SubmissionState::Submitted,
+            SubmissionState::Withdrawn,
+            None,
+            now,
+        )
         .await
         .unwrap();
     // After the window: applied once, with its mail; undoing is too late.
     let applied = store.apply_due_decisions(window).await.unwrap();
     assert_eq!(applied, vec![accepted]);
     assert!(store.apply_due_decisions(window).await.unwrap().is_empty());
-    assert!(!store.undo_decision(accepted, editor.id, window).await.unwrap());
+    assert!(
+        !store
+            .undo_decision(accepted, editor.id, window)
+            .await
+            .unwrap()
+    );
     let piece = store.submission(ids[1]).await.unwrap().unwrap();
     assert_eq!(piece.state, SubmissionState::Accepted);
     assert_eq!(
@@ -348,16 +535,45 @@ async fn undo_window(db: &TestDb) {
         Some("2022-11-15".parse().unwrap())
     );
     let mails: Vec<_> = store.piece_mail_out(ids[1]).await.unwrap();
-    assert_eq!(mails.iter().filter(|m| m.mail.template == "decision").count(), 1);
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.mail.template == "decision")
+            .count(),
+        1
+    );
     // The undone one changed nothing and sent nothing.
-    assert_eq!(store.submission(ids[2]).await.unwrap().unwrap().state, SubmissionState::Submitted);
-    assert!(store.piece_mail_out(ids[2]).await.unwrap().iter().all(|m| m.mail.template != "decision"));
+    assert_eq!(
+        store.submission(ids[2]).await.unwrap().unwrap().state,
+        SubmissionState::Submitted
+    );
+    assert!(
+        store
+            .piece_mail_out(ids[2])
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.mail.template != "decision")
+    );
     let lapsed = store.decisions(ids[3]).await.unwrap();
     assert_eq!(lapsed[0].id, lapsing);
-    assert!(lapsed[0].lapsed.as_deref().unwrap_or_default().contains("withdrawn"));
+    assert!(
+        lapsed[0]
+            .lapsed
+            .as_deref()
+            .unwrap_or_default()
+            .contains("withdrawn")
+    );
     // Every step is in the audit trail.
-    let trail = store.audit_trail(&format!("submission:{}", ids[2])).await.unwrap();
+    let trail = store
+        .audit_trail(&format!("submission:{}", ids[2]))
+        .await
+        .unwrap();
     assert!(trail.iter().any(|e| e.action == "submission.decided"));
-    assert!(trail.iter().any(|e| e.action == "submission.decision_undone"));
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "submission.decision_undone")
+    );
     store.close().await;
 }

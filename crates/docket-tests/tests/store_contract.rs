@@ -517,6 +517,7 @@ fn inbound(message_id: &str, outcome: InboundOutcome, at_: Timestamp) -> NewInbo
         sender_trust: SenderTrust::NotVerified,
         received_at: at_,
         release_held: false,
+        release_triage: false,
     }
 }
 

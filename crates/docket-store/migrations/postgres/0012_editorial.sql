@@ -76,3 +76,7 @@ CREATE TABLE comments (
     created_at    TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX comments_submission ON comments (submission_id, created_at);
+
+-- An editor's choice (call, kind, days) for a message kept for triage, kept with it so that it
+-- still holds when the sender confirms a held message.
+ALTER TABLE inbound_messages ADD COLUMN refile TEXT;
