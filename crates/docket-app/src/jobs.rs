@@ -54,6 +54,11 @@ pub async fn run_once(
 ) -> Result<Vec<(Job, String)>, StoreError> {
     let now = clock.now();
     let held_since = now.checked_sub(settings.confirm_within).unwrap_or(now);
+    // Decisions whose undo window has ended reach their authors now.
+    let applied = store.apply_due_decisions(now).await?;
+    if !applied.is_empty() {
+        tracing::info!(decisions = applied.len(), "decisions reached their authors");
+    }
     let ended_before = now.checked_sub(settings.retention).unwrap_or(now);
     let erased = store.erase_expired_pieces(ended_before, now).await?;
     if erased > 0 {

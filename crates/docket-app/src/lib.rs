@@ -8,6 +8,7 @@
 //! I/O). The web never imports the mail crate: what it shows of mail (the console's previews,
 //! a piece's length in words) it gets from [`mail`].
 
+pub mod editorial;
 pub mod ingest;
 pub mod intake;
 pub mod jobs;

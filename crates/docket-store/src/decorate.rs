@@ -964,4 +964,7 @@ impl crate::Editorial for WorkDecorated {
     async fn refile_of(&self, inbound_id: i64) -> Result<Option<String>, crate::StoreError> {
         self.inner.refile_of(inbound_id).await
     }
+    async fn decision(&self, id: i64) -> Result<Option<crate::Decision>, crate::StoreError> {
+        self.inner.decision(id).await
+    }
 }

@@ -257,6 +257,9 @@ pub trait Editorial: Send + Sync {
     /// when it applied, was undone, or its window ended meanwhile.
     async fn undo_decision(&self, id: i64, by: UserId, now: Timestamp) -> Result<bool, StoreError>;
 
+    /// One decision.
+    async fn decision(&self, id: i64) -> Result<Option<Decision>, StoreError>;
+
     /// A piece's decisions, newest first.
     async fn decisions(&self, submission: SubmissionId) -> Result<Vec<Decision>, StoreError>;
 
@@ -736,6 +739,15 @@ impl Editorial for SqlStore {
         }
         tx.commit().await?;
         Ok(changed > 0)
+    }
+
+    async fn decision(&self, id: i64) -> Result<Option<Decision>, StoreError> {
+        sql::query(format!("{DECISION} WHERE d.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| decision_row(&row))
+            .transpose()
     }
 
     async fn decisions(&self, submission: SubmissionId) -> Result<Vec<Decision>, StoreError> {

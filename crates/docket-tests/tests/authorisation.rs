@@ -197,6 +197,43 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
             (get, "/console/calls/{slug}/inbound/{id}/original"),
             (Editors, 200),
         ),
+        // The editors' console: organisers and editors read and decide; reviewers do not.
+        ((get, "/console/calls/{slug}/pieces"), (Editors, 200)),
+        ((post, "/console/calls/{slug}/pieces/decide"), (Editors, 0)),
+        ((get, "/console/calls/{slug}/pieces/{id}"), (Editors, 200)),
+        (
+            (get, "/console/calls/{slug}/pieces/{id}/diff"),
+            (Editors, 200),
+        ),
+        (
+            (get, "/console/calls/{slug}/pieces/{id}/files/{asset}"),
+            (Editors, 200),
+        ),
+        (
+            (post, "/console/calls/{slug}/pieces/{id}/comments"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/pieces/{id}/decide"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/decisions/{id}/undo"),
+            (Editors, 0),
+        ),
+        ((get, "/console/calls/{slug}/inbound/{id}"), (Editors, 200)),
+        (
+            (post, "/console/calls/{slug}/inbound/{id}/file"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/inbound/{id}/answer"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/inbound/{id}/dismiss"),
+            (Editors, 0),
+        ),
         // A call's staff: its organisers invite, change roles, take people off.
         ((get, "/console/calls/{slug}/staff"), (Organisers, 200)),
         (
@@ -547,7 +584,7 @@ async fn world(db: &TestDb) -> World {
 fn concrete(world: &World, pattern: &str) -> String {
     let id = if pattern.contains("/pledges/") {
         world.pledge
-    } else if pattern.starts_with("/submissions/") {
+    } else if pattern.starts_with("/submissions/") || pattern.contains("/pieces/{id}") {
         world.piece
     } else if pattern.contains("/outbox/") {
         world.failed_mail
@@ -586,6 +623,21 @@ fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
         }
         "/console/calls/{slug}/staff/remove" => vec![("email", "editor@example.org")],
         "/submissions/{id}/consent" => vec![("action", "give")],
+        "/console/calls/{slug}/pieces/{id}/decide" => {
+            vec![("action", "reject"), ("note", "No."), ("step", "confirm")]
+        }
+        "/console/calls/{slug}/pieces/decide" => vec![
+            ("piece", "1"),
+            ("action", "reject"),
+            ("note", "No."),
+            ("step", "confirm"),
+        ],
+        "/console/calls/{slug}/pieces/{id}/comments" => vec![("body", "Taken over")],
+        "/console/calls/{slug}/inbound/{id}/answer"
+        | "/console/calls/{slug}/inbound/{id}/dismiss" => {
+            vec![("note", "Go away")]
+        }
+        "/console/calls/{slug}/inbound/{id}/file" => vec![("kind", "blog"), ("any_day", "yes")],
         "/account/profile" => vec![("name", "Someone Else")],
         "/console/calls/{slug}/emails/{key}" => vec![
             ("subject", "Taken over"),

@@ -50,6 +50,8 @@ pub struct WebConfig {
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` say who the client is; anyone
     /// else's are ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long an editor's decision can be undone before it reaches the author.
+    pub undo_window: jiff::SignedDuration,
 }
 
 impl WebConfig {
@@ -71,6 +73,7 @@ impl Default for WebConfig {
             ingest: docket_app::ingest::IngestSettings::default(),
             rate_limits: RateLimits::default(),
             trusted_proxies: Vec::new(),
+            undo_window: jiff::SignedDuration::from_mins(10),
         }
     }
 }
@@ -159,6 +162,7 @@ fn routes(max_body: usize) -> Vec<Route> {
         routes::submissions::routes(max_body),
         routes::console::routes(),
         routes::people::routes(),
+        routes::editorial::routes(),
         routes::me::routes(max_body),
         routes::demo::routes(),
         routes::ops::routes(),

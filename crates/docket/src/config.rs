@@ -119,6 +119,23 @@ pub struct Config {
     /// How mail coming in is trusted.
     #[serde(default)]
     pub mail: MailSettings,
+    /// Editors' decisions.
+    #[serde(default)]
+    pub decisions: DecisionSettings,
+}
+
+/// How editors' decisions reach authors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DecisionSettings {
+    /// Minutes during which a decision can be undone before the author hears of it.
+    pub undo_minutes: u32,
+}
+
+impl Default for DecisionSettings {
+    fn default() -> Self {
+        Self { undo_minutes: 10 }
+    }
 }
 
 /// How logs are written.
@@ -143,6 +160,7 @@ impl Default for Config {
             metrics_token: None,
             trusted_proxies: Vec::new(),
             retention_months: default_retention_months(),
+            decisions: DecisionSettings::default(),
             mail: MailSettings::default(),
         }
     }
@@ -177,6 +195,7 @@ const SETTINGS: &[&str] = &[
     "mail.trusted_authserv_ids",
     "mail.dns_servers",
     "mail.dns_timeout_seconds",
+    "decisions.undo_minutes",
 ];
 
 /// The commented example `docket config default` prints.
@@ -240,6 +259,11 @@ trusted_proxies = []           # e.g. ["127.0.0.1/32", "10.0.0.0/8"]
 # Rejected and withdrawn pieces (with their files and messages) are erased this many months
 # after their call's week ends; see docs/privacy.md.
 retention_months = 12
+
+# An editor's decision reaches the author (on their pages and by email) only after this many
+# minutes; until then it can be undone and nothing is sent.
+[decisions]
+undo_minutes = 10
 
 # How mail that comes in is trusted. A From: header is a claim anyone can write. Mail is
 # believed to come from its sender when

@@ -81,6 +81,7 @@ pub fn state(
                 .map(|token| token.expose().to_owned()),
             ingest: ingest_settings(config),
             trusted_proxies: config.trusted_proxies.clone(),
+            undo_window: jiff::SignedDuration::from_mins(i64::from(config.decisions.undo_minutes)),
             ..WebConfig::default()
         },
     )

@@ -443,6 +443,8 @@ struct InboundRow {
     subject: String,
     outcome: String,
     reason: String,
+    /// Still kept for triage: an editor may file, answer or set it aside.
+    triage: bool,
 }
 
 #[derive(Template)]
@@ -472,6 +474,7 @@ fn inbound_row(call: Option<&Call>, record: docket_store::InboundRecord) -> Inbo
     };
     let trust = record.sender_trust.describe(&record.sender);
     InboundRow {
+        triage: record.outcome == InboundOutcome::Triage,
         id: record.id,
         received: match call {
             Some(call) => local_time(call, record.received_at),

@@ -4,6 +4,7 @@ pub mod account;
 pub mod assets;
 pub mod console;
 pub mod demo;
+pub mod editorial;
 pub mod mail;
 pub mod me;
 pub mod ops;
