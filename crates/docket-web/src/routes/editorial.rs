@@ -1120,7 +1120,7 @@ async fn decide_many(
     }
     if form.step != "confirm" {
         // One preview for each distinct message.
-        let mut previews: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        let mut previews: BTreeMap<(String, String), (Vec<String>, i64)> = BTreeMap::new();
         for (record, decision) in &checked {
             let mail = decisions::mail(
                 state.store.as_ref(),
@@ -1130,24 +1130,30 @@ async fn decide_many(
                 decision,
             )
             .await?;
-            // The pieces' own titles differ; the message is the same when the rest is.
-            let key_text = mail.text.replace(&record.draft.title, "«title»");
-            let key_subject = mail.subject.replace(&record.draft.title, "«title»");
+            // The pieces' own titles and links differ; the message is the same when the rest is.
+            let link = format!("/submissions/{}", record.id);
+            let own = |text: &str| {
+                text.replace(&record.draft.title, "«title»")
+                    .replace(&link, "/submissions/«piece»")
+            };
+            let (key_subject, key_text) = (own(&mail.subject), own(&mail.text));
             previews
                 .entry((key_subject, key_text))
-                .or_default()
+                .or_insert_with(|| (Vec::new(), record.id.0))
+                .0
                 .push(record.draft.title.clone());
         }
         let first = &checked[0];
         let previews = previews
             .into_iter()
-            .map(|((subject, text), titles)| {
+            .map(|((subject, text), (titles, first_id))| {
+                // Shown as the first piece's email.
                 let title = titles.first().cloned().unwrap_or_default();
-                (
-                    titles,
-                    subject.replace("«title»", &title),
-                    text.replace("«title»", &title),
-                )
+                let own = |text: String| {
+                    text.replace("«title»", &title)
+                        .replace("«piece»", &first_id.to_string())
+                };
+                (titles, own(subject), own(text))
             })
             .collect::<Vec<_>>();
         return render(
