@@ -405,6 +405,63 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         .await
         .unwrap()
         .unwrap();
+    // A piece sent twice, so that the queue, the piece and the diff between revisions show.
+    let mut piece = docket_core::submission::Piece {
+        kind: "blog".into(),
+        title: "Data at the heart of justice".into(),
+        summary: "How data can follow a person through justice.".into(),
+        body: "Justice needs joined-up data. ".repeat(120),
+        authors: vec![docket_core::submission::Author {
+            name: "Ada Lovelace".into(),
+            ..Default::default()
+        }],
+        days: Some(docket_core::submission::CandidateDays::AnyDay),
+        words: Some(600),
+        ..Default::default()
+    };
+    let piece_id = app
+        .store
+        .create_draft(call.id, &pledger, &piece, now)
+        .await
+        .unwrap();
+    for (n, body) in ["Justice needs joined-up data. ", "Justice needs connected data. "]
+        .into_iter()
+        .enumerate()
+    {
+        piece.body = body.repeat(120);
+        app.store
+            .submit_revision(
+                piece_id,
+                pledger.id,
+                &piece,
+                false,
+                &[],
+                NewMail {
+                    message_id: format!("<browser-receipt-{n}@docket.example.org>"),
+                    to: "org@example.org".into(),
+                    subject: "Received".into(),
+                    text: "Thanks".into(),
+                    html: "<p>Thanks</p>".into(),
+                    template: "receipt".into(),
+                    submission_id: Some(piece_id),
+                    call_id: Some(call.id),
+                    reply_to: None,
+                    idempotency_key: None,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    let triaged = app
+        .store
+        .call_inbound(Some(call.id), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|record| record.outcome == docket_store::InboundOutcome::Triage)
+        .expect("a message kept for triage")
+        .id;
     app.store
         .add_pledge(
             &docket_store::NewPledge {
@@ -492,6 +549,10 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         ("profile", "/account/profile".to_owned()),
         ("your data", "/account/data".to_owned()),
         ("privacy", "/privacy".to_owned()),
+        ("pieces", format!("{console}/pieces?q=justice")),
+        ("piece", format!("{console}/pieces/{piece_id}")),
+        ("diff", format!("{console}/pieces/{piece_id}/diff?from=1&to=2")),
+        ("triage", format!("{console}/inbound/{triaged}")),
         ("outbox", format!("{console}/outbox")),
         ("mail in", format!("{console}/inbound")),
         ("pledges", format!("{console}/pledges")),
@@ -587,6 +648,28 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         .await
         .expect("the confirmation's answer");
     check_current(&browser, "held mail filed", &mut failures, &mut documents).await;
+
+    // A decision: the error summary first, then the email previewed before it is confirmed.
+    client
+        .goto(&app.url(&format!("{console}/pieces/{piece_id}")))
+        .await
+        .unwrap();
+    press(client, "form[action$='/decide'] button[type=submit]").await;
+    client
+        .wait()
+        .for_element(Locator::Css(".error-summary"))
+        .await
+        .expect("an error summary");
+    check_current(&browser, "decision with errors", &mut failures, &mut documents).await;
+    press(client, "#action-accept").await;
+    fill(client, "#note", "Thank you: just what the week needed.").await;
+    press(client, "form[action$='/decide'] button[type=submit]").await;
+    client
+        .wait()
+        .for_element(Locator::XPath("//h1[text()='Check the email before it goes']"))
+        .await
+        .expect("the preview");
+    check_current(&browser, "decision preview", &mut failures, &mut documents).await;
 
     // Signing in again asks for the app's code before the console.
     press(client, ".account-nav button[type=submit]").await;
