@@ -524,6 +524,20 @@ pub async fn load(
         docket_app::ingest::ingest(store, clock, mailer, raw.as_bytes(), &settings).await?;
     }
 
+    // And one Docket could not place (no day named): kept for the editors' triage.
+    let raw = format!(
+        "Message-ID: <sample-triage@demo.docket.example.org>\r\n\
+         Date: Fri, 21 Oct 2022 16:40:00 +0100\r\n\
+         From: Jo Sample <jo.sample@example.org>\r\n\
+         To: Jago <jago@techuk.example.org>\r\n\
+         Subject: Sample: My blog about legal aid\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Hi Jago, here is my blog. This is a made-up sample for the Docket demo.\r\n\r\n{}\r\n",
+        words("Legal aid in a digital age", 650).replace('\n', "\r\n")
+    );
+    docket_app::ingest::ingest(store, clock, mailer, raw.as_bytes(), &settings).await?;
+
     let staff: Vec<serde_json::Value> = STAFF
         .iter()
         .map(|(email, role)| serde_json::json!({ "email": email, "role": role.label() }))

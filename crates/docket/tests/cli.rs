@@ -731,7 +731,15 @@ async fn samples_story(db: &TestDb) {
         .collect();
     assert_eq!(kinds.len(), 4, "{kinds:?}");
     let by_mail = store.call_inbound(Some(stored.id), 100).await.unwrap();
-    assert_eq!(by_mail.len(), 3);
+    assert_eq!(by_mail.len(), 4);
+    assert_eq!(
+        by_mail
+            .iter()
+            .filter(|message| message.outcome == docket_store::InboundOutcome::Triage)
+            .count(),
+        1,
+        "one sample kept for triage"
+    );
     assert!(
         pieces
             .iter()
