@@ -140,6 +140,7 @@ pub async fn refile(
     mailer: &Mailer,
     inbound_id: i64,
     choice: &Refile,
+    editor: &docket_store::Actor,
     settings: &IngestSettings,
 ) -> Result<Option<Outcome>, StoreError> {
     let Some((record, raw)) = store.inbound_message(inbound_id).await? else {
@@ -150,6 +151,17 @@ pub async fn refile(
     }
     let json = serde_json::to_string(choice).unwrap_or_default();
     store.set_refile(inbound_id, &json).await?;
+    // Who filed it, and as what, before the pipeline files it.
+    let mut work = store.begin().await?;
+    work.audit(
+        editor,
+        "inbound.refiled",
+        &format!("inbound:{inbound_id}"),
+        serde_json::json!({ "kind": choice.kind, "days": choice.days }),
+        clock.now(),
+    )
+    .await?;
+    work.commit().await?;
     file_message(store, clock, mailer, &raw, settings, false, Some(choice))
         .await
         .map(Some)

@@ -82,7 +82,8 @@ async fn load(app: &TestApp) {
             }],
             days: Some(CandidateDays::Days([days[n % days.len()]].into())),
             words: Some(words as u64),
-            link: (kinds[n % kinds.len()] == "podcast").then(|| "https://example.org/ep.mp3".into()),
+            link: (kinds[n % kinds.len()] == "podcast")
+                .then(|| "https://example.org/ep.mp3".into()),
             ..Piece::default()
         };
         let owner = &owners[n % owners.len()];
@@ -153,13 +154,17 @@ async fn measure(name: &str, db: &TestDb) {
             q.search = SearchQuery::parse("video hearings");
             q
         }),
-        ("phrase, filter, by length", "q=%22data+sharing%22&length=over&sort=longest", {
-            let mut q = QueueQuery::new(call_id);
-            q.search = SearchQuery::parse("\"data sharing\"");
-            q.length = Some(LengthFilter::Over);
-            q.sort = QueueSort::Longest;
-            q
-        }),
+        (
+            "phrase, filter, by length",
+            "q=%22data+sharing%22&length=over&sort=longest",
+            {
+                let mut q = QueueQuery::new(call_id);
+                q.search = SearchQuery::parse("\"data sharing\"");
+                q.length = Some(LengthFilter::Over);
+                q.sort = QueueSort::Longest;
+                q
+            },
+        ),
         ("page 100", "page=100", {
             let mut q = QueueQuery::new(call_id);
             q.offset = 99 * 50;
@@ -172,7 +177,9 @@ async fn measure(name: &str, db: &TestDb) {
         for _ in 0..ROUNDS {
             let started = Instant::now();
             let page = editor
-                .get(&format!("/console/calls/digital-justice-week-2022/pieces?{query}"))
+                .get(&format!(
+                    "/console/calls/digital-justice-week-2022/pieces?{query}"
+                ))
                 .await;
             page_times.push(started.elapsed());
             assert_eq!(page.status, 200);

@@ -424,9 +424,12 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         .create_draft(call.id, &pledger, &piece, now)
         .await
         .unwrap();
-    for (n, body) in ["Justice needs joined-up data. ", "Justice needs connected data. "]
-        .into_iter()
-        .enumerate()
+    for (n, body) in [
+        "Justice needs joined-up data. ",
+        "Justice needs connected data. ",
+    ]
+    .into_iter()
+    .enumerate()
     {
         piece.body = body.repeat(120);
         app.store
@@ -551,7 +554,10 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         ("privacy", "/privacy".to_owned()),
         ("pieces", format!("{console}/pieces?q=justice")),
         ("piece", format!("{console}/pieces/{piece_id}")),
-        ("diff", format!("{console}/pieces/{piece_id}/diff?from=1&to=2")),
+        (
+            "diff",
+            format!("{console}/pieces/{piece_id}/diff?from=1&to=2"),
+        ),
         ("triage", format!("{console}/inbound/{triaged}")),
         ("outbox", format!("{console}/outbox")),
         ("mail in", format!("{console}/inbound")),
@@ -660,13 +666,21 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         .for_element(Locator::Css(".error-summary"))
         .await
         .expect("an error summary");
-    check_current(&browser, "decision with errors", &mut failures, &mut documents).await;
+    check_current(
+        &browser,
+        "decision with errors",
+        &mut failures,
+        &mut documents,
+    )
+    .await;
     press(client, "#action-accept").await;
     fill(client, "#note", "Thank you: just what the week needed.").await;
     press(client, "form[action$='/decide'] button[type=submit]").await;
     client
         .wait()
-        .for_element(Locator::XPath("//h1[text()='Check the email before it goes']"))
+        .for_element(Locator::XPath(
+            "//h1[text()='Check the email before it goes']",
+        ))
         .await
         .expect("the preview");
     check_current(&browser, "decision preview", &mut failures, &mut documents).await;

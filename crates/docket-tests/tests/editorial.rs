@@ -208,6 +208,20 @@ async fn editorial_day(db: &TestDb) {
         .get(&format!("{CONSOLE}/inbound/{}", triaged.id))
         .await;
     assert_eq!(again.status, 404);
+    let ed = app
+        .store
+        .user_by_email("ed@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let trail = app
+        .store
+        .audit_trail(&format!("inbound:{}", triaged.id))
+        .await
+        .unwrap();
+    assert!(trail.iter().any(|e| e.action == "inbound.refiled"
+        && e.actor == format!("user:{}", ed.id)
+        && e.detail["kind"] == "blog"));
 
     // Accept the blog for Tuesday with a note: previewed, then waiting out the undo window.
     let note = "Thank you: just what Tuesday's data theme needed.";

@@ -1364,6 +1364,7 @@ async fn triage_file(
         &state.mailer,
         id,
         &choice,
+        &Actor::User(staff.user.id),
         &state.config.ingest,
     )
     .await?;
