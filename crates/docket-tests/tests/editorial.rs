@@ -344,7 +344,7 @@ async fn editorial_day(db: &TestDb) {
         .await;
     let page = editor.get(&format!("{CONSOLE}/pieces/{wanted}")).await;
     assert!(page.body.contains("Lovely opening paragraph."));
-    assert!(page.body.contains("Undo this decision") == false);
+    assert!(!page.body.contains("Undo this decision"));
     let own = ada.get(&format!("/submissions/{wanted}")).await;
     assert!(!own.body.contains("Lovely opening paragraph."));
     let trail = app

@@ -121,8 +121,17 @@ async fn send(
     id
 }
 
-/// The corpus: (kind, title, body, author, day, words).
-const CORPUS: [(&str, &str, &str, &str, Option<&str>, u64); 12] = [
+/// One piece of the corpus: kind, title, body, author, day, words.
+type Sample = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    u64,
+);
+
+const CORPUS: [Sample; 12] = [
     (
         "blog",
         "Café culture in the courts",
