@@ -39,7 +39,7 @@ fn checking_the_seed_call_passes_with_the_prose_date_warnings() {
     let stderr = text(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        stderr.contains(":53:51: warning: deadline.wording: “Friday 5 November” does not match the calendar: 5 November 2022 is a Saturday, not a Friday. Nearest consistent reading: Friday 4 November 2022"),
+        stderr.contains(":60:51: warning: deadline.wording: “Friday 5 November” does not match the calendar: 5 November 2022 is a Saturday, not a Friday. Nearest consistent reading: Friday 4 November 2022"),
         "{stderr}"
     );
     assert!(stderr.contains("0 errors, 4 warnings"), "{stderr}");
