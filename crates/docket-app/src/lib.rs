@@ -17,6 +17,7 @@ pub mod people;
 pub mod pieces;
 pub mod pledges;
 pub mod policy;
+pub mod reviews;
 pub mod two_factor;
 
 use docket_core::Call;

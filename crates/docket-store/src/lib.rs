@@ -25,12 +25,14 @@ pub use people::{
     Consent, Erased, Invitation, NewInvitation, People, Profile, ReceivedMail, TwoFactor,
 };
 pub use pledges::{NewPledge, PledgeRecord, Pledges};
+pub use reviews::{Conflict, Recommendation, Review, Reviews};
 
 mod backend;
 mod decorate;
 pub mod editorial;
 pub mod people;
 pub mod pledges;
+pub mod reviews;
 pub mod postgres;
 pub mod secret;
 mod sql;
@@ -98,8 +100,8 @@ pub trait Work: Send {
 /// The resource traits, for code that calls a store: `use docket_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Accounts, Calls, Editorial, Inbound, Jobs, Outbox, People, Pledges, Site, Staff, Store,
-        Submissions, Work,
+        Accounts, Calls, Editorial, Inbound, Jobs, Outbox, People, Pledges, Reviews, Site, Staff,
+        Store, Submissions, Work,
     };
 }
 pub mod sqlite;
@@ -1012,6 +1014,7 @@ pub trait Store:
     + Pledges
     + People
     + Editorial
+    + Reviews
     + Send
     + Sync
     + fmt::Debug
