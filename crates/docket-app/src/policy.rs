@@ -185,6 +185,7 @@ mod tests {
             name: "a.docx".into(),
             mime: "x".into(),
             bytes: vec![],
+            text: None,
             uploaded_by: ada.id,
         };
         let shared = vec![piece(&ada, &["bea@example.org"])];

@@ -54,7 +54,11 @@ pub fn conflicted(record: &SubmissionRecord, conflicts: &[Conflict]) -> bool {
 /// neither an address nor `@domain` in the addresses box is refused with the reason.
 pub fn read_conflicts(organisations: &str, addresses: &str) -> Result<Vec<Conflict>, String> {
     let mut conflicts = Vec::new();
-    for line in organisations.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for line in organisations
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         if line.chars().count() > 200 {
             return Err(format!("“{line}” is too long for an organisation's name"));
         }
@@ -228,7 +232,11 @@ mod tests {
 
     #[test]
     fn conflicts_match_organisations_addresses_and_domains() {
-        let piece = record("ada@engines.example", "Analytical  Engines Ltd", &["bo@other.example"]);
+        let piece = record(
+            "ada@engines.example",
+            "Analytical  Engines Ltd",
+            &["bo@other.example"],
+        );
         let org = |name: &str| Conflict::Organisation(name.into());
         let address = |value: &str| Conflict::Address(value.into());
         assert!(conflicted(&piece, &[org("analytical engines ltd")]));
@@ -236,13 +244,20 @@ mod tests {
         assert!(conflicted(&piece, &[address("@engines.example")]));
         assert!(conflicted(&piece, &[address("bo@other.example")]));
         assert!(!conflicted(&piece, &[org("Engines")]));
-        assert!(!conflicted(&piece, &[address("@gines.example")]), "a domain is matched whole");
+        assert!(
+            !conflicted(&piece, &[address("@gines.example")]),
+            "a domain is matched whole"
+        );
         assert!(!conflicted(&piece, &[]));
     }
 
     #[test]
     fn declarations_are_read_one_a_line_and_bad_addresses_refused() {
-        let read = read_conflicts("Acme Ltd\n\n  Justice Trust ", "bo@example.org\n@acme.example").unwrap();
+        let read = read_conflicts(
+            "Acme Ltd\n\n  Justice Trust ",
+            "bo@example.org\n@acme.example",
+        )
+        .unwrap();
         assert_eq!(read.len(), 4);
         assert!(read_conflicts("", "not an address").is_err());
         assert!(read_conflicts("", "@nodot").is_err());
@@ -251,7 +266,10 @@ mod tests {
     #[test]
     fn hidden_passages_are_replaced_everywhere() {
         assert_eq!(
-            hide_passages("I, Ada of Acme, write. Ada of Acme again.", &["Ada of Acme".into()]),
+            hide_passages(
+                "I, Ada of Acme, write. Ada of Acme again.",
+                &["Ada of Acme".into()]
+            ),
             format!("I, {HIDDEN}, write. {HIDDEN} again.")
         );
     }

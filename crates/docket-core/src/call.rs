@@ -423,6 +423,10 @@ pub struct Call {
     /// sales pitch"), shown beside every piece in the console.
     #[serde(default)]
     pub checklist: Vec<String>,
+    /// Reviewers see no author's identity: no names, organisations, addresses, headshots,
+    /// profiles, file names, document metadata or original emails.
+    #[serde(default)]
+    pub anonymised_review: bool,
     pub contacts: Vec<Contact>,
 }
 

@@ -525,6 +525,7 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
     let guidelines = fields.string(ctx, "guidelines", true);
     keep("guidelines", &guidelines);
     let checklist = fields.strings(ctx, "checklist");
+    let anonymised_review = fields.boolean(ctx, "anonymised_review").unwrap_or(false);
     let inbox = fields.string(ctx, "inbox", false).and_then(|(text, span)| {
         Email::parse(&text)
             .map_err(|message| ctx.error(span, "inbox", message))
@@ -662,6 +663,7 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
         kinds: kinds?,
         guidelines: guidelines?.0,
         checklist,
+        anonymised_review,
         contacts,
     })
 }
@@ -1059,6 +1061,9 @@ pub fn export(call: &Call) -> String {
     }
     put_opt(&mut root, "after_deadline", call.after_deadline.as_deref());
     put(&mut root, "guidelines", call.guidelines.as_str());
+    if call.anonymised_review {
+        put(&mut root, "anonymised_review", true);
+    }
     if !call.checklist.is_empty() {
         put(
             &mut root,

@@ -1398,16 +1398,18 @@ impl Submissions for SqlStore {
     }
 
     async fn asset(&self, id: i64) -> Result<Option<Asset>, StoreError> {
-        let row = sql::query("SELECT id, name, mime, bytes, uploaded_by FROM assets WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sql::query("SELECT id, name, mime, bytes, text, uploaded_by FROM assets WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|row| {
             Ok(Asset {
                 id: row.get("id")?,
                 name: row.get("name")?,
                 mime: row.get("mime")?,
                 bytes: row.get("bytes")?,
+                text: row.get("text")?,
                 uploaded_by: row.get("uploaded_by")?,
             })
         })

@@ -971,37 +971,94 @@ impl crate::Editorial for WorkDecorated {
 
 #[async_trait::async_trait]
 impl crate::Reviews for WorkDecorated {
-    async fn assign_reviewer(&self, submission: crate::SubmissionId, reviewer: &str, actor: &crate::Actor, now: jiff::Timestamp) -> Result<bool, crate::StoreError> {
-        self.inner.assign_reviewer(submission, reviewer, actor, now).await
+    async fn assign_reviewer(
+        &self,
+        submission: crate::SubmissionId,
+        reviewer: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner
+            .assign_reviewer(submission, reviewer, actor, now)
+            .await
     }
-    async fn unassign_reviewer(&self, submission: crate::SubmissionId, reviewer: &str, actor: &crate::Actor, now: jiff::Timestamp) -> Result<bool, crate::StoreError> {
-        self.inner.unassign_reviewer(submission, reviewer, actor, now).await
+    async fn unassign_reviewer(
+        &self,
+        submission: crate::SubmissionId,
+        reviewer: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner
+            .unassign_reviewer(submission, reviewer, actor, now)
+            .await
     }
-    async fn assigned_to(&self, call_id: crate::CallId, reviewer: &str) -> Result<Vec<crate::SubmissionId>, crate::StoreError> {
+    async fn assigned_to(
+        &self,
+        call_id: crate::CallId,
+        reviewer: &str,
+    ) -> Result<Vec<crate::SubmissionId>, crate::StoreError> {
         self.inner.assigned_to(call_id, reviewer).await
     }
-    async fn reviewers_of(&self, submission: crate::SubmissionId) -> Result<Vec<String>, crate::StoreError> {
+    async fn reviewers_of(
+        &self,
+        submission: crate::SubmissionId,
+    ) -> Result<Vec<String>, crate::StoreError> {
         self.inner.reviewers_of(submission).await
     }
-    async fn assignment_counts(&self, call_id: crate::CallId) -> Result<Vec<(String, i64)>, crate::StoreError> {
+    async fn assignment_counts(
+        &self,
+        call_id: crate::CallId,
+    ) -> Result<Vec<(String, i64)>, crate::StoreError> {
         self.inner.assignment_counts(call_id).await
     }
-    async fn save_review(&self, review: &crate::Review, actor: crate::UserId) -> Result<(), crate::StoreError> {
+    async fn save_review(
+        &self,
+        review: &crate::Review,
+        actor: crate::UserId,
+    ) -> Result<(), crate::StoreError> {
         self.inner.save_review(review, actor).await
     }
-    async fn reviews(&self, submission: crate::SubmissionId) -> Result<Vec<crate::Review>, crate::StoreError> {
+    async fn reviews(
+        &self,
+        submission: crate::SubmissionId,
+    ) -> Result<Vec<crate::Review>, crate::StoreError> {
         self.inner.reviews(submission).await
     }
-    async fn conflicts(&self, call_id: crate::CallId, reviewer: &str) -> Result<Vec<crate::Conflict>, crate::StoreError> {
+    async fn conflicts(
+        &self,
+        call_id: crate::CallId,
+        reviewer: &str,
+    ) -> Result<Vec<crate::Conflict>, crate::StoreError> {
         self.inner.conflicts(call_id, reviewer).await
     }
-    async fn set_conflicts(&self, call_id: crate::CallId, reviewer: &str, conflicts: &[crate::Conflict], actor: crate::UserId, now: jiff::Timestamp) -> Result<(), crate::StoreError> {
-        self.inner.set_conflicts(call_id, reviewer, conflicts, actor, now).await
+    async fn set_conflicts(
+        &self,
+        call_id: crate::CallId,
+        reviewer: &str,
+        conflicts: &[crate::Conflict],
+        actor: crate::UserId,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner
+            .set_conflicts(call_id, reviewer, conflicts, actor, now)
+            .await
     }
-    async fn blanked(&self, submission: crate::SubmissionId) -> Result<Vec<String>, crate::StoreError> {
+    async fn blanked(
+        &self,
+        submission: crate::SubmissionId,
+    ) -> Result<Vec<String>, crate::StoreError> {
         self.inner.blanked(submission).await
     }
-    async fn set_blanked(&self, submission: crate::SubmissionId, passages: &[String], actor: crate::UserId, now: jiff::Timestamp) -> Result<(), crate::StoreError> {
-        self.inner.set_blanked(submission, passages, actor, now).await
+    async fn set_blanked(
+        &self,
+        submission: crate::SubmissionId,
+        passages: &[String],
+        actor: crate::UserId,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner
+            .set_blanked(submission, passages, actor, now)
+            .await
     }
 }

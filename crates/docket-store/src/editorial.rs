@@ -225,6 +225,18 @@ pub struct QueueRow {
     pub accepted_day: Option<Date>,
     /// A decision in its undo window.
     pub pending: Option<DecisionAction>,
+    /// How many reviews, and their scores' sum, lowest and highest.
+    pub reviews: i64,
+    pub score_sum: i64,
+    pub score_min: Option<i64>,
+    pub score_max: Option<i64>,
+}
+
+impl QueueRow {
+    /// The average score, when reviewed.
+    pub fn average_score(&self) -> Option<f64> {
+        (self.reviews > 0).then(|| self.score_sum as f64 / self.reviews as f64)
+    }
 }
 
 /// A page of the queue and how many match in all.
@@ -538,6 +550,10 @@ fn queue_row(row: &Row) -> Result<QueueRow, StoreError> {
             .and_then(SenderTrust::parse),
         accepted_day: accepted_day.and_then(|day| day.parse().ok()),
         pending: pending.as_deref().and_then(DecisionAction::parse),
+        reviews: row.get("reviews")?,
+        score_sum: row.get::<Option<i64>>("score_sum")?.unwrap_or(0),
+        score_min: row.get("score_min")?,
+        score_max: row.get("score_max")?,
     })
 }
 
@@ -630,7 +646,11 @@ impl Editorial for SqlStore {
             "SELECT s.id, p.title, p.kind, p.days, s.state, s.late, p.words, p.length, p.authors,
                     u.email AS owner_email, p.sent_at, s.sender_trust, s.accepted_day,
                     (SELECT d.action FROM decisions d WHERE d.submission_id = s.id AND d.applied_at IS NULL
-                        AND d.undone_at IS NULL AND d.lapsed IS NULL ORDER BY d.id DESC LIMIT 1) AS pending
+                        AND d.undone_at IS NULL AND d.lapsed IS NULL ORDER BY d.id DESC LIMIT 1) AS pending,
+                    (SELECT COUNT(*) FROM reviews r WHERE r.submission_id = s.id) AS reviews,
+                    (SELECT CAST(SUM(r.score) AS BIGINT) FROM reviews r WHERE r.submission_id = s.id) AS score_sum,
+                    (SELECT MIN(r.score) FROM reviews r WHERE r.submission_id = s.id) AS score_min,
+                    (SELECT MAX(r.score) FROM reviews r WHERE r.submission_id = s.id) AS score_max
              {from} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         ));
         for value in binds {

@@ -32,8 +32,8 @@ mod decorate;
 pub mod editorial;
 pub mod people;
 pub mod pledges;
-pub mod reviews;
 pub mod postgres;
+pub mod reviews;
 pub mod secret;
 mod sql;
 
@@ -284,6 +284,8 @@ pub struct Asset {
     pub name: String,
     pub mime: String,
     pub bytes: Vec<u8>,
+    /// The text read from it, for a document.
+    pub text: Option<String>,
     /// The account that uploaded it: who may fetch it is the access policy's decision.
     pub uploaded_by: UserId,
 }

@@ -68,6 +68,8 @@ enum Who {
     Editors,
     /// The seed call's organisers (and site administrators).
     Organisers,
+    /// The reviewer piece A is assigned to.
+    AssignedReviewer,
     /// Site administrators.
     Admins,
     /// Nobody: the route is not served in this configuration (the demo mailbox outside the demo,
@@ -86,6 +88,7 @@ impl Who {
             Who::Staff => matches!(role, R::Editor | R::Reviewer | R::Organiser | R::Admin),
             Who::Editors => matches!(role, R::Editor | R::Organiser | R::Admin),
             Who::Organisers => matches!(role, R::Organiser | R::Admin),
+            Who::AssignedReviewer => role == R::Reviewer,
             Who::Admins => role == R::Admin,
             Who::Nobody => false,
         }
@@ -95,7 +98,10 @@ impl Who {
     /// signed in and the route needs it, the not-found page otherwise.
     fn refusal(self, role: Role) -> Refusal {
         let needs_sign_in = !matches!(self, Who::Everyone | Who::Nobody);
-        let staff_page = matches!(self, Who::Staff | Who::Editors | Who::Organisers);
+        let staff_page = matches!(
+            self,
+            Who::Staff | Who::Editors | Who::Organisers | Who::AssignedReviewer
+        );
         if needs_sign_in && matches!(role, Role::Anonymous | Role::Unconfirmed) {
             Refusal::SignIn
         } else if staff_page && role == Role::EditorWithoutTwoFactor {
@@ -232,6 +238,35 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
         ),
         (
             (post, "/console/calls/{slug}/inbound/{id}/dismiss"),
+            (Editors, 0),
+        ),
+        // Reviews: a reviewer reads and reviews what is assigned to them, and declares conflicts;
+        // editors assign, balance and hide passages.
+        ((get, "/console/calls/{slug}/reviews"), (Staff, 200)),
+        (
+            (get, "/console/calls/{slug}/reviews/{id}"),
+            (AssignedReviewer, 200),
+        ),
+        (
+            (post, "/console/calls/{slug}/reviews/{id}"),
+            (AssignedReviewer, 0),
+        ),
+        ((get, "/console/calls/{slug}/conflicts"), (Staff, 200)),
+        ((post, "/console/calls/{slug}/conflicts"), (Staff, 0)),
+        (
+            (post, "/console/calls/{slug}/reviews/balance"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/pieces/{id}/reviewers"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/pieces/{id}/reviewers/remove"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/pieces/{id}/hidden"),
             (Editors, 0),
         ),
         // A call's staff: its organisers invite, change roles, take people off.
@@ -475,6 +510,15 @@ async fn world(db: &TestDb) -> World {
     let reviewer = app.signed_up("reviewer@example.org", PASSWORD).await;
     staff(&app, SLUG, "reviewer@example.org", StaffRole::Reviewer).await;
     reviewer.enrol_two_factor().await;
+    app.store
+        .assign_reviewer(
+            docket_store::SubmissionId(piece),
+            "reviewer@example.org",
+            &Actor::Cli,
+            now,
+        )
+        .await
+        .unwrap();
     let unenrolled = app.signed_up("later@example.org", PASSWORD).await;
     staff(&app, SLUG, "later@example.org", StaffRole::Editor).await;
     let organiser = app.signed_up("organiser@example.org", PASSWORD).await;
@@ -584,7 +628,10 @@ async fn world(db: &TestDb) -> World {
 fn concrete(world: &World, pattern: &str) -> String {
     let id = if pattern.contains("/pledges/") {
         world.pledge
-    } else if pattern.starts_with("/submissions/") || pattern.contains("/pieces/{id}") {
+    } else if pattern.starts_with("/submissions/")
+        || pattern.contains("/pieces/{id}")
+        || pattern.contains("/reviews/{id}")
+    {
         world.piece
     } else if pattern.contains("/outbox/") {
         world.failed_mail
@@ -639,6 +686,13 @@ fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
         }
         "/console/calls/{slug}/inbound/{id}/file" => vec![("kind", "blog"), ("any_day", "yes")],
         "/account/profile" => vec![("name", "Someone Else")],
+        "/console/calls/{slug}/reviews/{id}" => vec![("score", "1"), ("recommendation", "reject")],
+        "/console/calls/{slug}/conflicts" => vec![("organisations", "Everyone Ltd")],
+        "/console/calls/{slug}/pieces/{id}/reviewers" => vec![("reviewer", "reviewer@example.org")],
+        "/console/calls/{slug}/pieces/{id}/reviewers/remove" => {
+            vec![("reviewer", "reviewer@example.org")]
+        }
+        "/console/calls/{slug}/pieces/{id}/hidden" => vec![("passages", "Ada Lovelace")],
         "/console/calls/{slug}/emails/{key}" => vec![
             ("subject", "Taken over"),
             ("text", "{{ piece.link }}"),

@@ -163,6 +163,7 @@ fn routes(max_body: usize) -> Vec<Route> {
         routes::console::routes(),
         routes::people::routes(),
         routes::editorial::routes(),
+        routes::reviews::routes(),
         routes::me::routes(max_body),
         routes::demo::routes(),
         routes::ops::routes(),

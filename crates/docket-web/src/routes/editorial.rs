@@ -191,6 +191,8 @@ struct QueueRowView {
     sent: String,
     unverified: bool,
     pending: Option<&'static str>,
+    /// "2 reviews, average 3.5, spread 2".
+    reviews: String,
 }
 
 #[derive(Template)]
@@ -237,6 +239,16 @@ async fn show_queue(
         .rows
         .into_iter()
         .map(|row| QueueRowView {
+            reviews: match (row.average_score(), row.score_min, row.score_max) {
+                (Some(average), Some(min), Some(max)) => format!(
+                    "{} review{}, average {:.1}, spread {}",
+                    row.reviews,
+                    if row.reviews == 1 { "" } else { "s" },
+                    average,
+                    max - min
+                ),
+                _ => String::new(),
+            },
             id: row.id.0,
             href: format!("{}/pieces/{}", console_href(call), row.id),
             title: if row.title.is_empty() {
@@ -399,6 +411,10 @@ struct PiecePage {
     notice: Option<String>,
     form: DecideForm,
     sent: bool,
+    reviews: Vec<(String, i64, &'static str, Vec<String>, String)>,
+    reviewers: Vec<String>,
+    reviewer_choices: Vec<String>,
+    hidden: String,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -686,6 +702,41 @@ async fn piece_page(
         notice,
         form,
         sent: sent.is_some(),
+        reviews: state
+            .store
+            .reviews(id)
+            .await?
+            .into_iter()
+            .map(|review| {
+                (
+                    review.reviewer_email,
+                    review.score,
+                    review.recommendation.label(),
+                    review
+                        .checklist
+                        .iter()
+                        .filter_map(|index| call.checklist.get(*index).cloned())
+                        .collect(),
+                    review.comments,
+                )
+            })
+            .collect(),
+        reviewer_choices: {
+            let assigned = state.store.reviewers_of(id).await?;
+            state
+                .store
+                .staff(staff.call.id)
+                .await?
+                .into_iter()
+                .filter(|member| {
+                    member.role == docket_store::StaffRole::Reviewer
+                        && !assigned.contains(&member.email)
+                })
+                .map(|member| member.email)
+                .collect()
+        },
+        reviewers: state.store.reviewers_of(id).await?,
+        hidden: state.store.blanked(id).await?.join("\n"),
     })
 }
 

@@ -10,4 +10,5 @@ pub mod me;
 pub mod ops;
 pub mod people;
 pub mod public;
+pub mod reviews;
 pub mod submissions;
