@@ -242,3 +242,18 @@ pub async fn decide(
         )
         .await
 }
+
+/// Why a piece cannot be scheduled yet, if it cannot: an editor's copy-edit waits for its
+/// author's approval (or an editor's override, with a reason).
+pub async fn schedule_blocker(
+    store: &dyn Store,
+    id: docket_core::SubmissionId,
+) -> Result<Option<String>, StoreError> {
+    Ok(match store.copy_edit_state(id).await?.as_str() {
+        "awaiting_author" => Some(
+            "The author has not approved the copy-edit yet: wait for them, or override with a reason"
+                .to_owned(),
+        ),
+        _ => None,
+    })
+}

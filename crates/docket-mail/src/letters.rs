@@ -43,6 +43,7 @@ defaults!(
     "confirm_message",
     "staff_invitation",
     "decision",
+    "copy_edit",
 );
 
 const LAYOUT: &str = include_str!("../templates/layout.html");
@@ -83,6 +84,8 @@ pub enum Letter {
     StaffInvitation,
     /// An editor's decision on a piece, in the editor's words, once its undo window has ended.
     Decision,
+    /// An editor copy-edited an accepted piece: the author is asked to approve the changes.
+    CopyEdit,
 }
 
 /// A variable a template may use, for the organiser's reference.
@@ -150,9 +153,10 @@ const PIECE: &[Variable] = &[
 
 impl Letter {
     /// Every email, in the order the console lists them.
-    pub const ALL: [Letter; 16] = [
+    pub const ALL: [Letter; 17] = [
         Letter::Receipt,
         Letter::Decision,
+        Letter::CopyEdit,
         Letter::NotSent,
         Letter::PledgeReceived,
         Letter::PledgeDeclined,
@@ -203,6 +207,7 @@ impl Letter {
             Letter::ConfirmMessage => "confirm_message",
             Letter::StaffInvitation => "staff_invitation",
             Letter::Decision => "decision",
+            Letter::CopyEdit => "copy_edit",
         }
     }
 
@@ -230,6 +235,7 @@ impl Letter {
             Letter::ConfirmMessage => "Is this from you?",
             Letter::StaffInvitation => "Staff invitation",
             Letter::Decision => "Editor's decision",
+            Letter::CopyEdit => "Copy-edit for approval",
         }
     }
 
@@ -268,6 +274,9 @@ impl Letter {
             Letter::StaffInvitation => "when an organiser invites someone to the call's staff",
             Letter::Decision => {
                 "when an editor's decision on a piece reaches its author, once the undo window ends"
+            }
+            Letter::CopyEdit => {
+                "when an editor copy-edits an accepted piece and asks its author to approve the changes"
             }
             Letter::ConfirmMessage => {
                 "when mail arrives from the address of an existing account and nothing proves who sent it"
@@ -335,6 +344,13 @@ impl Letter {
                 var("link", "where to send it on the web"),
             ],
             Letter::CoauthorInvite => &[var("inviter", "who invited them")],
+            Letter::CopyEdit => &[
+                var("note", "the editor's words about the changes"),
+                var(
+                    "link",
+                    "the page showing the changes, where the author approves them",
+                ),
+            ],
             Letter::Decision => &[
                 var(
                     "decision",
@@ -369,6 +385,7 @@ impl Letter {
                 | Letter::NotSent
                 | Letter::StateChanged
                 | Letter::Decision
+                | Letter::CopyEdit
                 | Letter::DeadlineReminder
                 | Letter::CoauthorInvite
         );
@@ -386,6 +403,7 @@ impl Letter {
             Letter::ConfirmEmail
             | Letter::ResetPassword
             | Letter::ConfirmMessage
+            | Letter::CopyEdit
             | Letter::StaffInvitation => Some(("link", "without it nobody can follow the email")),
             Letter::SignInCode => Some(("code", "without it nobody can sign in")),
             Letter::PledgeReceived | Letter::PledgeDeclined => Some((
@@ -928,6 +946,11 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
         Letter::CoauthorInvite => context! {
             inviter => "jago@example.org",
             piece => Value::from_serialize(&piece),
+        },
+        Letter::CopyEdit => context! {
+            piece => Value::from_serialize(&piece),
+            note => "We tightened the second paragraph and fixed two figures.",
+            link => format!("{docket_url}/submissions/42/changes"),
         },
         Letter::Decision => context! {
             piece => Value::from_serialize(&piece),

@@ -503,6 +503,31 @@ impl Mailer {
         mail
     }
 
+    /// An editor's copy-edit of an accepted piece, for its author to approve.
+    pub fn copy_edit(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        submission_id: docket_core::SubmissionId,
+        reply_token: &str,
+        piece: &PieceFacts,
+        note: &str,
+    ) -> NewMail {
+        let mut mail = self.letter(
+            letterhead,
+            Letter::CopyEdit,
+            to,
+            context! {
+                piece => Value::from_serialize(piece),
+                note => note,
+                link => self.link(&format!("/submissions/{submission_id}/changes")),
+            },
+            Some(submission_id),
+        );
+        mail.reply_to = letterhead.reply_address(&submission_id.to_string(), reply_token);
+        mail
+    }
+
     /// An invitation to join a call's staff, with its single-use link.
     pub fn staff_invitation(
         &self,

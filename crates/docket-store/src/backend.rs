@@ -1582,7 +1582,7 @@ impl Submissions for SqlStore {
 
     async fn revisions(&self, id: SubmissionId) -> Result<Vec<Revision>, StoreError> {
         let rows = sql::query(
-            "SELECT r.number, r.content, r.late, u.email, r.created_at
+            "SELECT r.number, r.content, r.late, u.email, r.created_at, r.by_staff
              FROM revisions r JOIN users u ON u.id = r.created_by
              WHERE r.submission_id = $1 ORDER BY r.number",
         )
@@ -1598,6 +1598,7 @@ impl Submissions for SqlStore {
                     late: row.get("late")?,
                     created_by: row.get("email")?,
                     created_at: ts(row, "created_at")?,
+                    by_staff: row.get("by_staff")?,
                 })
             })
             .collect()

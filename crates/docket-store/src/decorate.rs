@@ -879,6 +879,35 @@ impl crate::People for WorkDecorated {
 
 #[async_trait::async_trait]
 impl crate::Editorial for WorkDecorated {
+    async fn copy_edit(
+        &self,
+        submission: crate::SubmissionId,
+        by: crate::UserId,
+        piece: &docket_core::submission::Piece,
+        mail: crate::NewMail,
+        now: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner.copy_edit(submission, by, piece, mail, now).await
+    }
+    async fn set_copy_edit(
+        &self,
+        submission: crate::SubmissionId,
+        from: &[&str],
+        to: &str,
+        reason: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner
+            .set_copy_edit(submission, from, to, reason, actor, now)
+            .await
+    }
+    async fn copy_edit_state(
+        &self,
+        submission: crate::SubmissionId,
+    ) -> Result<String, crate::StoreError> {
+        self.inner.copy_edit_state(submission).await
+    }
     async fn queue(
         &self,
         query: &crate::QueueQuery,

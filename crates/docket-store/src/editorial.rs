@@ -314,6 +314,33 @@ pub trait Editorial: Send + Sync {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Stores an editor's copy-edit of an accepted piece as a revision marked as the staff's, and
+    /// queues the mail asking the author to approve it. Conflict unless the piece is accepted.
+    /// Returns the revision's number.
+    async fn copy_edit(
+        &self,
+        submission: SubmissionId,
+        by: UserId,
+        piece: &Piece,
+        mail: NewMail,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// Moves the copy-edit round from one of `from` to `to` ('approved' by the author,
+    /// 'overridden' by an editor with `reason`), audited. `Ok(false)`: it was elsewhere.
+    async fn set_copy_edit(
+        &self,
+        submission: SubmissionId,
+        from: &[&str],
+        to: &str,
+        reason: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Where the copy-edit round stands: '', 'awaiting_author', 'approved' or 'overridden'.
+    async fn copy_edit_state(&self, submission: SubmissionId) -> Result<String, StoreError>;
+
     /// Keeps an editor's choice (JSON) with a message kept for triage.
     async fn set_refile(&self, inbound_id: i64, json: &str) -> Result<(), StoreError>;
 
@@ -987,6 +1014,117 @@ impl Editorial for SqlStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn copy_edit(
+        &self,
+        submission: SubmissionId,
+        by: UserId,
+        piece: &Piece,
+        mail: NewMail,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let state: Option<String> =
+            sql::query_scalar("SELECT state FROM submissions WHERE id = $1")
+                .bind(submission)
+                .fetch_optional(&mut tx)
+                .await?;
+        if state.as_deref() != Some("accepted") {
+            return Err(StoreError::Conflict(
+                "Only an accepted piece is copy-edited".into(),
+            ));
+        }
+        let number: i64 = sql::query_scalar(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE submission_id = $1",
+        )
+        .bind(submission)
+        .fetch_one(&mut tx)
+        .await?;
+        sql::query(
+            "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at, by_staff)
+             VALUES ($1, $2, $3, FALSE, $4, $5, TRUE)",
+        )
+        .bind(submission)
+        .bind(number)
+        .bind(Json(piece))
+        .bind(by)
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
+        index_piece(&mut tx, submission, piece, now).await?;
+        sql::query(
+            "UPDATE submissions SET revisions = revisions + 1, copy_edit = 'awaiting_author', updated_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(submission)
+        .execute(&mut tx)
+        .await?;
+        insert_mail(&mut tx, &mail, now).await?;
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(by),
+            "submission.copy_edited",
+            &format!("submission:{submission}"),
+            serde_json::json!({ "revision": number }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    async fn set_copy_edit(
+        &self,
+        submission: SubmissionId,
+        from: &[&str],
+        to: &str,
+        reason: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let current: Option<String> =
+            sql::query_scalar("SELECT copy_edit FROM submissions WHERE id = $1")
+                .bind(submission)
+                .fetch_optional(&mut tx)
+                .await?;
+        let Some(current) = current else {
+            return Err(StoreError::NotFound);
+        };
+        if !from.contains(&current.as_str()) {
+            return Ok(false);
+        }
+        let changed = sql::query(
+            "UPDATE submissions SET copy_edit = $1, updated_at = $2 WHERE id = $3 AND copy_edit = $4",
+        )
+        .bind(to)
+        .bind(now)
+        .bind(submission)
+        .bind(current.clone())
+        .execute(&mut tx)
+        .await?;
+        if changed > 0 {
+            audit(
+                &mut tx,
+                now,
+                actor,
+                &format!("submission.copy_edit_{to}"),
+                &format!("submission:{submission}"),
+                serde_json::json!({ "from": current, "reason": reason }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
+    async fn copy_edit_state(&self, submission: SubmissionId) -> Result<String, StoreError> {
+        sql::query_scalar("SELECT copy_edit FROM submissions WHERE id = $1")
+            .bind(submission)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     async fn set_refile(&self, inbound_id: i64, json: &str) -> Result<(), StoreError> {

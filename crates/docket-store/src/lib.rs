@@ -328,6 +328,8 @@ pub struct Revision {
     pub late: bool,
     pub created_by: String,
     pub created_at: Timestamp,
+    /// An editor's version (a copy-edit), not the author's.
+    pub by_staff: bool,
 }
 
 /// An inbound message as recorded.

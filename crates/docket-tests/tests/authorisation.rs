@@ -269,6 +269,22 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
             (post, "/console/calls/{slug}/pieces/{id}/hidden"),
             (Editors, 0),
         ),
+        // The copy-edit round: editors edit an accepted piece (piece A is not: not found), its
+        // authors see the changes (none yet: not found) and answer.
+        (
+            (get, "/console/calls/{slug}/pieces/{id}/copy-edit"),
+            (Editors, 404),
+        ),
+        (
+            (post, "/console/calls/{slug}/pieces/{id}/copy-edit"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/pieces/{id}/copy-edit/override"),
+            (Editors, 0),
+        ),
+        ((get, "/submissions/{id}/changes"), (Authors, 404)),
+        ((post, "/submissions/{id}/changes"), (Authors, 0)),
         // A call's staff: its organisers invite, change roles, take people off.
         ((get, "/console/calls/{slug}/staff"), (Organisers, 200)),
         (
@@ -693,6 +709,11 @@ fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
             vec![("reviewer", "reviewer@example.org")]
         }
         "/console/calls/{slug}/pieces/{id}/hidden" => vec![("passages", "Ada Lovelace")],
+        "/console/calls/{slug}/pieces/{id}/copy-edit" => {
+            vec![("title", "Taken over"), ("body", "Taken over")]
+        }
+        "/console/calls/{slug}/pieces/{id}/copy-edit/override" => vec![("reason", "Because")],
+        "/submissions/{id}/changes" => vec![("action", "approve")],
         "/console/calls/{slug}/emails/{key}" => vec![
             ("subject", "Taken over"),
             ("text", "{{ piece.link }}"),

@@ -14,6 +14,7 @@ both_backends! {
     a_reviewer_with_a_declared_conflict_never_sees_the_piece => conflicts,
     reviews_are_written_edited_and_read_in_the_right_order => review_order,
     an_anonymised_review_shows_no_author_identity_anywhere_a_reviewer_can_look => anonymised,
+    a_copy_edit_waits_for_the_author_before_the_piece_can_be_scheduled => copy_edit,
 }
 
 const PASSWORD: &str = "correct horse battery";
@@ -512,5 +513,189 @@ async fn anonymised(db: &TestDb) {
     // Editors still see who wrote it.
     let staff_view = editor.get(&format!("{CONSOLE}/pieces/{id}")).await;
     assert!(staff_view.body.contains("Zebedee Quux"));
+    app.stop().await;
+}
+
+async fn copy_edit(db: &TestDb) {
+    let app = spawn(db).await;
+    let (editor, _) = app
+        .staff_member(SLUG, "ed@example.org", PASSWORD, StaffRole::Editor)
+        .await;
+    let ada = app.signed_up("ada@example.org", PASSWORD).await;
+    let body = format!("Teh opening sentence. {}", words(700));
+    let id = send(
+        &ada,
+        "Data at the heart of justice",
+        "Ada",
+        "Engines",
+        &body,
+    )
+    .await;
+    let piece = docket_store::SubmissionId(id);
+    // Not before acceptance.
+    assert_eq!(
+        editor
+            .get(&format!("{CONSOLE}/pieces/{id}/copy-edit"))
+            .await
+            .status,
+        404
+    );
+    let ada_user = app
+        .store
+        .user_by_email("ada@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .set_state(
+            piece,
+            ada_user.id,
+            docket_core::submission::SubmissionState::Submitted,
+            docket_core::submission::SubmissionState::Accepted,
+            None,
+            app.clock.now_timestamp(),
+        )
+        .await
+        .unwrap();
+    let page = editor
+        .get(&format!("{CONSOLE}/pieces/{id}/copy-edit"))
+        .await;
+    assert_eq!(page.status, 200);
+    // Saving nothing changed is refused.
+    let unchanged = editor
+        .post(
+            &format!("{CONSOLE}/pieces/{id}/copy-edit"),
+            &[
+                ("title", "Data at the heart of justice"),
+                ("summary", "A summary."),
+                ("body", &body),
+            ],
+        )
+        .await;
+    assert_eq!(unchanged.status, 400);
+    let edited = body.replacen("Teh opening", "The opening", 1);
+    let page = editor
+        .post(
+            &format!("{CONSOLE}/pieces/{id}/copy-edit"),
+            &[
+                ("title", "Data at the heart of justice"),
+                ("summary", "A summary."),
+                ("body", &edited),
+                ("note", "We fixed a typo in the first line."),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    // The editors' version is a new revision, marked as theirs; the author's is intact.
+    let revisions = app.store.revisions(piece).await.unwrap();
+    assert_eq!(revisions.len(), 2);
+    assert!(!revisions[0].by_staff && revisions[1].by_staff);
+    assert!(revisions[0].piece.body.starts_with("Teh opening"));
+    assert_eq!(revisions[1].created_by, "ed@example.org");
+    // The author is asked, and the piece cannot be scheduled until they answer.
+    let mail = app
+        .mail_to("ada@example.org")
+        .await
+        .into_iter()
+        .find(|m| m.template == "copy_edit")
+        .unwrap();
+    assert!(mail.text.contains(&format!("/submissions/{id}/changes")));
+    assert!(mail.text.contains("We fixed a typo"));
+    assert!(
+        docket_app::editorial::schedule_blocker(app.store.as_ref(), piece)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let own = ada.get(&format!("/submissions/{id}")).await;
+    assert!(own.body.contains("See the changes and approve them"));
+    let changes = ada.get(&format!("/submissions/{id}/changes")).await;
+    assert_eq!(changes.status, 200);
+    assert!(
+        changes.body.contains("<del>Teh</del>") && changes.body.contains("<ins>The</ins>"),
+        "{}",
+        changes.body
+    );
+    // Someone else cannot see or approve them.
+    let bo = app.signed_up("bo@example.org", PASSWORD).await;
+    assert_eq!(
+        bo.get(&format!("/submissions/{id}/changes")).await.status,
+        404
+    );
+    assert_eq!(
+        bo.post(
+            &format!("/submissions/{id}/changes"),
+            &[("action", "approve")]
+        )
+        .await
+        .status,
+        404
+    );
+    // A comment reaches the editors; an approval frees the piece.
+    ada.post(
+        &format!("/submissions/{id}/changes"),
+        &[("action", "comment"), ("comment", "Thanks, all good.")],
+    )
+    .await;
+    let staff_view = editor.get(&format!("{CONSOLE}/pieces/{id}")).await;
+    assert!(staff_view.body.contains("Thanks, all good."));
+    let page = ada
+        .post(
+            &format!("/submissions/{id}/changes"),
+            &[("action", "approve")],
+        )
+        .await;
+    assert!(page.body.contains("you approved the changes"));
+    assert!(
+        docket_app::editorial::schedule_blocker(app.store.as_ref(), piece)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // A second round, overridden by an editor with a reason.
+    editor
+        .post(
+            &format!("{CONSOLE}/pieces/{id}/copy-edit"),
+            &[
+                ("title", "Data at the heart of justice"),
+                ("summary", "A summary."),
+                ("body", &format!("{edited} One more line.")),
+            ],
+        )
+        .await;
+    assert!(
+        docket_app::editorial::schedule_blocker(app.store.as_ref(), piece)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let page = editor
+        .post(
+            &format!("{CONSOLE}/pieces/{id}/copy-edit/override"),
+            &[("reason", "The author is travelling; the change is a typo.")],
+        )
+        .await;
+    assert!(
+        page.location().contains("can+be+scheduled"),
+        "{}",
+        page.location()
+    );
+    assert!(
+        docket_app::editorial::schedule_blocker(app.store.as_ref(), piece)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let trail = app
+        .store
+        .audit_trail(&format!("submission:{id}"))
+        .await
+        .unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "submission.copy_edit_overridden"
+                && e.detail["reason"] == "The author is travelling; the change is a typo.")
+    );
     app.stop().await;
 }

@@ -164,6 +164,7 @@ fn routes(max_body: usize) -> Vec<Route> {
         routes::people::routes(),
         routes::editorial::routes(),
         routes::reviews::routes(),
+        routes::copy_edit::routes(),
         routes::me::routes(max_body),
         routes::demo::routes(),
         routes::ops::routes(),

@@ -413,6 +413,9 @@ struct PiecePage {
     sent: bool,
     reviews: Vec<(String, i64, &'static str, Vec<String>, String)>,
     reviewers: Vec<String>,
+    copy_edit_open: bool,
+    copy_edit_waiting: bool,
+    copy_edit_status: String,
     reviewer_choices: Vec<String>,
     hidden: String,
 }
@@ -506,6 +509,7 @@ async fn piece_page(
     })
     .collect();
     let (accepted_day, open_until) = state.store.piece_placement(id).await?;
+    let copy_edit = state.store.copy_edit_state(id).await?;
     let decision_rows = state.store.decisions(id).await?;
     let now = state.clock.now();
     let pending = decision_rows.iter().any(|d| d.pending());
@@ -736,6 +740,14 @@ async fn piece_page(
                 .collect()
         },
         reviewers: state.store.reviewers_of(id).await?,
+        copy_edit_open: record.state == SubmissionState::Accepted,
+        copy_edit_waiting: copy_edit == "awaiting_author",
+        copy_edit_status: match copy_edit.as_str() {
+            "awaiting_author" => "The editors' copy-edit waits for the author's approval: the piece cannot be scheduled until then.".to_owned(),
+            "approved" => "The author approved the editors' copy-edit.".to_owned(),
+            "overridden" => "An editor went ahead without the author's approval.".to_owned(),
+            _ => "Not copy-edited.".to_owned(),
+        },
         hidden: state.store.blanked(id).await?.join("\n"),
     })
 }
@@ -795,6 +807,33 @@ struct DiffPage {
     changed_words: usize,
 }
 
+/// The word-level changes from one version of a piece to another: runs of ("same" | "del" |
+/// "ins", text), and how many words changed.
+pub(crate) fn word_diff(
+    old: &docket_core::submission::Piece,
+    new: &docket_core::submission::Piece,
+) -> (Vec<(&'static str, String)>, usize) {
+    let (old_text, new_text) = (piece_text(old), piece_text(new));
+    let diff = similar::TextDiff::from_words(&old_text, &new_text);
+    let mut parts: Vec<(&'static str, String)> = Vec::new();
+    let mut changed_words = 0;
+    for change in diff.iter_all_changes() {
+        let kind = match change.tag() {
+            similar::ChangeTag::Equal => "same",
+            similar::ChangeTag::Delete => "del",
+            similar::ChangeTag::Insert => "ins",
+        };
+        if kind != "same" && !change.value().trim().is_empty() {
+            changed_words += 1;
+        }
+        match parts.last_mut() {
+            Some((last, text)) if *last == kind => text.push_str(change.value()),
+            _ => parts.push((kind, change.value().to_owned())),
+        }
+    }
+    (parts, changed_words)
+}
+
 fn piece_text(piece: &docket_core::submission::Piece) -> String {
     let mut text = format!("{}\n\n{}\n\n{}", piece.title, piece.summary, piece.body);
     if let Some(document) = &piece.document {
@@ -820,24 +859,7 @@ async fn diff(
     let (Some(old), Some(new)) = (find(from), find(to)) else {
         return Err(WebError::not_found(&state));
     };
-    let (old_text, new_text) = (piece_text(&old.piece), piece_text(&new.piece));
-    let diff = similar::TextDiff::from_words(&old_text, &new_text);
-    let mut parts: Vec<(&'static str, String)> = Vec::new();
-    let mut changed_words = 0;
-    for change in diff.iter_all_changes() {
-        let kind = match change.tag() {
-            similar::ChangeTag::Equal => "same",
-            similar::ChangeTag::Delete => "del",
-            similar::ChangeTag::Insert => "ins",
-        };
-        if kind != "same" && !change.value().trim().is_empty() {
-            changed_words += 1;
-        }
-        match parts.last_mut() {
-            Some((last, text)) if *last == kind => text.push_str(change.value()),
-            _ => parts.push((kind, change.value().to_owned())),
-        }
-    }
+    let (parts, changed_words) = word_diff(&old.piece, &new.piece);
     let call = &staff.call.call;
     render(
         DiffPage {

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod assets;
 pub mod console;
+pub mod copy_edit;
 pub mod demo;
 pub mod editorial;
 pub mod mail;

@@ -39,6 +39,8 @@ pub(super) struct ShowPage {
     /// Consent is asked once the piece is sent, and can change until it is published.
     pub(super) consent_open: bool,
     pub(super) published: bool,
+    /// An editor's copy-edit waits for this author's approval.
+    pub(super) changes_waiting: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -146,6 +148,7 @@ pub(super) async fn show_page(
             SubmissionState::Draft | SubmissionState::Published
         ),
         published: record.state == SubmissionState::Published,
+        changes_waiting: state.store.copy_edit_state(id).await? == "awaiting_author",
     })
 }
 
