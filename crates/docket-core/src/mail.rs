@@ -22,6 +22,10 @@ pub struct NewMail {
     /// For mail that must be queued at most once (a reminder a job may run twice): a second mail
     /// with the same key is not queued. The Message-ID stays random.
     pub idempotency_key: Option<String>,
+    /// For a mail its recipient may stop (announcements only): the one-click unsubscribe
+    /// address, sent as `List-Unsubscribe` with `List-Unsubscribe-Post` (RFC 8058).
+    #[serde(default)]
+    pub list_unsubscribe: Option<String>,
 }
 
 /// The three parts of an email as a call words them.

@@ -44,6 +44,7 @@ defaults!(
     "staff_invitation",
     "decision",
     "copy_edit",
+    "announcement",
 );
 
 const LAYOUT: &str = include_str!("../templates/layout.html");
@@ -86,6 +87,8 @@ pub enum Letter {
     Decision,
     /// An editor copy-edited an accepted piece: the author is asked to approve the changes.
     CopyEdit,
+    /// An organiser's update on the call, to its contributors and pledgers.
+    Announcement,
 }
 
 /// A variable a template may use, for the organiser's reference.
@@ -153,8 +156,9 @@ const PIECE: &[Variable] = &[
 
 impl Letter {
     /// Every email, in the order the console lists them.
-    pub const ALL: [Letter; 17] = [
+    pub const ALL: [Letter; 18] = [
         Letter::Receipt,
+        Letter::Announcement,
         Letter::Decision,
         Letter::CopyEdit,
         Letter::NotSent,
@@ -208,6 +212,7 @@ impl Letter {
             Letter::StaffInvitation => "staff_invitation",
             Letter::Decision => "decision",
             Letter::CopyEdit => "copy_edit",
+            Letter::Announcement => "announcement",
         }
     }
 
@@ -236,6 +241,7 @@ impl Letter {
             Letter::StaffInvitation => "Staff invitation",
             Letter::Decision => "Editor's decision",
             Letter::CopyEdit => "Copy-edit for approval",
+            Letter::Announcement => "Announcement",
         }
     }
 
@@ -277,6 +283,9 @@ impl Letter {
             }
             Letter::CopyEdit => {
                 "when an editor copy-edits an accepted piece and asks its author to approve the changes"
+            }
+            Letter::Announcement => {
+                "when an organiser posts an update, to the call's contributors and pledgers"
             }
             Letter::ConfirmMessage => {
                 "when mail arrives from the address of an existing account and nothing proves who sent it"
@@ -344,6 +353,14 @@ impl Letter {
                 var("link", "where to send it on the web"),
             ],
             Letter::CoauthorInvite => &[var("inviter", "who invited them")],
+            Letter::Announcement => &[
+                var("title", "the announcement's title"),
+                var("body", "the announcement, as plain text"),
+                var(
+                    "unsubscribe",
+                    "the link that stops announcements of this call",
+                ),
+            ],
             Letter::CopyEdit => &[
                 var("note", "the editor's words about the changes"),
                 var(
@@ -405,6 +422,9 @@ impl Letter {
             | Letter::ConfirmMessage
             | Letter::CopyEdit
             | Letter::StaffInvitation => Some(("link", "without it nobody can follow the email")),
+            Letter::Announcement => {
+                Some(("unsubscribe", "without it nobody can stop announcements"))
+            }
             Letter::SignInCode => Some(("code", "without it nobody can sign in")),
             Letter::PledgeReceived | Letter::PledgeDeclined => Some((
                 "pledge.link",
@@ -946,6 +966,11 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
         Letter::CoauthorInvite => context! {
             inviter => "jago@example.org",
             piece => Value::from_serialize(&piece),
+        },
+        Letter::Announcement => context! {
+            title => "More on Thursday's theme",
+            body => "Thursday's theme now includes the future of the courts.",
+            unsubscribe => format!("{docket_url}/unsubscribe/SAMPLE-TOKEN"),
         },
         Letter::CopyEdit => context! {
             piece => Value::from_serialize(&piece),

@@ -192,6 +192,7 @@ impl Mailer {
             call_id: letterhead.call_id().filter(|_| !letter.is_account()),
             reply_to: None,
             idempotency_key: None,
+            list_unsubscribe: None,
         }
     }
 
@@ -500,6 +501,28 @@ impl Mailer {
             Some(submission_id),
         );
         mail.reply_to = letterhead.reply_address(&submission_id.to_string(), reply_token);
+        mail
+    }
+
+    /// An organiser's announcement to one of the call's people, with its one-click unsubscribe
+    /// address (`/unsubscribe/TOKEN`) in the text and in `List-Unsubscribe`.
+    pub fn announcement(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        title: &str,
+        body: &str,
+        unsubscribe_path: &str,
+    ) -> NewMail {
+        let link = self.link(unsubscribe_path);
+        let mut mail = self.letter(
+            letterhead,
+            Letter::Announcement,
+            to,
+            context! { title => title, body => body, unsubscribe => link.clone() },
+            None,
+        );
+        mail.list_unsubscribe = Some(link);
         mail
     }
 

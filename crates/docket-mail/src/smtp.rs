@@ -123,6 +123,18 @@ pub fn build_message(from: &Mailbox, mail: &NewMail) -> Result<Message, SendErro
             HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".into(),
         ));
+    // Announcements may be stopped in one click (RFC 2369, RFC 8058); no other mail may.
+    if let Some(url) = &mail.list_unsubscribe {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".into(),
+            ));
+    }
     // A piece's own reply address; an unusable one is left out rather than losing the mail.
     if let Some(reply_to) = &mail.reply_to {
         match reply_to.parse::<Mailbox>() {

@@ -17,7 +17,7 @@ macro_rules! submission_columns {
 macro_rules! outbox_columns {
     () => {
         "id, message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, \
-         idempotency_key, status, attempts, last_error, created_at, sent_at"
+         idempotency_key, status, attempts, last_error, created_at, sent_at, list_unsubscribe"
     };
 }
 pub(crate) use outbox_columns;
@@ -91,6 +91,7 @@ pub(crate) fn outbox_row(row: &Row) -> Result<OutboxMail, StoreError> {
             call_id: row.get("call_id")?,
             reply_to: row.get("reply_to")?,
             idempotency_key: row.get("idempotency_key")?,
+            list_unsubscribe: row.get("list_unsubscribe")?,
         },
         status: parsed(row, "status", MailStatus::parse)?,
         attempts: row.get("attempts")?,
@@ -202,8 +203,8 @@ async fn insert_mail_row<'e>(
 ) -> Result<bool, StoreError> {
     macro_rules! insert {
         () => {
-            "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO outbox (message_id, to_address, subject, body_text, body_html, template, submission_id, call_id, reply_to, created_at, idempotency_key, list_unsubscribe)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         };
     }
     const INSERT: &str = insert!();
@@ -220,6 +221,7 @@ async fn insert_mail_row<'e>(
         .bind(&mail.reply_to)
         .bind(now)
         .bind(&mail.idempotency_key)
+        .bind(&mail.list_unsubscribe)
         .execute(executor)
         .await?;
     Ok(inserted > 0)

@@ -1091,3 +1091,42 @@ impl crate::Reviews for WorkDecorated {
             .await
     }
 }
+
+#[async_trait::async_trait]
+impl crate::Announcements for WorkDecorated {
+    async fn post_announcement(
+        &self,
+        call_id: crate::CallId,
+        title: &str,
+        body: &str,
+        by: crate::UserId,
+        mails: &[crate::AnnouncementMail],
+        now: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner
+            .post_announcement(call_id, title, body, by, mails, now)
+            .await
+    }
+    async fn announcements(
+        &self,
+        call_id: crate::CallId,
+    ) -> Result<Vec<crate::Announcement>, crate::StoreError> {
+        self.inner.announcements(call_id).await
+    }
+    async fn announcement_recipients(
+        &self,
+        call_id: crate::CallId,
+    ) -> Result<Vec<String>, crate::StoreError> {
+        self.inner.announcement_recipients(call_id).await
+    }
+    async fn unsubscribe_token_known(&self, token_hash: &str) -> Result<bool, crate::StoreError> {
+        self.inner.unsubscribe_token_known(token_hash).await
+    }
+    async fn unsubscribe(
+        &self,
+        token_hash: &str,
+        now: jiff::Timestamp,
+    ) -> Result<Option<(crate::CallId, String)>, crate::StoreError> {
+        self.inner.unsubscribe(token_hash, now).await
+    }
+}

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+pub use announcements::{Announcement, AnnouncementMail, Announcements};
 use async_trait::async_trait;
 pub use backend::SqlStore;
 pub use decorate::{WorkDecorated, WrapWork};
@@ -27,6 +28,7 @@ pub use people::{
 pub use pledges::{NewPledge, PledgeRecord, Pledges};
 pub use reviews::{Conflict, Recommendation, Review, Reviews};
 
+pub mod announcements;
 mod backend;
 mod decorate;
 pub mod editorial;
@@ -100,8 +102,8 @@ pub trait Work: Send {
 /// The resource traits, for code that calls a store: `use docket_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Accounts, Calls, Editorial, Inbound, Jobs, Outbox, People, Pledges, Reviews, Site, Staff,
-        Store, Submissions, Work,
+        Accounts, Announcements, Calls, Editorial, Inbound, Jobs, Outbox, People, Pledges, Reviews,
+        Site, Staff, Store, Submissions, Work,
     };
 }
 pub mod sqlite;
@@ -1019,6 +1021,7 @@ pub trait Store:
     + People
     + Editorial
     + Reviews
+    + Announcements
     + Send
     + Sync
     + fmt::Debug

@@ -110,6 +110,7 @@ async fn load(app: &TestApp) {
                     call_id: Some(call.id),
                     reply_to: None,
                     idempotency_key: None,
+                    list_unsubscribe: None,
                 },
                 now,
             )

@@ -354,6 +354,7 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
                 call_id: Some(call.id),
                 reply_to: None,
                 idempotency_key: None,
+                list_unsubscribe: None,
             },
             now,
         )
@@ -450,6 +451,7 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
                     call_id: Some(call.id),
                     reply_to: None,
                     idempotency_key: None,
+                    list_unsubscribe: None,
                 },
                 now,
             )

@@ -62,6 +62,7 @@ fn mail(n: &str, to: &str, call_id: Option<docket_store::CallId>, template: &str
         call_id,
         reply_to: None,
         idempotency_key: None,
+        list_unsubscribe: None,
     }
 }
 

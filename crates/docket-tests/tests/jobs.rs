@@ -83,6 +83,7 @@ fn plain_mail(to: &str, template: &str) -> NewMail {
         call_id: None,
         reply_to: None,
         idempotency_key: None,
+        list_unsubscribe: None,
     }
 }
 

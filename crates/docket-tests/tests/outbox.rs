@@ -39,6 +39,7 @@ fn mail(n: usize) -> NewMail {
         call_id: None,
         reply_to: None,
         idempotency_key: None,
+        list_unsubscribe: None,
     }
 }
 

@@ -62,6 +62,7 @@ fn receipt(to: &str, n: usize) -> NewMail {
         call_id: None,
         reply_to: None,
         idempotency_key: None,
+        list_unsubscribe: None,
     }
 }
 
@@ -456,6 +457,7 @@ async fn undo_window(db: &TestDb) {
             call_id: None,
             reply_to: None,
             idempotency_key: None,
+            list_unsubscribe: None,
         }),
         decided_by: editor.id,
         effective_at: window,

@@ -186,6 +186,7 @@ fn mail(to: &str, template: &str) -> NewMail {
         call_id: None,
         reply_to: None,
         idempotency_key: None,
+        list_unsubscribe: None,
     }
 }
 

@@ -165,6 +165,7 @@ fn routes(max_body: usize) -> Vec<Route> {
         routes::editorial::routes(),
         routes::reviews::routes(),
         routes::copy_edit::routes(),
+        routes::announcements::routes(),
         routes::me::routes(max_body),
         routes::demo::routes(),
         routes::ops::routes(),

@@ -372,6 +372,8 @@ pub struct CallPage {
     pub call: CallView,
     /// The call's page offers a piece for no day in particular.
     pub offer_day: Option<DayView>,
+    /// The organisers' announcements, newest first: (title, date, HTML).
+    pub announcements: Vec<(String, String, String)>,
 }
 
 /// One themed day's page.
@@ -438,11 +440,24 @@ pub fn call_page(
     call: &Call,
     clock: &dyn Clock,
     visit: Option<Visit<'_>>,
+    announcements: &[docket_store::Announcement],
 ) -> Result<String, askama::Error> {
     CallPage {
         layout: framed(Layout::new(&call.title, clock, Some(call)), visit),
         call: CallView::new(call, clock.now()),
         offer_day: None,
+        announcements: announcements
+            .iter()
+            .map(|announcement| {
+                (
+                    announcement.title.clone(),
+                    call.local(announcement.posted_at)
+                        .strftime("%-d %B %Y")
+                        .to_string(),
+                    docket_core::markdown::to_safe_html(&announcement.body),
+                )
+            })
+            .collect(),
     }
     .render()
 }

@@ -1,6 +1,7 @@
 //! One module per resource, each with its own `router()`.
 
 pub mod account;
+pub mod announcements;
 pub mod assets;
 pub mod console;
 pub mod copy_edit;

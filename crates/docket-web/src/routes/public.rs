@@ -74,9 +74,12 @@ async fn call(
     visitor: MaybeUser,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    let call = load(&state, &slug).await?;
+    let Some(stored) = state.store.call(&slug).await? else {
+        return Err(WebError::not_found(&state));
+    };
+    let announcements = state.store.announcements(stored.id).await?;
     let visit = visit(&state, &visitor, &csrf);
-    let html = site::call_page(&call, state.clock.as_ref(), visit)?;
+    let html = site::call_page(&stored.call, state.clock.as_ref(), visit, &announcements)?;
     Ok(public_page(&visitor, html))
 }
 
