@@ -458,6 +458,77 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
             .await
             .unwrap();
     }
+    // The organiser reviews the piece too, so that its review page shows.
+    app.store
+        .assign_reviewer(piece_id, "org@example.org", &Actor::Cli, now)
+        .await
+        .unwrap();
+    // An accepted piece, so that the copy-edit page shows.
+    let accepted_id = app
+        .store
+        .create_draft(call.id, &pledger, &piece, now)
+        .await
+        .unwrap();
+    app.store
+        .submit_revision(
+            accepted_id,
+            pledger.id,
+            &piece,
+            false,
+            &[],
+            NewMail {
+                message_id: "<browser-receipt-accepted@docket.example.org>".into(),
+                to: "org@example.org".into(),
+                subject: "Received".into(),
+                text: "Thanks".into(),
+                html: "<p>Thanks</p>".into(),
+                template: "receipt".into(),
+                submission_id: Some(accepted_id),
+                call_id: Some(call.id),
+                reply_to: None,
+                idempotency_key: None,
+                list_unsubscribe: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    app.store
+        .set_state(
+            accepted_id,
+            pledger.id,
+            docket_core::submission::SubmissionState::Submitted,
+            docket_core::submission::SubmissionState::Accepted,
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    // The editors' copy-edit of it, so that its author's page of changes shows.
+    let mut edited = piece.clone();
+    edited.body = edited.body.replacen("Justice", "Fair justice", 1);
+    app.store
+        .copy_edit(
+            accepted_id,
+            pledger.id,
+            &edited,
+            NewMail {
+                message_id: "<browser-copy-edit@docket.example.org>".into(),
+                to: "org@example.org".into(),
+                subject: "Edits".into(),
+                text: "Edits".into(),
+                html: String::new(),
+                template: "copy_edit".into(),
+                submission_id: Some(accepted_id),
+                call_id: Some(call.id),
+                reply_to: None,
+                idempotency_key: None,
+                list_unsubscribe: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
     let triaged = app
         .store
         .call_inbound(Some(call.id), 10)
@@ -561,6 +632,16 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
             format!("{console}/pieces/{piece_id}/diff?from=1&to=2"),
         ),
         ("triage", format!("{console}/inbound/{triaged}")),
+        ("reviews", format!("{console}/reviews")),
+        ("review", format!("{console}/reviews/{piece_id}")),
+        ("conflicts", format!("{console}/conflicts")),
+        ("announcements", format!("{console}/announcements")),
+        (
+            "copy-edit",
+            format!("{console}/pieces/{accepted_id}/copy-edit"),
+        ),
+        ("unsubscribe link", "/unsubscribe/made-up-token".to_owned()),
+        ("changes", format!("/submissions/{accepted_id}/changes")),
         ("outbox", format!("{console}/outbox")),
         ("mail in", format!("{console}/inbound")),
         ("pledges", format!("{console}/pledges")),

@@ -460,6 +460,21 @@ pub async fn load(
         }
     }
 
+    // The sample reviewer declared a conflict with Ben's organisation; balancing gives every
+    // piece waiting for a decision a reviewer, never Ben's to them.
+    store
+        .set_conflicts(
+            stored.id,
+            "reviewer@example.org",
+            &[docket_store::Conflict::Organisation(
+                "Sample Justice Trust".into(),
+            )],
+            editor_id,
+            now,
+        )
+        .await?;
+    docket_app::reviews::balance(store, stored, &Actor::System, now).await?;
+
     // Pledges: two still open, one for a day without a piece yet.
     for (owner, kind, on, working_title) in [
         (3usize, "blog", 1usize, "Evidence and the public"),

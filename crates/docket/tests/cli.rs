@@ -648,6 +648,22 @@ async fn the_demo_is_full_of_samples_and_its_staff_sign_in_with_the_code_on_the_
         assert_eq!(overview.status(), 200);
         let overview = overview.text().await.unwrap();
         assert!(overview.contains(&format!("<dd>{role}</dd>")));
+        if role == "Reviewer" {
+            // A reviewer sees what is theirs to review, and no counts of the call's pieces.
+            assert!(overview.contains("Pieces for you to review"));
+            let list = client
+                .get(format!(
+                    "{base}/console/calls/digital-justice-week-2022/reviews"
+                ))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(list.contains("Sample: "), "{list}");
+            continue;
+        }
         // Pieces in every state the state machine has.
         for state in [
             "Draft",
@@ -746,6 +762,17 @@ async fn samples_story(db: &TestDb) {
             .all(|piece| piece.draft.title.starts_with("Sample: "))
     );
     assert_eq!(store.call_pledges(stored.id).await.unwrap().len(), 3);
+    // The sample reviewer has pieces to review, none by the organisation they declared.
+    let assigned =
+        docket_app::reviews::for_reviewer(store.as_ref(), &stored, "reviewer@example.org")
+            .await
+            .unwrap();
+    assert!(!assigned.is_empty());
+    assert!(
+        assigned
+            .iter()
+            .all(|piece| piece.draft.authors[0].organisation != "Sample Justice Trust")
+    );
     let staff = store.staff(stored.id).await.unwrap();
     assert_eq!(staff.len(), 3);
     for member in staff {
