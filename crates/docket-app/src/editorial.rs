@@ -254,6 +254,10 @@ pub async fn schedule_blocker(
             "The author has not approved the copy-edit yet: wait for them, or override with a reason"
                 .to_owned(),
         ),
+        "answered" => Some(
+            "The author answered the copy-edit with their own version: read it, then copy-edit again or override with a reason"
+                .to_owned(),
+        ),
         _ => None,
     })
 }

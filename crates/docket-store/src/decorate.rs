@@ -902,6 +902,17 @@ impl crate::Editorial for WorkDecorated {
             .set_copy_edit(submission, from, to, reason, actor, now)
             .await
     }
+    async fn answer_copy_edit(
+        &self,
+        submission: crate::SubmissionId,
+        by: crate::UserId,
+        piece: &docket_core::submission::Piece,
+        now: jiff::Timestamp,
+    ) -> Result<i64, crate::StoreError> {
+        self.inner
+            .answer_copy_edit(submission, by, piece, now)
+            .await
+    }
     async fn copy_edit_state(
         &self,
         submission: crate::SubmissionId,

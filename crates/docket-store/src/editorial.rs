@@ -338,7 +338,18 @@ pub trait Editorial: Send + Sync {
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 
-    /// Where the copy-edit round stands: '', 'awaiting_author', 'approved' or 'overridden'.
+    /// The author answers a copy-edit with their own version: a revision of theirs, and the
+    /// round goes back to the editors ('answered'). Conflict unless a copy-edit waits for them.
+    async fn answer_copy_edit(
+        &self,
+        submission: SubmissionId,
+        by: UserId,
+        piece: &Piece,
+        now: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// Where the copy-edit round stands: '', 'awaiting_author', 'answered', 'approved' or
+    /// 'overridden'.
     async fn copy_edit_state(&self, submission: SubmissionId) -> Result<String, StoreError>;
 
     /// Keeps an editor's choice (JSON) with a message kept for triage.
@@ -1117,6 +1128,58 @@ impl Editorial for SqlStore {
         }
         tx.commit().await?;
         Ok(changed > 0)
+    }
+
+    async fn answer_copy_edit(
+        &self,
+        submission: SubmissionId,
+        by: UserId,
+        piece: &Piece,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sql::query(
+            "UPDATE submissions SET copy_edit = 'answered', revisions = revisions + 1, updated_at = $1
+             WHERE id = $2 AND copy_edit = 'awaiting_author' AND state = 'accepted'",
+        )
+        .bind(now)
+        .bind(submission)
+        .execute(&mut tx)
+        .await?;
+        if changed == 0 {
+            return Err(StoreError::Conflict(
+                "No copy-edit waits for your answer".into(),
+            ));
+        }
+        let number: i64 = sql::query_scalar(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE submission_id = $1",
+        )
+        .bind(submission)
+        .fetch_one(&mut tx)
+        .await?;
+        sql::query(
+            "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at, by_staff)
+             VALUES ($1, $2, $3, FALSE, $4, $5, FALSE)",
+        )
+        .bind(submission)
+        .bind(number)
+        .bind(Json(piece))
+        .bind(by)
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
+        index_piece(&mut tx, submission, piece, now).await?;
+        audit(
+            &mut tx,
+            now,
+            &Actor::User(by),
+            "submission.copy_edit_answered",
+            &format!("submission:{submission}"),
+            serde_json::json!({ "revision": number }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(number)
     }
 
     async fn copy_edit_state(&self, submission: SubmissionId) -> Result<String, StoreError> {

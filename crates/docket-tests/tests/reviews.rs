@@ -686,6 +686,41 @@ async fn copy_edit(db: &TestDb) {
             .unwrap()
             .is_none()
     );
+    // A third round, which the author answers with their own version: a revision of theirs,
+    // and the piece waits for the editors again.
+    editor
+        .post(
+            &format!("{CONSOLE}/pieces/{id}/copy-edit"),
+            &[
+                ("title", "Data at the heart of justice"),
+                ("summary", "A summary."),
+                ("body", &format!("{edited} A third line.")),
+            ],
+        )
+        .await;
+    let page = ada
+        .post(
+            &format!("/submissions/{id}/changes"),
+            &[
+                ("action", "revise"),
+                ("body", &format!("{edited} My own last line.")),
+            ],
+        )
+        .await;
+    assert!(
+        page.body.contains("the editors have your version"),
+        "{}",
+        page.body
+    );
+    let revisions = app.store.revisions(piece).await.unwrap();
+    let last = revisions.last().unwrap();
+    assert!(!last.by_staff && last.piece.body.ends_with("My own last line."));
+    assert!(
+        docket_app::editorial::schedule_blocker(app.store.as_ref(), piece)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let trail = app
         .store
         .audit_trail(&format!("submission:{id}"))

@@ -244,6 +244,8 @@ struct ChangesPage {
     parts: Vec<(&'static str, String)>,
     changed_words: usize,
     waiting: bool,
+    /// The editors' text, for an author who answers with their own version.
+    body: String,
     status: String,
     errors: FormErrors,
     notice: Option<String>,
@@ -268,6 +270,7 @@ async fn show_changes(
         .map_or_else(|| record.draft.clone(), |revision| revision.piece.clone());
     let (parts, changed_words) = word_diff(&own, &edited.piece);
     let round = state.store.copy_edit_state(record.id).await?;
+    let body = edited.piece.body.clone();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -285,9 +288,11 @@ async fn show_changes(
             parts,
             changed_words,
             waiting: round == "awaiting_author",
+            body,
             status: match round.as_str() {
                 "approved" => "You approved these changes.".into(),
                 "overridden" => "The editors went ahead with these changes.".into(),
+                "answered" => "You sent your own version: the editors have it.".into(),
                 _ => "The editors wait for your approval.".into(),
             },
             errors,
@@ -323,6 +328,34 @@ async fn answer(
     csrf.verify(get(&form, "csrf"))?;
     let now = state.clock.now();
     match get(&form, "action") {
+        "revise" => {
+            let revisions = state.store.revisions(id).await?;
+            let mut piece = revisions
+                .last()
+                .map_or_else(|| record.draft.clone(), |revision| revision.piece.clone());
+            let body = get(&form, "body").replace("\r\n", "\n");
+            if body.trim().is_empty() || body == piece.body {
+                let mut errors = FormErrors::default();
+                errors.add("body", "Change the text to send your own version");
+                return show_changes(&state, &user, &csrf, &record, errors, None).await;
+            }
+            piece.body = body;
+            piece.words = Some(docket_core::text::count_markdown_words(&piece.body) as u64);
+            let notice = match state.store.answer_copy_edit(id, user.id, &piece, now).await {
+                Ok(_) => "Thank you: the editors have your version.",
+                Err(docket_store::StoreError::Conflict(_)) => "No copy-edit waits for your answer.",
+                Err(error) => return Err(error.into()),
+            };
+            show_changes(
+                &state,
+                &user,
+                &csrf,
+                &record,
+                FormErrors::default(),
+                Some(notice.into()),
+            )
+            .await
+        }
         "approve" => {
             let approved = state
                 .store
