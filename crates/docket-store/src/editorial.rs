@@ -502,6 +502,38 @@ pub(crate) async fn index_piece(
     Ok(())
 }
 
+/// Adds the next revision of a piece outside the contributor's own sending (a copy-edit, or
+/// the author's answer to one), indexed for the queue. Returns its number.
+async fn add_revision(
+    tx: &mut Tx,
+    submission: SubmissionId,
+    by: UserId,
+    piece: &Piece,
+    by_staff: bool,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    let number: i64 = sql::query_scalar(
+        "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE submission_id = $1",
+    )
+    .bind(submission)
+    .fetch_one(&mut *tx)
+    .await?;
+    sql::query(
+        "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at, by_staff)
+         VALUES ($1, $2, $3, FALSE, $4, $5, $6)",
+    )
+    .bind(submission)
+    .bind(number)
+    .bind(Json(piece))
+    .bind(by)
+    .bind(now)
+    .bind(by_staff)
+    .execute(&mut *tx)
+    .await?;
+    index_piece(tx, submission, piece, now).await?;
+    Ok(number)
+}
+
 /// Removes a piece from the search table (SQLite's FTS5 table has no foreign key).
 pub(crate) async fn unindex_piece(tx: &mut Tx, id: SubmissionId) -> Result<(), StoreError> {
     if !tx.is_postgres() {
@@ -1046,24 +1078,7 @@ impl Editorial for SqlStore {
                 "Only an accepted piece is copy-edited".into(),
             ));
         }
-        let number: i64 = sql::query_scalar(
-            "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE submission_id = $1",
-        )
-        .bind(submission)
-        .fetch_one(&mut tx)
-        .await?;
-        sql::query(
-            "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at, by_staff)
-             VALUES ($1, $2, $3, FALSE, $4, $5, TRUE)",
-        )
-        .bind(submission)
-        .bind(number)
-        .bind(Json(piece))
-        .bind(by)
-        .bind(now)
-        .execute(&mut tx)
-        .await?;
-        index_piece(&mut tx, submission, piece, now).await?;
+        let number = add_revision(&mut tx, submission, by, piece, true, now).await?;
         sql::query(
             "UPDATE submissions SET revisions = revisions + 1, copy_edit = 'awaiting_author', updated_at = $1 WHERE id = $2",
         )
@@ -1151,24 +1166,7 @@ impl Editorial for SqlStore {
                 "No copy-edit waits for your answer".into(),
             ));
         }
-        let number: i64 = sql::query_scalar(
-            "SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE submission_id = $1",
-        )
-        .bind(submission)
-        .fetch_one(&mut tx)
-        .await?;
-        sql::query(
-            "INSERT INTO revisions (submission_id, number, content, late, created_by, created_at, by_staff)
-             VALUES ($1, $2, $3, FALSE, $4, $5, FALSE)",
-        )
-        .bind(submission)
-        .bind(number)
-        .bind(Json(piece))
-        .bind(by)
-        .bind(now)
-        .execute(&mut tx)
-        .await?;
-        index_piece(&mut tx, submission, piece, now).await?;
+        let number = add_revision(&mut tx, submission, by, piece, false, now).await?;
         audit(
             &mut tx,
             now,
