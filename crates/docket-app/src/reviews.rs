@@ -132,14 +132,14 @@ pub async fn assign(
 }
 
 /// Gives every piece waiting for a decision up to [`REVIEWERS_PER_PIECE`] reviewers, each time
-/// the reviewer with the fewest pieces who has no conflict with it. Returns how many
-/// assignments were made.
+/// the reviewer with the fewest pieces who has no conflict with it. Returns the reviewer of each
+/// assignment made.
 pub async fn balance(
     store: &dyn Store,
     stored: &StoredCall,
     actor: &Actor,
     now: Timestamp,
-) -> Result<usize, StoreError> {
+) -> Result<Vec<String>, StoreError> {
     let reviewers: Vec<String> = store
         .staff(stored.id)
         .await?
@@ -148,7 +148,7 @@ pub async fn balance(
         .map(|member| member.email)
         .collect();
     if reviewers.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let mut load: Vec<(String, i64, Vec<Conflict>)> = Vec::new();
     let counts = store.assignment_counts(stored.id).await?;
@@ -160,7 +160,7 @@ pub async fn balance(
         let conflicts = store.conflicts(stored.id, &reviewer).await?;
         load.push((reviewer, count, conflicts));
     }
-    let mut made = 0;
+    let mut made = Vec::new();
     for record in store.call_submissions(stored.id).await? {
         if !matches!(
             record.state,
@@ -180,7 +180,7 @@ pub async fn balance(
                 break;
             };
             if store.assign_reviewer(record.id, email, actor, now).await? {
-                made += 1;
+                made.push(email.clone());
             }
             *count += 1;
             have.push(email.clone());

@@ -45,6 +45,7 @@ defaults!(
     "decision",
     "copy_edit",
     "announcement",
+    "review_assigned",
 );
 
 const LAYOUT: &str = include_str!("../templates/layout.html");
@@ -89,6 +90,8 @@ pub enum Letter {
     CopyEdit,
     /// An organiser's update on the call, to its contributors and pledgers.
     Announcement,
+    /// A reviewer has new pieces to review (no titles, no authors: reviews may be anonymised).
+    ReviewAssigned,
 }
 
 /// A variable a template may use, for the organiser's reference.
@@ -156,8 +159,9 @@ const PIECE: &[Variable] = &[
 
 impl Letter {
     /// Every email, in the order the console lists them.
-    pub const ALL: [Letter; 18] = [
+    pub const ALL: [Letter; 19] = [
         Letter::Receipt,
+        Letter::ReviewAssigned,
         Letter::Announcement,
         Letter::Decision,
         Letter::CopyEdit,
@@ -213,6 +217,7 @@ impl Letter {
             Letter::Decision => "decision",
             Letter::CopyEdit => "copy_edit",
             Letter::Announcement => "announcement",
+            Letter::ReviewAssigned => "review_assigned",
         }
     }
 
@@ -242,6 +247,7 @@ impl Letter {
             Letter::Decision => "Editor's decision",
             Letter::CopyEdit => "Copy-edit for approval",
             Letter::Announcement => "Announcement",
+            Letter::ReviewAssigned => "Pieces to review",
         }
     }
 
@@ -287,6 +293,7 @@ impl Letter {
             Letter::Announcement => {
                 "when an organiser posts an update, to the call's contributors and pledgers"
             }
+            Letter::ReviewAssigned => "when a reviewer is given pieces to review",
             Letter::ConfirmMessage => {
                 "when mail arrives from the address of an existing account and nothing proves who sent it"
             }
@@ -353,6 +360,10 @@ impl Letter {
                 var("link", "where to send it on the web"),
             ],
             Letter::CoauthorInvite => &[var("inviter", "who invited them")],
+            Letter::ReviewAssigned => &[
+                var("count", "how many pieces were given to them"),
+                var("link", "the reviewer's list of pieces"),
+            ],
             Letter::Announcement => &[
                 var("title", "the announcement's title"),
                 var("body", "the announcement, as plain text"),
@@ -424,6 +435,9 @@ impl Letter {
             | Letter::StaffInvitation => Some(("link", "without it nobody can follow the email")),
             Letter::Announcement => {
                 Some(("unsubscribe", "without it nobody can stop announcements"))
+            }
+            Letter::ReviewAssigned => {
+                Some(("link", "without it the reviewer cannot find the pieces"))
             }
             Letter::SignInCode => Some(("code", "without it nobody can sign in")),
             Letter::PledgeReceived | Letter::PledgeDeclined => Some((
@@ -966,6 +980,10 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
         Letter::CoauthorInvite => context! {
             inviter => "jago@example.org",
             piece => Value::from_serialize(&piece),
+        },
+        Letter::ReviewAssigned => context! {
+            count => 3,
+            link => format!("{docket_url}/console/calls/digital-justice-week-2022/reviews"),
         },
         Letter::Announcement => context! {
             title => "More on Thursday's theme",

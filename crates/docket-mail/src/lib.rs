@@ -504,6 +504,24 @@ impl Mailer {
         mail
     }
 
+    /// Tells a reviewer they have `count` new pieces to review, linking to their list only: no
+    /// titles and no authors, so that it holds for an anonymised review.
+    pub fn review_assigned(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        count: usize,
+        list_path: &str,
+    ) -> NewMail {
+        self.letter(
+            letterhead,
+            Letter::ReviewAssigned,
+            to,
+            context! { count => count, link => self.link(list_path) },
+            None,
+        )
+    }
+
     /// An organiser's announcement to one of the call's people, with its one-click unsubscribe
     /// address (`/unsubscribe/TOKEN`) in the text and in `List-Unsubscribe`.
     pub fn announcement(

@@ -157,6 +157,19 @@ async fn conflicts(db: &TestDb) {
         .unwrap();
     let list = reviewer.get(&format!("{CONSOLE}/reviews")).await;
     assert!(list.body.contains("A free view"));
+    // Each reviewer is told how many pieces they were given, and where: nothing more.
+    let told = app.mail_to("rev@example.org").await;
+    let told = told
+        .iter()
+        .find(|m| m.template == "review_assigned")
+        .unwrap();
+    assert!(
+        told.subject.contains("1 piece for you to review"),
+        "{}",
+        told.subject
+    );
+    assert!(told.text.contains(&format!("{CONSOLE}/reviews")));
+    assert!(!told.text.contains("A free view"));
     for hidden in [
         "Acme's view",
         "Acme&#x27;s view",

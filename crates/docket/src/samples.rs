@@ -473,7 +473,7 @@ pub async fn load(
             now,
         )
         .await?;
-    docket_app::reviews::balance(store, stored, &Actor::System, now).await?;
+    let _assigned = docket_app::reviews::balance(store, stored, &Actor::System, now).await?;
 
     // Pledges: two still open, one for a day without a piece yet.
     for (owner, kind, on, working_title) in [

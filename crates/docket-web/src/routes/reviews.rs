@@ -525,13 +525,21 @@ async fn balance(
 ) -> Result<Response, WebError> {
     staff.require_editor(&state)?;
     csrf.verify(&form.csrf)?;
-    let made = reviews::balance(
+    let assigned = reviews::balance(
         state.store.as_ref(),
         &staff.call,
         &Actor::User(staff.user.id),
         state.clock.now(),
     )
     .await?;
+    let made = assigned.len();
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for reviewer in assigned {
+        *counts.entry(reviewer).or_default() += 1;
+    }
+    for (reviewer, count) in counts {
+        tell_reviewer(&state, &staff, &reviewer, count).await?;
+    }
     let notice = format!(
         "{made} assignment{} made: each piece waiting for a decision has up to {} reviewers without a conflict.",
         if made == 1 { "" } else { "s" },
@@ -552,6 +560,24 @@ async fn staff_piece(
         .await?
         .filter(|record| record.call_id == staff.call.id)
         .ok_or_else(|| WebError::not_found(state))
+}
+
+/// Emails a reviewer that they have `count` new pieces, with the link to their list only.
+async fn tell_reviewer(
+    state: &AppState,
+    staff: &Staff,
+    reviewer: &str,
+    count: usize,
+) -> Result<(), WebError> {
+    let head = staff.letterhead(state).await?;
+    let mail = state.mailer.review_assigned(
+        &head,
+        reviewer,
+        count,
+        &format!("{}/reviews", href(&staff.call.call)),
+    );
+    state.store.enqueue_mail(mail, state.clock.now()).await?;
+    Ok(())
 }
 
 fn back(staff: &Staff, id: SubmissionId, notice: &str) -> Response {
@@ -593,6 +619,9 @@ async fn assign(
         state.clock.now(),
     )
     .await?;
+    if assigned {
+        tell_reviewer(&state, &staff, &reviewer, 1).await?;
+    }
     Ok(back(
         &staff,
         id,
