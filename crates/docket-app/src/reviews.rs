@@ -108,10 +108,16 @@ pub async fn reviewable(
     reviewer: &str,
     id: SubmissionId,
 ) -> Result<Option<SubmissionRecord>, StoreError> {
-    Ok(for_reviewer(store, stored, reviewer)
-        .await?
-        .into_iter()
-        .find(|record| record.id == id))
+    // The same rules as the list, for this piece alone.
+    if !store.reviewers_of(id).await?.iter().any(|r| r == reviewer) {
+        return Ok(None);
+    }
+    let conflicts = store.conflicts(stored.id, reviewer).await?;
+    Ok(store.submission(id).await?.filter(|record| {
+        record.call_id == stored.id
+            && record.state != SubmissionState::Draft
+            && !conflicted(record, &conflicts)
+    }))
 }
 
 /// Assigns `reviewer` to a piece, unless they declared a conflict with it. `Ok(false)`: in

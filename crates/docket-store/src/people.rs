@@ -301,10 +301,13 @@ fn consent_row(row: &Row) -> Result<Consent, StoreError> {
     })
 }
 
+/// Marks the session as having passed the second factor; `by` ("totp", "recovery_code"), when
+/// given, is audited as how.
 async fn pass_second_factor(
     tx: &mut Tx,
     user: UserId,
     session_hash: &str,
+    by: Option<&str>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     sql::query("UPDATE sessions SET second_factor_at = $1 WHERE token_hash = $2 AND user_id = $3")
@@ -313,6 +316,17 @@ async fn pass_second_factor(
         .bind(user)
         .execute(&mut *tx)
         .await?;
+    if let Some(by) = by {
+        audit(
+            tx,
+            now,
+            &Actor::User(user),
+            "account.second_factor_passed",
+            &format!("user:{user}"),
+            serde_json::json!({ "by": by }),
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -623,7 +637,7 @@ impl People for SqlStore {
             ));
         }
         insert_recovery_codes(&mut tx, user, recovery_hashes).await?;
-        pass_second_factor(&mut tx, user, session_hash, now).await?;
+        pass_second_factor(&mut tx, user, session_hash, None, now).await?;
         audit(
             &mut tx,
             now,
@@ -656,16 +670,7 @@ impl People for SqlStore {
         if changed == 0 {
             return Ok(false);
         }
-        pass_second_factor(&mut tx, user, session_hash, now).await?;
-        audit(
-            &mut tx,
-            now,
-            &Actor::User(user),
-            "account.second_factor_passed",
-            &format!("user:{user}"),
-            serde_json::json!({ "by": "totp" }),
-        )
-        .await?;
+        pass_second_factor(&mut tx, user, session_hash, Some("totp"), now).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -690,16 +695,7 @@ impl People for SqlStore {
         if changed == 0 {
             return Ok(false);
         }
-        pass_second_factor(&mut tx, user, session_hash, now).await?;
-        audit(
-            &mut tx,
-            now,
-            &Actor::User(user),
-            "account.second_factor_passed",
-            &format!("user:{user}"),
-            serde_json::json!({ "by": "recovery_code" }),
-        )
-        .await?;
+        pass_second_factor(&mut tx, user, session_hash, Some("recovery_code"), now).await?;
         tx.commit().await?;
         Ok(true)
     }

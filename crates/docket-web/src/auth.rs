@@ -221,31 +221,36 @@ impl FromRequestParts<AppState> for Contributor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let signed_in = SignedIn::from_request_parts(parts, state).await?;
-        if signed_in.session.awaits_second_factor() {
-            return Err(AuthRejection::SecondFactor {
-                return_to: return_path(parts),
-            });
-        }
-        Ok(Contributor(signed_in.session.user))
+        Ok(Contributor(contributor_session(parts, state).await?.user))
     }
 }
 
-/// Staff and administrators reach their pages only with a second factor, passed in this
-/// session: someone without one is sent to set it up.
-async fn with_second_factor(parts: &mut Parts, state: &AppState) -> Result<User, AuthRejection> {
+/// The session of a signed-in, confirmed person who owes no second factor: what
+/// [`Contributor`] checks, with the session kept for the staff's further checks (one lookup a
+/// request).
+async fn contributor_session(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Session, AuthRejection> {
     let signed_in = SignedIn::from_request_parts(parts, state).await?;
-    if !signed_in.session.two_factor_enrolled {
-        return Err(AuthRejection::Enrol {
-            return_to: return_path(parts),
-        });
-    }
-    if !signed_in.session.second_factor_passed {
+    if signed_in.session.awaits_second_factor() {
         return Err(AuthRejection::SecondFactor {
             return_to: return_path(parts),
         });
     }
-    Ok(signed_in.session.user)
+    Ok(signed_in.session)
+}
+
+/// Staff and administrators reach their pages only with a second factor, passed in this
+/// session: someone without one is sent to set it up.
+fn with_second_factor(session: Session, parts: &Parts) -> Result<User, AuthRejection> {
+    if !session.two_factor_enrolled {
+        return Err(AuthRejection::Enrol {
+            return_to: return_path(parts),
+        });
+    }
+    // A session that owes its code never gets here (`contributor_session`).
+    Ok(session.user)
 }
 
 impl FromRequestParts<AppState> for MaybeUser {
@@ -300,9 +305,9 @@ impl FromRequestParts<AppState> for Admin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Contributor(user) = Contributor::from_request_parts(parts, state).await?;
-        match is_admin(state, &user.email).await {
-            Ok(true) => Ok(Admin(with_second_factor(parts, state).await?)),
+        let session = contributor_session(parts, state).await?;
+        match is_admin(state, &session.user.email).await {
+            Ok(true) => Ok(Admin(with_second_factor(session, parts)?)),
             Ok(false) => Err(AuthRejection::Error(WebError::not_found(state))),
             Err(error) => Err(AuthRejection::Error(error)),
         }
@@ -362,7 +367,8 @@ impl FromRequestParts<AppState> for Staff {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Contributor(user) = Contributor::from_request_parts(parts, state).await?;
+        let session = contributor_session(parts, state).await?;
+        let user = session.user.clone();
         let params = axum::extract::RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| AuthRejection::Error(WebError::not_found(state)))?;
@@ -384,7 +390,7 @@ impl FromRequestParts<AppState> for Staff {
             .find(|(stored, _)| stored.call.slug.as_str() == slug)
         {
             // Only now, once they are known to be staff, is the second factor asked for.
-            let user = with_second_factor(parts, state).await?;
+            let user = with_second_factor(session, parts)?;
             return Ok(Staff { user, call, role });
         }
         // Site administrators see every call, as its organisers do.
@@ -402,7 +408,7 @@ impl FromRequestParts<AppState> for Staff {
         };
         match call {
             Some(call) => Ok(Staff {
-                user: with_second_factor(parts, state).await?,
+                user: with_second_factor(session, parts)?,
                 call,
                 role: StaffRole::Organiser,
             }),

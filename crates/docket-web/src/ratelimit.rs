@@ -66,6 +66,13 @@ impl Action {
         }
     }
 
+    /// Counted per account only, not per client: a second factor is typed by someone who already
+    /// gave the password, so the account is what a guesser attacks, and a whole office behind
+    /// one address must not lock each other out.
+    fn per_account_only(self) -> bool {
+        matches!(self, Action::SecondFactor)
+    }
+
     fn per_minute(self, limits: &RateLimits) -> u32 {
         match self {
             Action::SignIn => limits.sign_in_per_minute,
@@ -103,9 +110,7 @@ pub async fn check(
     email: Option<&str>,
 ) -> Result<(), WebError> {
     let limit = i64::from(action.per_minute(&state.config.rate_limits));
-    // A second factor is typed by someone who already gave the password: the account is what a
-    // guesser attacks, and a whole office behind one address must not lock each other out.
-    if let (Action::SecondFactor, Some(account)) = (action, email) {
+    if let (true, Some(account)) = (action.per_account_only(), email) {
         return if over(state, action, &format!("account:{account}"), limit).await? {
             Err(WebError::TooManyRequests)
         } else {

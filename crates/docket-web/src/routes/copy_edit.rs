@@ -5,7 +5,8 @@
 //! the piece cannot be scheduled.
 
 use askama::Template;
-use axum::extract::{Extension, Path, RawForm, State};
+use axum::Form;
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use docket_core::submission::SubmissionState;
@@ -13,7 +14,7 @@ use docket_store::{Actor, SubmissionId, SubmissionRecord};
 
 use crate::auth::{Contributor, Staff};
 use crate::csrf::CsrfToken;
-use crate::forms::FormErrors;
+use crate::forms::{FormErrors, Pairs};
 use crate::routes::editorial::word_diff;
 use crate::site::Layout;
 use crate::{AppState, Route, WebError, render};
@@ -32,31 +33,14 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn pairs(raw: &[u8]) -> Result<Vec<(String, String)>, WebError> {
-    serde_urlencoded::from_bytes(raw).map_err(|_| {
-        WebError::BadRequest("The form could not be read. Go back and send it again.".into())
-    })
-}
-
-fn get<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(key, _)| key == name)
-        .map_or("", |(_, value)| value.as_str())
-}
-
-async fn staff_piece(
+/// An editor's piece of the call in the path: reviewers and other calls' pieces are not found.
+async fn editors_piece(
     state: &AppState,
     staff: &Staff,
     id: SubmissionId,
 ) -> Result<SubmissionRecord, WebError> {
     staff.require_editor(state)?;
-    state
-        .store
-        .submission(id)
-        .await?
-        .filter(|record| record.call_id == staff.call.id)
-        .ok_or_else(|| WebError::not_found(state))
+    crate::routes::editorial::staff_piece(state, staff, id).await
 }
 
 #[derive(Template)]
@@ -78,7 +62,7 @@ async fn edit_page(
     Path((_, id)): Path<(String, SubmissionId)>,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    let record = staff_piece(&state, &staff, id).await?;
+    let record = editors_piece(&state, &staff, id).await?;
     if record.state != SubmissionState::Accepted {
         return Err(WebError::not_found(&state));
     }
@@ -115,21 +99,21 @@ async fn save(
     staff: Staff,
     Path((_, id)): Path<(String, SubmissionId)>,
     Extension(csrf): Extension<CsrfToken>,
-    RawForm(raw): RawForm,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let record = staff_piece(&state, &staff, id).await?;
-    let form = pairs(&raw)?;
-    csrf.verify(get(&form, "csrf"))?;
+    let record = editors_piece(&state, &staff, id).await?;
+    let form = Pairs(form);
+    csrf.verify(form.get("csrf"))?;
     let revisions = state.store.revisions(id).await?;
     let latest = revisions
         .last()
         .map_or_else(|| record.draft.clone(), |revision| revision.piece.clone());
     let mut piece = latest.clone();
-    piece.title = get(&form, "title").trim().to_owned();
-    piece.summary = get(&form, "summary").trim().to_owned();
-    piece.body = get(&form, "body").replace("\r\n", "\n");
+    piece.title = form.get("title").trim().to_owned();
+    piece.summary = form.get("summary").trim().to_owned();
+    piece.body = form.get("body").replace("\r\n", "\n");
     piece.words = Some(docket_core::text::count_markdown_words(&piece.body) as u64);
-    let note = get(&form, "note").trim().to_owned();
+    let note = form.get("note").trim().to_owned();
     let mut errors = FormErrors::default();
     if piece.title.is_empty() {
         errors.add("title", "The piece needs a title");
@@ -200,12 +184,12 @@ async fn override_round(
     staff: Staff,
     Path((_, id)): Path<(String, SubmissionId)>,
     Extension(csrf): Extension<CsrfToken>,
-    RawForm(raw): RawForm,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    staff_piece(&state, &staff, id).await?;
-    let form = pairs(&raw)?;
-    csrf.verify(get(&form, "csrf"))?;
-    let reason = get(&form, "reason").trim();
+    editors_piece(&state, &staff, id).await?;
+    let form = Pairs(form);
+    csrf.verify(form.get("csrf"))?;
+    let reason = form.get("reason").trim();
     let notice = if reason.is_empty() {
         "Say why you go ahead without the author's approval.".to_owned()
     } else if state
@@ -319,21 +303,21 @@ async fn answer(
     Path(id): Path<SubmissionId>,
     Contributor(user): Contributor,
     Extension(csrf): Extension<CsrfToken>,
-    RawForm(raw): RawForm,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let record = docket_app::pieces::visible(state.store.as_ref(), &user, id)
         .await?
         .ok_or_else(|| WebError::not_found(&state))?;
-    let form = pairs(&raw)?;
-    csrf.verify(get(&form, "csrf"))?;
+    let form = Pairs(form);
+    csrf.verify(form.get("csrf"))?;
     let now = state.clock.now();
-    match get(&form, "action") {
+    match form.get("action") {
         "revise" => {
             let revisions = state.store.revisions(id).await?;
             let mut piece = revisions
                 .last()
                 .map_or_else(|| record.draft.clone(), |revision| revision.piece.clone());
-            let body = get(&form, "body").replace("\r\n", "\n");
+            let body = form.get("body").replace("\r\n", "\n");
             if body.trim().is_empty() || body == piece.body {
                 let mut errors = FormErrors::default();
                 errors.add("body", "Change the text to send your own version");
@@ -384,7 +368,7 @@ async fn answer(
             .await
         }
         _ => {
-            let comment = get(&form, "comment").trim();
+            let comment = form.get("comment").trim();
             if comment.is_empty() || comment.chars().count() > 5000 {
                 let mut errors = FormErrors::default();
                 errors.add(

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Extension, Path, Query, RawForm, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use docket_app::editorial::{self as decisions, DecisionInput};
@@ -26,7 +26,7 @@ use serde::Deserialize;
 
 use crate::auth::Staff;
 use crate::csrf::{CsrfOnly, CsrfToken};
-use crate::forms::FormErrors;
+use crate::forms::{FormErrors, Pairs};
 use crate::site::Layout;
 use crate::{AppState, Route, WebError, render};
 
@@ -98,7 +98,7 @@ fn offered(record: &SubmissionRecord) -> Vec<Date> {
 }
 
 /// The piece, when it belongs to the call in the path; not found otherwise.
-async fn staff_piece(
+pub(crate) async fn staff_piece(
     state: &AppState,
     staff: &Staff,
     id: SubmissionId,
@@ -510,6 +510,7 @@ async fn piece_page(
     .collect();
     let (accepted_day, open_until) = state.store.piece_placement(id).await?;
     let copy_edit = state.store.copy_edit_state(id).await?;
+    let reviewers = state.store.reviewers_of(id).await?;
     let decision_rows = state.store.decisions(id).await?;
     let now = state.clock.now();
     let pending = decision_rows.iter().any(|d| d.pending());
@@ -725,21 +726,18 @@ async fn piece_page(
                 )
             })
             .collect(),
-        reviewer_choices: {
-            let assigned = state.store.reviewers_of(id).await?;
-            state
-                .store
-                .staff(staff.call.id)
-                .await?
-                .into_iter()
-                .filter(|member| {
-                    member.role == docket_store::StaffRole::Reviewer
-                        && !assigned.contains(&member.email)
-                })
-                .map(|member| member.email)
-                .collect()
-        },
-        reviewers: state.store.reviewers_of(id).await?,
+        reviewer_choices: state
+            .store
+            .staff(staff.call.id)
+            .await?
+            .into_iter()
+            .filter(|member| {
+                member.role == docket_store::StaffRole::Reviewer
+                    && !reviewers.contains(&member.email)
+            })
+            .map(|member| member.email)
+            .collect(),
+        reviewers,
         copy_edit_open: record.state == SubmissionState::Accepted,
         copy_edit_waiting: copy_edit == "awaiting_author",
         copy_edit_status: match copy_edit.as_str() {
@@ -1132,19 +1130,11 @@ async fn decide_many(
     State(state): State<AppState>,
     staff: Staff,
     Extension(csrf): Extension<CsrfToken>,
-    RawForm(raw): RawForm,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     staff.require_editor(&state)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&raw).map_err(|_| {
-        WebError::BadRequest("The form could not be read. Go back and send it again.".into())
-    })?;
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .unwrap_or_default()
-    };
+    let pairs = Pairs(pairs);
+    let get = |name: &str| pairs.get(name).to_owned();
     csrf.verify(&get("csrf"))?;
     let form = DecideForm {
         action: get("action"),
@@ -1156,9 +1146,9 @@ async fn decide_many(
         csrf: get("csrf"),
     };
     let ids: Vec<SubmissionId> = pairs
+        .all("piece")
         .iter()
-        .filter(|(key, _)| key == "piece")
-        .filter_map(|(_, value)| value.parse().ok())
+        .filter_map(|value| value.parse().ok())
         .collect();
     let call = &staff.call.call;
     let now = state.clock.now();
@@ -1216,7 +1206,9 @@ async fn decide_many(
                 .0
                 .push(record.draft.title.clone());
         }
-        let first = &checked[0];
+        let Some(first) = checked.first() else {
+            return show_queue(&state, &staff, &csrf, QueueParams::default(), errors).await;
+        };
         let previews = previews
             .into_iter()
             .map(|((subject, text), (titles, first_id))| {
@@ -1386,20 +1378,12 @@ async fn triage_file(
     staff: Staff,
     Path((_, id)): Path<(String, i64)>,
     Extension(csrf): Extension<CsrfToken>,
-    RawForm(raw): RawForm,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     staff.require_editor(&state)?;
     let record = triaged(&state, &staff, id).await?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&raw).map_err(|_| {
-        WebError::BadRequest("The form could not be read. Go back and send it again.".into())
-    })?;
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .unwrap_or_default()
-    };
+    let pairs = Pairs(pairs);
+    let get = |name: &str| pairs.get(name).to_owned();
     csrf.verify(&get("csrf"))?;
     let call = &staff.call.call;
     let mut errors = FormErrors::default();
@@ -1411,11 +1395,7 @@ async fn triage_file(
         );
     }
     let any_day = get("any_day") == "yes";
-    let dates: Vec<String> = pairs
-        .iter()
-        .filter(|(key, _)| key == "days")
-        .map(|(_, value)| value.clone())
-        .collect();
+    let dates = pairs.all("days");
     let days = match CandidateDays::parse(call, any_day, &dates) {
         Ok(days) => Some(days),
         Err(message) => {

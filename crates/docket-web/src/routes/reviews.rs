@@ -6,7 +6,8 @@
 //! reviewers, and read every review beside the piece.
 
 use askama::Template;
-use axum::extract::{Extension, Path, RawForm, State};
+use axum::Form;
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use docket_app::reviews;
@@ -16,7 +17,8 @@ use serde::Deserialize;
 
 use crate::auth::Staff;
 use crate::csrf::{CsrfOnly, CsrfToken};
-use crate::forms::FormErrors;
+use crate::forms::{FormErrors, Pairs};
+use crate::routes::editorial::staff_piece;
 use crate::site::Layout;
 use crate::{AppState, Route, WebError, render};
 
@@ -51,19 +53,6 @@ fn layout(state: &AppState, title: &str, staff: &Staff, csrf: &CsrfToken) -> Lay
 
 fn href(call: &Call) -> String {
     format!("/console/calls/{}", call.slug)
-}
-
-fn pairs(raw: &[u8]) -> Result<Vec<(String, String)>, WebError> {
-    serde_urlencoded::from_bytes(raw).map_err(|_| {
-        WebError::BadRequest("The form could not be read. Go back and send it again.".into())
-    })
-}
-
-fn get<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(key, _)| key == name)
-        .map_or("", |(_, value)| value.as_str())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -336,27 +325,27 @@ async fn save_review(
     staff: Staff,
     Path((_, id)): Path<(String, SubmissionId)>,
     Extension(csrf): Extension<CsrfToken>,
-    RawForm(raw): RawForm,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let record = reviewable(&state, &staff, id).await?;
-    let form = pairs(&raw)?;
-    csrf.verify(get(&form, "csrf"))?;
+    let form = Pairs(form);
+    csrf.verify(form.get("csrf"))?;
     let mut errors = FormErrors::default();
-    let score: i64 = get(&form, "score").parse().unwrap_or(0);
+    let score: i64 = form.get("score").parse().unwrap_or(0);
     if !(1..=5).contains(&score) {
         errors.add("score", "Give a score from 1 to 5");
     }
-    let recommendation = Recommendation::parse(get(&form, "recommendation"));
+    let recommendation = Recommendation::parse(form.get("recommendation"));
     if recommendation.is_none() {
         errors.add("recommendation", "Choose what you recommend");
     }
     let checklist: Vec<usize> = form
+        .all("checklist")
         .iter()
-        .filter(|(key, _)| key == "checklist")
-        .filter_map(|(_, value)| value.parse().ok())
+        .filter_map(|value| value.parse().ok())
         .filter(|index| *index < staff.call.call.checklist.len())
         .collect();
-    let comments = get(&form, "comments").trim().to_owned();
+    let comments = form.get("comments").trim().to_owned();
     if comments.chars().count() > 10_000 {
         errors.add(
             "comments",
@@ -366,7 +355,7 @@ async fn save_review(
     let (Some(recommendation), true) = (recommendation, errors.is_empty()) else {
         let typed = (
             score,
-            get(&form, "recommendation").to_owned(),
+            form.get("recommendation").to_owned(),
             checklist,
             comments,
         );
@@ -459,7 +448,7 @@ async fn save_conflicts(
     State(state): State<AppState>,
     staff: Staff,
     Extension(csrf): Extension<CsrfToken>,
-    axum::Form(form): axum::Form<ConflictsForm>,
+    Form(form): Form<ConflictsForm>,
 ) -> Result<Response, WebError> {
     csrf.verify(&form.csrf)?;
     let page = |errors: FormErrors, notice: Option<String>, status| {
@@ -521,7 +510,7 @@ async fn balance(
     State(state): State<AppState>,
     staff: Staff,
     Extension(csrf): Extension<CsrfToken>,
-    axum::Form(form): axum::Form<CsrfOnly>,
+    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, WebError> {
     staff.require_editor(&state)?;
     csrf.verify(&form.csrf)?;
@@ -547,19 +536,6 @@ async fn balance(
     );
     let query = serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default();
     Ok(Redirect::to(&format!("{}/pieces?{query}", href(&staff.call.call))).into_response())
-}
-
-async fn staff_piece(
-    state: &AppState,
-    staff: &Staff,
-    id: SubmissionId,
-) -> Result<SubmissionRecord, WebError> {
-    state
-        .store
-        .submission(id)
-        .await?
-        .filter(|record| record.call_id == staff.call.id)
-        .ok_or_else(|| WebError::not_found(state))
 }
 
 /// Emails a reviewer that they have `count` new pieces, with the link to their list only.
@@ -594,13 +570,13 @@ async fn assign(
     staff: Staff,
     Path((_, id)): Path<(String, SubmissionId)>,
     Extension(csrf): Extension<CsrfToken>,
-    RawForm(raw): RawForm,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     staff.require_editor(&state)?;
     let record = staff_piece(&state, &staff, id).await?;
-    let form = pairs(&raw)?;
-    csrf.verify(get(&form, "csrf"))?;
-    let reviewer = get(&form, "reviewer").trim().to_lowercase();
+    let form = Pairs(form);
+    csrf.verify(form.get("csrf"))?;
+    let reviewer = form.get("reviewer").trim().to_lowercase();
     let on_staff = state
         .store
         .staff(staff.call.id)
@@ -640,13 +616,13 @@ async fn unassign(
     staff: Staff,
     Path((_, id)): Path<(String, SubmissionId)>,
     Extension(csrf): Extension<CsrfToken>,
-    RawForm(raw): RawForm,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     staff.require_editor(&state)?;
     staff_piece(&state, &staff, id).await?;
-    let form = pairs(&raw)?;
-    csrf.verify(get(&form, "csrf"))?;
-    let reviewer = get(&form, "reviewer").trim().to_lowercase();
+    let form = Pairs(form);
+    csrf.verify(form.get("csrf"))?;
+    let reviewer = form.get("reviewer").trim().to_lowercase();
     state
         .store
         .unassign_reviewer(
@@ -668,13 +644,14 @@ async fn hide_passages(
     staff: Staff,
     Path((_, id)): Path<(String, SubmissionId)>,
     Extension(csrf): Extension<CsrfToken>,
-    RawForm(raw): RawForm,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     staff.require_editor(&state)?;
     staff_piece(&state, &staff, id).await?;
-    let form = pairs(&raw)?;
-    csrf.verify(get(&form, "csrf"))?;
-    let passages: Vec<String> = get(&form, "passages")
+    let form = Pairs(form);
+    csrf.verify(form.get("csrf"))?;
+    let passages: Vec<String> = form
+        .get("passages")
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::auth::Contributor;
 use crate::csrf::{CsrfOnly, CsrfToken};
-use crate::forms::FormErrors;
+use crate::forms::{FormErrors, Pairs};
 use crate::site::Layout;
 use crate::{AppState, Route, WebError, render};
 
@@ -207,26 +207,6 @@ pub(super) fn offered_day(call: &Call, day: Option<&str>) -> Option<CandidateDay
     day.and_then(|day| day.parse::<jiff::civil::Date>().ok())
         .filter(|date| call.day(*date).is_some())
         .map(|date| CandidateDays::Days([date].into_iter().collect()))
-}
-
-/// A form whose checkboxes may repeat a name (`day=…&day=…`), read as pairs.
-pub(crate) struct Pairs(Vec<(String, String)>);
-
-impl Pairs {
-    pub(crate) fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(key, _)| key == name)
-            .map_or("", |(_, value)| value.as_str())
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .collect()
-    }
 }
 
 pub(super) fn kind_name(call: &Call, key: &str) -> String {
