@@ -151,15 +151,6 @@ impl QueueSort {
             _ => QueueSort::Newest,
         }
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QueueSort::Newest => "newest",
-            QueueSort::Oldest => "oldest",
-            QueueSort::Title => "title",
-            QueueSort::Longest => "longest",
-        }
-    }
 }
 
 /// What the queue shows.

@@ -68,11 +68,11 @@ fn role_name(role: StaffRole) -> &'static str {
 }
 
 /// "14 November 2022, 09:30 GMT": an instant as the call's people read it.
-fn local_time(call: &Call, at: Timestamp) -> String {
+pub(crate) fn local_time(call: &Call, at: Timestamp) -> String {
     call.local(at).strftime("%-d %B %Y, %H:%M %Z").to_string()
 }
 
-fn console_href(call: &Call) -> String {
+pub(crate) fn console_href(call: &Call) -> String {
     format!("/console/calls/{}", call.slug)
 }
 

@@ -62,13 +62,7 @@ fn layout(state: &AppState, title: &str, staff: &Staff, csrf: &CsrfToken) -> Lay
     }
 }
 
-fn console_href(call: &Call) -> String {
-    format!("/console/calls/{}", call.slug)
-}
-
-fn local(call: &Call, at: Timestamp) -> String {
-    call.local(at).strftime("%-d %B %Y, %H:%M %Z").to_string()
-}
+use crate::routes::console::{console_href, local_time as local};
 
 fn kind_name(call: &Call, key: &str) -> String {
     call.kind(key)

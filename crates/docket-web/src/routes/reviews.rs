@@ -51,9 +51,7 @@ fn layout(state: &AppState, title: &str, staff: &Staff, csrf: &CsrfToken) -> Lay
     }
 }
 
-fn href(call: &Call) -> String {
-    format!("/console/calls/{}", call.slug)
-}
+use crate::routes::console::console_href as href;
 
 // ---------------------------------------------------------------------------------------------
 // A reviewer's list
