@@ -84,6 +84,11 @@ pub async fn run_once(
             Some(JobSpec::RemindDrafts { call_id, .. }) => {
                 remind_drafts(store, clock, mailer, &job, call_id).await
             }
+            Some(JobSpec::Publish {
+                call_id,
+                submission_id,
+                at,
+            }) => crate::week::publish(store, mailer, call_id, submission_id, at, clock.now()).await,
             None => Err(format!("Docket does not know jobs of kind `{}`", job.kind)),
         };
         match result {

@@ -19,6 +19,7 @@ pub mod pledges;
 pub mod policy;
 pub mod reviews;
 pub mod two_factor;
+pub mod week;
 
 use docket_core::Call;
 use docket_store::{Store, StoreError};

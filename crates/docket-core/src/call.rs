@@ -199,6 +199,17 @@ impl From<CallTimeZone> for String {
 pub struct Week {
     pub first_day: Date,
     pub last_day: Date,
+    /// How many pieces each themed day takes, unless the day says otherwise.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    /// When a piece placed on a day goes live unless an editor picks another time (local).
+    #[serde(default = "default_publish_time")]
+    pub publish_time: jiff::civil::Time,
+}
+
+/// 09:00, the time a placed piece goes live unless an editor picks another.
+pub fn default_publish_time() -> jiff::civil::Time {
+    jiff::civil::time(9, 0, 0, 0)
 }
 
 impl Week {
@@ -214,6 +225,9 @@ pub struct ThemedDay {
     pub date: Date,
     pub theme: String,
     pub prompt: String,
+    /// How many pieces this day takes, when it differs from the week's.
+    #[serde(default)]
+    pub capacity: Option<u32>,
 }
 
 impl ThemedDay {
@@ -442,6 +456,18 @@ pub enum CallPhase {
 }
 
 impl Call {
+    /// How many pieces `date` takes (its own capacity, else the week's), if the call says.
+    pub fn capacity(&self, date: Date) -> Option<u32> {
+        self.day(date)
+            .and_then(|day| day.capacity)
+            .or(self.week.capacity)
+    }
+
+    /// The instant `time` on `date`, in the call's zone.
+    pub fn local_instant(&self, date: Date, time: jiff::civil::Time) -> Timestamp {
+        local_instant(date, time, self.time_zone.zone())
+    }
+
     /// The themed day on `date`, if any.
     pub fn day(&self, date: Date) -> Option<&ThemedDay> {
         self.days.iter().find(|day| day.date == date)
@@ -650,6 +676,7 @@ mod tests {
             date: jiff::civil::date(2022, 11, 14),
             theme: "T".into(),
             prompt: "How can data help? It matters. What needs to change?".into(),
+            capacity: None,
         };
         assert_eq!(
             day.questions(),

@@ -535,7 +535,10 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
     let week = fields.table(ctx, "week", true).and_then(|mut table| {
         let first = table.date(ctx, "first_day", true);
         let last = table.date(ctx, "last_day", true);
+        let capacity = table.count(ctx, "capacity");
+        let publish_time = table.time(ctx, "publish_time", false);
         table.finish(ctx);
+        let capacity = capacity_of(ctx, "week.capacity", capacity);
         let ((first_day, _), (last_day, last_span)) = (first?, last?);
         if last_day < first_day {
             ctx.error(
@@ -555,6 +558,10 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
         Some(Week {
             first_day,
             last_day,
+            capacity,
+            publish_time: publish_time
+                .map(|(time, _)| time)
+                .unwrap_or_else(crate::call::default_publish_time),
         })
     });
 
@@ -931,6 +938,8 @@ fn read_days(
         let date = table.date(ctx, "date", true);
         let theme = table.string(ctx, "theme", true);
         let prompt = table.string(ctx, "prompt", false);
+        let capacity = table.count(ctx, "capacity");
+        let capacity = capacity_of(ctx, &table.field("capacity"), capacity);
         for (key, value) in [("theme", &theme), ("prompt", &prompt)] {
             if let Some((text, span)) = value {
                 prose.push(Prose {
@@ -978,10 +987,39 @@ fn read_days(
             date,
             theme,
             prompt: prompt.map(|(text, _)| text).unwrap_or_default(),
+            capacity,
         });
     }
     days.sort_by_key(|day| day.date);
     ok.then_some(days)
+}
+
+/// A day's capacity: at least one piece, and few enough to read in a day.
+fn capacity_of(ctx: &mut Ctx<'_>, field: &str, value: Option<(u64, Range<usize>)>) -> Option<u32> {
+    let (count, span) = value?;
+    if count == 0 || count > 100 {
+        ctx.error(
+            span,
+            field,
+            "a day takes between 1 and 100 pieces: leave `capacity` out for no limit",
+        );
+        return None;
+    }
+    Some(count as u32)
+}
+
+/// A local time as TOML writes it: `12:00:00`.
+fn local_time(t: Time) -> toml::Value {
+    toml::Value::Datetime(toml::value::Datetime {
+        date: None,
+        time: Some(toml::value::Time {
+            hour: t.hour() as u8,
+            minute: t.minute() as u8,
+            second: Some(t.second() as u8),
+            nanosecond: (t.subsec_nanosecond() != 0).then_some(t.subsec_nanosecond() as u32),
+        }),
+        offset: None,
+    })
 }
 
 fn read_contacts(ctx: &mut Ctx<'_>, fields: &mut Fields<'_, '_>) -> Vec<Contact> {
@@ -1080,25 +1118,17 @@ pub fn export(call: &Call) -> String {
     let mut week = Table::new();
     put(&mut week, "first_day", date(call.week.first_day));
     put(&mut week, "last_day", date(call.week.last_day));
+    if let Some(capacity) = call.week.capacity {
+        put(&mut week, "capacity", i64::from(capacity));
+    }
+    if call.week.publish_time != crate::call::default_publish_time() {
+        put(&mut week, "publish_time", local_time(call.week.publish_time));
+    }
     put(&mut root, "week", week);
 
     let mut deadline = Table::new();
     put(&mut deadline, "date", date(call.deadline.date));
-    let t = call.deadline.time;
-    put(
-        &mut deadline,
-        "time",
-        Value::Datetime(toml::value::Datetime {
-            date: None,
-            time: Some(toml::value::Time {
-                hour: t.hour() as u8,
-                minute: t.minute() as u8,
-                second: Some(t.second() as u8),
-                nanosecond: (t.subsec_nanosecond() != 0).then_some(t.subsec_nanosecond() as u32),
-            }),
-            offset: None,
-        }),
-    );
+    put(&mut deadline, "time", local_time(call.deadline.time));
     if call.deadline.grace_minutes > 0 {
         put(
             &mut deadline,
@@ -1128,6 +1158,9 @@ pub fn export(call: &Call) -> String {
             put(&mut table, "theme", day.theme.as_str());
             if !day.prompt.is_empty() {
                 put(&mut table, "prompt", day.prompt.as_str());
+            }
+            if let Some(capacity) = day.capacity {
+                put(&mut table, "capacity", i64::from(capacity));
             }
             Value::Table(table)
         })

@@ -105,14 +105,17 @@ impl JobStatus {
 pub enum JobKind {
     /// Remind the contributors who still hold drafts of a call that its deadline is near.
     RemindDrafts,
+    /// Make a scheduled piece public at its placed time.
+    Publish,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 1] = [JobKind::RemindDrafts];
+    pub const ALL: [JobKind; 2] = [JobKind::RemindDrafts, JobKind::Publish];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::RemindDrafts => "remind_drafts",
+            JobKind::Publish => "publish",
         }
     }
 
@@ -120,6 +123,7 @@ impl JobKind {
     pub fn describe(self) -> &'static str {
         match self {
             JobKind::RemindDrafts => "Deadline reminder to everyone who still holds a draft",
+            JobKind::Publish => "A scheduled piece goes live",
         }
     }
 
@@ -136,26 +140,35 @@ impl JobKind {
 pub enum JobSpec {
     /// Remind the contributors who still hold drafts of `call_id`, at `at`.
     RemindDrafts { call_id: CallId, at: Timestamp },
+    /// Publish the scheduled piece `submission_id` of `call_id` at `at`.
+    Publish {
+        call_id: CallId,
+        submission_id: crate::SubmissionId,
+        at: Timestamp,
+    },
 }
 
 impl JobSpec {
     pub fn kind(&self) -> JobKind {
         match self {
             JobSpec::RemindDrafts { .. } => JobKind::RemindDrafts,
+            JobSpec::Publish { .. } => JobKind::Publish,
         }
     }
 
     /// When it is due.
     pub fn run_at(&self) -> Timestamp {
         match self {
-            JobSpec::RemindDrafts { at, .. } => *at,
+            JobSpec::RemindDrafts { at, .. } | JobSpec::Publish { at, .. } => *at,
         }
     }
 
     /// The call it concerns, if any: its staff see it in the console.
     pub fn call_id(&self) -> Option<CallId> {
         match self {
-            JobSpec::RemindDrafts { call_id, .. } => Some(*call_id),
+            JobSpec::RemindDrafts { call_id, .. } | JobSpec::Publish { call_id, .. } => {
+                Some(*call_id)
+            }
         }
     }
 
@@ -166,6 +179,13 @@ impl JobSpec {
             JobSpec::RemindDrafts { call_id, at } => {
                 format!("{}:{call_id}:{}", self.kind().as_str(), at.as_microsecond())
             }
+            JobSpec::Publish {
+                submission_id, at, ..
+            } => format!(
+                "{}:{submission_id}:{}",
+                self.kind().as_str(),
+                at.as_microsecond()
+            ),
         }
     }
 }

@@ -41,6 +41,10 @@ pub enum Transition {
     Withdraw,
     /// An editor takes a rejection back: the piece is on offer again.
     Reconsider,
+    /// An editor takes a scheduled piece off the board's timetable: accepted again, unplaced.
+    Unschedule,
+    /// An editor takes a published piece down: its address answers 410 Gone.
+    Unpublish,
 }
 
 /// A transition the state machine does not allow.
@@ -78,6 +82,8 @@ impl SubmissionState {
             (S::Rejected, T::Reconsider) => S::Submitted,
             (S::Accepted | S::Scheduled, T::Schedule) => S::Scheduled,
             (S::Scheduled, T::Publish) => S::Published,
+            (S::Scheduled, T::Unschedule) => S::Accepted,
+            (S::Published, T::Unpublish) => S::Withdrawn,
             (S::Draft | S::Submitted | S::ChangesRequested, T::Withdraw) => S::Withdrawn,
             (from, transition) => {
                 return Err(NotAllowed {
@@ -158,6 +164,8 @@ impl Transition {
             Transition::Reject => "rejected",
             Transition::Schedule => "scheduled",
             Transition::Publish => "published",
+            Transition::Unschedule => "taken off the timetable",
+            Transition::Unpublish => "taken down",
             Transition::Withdraw => "withdrawn",
             Transition::Reconsider => "reconsidered",
         }

@@ -860,3 +860,46 @@ mod tests {
         assert_eq!(decode_entity("&#;"), None);
     }
 }
+
+/// The part of a web address made from `text`: folded as search folds it ("Café Ærø" → "cafe
+/// aero"), ASCII letters and digits kept, every other run one hyphen, at most `max` characters
+/// cut at a hyphen. Empty when nothing is left (a title in another script): callers fall back.
+pub fn slugify(text: &str, max: usize) -> String {
+    let folded = crate::search::fold(text);
+    let mut slug = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.len() > max {
+        let cut = slug[..max].rfind('-').filter(|&at| at > 0).unwrap_or(max);
+        slug.truncate(cut);
+    }
+    slug
+}
+
+#[cfg(test)]
+mod slug_tests {
+    use super::slugify;
+
+    #[test]
+    fn a_title_becomes_a_short_readable_address() {
+        assert_eq!(
+            slugify("Data, Courts & the Citizen: What’s Next?", 80),
+            "data-courts-the-citizen-what-s-next"
+        );
+        assert_eq!(slugify("Café Ærø — Übung", 80), "cafe-aero-ubung");
+        assert_eq!(slugify("数据与司法", 80), "");
+        assert_eq!(
+            slugify("one two three four", 12),
+            "one-two"
+        );
+        assert_eq!(slugify("abcdefghijklmnop", 5), "abcde");
+    }
+}

@@ -46,6 +46,7 @@ defaults!(
     "copy_edit",
     "announcement",
     "review_assigned",
+    "live",
 );
 
 const LAYOUT: &str = include_str!("../templates/layout.html");
@@ -92,6 +93,8 @@ pub enum Letter {
     Announcement,
     /// A reviewer has new pieces to review (no titles, no authors: reviews may be anonymised).
     ReviewAssigned,
+    /// A scheduled piece went live: its author gets its public address, once.
+    Live,
 }
 
 /// A variable a template may use, for the organiser's reference.
@@ -159,8 +162,9 @@ const PIECE: &[Variable] = &[
 
 impl Letter {
     /// Every email, in the order the console lists them.
-    pub const ALL: [Letter; 19] = [
+    pub const ALL: [Letter; 20] = [
         Letter::Receipt,
+        Letter::Live,
         Letter::ReviewAssigned,
         Letter::Announcement,
         Letter::Decision,
@@ -218,6 +222,7 @@ impl Letter {
             Letter::CopyEdit => "copy_edit",
             Letter::Announcement => "announcement",
             Letter::ReviewAssigned => "review_assigned",
+            Letter::Live => "live",
         }
     }
 
@@ -248,6 +253,7 @@ impl Letter {
             Letter::CopyEdit => "Copy-edit for approval",
             Letter::Announcement => "Announcement",
             Letter::ReviewAssigned => "Pieces to review",
+            Letter::Live => "Your piece is live",
         }
     }
 
@@ -294,6 +300,7 @@ impl Letter {
                 "when an organiser posts an update, to the call's contributors and pledgers"
             }
             Letter::ReviewAssigned => "when a reviewer is given pieces to review",
+            Letter::Live => "when a scheduled piece goes live on its day, once, to its author",
             Letter::ConfirmMessage => {
                 "when mail arrives from the address of an existing account and nothing proves who sent it"
             }
@@ -372,6 +379,14 @@ impl Letter {
                     "the link that stops announcements of this call",
                 ),
             ],
+            Letter::Live => &[
+                var("link", "the piece's public address"),
+                var(
+                    "day",
+                    "the day it is published on: “Tuesday 15 November 2022 (Harnessing the power of data)”",
+                ),
+                var("hashtag", "the call's hashtag, or empty"),
+            ],
             Letter::CopyEdit => &[
                 var("note", "the editor's words about the changes"),
                 var(
@@ -414,6 +429,7 @@ impl Letter {
                 | Letter::StateChanged
                 | Letter::Decision
                 | Letter::CopyEdit
+                | Letter::Live
                 | Letter::DeadlineReminder
                 | Letter::CoauthorInvite
         );
@@ -439,6 +455,7 @@ impl Letter {
             Letter::ReviewAssigned => {
                 Some(("link", "without it the reviewer cannot find the pieces"))
             }
+            Letter::Live => Some(("link", "without it the author cannot share their piece")),
             Letter::SignInCode => Some(("code", "without it nobody can sign in")),
             Letter::PledgeReceived | Letter::PledgeDeclined => Some((
                 "pledge.link",
@@ -989,6 +1006,12 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
             title => "More on Thursday's theme",
             body => "Thursday's theme now includes the future of the courts.",
             unsubscribe => format!("{docket_url}/unsubscribe/SAMPLE-TOKEN"),
+        },
+        Letter::Live => context! {
+            piece => Value::from_serialize(&piece),
+            link => format!("{docket_url}/calls/digital-justice-week-2022/pieces/data-and-the-citizen"),
+            day => "Tuesday 15 November 2022 (Harnessing the power of data)",
+            hashtag => "#DigitalJusticeWeek",
         },
         Letter::CopyEdit => context! {
             piece => Value::from_serialize(&piece),

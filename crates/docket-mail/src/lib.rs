@@ -569,6 +569,37 @@ impl Mailer {
         mail
     }
 
+    /// Tells an author their piece went live, with its public address (`public_path` on the
+    /// call's public site). Sent once: its idempotency key is the piece's.
+    #[allow(clippy::too_many_arguments)]
+    pub fn live(
+        &self,
+        letterhead: &Letterhead,
+        to: &str,
+        submission_id: docket_core::SubmissionId,
+        reply_token: &str,
+        piece: &PieceFacts,
+        public_url: &str,
+        day: &str,
+        hashtag: Option<&str>,
+    ) -> NewMail {
+        let mut mail = self.letter(
+            letterhead,
+            Letter::Live,
+            to,
+            context! {
+                piece => Value::from_serialize(piece),
+                link => public_url,
+                day => day,
+                hashtag => hashtag.unwrap_or_default(),
+            },
+            Some(submission_id),
+        );
+        mail.reply_to = letterhead.reply_address(&submission_id.to_string(), reply_token);
+        mail.idempotency_key = Some(format!("live:{submission_id}:{to}"));
+        mail
+    }
+
     /// An invitation to join a call's staff, with its single-use link.
     pub fn staff_invitation(
         &self,

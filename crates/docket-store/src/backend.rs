@@ -193,6 +193,15 @@ pub(crate) async fn insert_mail(
     Ok(())
 }
 
+/// Queues `mail` in the transaction unless a mail with its idempotency key is there already.
+pub(crate) async fn insert_mail_once(
+    tx: &mut Tx,
+    mail: &NewMail,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    insert_mail_row(&mut *tx, mail, now, true).await
+}
+
 /// Inserts an outbox row; with `once`, a row with the same idempotency key already there is
 /// kept and `false` returned instead of an error.
 async fn insert_mail_row<'e>(
@@ -239,7 +248,7 @@ pub(crate) fn new_reply_token() -> String {
 }
 
 /// Queues `spec` once: a job with the same key is kept.
-async fn insert_job(tx: &mut Tx, spec: &JobSpec, now: Timestamp) -> Result<(), StoreError> {
+pub(crate) async fn insert_job(tx: &mut Tx, spec: &JobSpec, now: Timestamp) -> Result<(), StoreError> {
     sql::query(
         "INSERT INTO jobs (kind, key, call_id, run_at, created_at, payload) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (key) DO NOTHING",

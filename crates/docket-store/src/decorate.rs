@@ -1141,3 +1141,86 @@ impl crate::Announcements for WorkDecorated {
         self.inner.unsubscribe(token_hash, now).await
     }
 }
+
+#[async_trait::async_trait]
+impl crate::Publication for WorkDecorated {
+    async fn board(
+        &self,
+        call_id: crate::CallId,
+    ) -> Result<Vec<crate::BoardPiece>, crate::StoreError> {
+        self.inner.board(call_id).await
+    }
+    async fn place(
+        &self,
+        id: crate::SubmissionId,
+        day: jiff::civil::Date,
+        publish_at: jiff::Timestamp,
+        note: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner
+            .place(id, day, publish_at, note, actor, now)
+            .await
+    }
+    async fn reorder(
+        &self,
+        id: crate::SubmissionId,
+        up: bool,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.reorder(id, up, actor, now).await
+    }
+    async fn schedule(
+        &self,
+        id: crate::SubmissionId,
+        slug: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<String, crate::StoreError> {
+        self.inner.schedule(id, slug, actor, now).await
+    }
+    async fn unschedule(
+        &self,
+        id: crate::SubmissionId,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.unschedule(id, actor, now).await
+    }
+    async fn publish(
+        &self,
+        id: crate::SubmissionId,
+        at: jiff::Timestamp,
+        mails: &[crate::NewMail],
+        now: jiff::Timestamp,
+    ) -> Result<crate::PublishOutcome, crate::StoreError> {
+        self.inner.publish(id, at, mails, now).await
+    }
+    async fn unpublish(
+        &self,
+        id: crate::SubmissionId,
+        reason: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.unpublish(id, reason, actor, now).await
+    }
+    async fn week_version(&self, call_id: crate::CallId) -> Result<i64, crate::StoreError> {
+        self.inner.week_version(call_id).await
+    }
+    async fn published(
+        &self,
+        call_id: crate::CallId,
+    ) -> Result<Vec<crate::PublishedPiece>, crate::StoreError> {
+        self.inner.published(call_id).await
+    }
+    async fn lookup_slug(
+        &self,
+        call_id: crate::CallId,
+        slug: &str,
+    ) -> Result<crate::SlugLookup, crate::StoreError> {
+        self.inner.lookup_slug(call_id, slug).await
+    }
+}

@@ -26,6 +26,9 @@ pub use people::{
     Consent, Erased, Invitation, NewInvitation, People, Profile, ReceivedMail, TwoFactor,
 };
 pub use pledges::{NewPledge, PledgeRecord, Pledges};
+pub use publication::{
+    BoardPiece, PublicAuthor, Publication, PublishOutcome, PublishedPiece, SlugLookup,
+};
 pub use reviews::{Conflict, Recommendation, Review, Reviews};
 
 pub mod announcements;
@@ -34,6 +37,7 @@ mod decorate;
 pub mod editorial;
 pub mod people;
 pub mod pledges;
+pub mod publication;
 pub mod postgres;
 pub mod reviews;
 pub mod secret;
@@ -102,8 +106,8 @@ pub trait Work: Send {
 /// The resource traits, for code that calls a store: `use docket_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Accounts, Announcements, Calls, Editorial, Inbound, Jobs, Outbox, People, Pledges, Reviews,
-        Site, Staff, Store, Submissions, Work,
+        Accounts, Announcements, Calls, Editorial, Inbound, Jobs, Outbox, People, Pledges,
+        Publication, Reviews, Site, Staff, Store, Submissions, Work,
     };
 }
 pub mod sqlite;
@@ -1022,6 +1026,7 @@ pub trait Store:
     + Editorial
     + Reviews
     + Announcements
+    + Publication
     + Send
     + Sync
     + fmt::Debug

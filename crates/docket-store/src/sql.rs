@@ -99,6 +99,15 @@ impl Pool {
         }
     }
 
+    /// The clause that locks a row read inside a transaction until it ends: PostgreSQL needs
+    /// it; SQLite's transactions take the write lock when they begin (see `begin`).
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
     pub(crate) async fn close(&self) {
         match self {
             Pool::Sqlite(pool) => pool.close().await,
