@@ -1207,7 +1207,10 @@ impl crate::Publication for WorkDecorated {
     ) -> Result<(), crate::StoreError> {
         self.inner.unpublish(id, reason, actor, now).await
     }
-    async fn week_version(&self, call_id: crate::CallId) -> Result<i64, crate::StoreError> {
+    async fn week_version(
+        &self,
+        call_id: crate::CallId,
+    ) -> Result<(i64, Option<jiff::Timestamp>), crate::StoreError> {
         self.inner.week_version(call_id).await
     }
     async fn published(

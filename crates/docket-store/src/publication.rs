@@ -165,8 +165,12 @@ pub trait Publication: Send + Sync {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
-    /// Changes with every publication and take-down of the call's pieces.
-    async fn week_version(&self, call_id: CallId) -> Result<i64, StoreError>;
+    /// A number that changes with every publication and take-down of the call's pieces, and
+    /// when it last changed.
+    async fn week_version(
+        &self,
+        call_id: CallId,
+    ) -> Result<(i64, Option<Timestamp>), StoreError>;
 
     /// The call's published pieces, by day, order and id.
     async fn published(&self, call_id: CallId) -> Result<Vec<PublishedPiece>, StoreError>;
@@ -248,9 +252,10 @@ async fn cancel_publish_jobs(
     Ok(())
 }
 
-async fn bump_week(tx: &mut Tx, call_id: CallId) -> Result<(), StoreError> {
-    sql::query("UPDATE calls SET week_version = week_version + 1 WHERE id = $1")
+async fn bump_week(tx: &mut Tx, call_id: CallId, now: Timestamp) -> Result<(), StoreError> {
+    sql::query("UPDATE calls SET week_version = week_version + 1, week_changed_at = $2 WHERE id = $1")
         .bind(call_id)
+        .bind(now)
         .execute(&mut *tx)
         .await?;
     Ok(())
@@ -534,7 +539,7 @@ impl Publication for SqlStore {
             .bind(id)
             .fetch_one(&mut tx)
             .await?;
-        bump_week(&mut tx, call_id).await?;
+        bump_week(&mut tx, call_id, now).await?;
         audit(
             &mut tx,
             now,
@@ -570,7 +575,7 @@ impl Publication for SqlStore {
         .bind(id)
         .execute(&mut tx)
         .await?;
-        bump_week(&mut tx, call_id).await?;
+        bump_week(&mut tx, call_id, now).await?;
         audit(
             &mut tx,
             now,
@@ -584,14 +589,18 @@ impl Publication for SqlStore {
         Ok(())
     }
 
-    async fn week_version(&self, call_id: CallId) -> Result<i64, StoreError> {
-        Ok(
-            sql::query_scalar("SELECT week_version FROM calls WHERE id = $1")
-                .bind(call_id)
-                .fetch_optional(&self.pool)
-                .await?
-                .unwrap_or(0),
-        )
+    async fn week_version(
+        &self,
+        call_id: CallId,
+    ) -> Result<(i64, Option<Timestamp>), StoreError> {
+        let row = sql::query("SELECT week_version, week_changed_at FROM calls WHERE id = $1")
+            .bind(call_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok((row.get("week_version")?, ts_opt(&row, "week_changed_at")?)),
+            None => Ok((0, None)),
+        }
     }
 
     async fn published(&self, call_id: CallId) -> Result<Vec<PublishedPiece>, StoreError> {

@@ -19,6 +19,9 @@ pub enum WebError {
     /// The request could not be read; the message says what to do.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// What was here was taken down on purpose (410); the message says so.
+    #[error("gone: {0}")]
+    Gone(String),
     /// Too many attempts from this address or for this account.
     #[error("too many requests")]
     TooManyRequests,
@@ -70,6 +73,9 @@ impl IntoResponse for WebError {
                 "This request could not be read",
                 &message,
             ),
+            WebError::Gone(message) => {
+                plain_page(StatusCode::GONE, "This page was removed", &message)
+            }
             WebError::TooManyRequests => plain_page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",

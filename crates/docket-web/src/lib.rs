@@ -22,6 +22,7 @@ mod ratelimit;
 mod routes;
 mod security;
 pub mod site;
+pub mod week;
 
 pub use error::WebError;
 pub use ratelimit::RateLimits;
@@ -87,6 +88,8 @@ pub struct AppState {
     pub mailer: Arc<docket_app::mail::Mailer>,
     /// The deployment's CSRF key, read from the store on first use.
     csrf_key: Arc<tokio::sync::OnceCell<csrf::CsrfKey>>,
+    /// Rendered public pages for visitors who are not signed in.
+    pub(crate) public_cache: Arc<routes::week::PublicCache>,
 }
 
 impl AppState {
@@ -98,6 +101,7 @@ impl AppState {
             mailer: Arc::new(docket_app::mail::Mailer::new(&config.public_url)),
             config: Arc::new(config),
             csrf_key: Arc::new(tokio::sync::OnceCell::new()),
+            public_cache: Arc::default(),
         }
     }
 
@@ -166,6 +170,8 @@ fn routes(max_body: usize) -> Vec<Route> {
         routes::reviews::routes(),
         routes::copy_edit::routes(),
         routes::announcements::routes(),
+        routes::board::routes(),
+        routes::week::routes(),
         routes::me::routes(max_body),
         routes::demo::routes(),
         routes::ops::routes(),

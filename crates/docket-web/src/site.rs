@@ -28,6 +28,9 @@ pub struct Layout {
     /// has already been made (the console itself, the submissions list), so other pages cost
     /// no extra query.
     pub console: bool,
+    /// The way from this page to the site's root, ending in `/`: `/` on most pages, relative
+    /// (`../../../`) on the public week's, so that they work from any host path.
+    pub root: String,
 }
 
 /// Header navigation within one call's pages.
@@ -50,6 +53,7 @@ impl Layout {
             csrf: String::new(),
             demo_mailbox: false,
             console: false,
+            root: "/".to_owned(),
         }
     }
 
@@ -82,6 +86,7 @@ impl Layout {
             csrf: String::new(),
             demo_mailbox: false,
             console: false,
+            root: "/".to_owned(),
         }
     }
 
@@ -374,6 +379,8 @@ pub struct CallPage {
     pub offer_day: Option<DayView>,
     /// The organisers' announcements, newest first: (title, date, HTML).
     pub announcements: Vec<(String, String, String)>,
+    /// The week's live pieces, once there are any.
+    pub week: Option<crate::week::WeekView>,
 }
 
 /// One themed day's page.
@@ -387,6 +394,8 @@ pub struct DayPage {
     pub day: DayView,
     pub previous: Option<DayView>,
     pub next: Option<DayView>,
+    /// The day's live pieces.
+    pub week: Option<crate::week::WeekView>,
 }
 
 /// The contributor guidelines.
@@ -441,8 +450,10 @@ pub fn call_page(
     clock: &dyn Clock,
     visit: Option<Visit<'_>>,
     announcements: &[docket_store::Announcement],
+    week: Option<crate::week::WeekView>,
 ) -> Result<String, askama::Error> {
     CallPage {
+        week,
         layout: framed(Layout::new(&call.title, clock, Some(call)), visit),
         call: CallView::new(call, clock.now()),
         offer_day: None,
@@ -468,6 +479,7 @@ pub fn day_page(
     date: Date,
     clock: &dyn Clock,
     visit: Option<Visit<'_>>,
+    week: Option<crate::week::WeekView>,
 ) -> Option<Result<String, askama::Error>> {
     let view = CallView::new(call, clock.now());
     let index = view
@@ -485,6 +497,7 @@ pub fn day_page(
         offer_day: Some(day.clone()),
         day,
         call: view,
+        week,
     };
     Some(page.render())
 }

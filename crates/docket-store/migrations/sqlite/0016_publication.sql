@@ -23,6 +23,7 @@ CREATE TABLE piece_slugs (
 ) STRICT;
 CREATE INDEX piece_slugs_submission ON piece_slugs (submission_id);
 
--- Bumped whenever the public week changes (a piece published or taken down), so that every node's
--- cache of rendered public pages knows its copy is stale.
+-- Bumped whenever the public week changes (a piece published or taken down), with when, so that
+-- every node's cache of rendered public pages knows its copy is stale (and Last-Modified is right).
 ALTER TABLE calls ADD COLUMN week_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE calls ADD COLUMN week_changed_at INTEGER;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod announcements;
 pub mod assets;
+pub mod board;
 pub mod console;
 pub mod copy_edit;
 pub mod demo;
@@ -14,3 +15,4 @@ pub mod people;
 pub mod public;
 pub mod reviews;
 pub mod submissions;
+pub mod week;

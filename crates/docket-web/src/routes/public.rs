@@ -5,7 +5,11 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use jiff::civil::Date;
 
+use axum::http::HeaderMap;
+
 use crate::auth::MaybeUser;
+use crate::routes::week::Freshness;
+use crate::week::{Place, Week};
 use crate::csrf::CsrfToken;
 use crate::site::{self, Visit};
 use crate::{AppState, Route, WebError};
@@ -72,28 +76,71 @@ async fn call(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     visitor: MaybeUser,
+    headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
     let Some(stored) = state.store.call(&slug).await? else {
         return Err(WebError::not_found(&state));
     };
+    let fresh = Freshness::of(&state, &stored, &visitor).await?;
+    let path = format!("/calls/{slug}");
+    if let Some(page) = fresh.cached(&state, &path) {
+        return Ok(fresh.answer(&headers, &page));
+    }
     let announcements = state.store.announcements(stored.id).await?;
+    let pieces = state.store.published(stored.id).await?;
+    let week = Week {
+        call: &stored.call,
+        pieces: &pieces,
+        public_url: state.config.public_url.trim_end_matches('/'),
+        now: state.clock.now(),
+    }
+    .summary(Place::CallHome, None);
     let visit = visit(&state, &visitor, &csrf);
-    let html = site::call_page(&stored.call, state.clock.as_ref(), visit, &announcements)?;
-    Ok(public_page(&visitor, html))
+    let html = site::call_page(
+        &stored.call,
+        state.clock.as_ref(),
+        visit,
+        &announcements,
+        Some(week),
+    )?;
+    let page = fresh.keep(&state, &path, html);
+    Ok(fresh.answer(&headers, &page))
 }
 
 async fn day(
     State(state): State<AppState>,
     Path((slug, date)): Path<(String, String)>,
     visitor: MaybeUser,
+    headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    let call = load(&state, &slug).await?;
+    let Some(stored) = state.store.call(&slug).await? else {
+        return Err(WebError::not_found(&state));
+    };
     let date: Date = date.parse().map_err(|_| WebError::not_found(&state))?;
+    if stored.call.day(date).is_none() {
+        return Err(WebError::not_found(&state));
+    }
+    let fresh = Freshness::of(&state, &stored, &visitor).await?;
+    let path = format!("/calls/{slug}/days/{date}");
+    if let Some(page) = fresh.cached(&state, &path) {
+        return Ok(fresh.answer(&headers, &page));
+    }
+    let pieces = state.store.published(stored.id).await?;
+    let week = Week {
+        call: &stored.call,
+        pieces: &pieces,
+        public_url: state.config.public_url.trim_end_matches('/'),
+        now: state.clock.now(),
+    }
+    .summary(Place::Inner, Some(date));
     let visit = visit(&state, &visitor, &csrf);
-    match site::day_page(&call, date, state.clock.as_ref(), visit) {
-        Some(page) => Ok(public_page(&visitor, page?)),
+    match site::day_page(&stored.call, date, state.clock.as_ref(), visit, Some(week)) {
+        Some(html) => {
+            let page = fresh.keep(&state, &path, html?);
+            Ok(fresh.answer(&headers, &page))
+        }
         None => Err(WebError::not_found(&state)),
     }
 }

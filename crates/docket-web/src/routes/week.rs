@@ -1,0 +1,397 @@
+//! The public week's pages: a piece at its stable address (earlier addresses redirect, a piece
+//! taken down answers 410 Gone), an author's page, a piece's file and an author's headshot.
+//!
+//! Public pages carry no cookie, an `ETag` and `Last-Modified`, a `Cache-Control` a CDN can
+//! follow, and answer conditional requests with 304. Rendered pages are kept in memory for
+//! visitors who are not signed in, each under the call's week version: a publication or a
+//! take-down on any node bumps it in the database, so every node's copy goes stale at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use docket_store::{SlugLookup, StoredCall};
+use jiff::Timestamp;
+
+use crate::auth::MaybeUser;
+use crate::csrf::CsrfToken;
+use crate::site::Layout;
+use crate::week::Week;
+use crate::{AppState, Route, WebError};
+
+/// The public week's own routes (the call's and the days' pages are in `public`).
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/calls/{slug}/pieces/{piece}", piece),
+        Route::get("/calls/{slug}/pieces/{piece}/file", piece_file),
+        Route::get("/calls/{slug}/authors/{author}", author),
+        Route::get("/calls/{slug}/authors/{author}/headshot", headshot),
+    ]
+}
+
+/// The most pages kept; past it the cache starts again (a week has far fewer pages).
+const CACHE_PAGES: usize = 20_000;
+
+/// Rendered public pages, by path, for visitors who are not signed in.
+#[derive(Debug, Default)]
+pub struct PublicCache {
+    pages: Mutex<HashMap<String, Arc<Page>>>,
+}
+
+/// A rendered public page and what its conditional answers need.
+#[derive(Debug)]
+pub struct Page {
+    /// What the page was rendered from: the call's week version, its last change, today.
+    key: String,
+    body: Bytes,
+    etag: String,
+    last_modified: Timestamp,
+}
+
+impl PublicCache {
+    fn get(&self, path: &str, key: &str) -> Option<Arc<Page>> {
+        let pages = self.pages.lock().unwrap_or_else(|poison| poison.into_inner());
+        pages.get(path).filter(|page| page.key == key).cloned()
+    }
+
+    fn put(&self, path: &str, page: Arc<Page>) {
+        let mut pages = self.pages.lock().unwrap_or_else(|poison| poison.into_inner());
+        if pages.len() >= CACHE_PAGES {
+            pages.clear();
+        }
+        pages.insert(path.to_owned(), page);
+    }
+}
+
+/// What a public page of a call depends on, read once per request (one query beyond the call).
+pub(crate) struct Freshness {
+    key: String,
+    last_modified: Timestamp,
+    /// Kept in the shared cache: nobody is signed in and the clock is real.
+    cacheable: bool,
+}
+
+impl Freshness {
+    pub(crate) async fn of(
+        state: &AppState,
+        stored: &StoredCall,
+        visitor: &MaybeUser,
+    ) -> Result<Self, WebError> {
+        let (version, changed_at) = state.store.week_version(stored.id).await?;
+        let now = state.clock.now();
+        let today = stored.call.local(now).date();
+        // A page that says what is live "today" changes at midnight in the call's zone.
+        let midnight = stored.call.local_instant(today, jiff::civil::Time::midnight());
+        let last_modified = [Some(stored.updated_at), changed_at, Some(midnight)]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(stored.updated_at);
+        Ok(Self {
+            key: format!(
+                "{version}:{}:{today}",
+                stored.updated_at.as_microsecond()
+            ),
+            last_modified,
+            cacheable: visitor.0.is_none() && !state.clock.is_simulated(),
+        })
+    }
+
+    /// The cached page at `path`, when it is still current.
+    pub(crate) fn cached(&self, state: &AppState, path: &str) -> Option<Arc<Page>> {
+        self.cacheable
+            .then(|| state.public_cache.get(path, &self.key))
+            .flatten()
+    }
+
+    /// `html` as a page, kept for the next visitor when it may be.
+    pub(crate) fn keep(&self, state: &AppState, path: &str, html: String) -> Arc<Page> {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(html.as_bytes());
+        let etag = format!(
+            "\"{}\"",
+            digest[..12]
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect::<String>()
+        );
+        let page = Arc::new(Page {
+            key: self.key.clone(),
+            body: Bytes::from(html),
+            etag,
+            last_modified: self.last_modified,
+        });
+        if self.cacheable {
+            state.public_cache.put(path, page.clone());
+        }
+        page
+    }
+
+    /// The answer: 304 when the visitor's copy is current, else the page, with its validators.
+    pub(crate) fn answer(&self, headers: &HeaderMap, page: &Page) -> Response {
+        let last_modified = http_date(page.last_modified);
+        let cache_control = if self.cacheable {
+            "public, max-age=60, stale-while-revalidate=300"
+        } else {
+            "private, no-cache"
+        };
+        let mut response = if not_modified(headers, page) {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                page.body.clone(),
+            )
+                .into_response()
+        };
+        let out = response.headers_mut();
+        for (name, value) in [
+            (header::ETAG, page.etag.as_str()),
+            (header::LAST_MODIFIED, last_modified.as_str()),
+            (header::CACHE_CONTROL, cache_control),
+            (header::VARY, "Cookie"),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                out.insert(name, value);
+            }
+        }
+        response
+    }
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110's IMF-fixdate).
+fn http_date(at: Timestamp) -> String {
+    at.to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+/// RFC 9110 section 13.1: `If-None-Match` decides when present; else `If-Modified-Since`.
+fn not_modified(headers: &HeaderMap, page: &Page) -> bool {
+    if let Some(tags) = headers.get(header::IF_NONE_MATCH) {
+        let tags = tags.to_str().unwrap_or_default();
+        return tags.split(',').map(str::trim).any(|tag| {
+            tag == "*" || tag.trim_start_matches("W/") == page.etag
+        });
+    }
+    let Some(since) = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    match jiff::fmt::strtime::parse("%a, %d %b %Y %H:%M:%S GMT", since)
+        .and_then(|parsed| parsed.to_datetime())
+    {
+        Ok(since) => {
+            let modified = page
+                .last_modified
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .datetime();
+            // Whole seconds: the header has no fractions.
+            modified.round(jiff::Unit::Second).unwrap_or(modified) <= since
+        }
+        Err(_) => false,
+    }
+}
+
+async fn load_call(state: &AppState, slug: &str) -> Result<StoredCall, WebError> {
+    state
+        .store
+        .call(slug)
+        .await?
+        .ok_or_else(|| WebError::not_found(state))
+}
+
+fn layout(state: &AppState, title: &str, call: &docket_core::Call, visitor: &MaybeUser, csrf: &CsrfToken) -> Layout {
+    Layout::new(title, state.clock.as_ref(), Some(call)).for_visitor(
+        visitor.0.as_ref(),
+        csrf,
+        state.config.demo,
+    )
+}
+
+fn gone() -> WebError {
+    WebError::Gone(
+        "The organisers took this piece down. It is no longer published; the rest of the week is still there.".into(),
+    )
+}
+
+async fn piece(
+    State(state): State<AppState>,
+    Path((slug, piece_slug)): Path<(String, String)>,
+    visitor: MaybeUser,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, WebError> {
+    let stored = load_call(&state, &slug).await?;
+    let fresh = Freshness::of(&state, &stored, &visitor).await?;
+    let path = format!("/calls/{slug}/pieces/{piece_slug}");
+    if let Some(page) = fresh.cached(&state, &path) {
+        return Ok(fresh.answer(&headers, &page));
+    }
+    match state.store.lookup_slug(stored.id, &piece_slug).await? {
+        SlugLookup::Current(_) => {}
+        SlugLookup::Moved(current) => {
+            return Ok(Redirect::permanent(&current).into_response());
+        }
+        SlugLookup::Gone => return Err(gone()),
+        SlugLookup::Unknown => return Err(WebError::not_found(&state)),
+    }
+    let pieces = state.store.published(stored.id).await?;
+    let week = Week {
+        call: &stored.call,
+        pieces: &pieces,
+        public_url: state.config.public_url.trim_end_matches('/'),
+        now: state.clock.now(),
+    };
+    let title = pieces
+        .iter()
+        .find(|piece| piece.slug == piece_slug)
+        .map(|piece| piece.piece.title.clone())
+        .unwrap_or_default();
+    let layout = layout(&state, &title, &stored.call, &visitor, &csrf);
+    let Some(html) = week.piece_page(&piece_slug, layout) else {
+        return Err(WebError::not_found(&state));
+    };
+    let page = fresh.keep(&state, &path, html?);
+    Ok(fresh.answer(&headers, &page))
+}
+
+async fn author(
+    State(state): State<AppState>,
+    Path((slug, author_slug)): Path<(String, String)>,
+    visitor: MaybeUser,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<Response, WebError> {
+    let stored = load_call(&state, &slug).await?;
+    let fresh = Freshness::of(&state, &stored, &visitor).await?;
+    let path = format!("/calls/{slug}/authors/{author_slug}");
+    if let Some(page) = fresh.cached(&state, &path) {
+        return Ok(fresh.answer(&headers, &page));
+    }
+    let pieces = state.store.published(stored.id).await?;
+    let week = Week {
+        call: &stored.call,
+        pieces: &pieces,
+        public_url: state.config.public_url.trim_end_matches('/'),
+        now: state.clock.now(),
+    };
+    let name = week
+        .authors()
+        .into_iter()
+        .find(|entry| entry.slug == author_slug)
+        .map(|entry| entry.author.name)
+        .ok_or_else(|| WebError::not_found(&state))?;
+    let layout = layout(&state, &name, &stored.call, &visitor, &csrf);
+    let Some(html) = week.author_page(&author_slug, layout) else {
+        return Err(WebError::not_found(&state));
+    };
+    let page = fresh.keep(&state, &path, html?);
+    Ok(fresh.answer(&headers, &page))
+}
+
+/// A stored file as a public download: a fixed type, never sniffed, sandboxed, cacheable.
+fn file_response(asset: docket_store::Asset, disposition: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, asset.mime.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'".to_owned(),
+            ),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=300".to_owned(),
+            ),
+        ],
+        asset.bytes,
+    )
+        .into_response()
+}
+
+fn extension(mime: &str) -> String {
+    match mime {
+        "application/pdf" => "pdf".into(),
+        "audio/mpeg" => "mp3".into(),
+        "image/jpeg" => "jpg".into(),
+        other => other
+            .rsplit('/')
+            .next()
+            .unwrap_or("bin")
+            .replace(|c: char| !c.is_ascii_alphanumeric(), ""),
+    }
+}
+
+async fn piece_file(
+    State(state): State<AppState>,
+    Path((slug, piece_slug)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let stored = load_call(&state, &slug).await?;
+    match state.store.lookup_slug(stored.id, &piece_slug).await? {
+        SlugLookup::Current(_) => {}
+        SlugLookup::Moved(current) => {
+            return Ok(Redirect::permanent(&format!("../{current}/file")).into_response());
+        }
+        SlugLookup::Gone => return Err(gone()),
+        SlugLookup::Unknown => return Err(WebError::not_found(&state)),
+    }
+    let pieces = state.store.published(stored.id).await?;
+    let document = pieces
+        .iter()
+        .find(|piece| piece.slug == piece_slug)
+        .and_then(|piece| piece.piece.document.clone())
+        .ok_or_else(|| WebError::not_found(&state))?;
+    let asset = state
+        .store
+        .asset(document.id)
+        .await?
+        .ok_or_else(|| WebError::not_found(&state))?;
+    // Audio plays in the page; anything else is a download under a name made from the address.
+    let disposition = if asset.mime.starts_with("audio/") {
+        "inline".to_owned()
+    } else {
+        format!(
+            "attachment; filename=\"{piece_slug}.{}\"",
+            extension(&asset.mime)
+        )
+    };
+    Ok(file_response(asset, disposition))
+}
+
+async fn headshot(
+    State(state): State<AppState>,
+    Path((slug, author_slug)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let stored = load_call(&state, &slug).await?;
+    let pieces = state.store.published(stored.id).await?;
+    let week = Week {
+        call: &stored.call,
+        pieces: &pieces,
+        public_url: state.config.public_url.trim_end_matches('/'),
+        now: state.clock.now(),
+    };
+    let asset_id = week
+        .authors()
+        .into_iter()
+        .find(|entry| entry.slug == author_slug)
+        .and_then(|entry| entry.author.headshot_id)
+        .ok_or_else(|| WebError::not_found(&state))?;
+    let asset = state
+        .store
+        .asset(asset_id)
+        .await?
+        .filter(|asset| {
+            matches!(
+                asset.mime.as_str(),
+                "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+            )
+        })
+        .ok_or_else(|| WebError::not_found(&state))?;
+    Ok(file_response(asset, "inline".to_owned()))
+}
