@@ -298,6 +298,24 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
         ),
         ((get, "/unsubscribe/{token}"), (Everyone, 404)),
         ((post, "/unsubscribe/{token}"), (Everyone, 404)),
+        // The public week: a made-up piece or author is not found, for anyone.
+        ((get, "/calls/{slug}/pieces/{piece}"), (Everyone, 404)),
+        ((get, "/calls/{slug}/pieces/{piece}/file"), (Everyone, 404)),
+        ((get, "/calls/{slug}/authors/{author}"), (Everyone, 404)),
+        ((get, "/calls/{slug}/authors/{author}/headshot"), (Everyone, 404)),
+        // The day board: editors and organisers place, order, schedule and take down.
+        ((get, "/console/calls/{slug}/board"), (Editors, 200)),
+        ((post, "/console/calls/{slug}/board/{id}/place"), (Editors, 0)),
+        ((post, "/console/calls/{slug}/board/{id}/move"), (Editors, 0)),
+        ((post, "/console/calls/{slug}/board/{id}/schedule"), (Editors, 0)),
+        (
+            (post, "/console/calls/{slug}/board/{id}/unschedule"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/board/{id}/unpublish"),
+            (Editors, 0),
+        ),
         // A call's staff: its organisers invite, change roles, take people off.
         ((get, "/console/calls/{slug}/staff"), (Organisers, 200)),
         (
@@ -660,6 +678,7 @@ fn concrete(world: &World, pattern: &str) -> String {
         world.pledge
     } else if pattern.starts_with("/submissions/")
         || pattern.contains("/pieces/{id}")
+        || pattern.contains("/board/{id}")
         || pattern.contains("/reviews/{id}")
     {
         world.piece
@@ -679,6 +698,8 @@ fn concrete(world: &World, pattern: &str) -> String {
         .replace("{number}", "1")
         .replace("{asset}", &world.asset.to_string())
         .replace("{key}", "receipt")
+        .replace("{piece}", "no-such-piece")
+        .replace("{author}", "no-such-author")
         .replace("{token}", "made-up-token-made-up-token-made-up-token-12")
         .replace("{*path}", "docket.css")
 }
@@ -728,6 +749,9 @@ fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
         }
         "/console/calls/{slug}/pieces/{id}/copy-edit/override" => vec![("reason", "Because")],
         "/console/calls/{slug}/announcements" => vec![("title", "Hijacked"), ("body", "Spam")],
+        "/console/calls/{slug}/board/{id}/place" => vec![("day", "2022-11-14"), ("note", "Moved")],
+        "/console/calls/{slug}/board/{id}/move" => vec![("direction", "up")],
+        "/console/calls/{slug}/board/{id}/unpublish" => vec![("reason", "Taken over")],
         "/submissions/{id}/changes" => vec![("action", "approve")],
         "/console/calls/{slug}/emails/{key}" => vec![
             ("subject", "Taken over"),

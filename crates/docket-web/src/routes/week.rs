@@ -70,7 +70,10 @@ impl PublicCache {
 pub(crate) struct Freshness {
     key: String,
     last_modified: Timestamp,
-    /// Kept in the shared cache: nobody is signed in and the clock is real.
+    /// Nobody is signed in: a shared cache (a CDN) may keep the page.
+    anonymous: bool,
+    /// Kept in this node's memory too: nobody is signed in and the clock is real (a simulated
+    /// clock's banner changes by the minute).
     cacheable: bool,
 }
 
@@ -96,6 +99,7 @@ impl Freshness {
                 stored.updated_at.as_microsecond()
             ),
             last_modified,
+            anonymous: visitor.0.is_none(),
             cacheable: visitor.0.is_none() && !state.clock.is_simulated(),
         })
     }
@@ -133,7 +137,7 @@ impl Freshness {
     /// The answer: 304 when the visitor's copy is current, else the page, with its validators.
     pub(crate) fn answer(&self, headers: &HeaderMap, page: &Page) -> Response {
         let last_modified = http_date(page.last_modified);
-        let cache_control = if self.cacheable {
+        let cache_control = if self.anonymous {
             "public, max-age=60, stale-while-revalidate=300"
         } else {
             "private, no-cache"
