@@ -24,6 +24,12 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn zone(&self) -> Option<TimeZone> {
         None
     }
+
+    /// Moves a simulated clock forward to `to` (never back), or says why it cannot.
+    fn jump_to(&self, to: Timestamp) -> Result<(), String> {
+        let _ = to;
+        Err("Only the demo's clock can be moved".into())
+    }
 }
 
 /// The real time.
@@ -42,6 +48,8 @@ pub struct DemoClock {
     start: Timestamp,
     made_at: Instant,
     zone: Option<TimeZone>,
+    /// How far the clock was moved forward, shared by every clone.
+    jumped: Arc<Mutex<SignedDuration>>,
 }
 
 impl DemoClock {
@@ -51,6 +59,7 @@ impl DemoClock {
             start,
             made_at: Instant::now(),
             zone: None,
+            jumped: Arc::default(),
         }
     }
 
@@ -67,7 +76,31 @@ impl Clock for DemoClock {
     fn now(&self) -> Timestamp {
         let elapsed =
             SignedDuration::try_from(self.made_at.elapsed()).unwrap_or(SignedDuration::MAX);
-        self.start.saturating_add(elapsed).unwrap_or(self.start)
+        let jumped = *self
+            .jumped
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.start
+            .saturating_add(elapsed.saturating_add(jumped))
+            .unwrap_or(self.start)
+    }
+
+    fn jump_to(&self, to: Timestamp) -> Result<(), String> {
+        let mut jumped = self
+            .jumped
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let elapsed =
+            SignedDuration::try_from(self.made_at.elapsed()).unwrap_or(SignedDuration::MAX);
+        let now = self
+            .start
+            .saturating_add(elapsed.saturating_add(*jumped))
+            .unwrap_or(self.start);
+        if to <= now {
+            return Err("The demo's clock only runs forward: choose a later moment".into());
+        }
+        *jumped = jumped.saturating_add(now.duration_until(to));
+        Ok(())
     }
 
     fn is_simulated(&self) -> bool {
@@ -129,6 +162,18 @@ impl Clock for ManualClock {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn jump_to(&self, to: Timestamp) -> Result<(), String> {
+        let mut now = self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if to <= *now {
+            return Err("The demo's clock only runs forward: choose a later moment".into());
+        }
+        *now = to;
+        Ok(())
+    }
+
     fn is_simulated(&self) -> bool {
         true
     }
@@ -163,5 +208,23 @@ mod tests {
         assert_eq!(clock.now(), start + SignedDuration::from_mins(2));
         clock.set(start);
         assert_eq!(clock.now(), start);
+    }
+}
+
+#[cfg(test)]
+mod jump_tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_clock_jumps_forward_never_back_and_runs_on() {
+        let start: Timestamp = "2022-11-14T08:00:00Z".parse().unwrap_or_else(|_| unreachable!());
+        let clock = DemoClock::starting_at(start);
+        let shared = clock.clone();
+        let tuesday: Timestamp = "2022-11-15T09:00:00Z".parse().unwrap_or_else(|_| unreachable!());
+        assert!(clock.jump_to(start).is_err(), "not back, not standing still");
+        assert!(clock.jump_to(tuesday).is_ok());
+        let now = shared.now();
+        assert!(now >= tuesday && now < tuesday.saturating_add(SignedDuration::from_secs(5)).unwrap_or(tuesday));
+        assert!(clock.jump_to(start).is_err());
     }
 }

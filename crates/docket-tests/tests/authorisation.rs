@@ -136,6 +136,8 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
         ((get, "/metrics"), (Nobody, 0)),
         ((get, "/demo/mailbox"), (Nobody, 0)),
         ((get, "/demo/mailbox/{id}"), (Nobody, 0)),
+        ((get, "/demo/clock"), (Nobody, 0)),
+        ((post, "/demo/clock"), (Nobody, 0)),
         // Accounts: anyone may ask; the single-use links decide for themselves.
         ((get, "/account/sign-up"), (Everyone, 200)),
         ((post, "/account/sign-up"), (Everyone, 0)),

@@ -807,6 +807,14 @@ async fn demo(config: Config, at: Option<Timestamp>, empty: bool) -> anyhow::Res
         } else {
             let mailer = docket_mail::Mailer::new(&config.public_url);
             crate::samples::load(store.as_ref(), clock.as_ref(), &mailer, &stored).await?;
+            // Pieces whose time has passed on the demo's clock go live before the first page.
+            docket_app::jobs::run_once(
+                store.as_ref(),
+                clock.as_ref(),
+                &mailer,
+                &server::runner_settings(&config),
+            )
+            .await?;
         }
     }
     let jobs = server::start_job_runner(&config, store.clone(), clock.clone());

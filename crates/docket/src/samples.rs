@@ -75,14 +75,14 @@ const PIECES: [(usize, &str, &str, Option<usize>, SubmissionState); 21] = [
         "blog",
         "Joining up data across the justice system",
         Some(0),
-        SubmissionState::Published,
+        SubmissionState::Scheduled,
     ),
     (
         1,
         "blog",
         "What victims need from digital services",
         Some(1),
-        SubmissionState::Published,
+        SubmissionState::Scheduled,
     ),
     (
         2,
@@ -103,7 +103,7 @@ const PIECES: [(usize, &str, &str, Option<usize>, SubmissionState); 21] = [
         "whitepaper",
         "Rehabilitation by design",
         Some(4),
-        SubmissionState::Accepted,
+        SubmissionState::Scheduled,
     ),
     (
         5,
@@ -226,8 +226,8 @@ fn path_to(state: SubmissionState) -> &'static [SubmissionState] {
         S::Draft | S::Submitted => &[],
         S::ChangesRequested => &[S::ChangesRequested],
         S::Accepted => &[S::Accepted],
-        S::Scheduled => &[S::Accepted, S::Scheduled],
-        S::Published => &[S::Accepted, S::Scheduled, S::Published],
+        // Placed and scheduled through the day board's own steps, below.
+        S::Scheduled | S::Published => &[S::Accepted],
         S::Rejected => &[S::Rejected],
         S::Withdrawn => &[S::Withdrawn],
     }
@@ -447,6 +447,24 @@ pub async fn load(
             state,
             SubmissionState::Accepted | SubmissionState::Scheduled | SubmissionState::Published
         ) {
+            // Accepted pieces offered for a day go on it at the call's usual time; scheduled
+            // ones get their publish job, so that the week goes live day by day.
+            if let Some(date) = on.and_then(day) {
+                let at = call.local_instant(date, call.week.publish_time);
+                store
+                    .place(id, date, at, "", &Actor::User(editor_id), now)
+                    .await?;
+                if state != SubmissionState::Accepted {
+                    store
+                        .schedule(
+                            id,
+                            &docket_core::text::slugify(&title, 72),
+                            &Actor::User(editor_id),
+                            now,
+                        )
+                        .await?;
+                }
+            }
             let profile = store.profile(user.id).await?.unwrap_or_default();
             store
                 .give_consent(

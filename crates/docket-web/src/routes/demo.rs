@@ -15,6 +15,8 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::get("/demo/mailbox", mailbox),
         Route::get("/demo/mailbox/{id}", message),
+        Route::get("/demo/clock", clock_page),
+        Route::post("/demo/clock", jump),
     ]
 }
 
@@ -200,4 +202,167 @@ async fn message(
         }
         .render()?,
     ))
+}
+
+#[derive(Template)]
+#[template(path = "demo/clock.html")]
+struct ClockPage {
+    layout: Layout,
+    now: String,
+    zone: String,
+    /// (value, label): the themed days' publish times still ahead.
+    moments: Vec<(String, String)>,
+    value: String,
+    errors: crate::forms::FormErrors,
+    notice: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize, Default)]
+#[serde(default)]
+struct JumpForm {
+    csrf: String,
+    to: String,
+}
+
+#[derive(Debug, serde::Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: String,
+}
+
+/// The demo's call (the first), whose zone and days the page offers.
+async fn demo_call(state: &AppState) -> Result<Option<docket_core::Call>, WebError> {
+    Ok(state
+        .store
+        .calls()
+        .await?
+        .into_iter()
+        .next()
+        .map(|stored| stored.call))
+}
+
+async fn show_clock(
+    state: &AppState,
+    visitor: &MaybeUser,
+    csrf: &CsrfToken,
+    errors: crate::forms::FormErrors,
+    value: String,
+    notice: Option<String>,
+) -> Result<axum::response::Response, WebError> {
+    let zone = state
+        .clock
+        .zone()
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let now = state.clock.now();
+    let call = demo_call(state).await?;
+    let moments = call
+        .iter()
+        .flat_map(|call| {
+            call.days.iter().map(move |day| {
+                let at = call.local_instant(day.date, call.week.publish_time);
+                (at, day.date, call.week.publish_time, day.theme.clone())
+            })
+        })
+        .filter(|(at, ..)| *at > now)
+        .map(|(_, date, time, theme)| {
+            (
+                date.to_datetime(time).strftime("%Y-%m-%dT%H:%M").to_string(),
+                format!(
+                    "{} {}, {theme}",
+                    date.strftime("%A %-d %B"),
+                    time.strftime("%H:%M")
+                ),
+            )
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    };
+    let layout = Layout::new(
+        if errors.is_empty() {
+            "Move the demo's clock"
+        } else {
+            "Error: Move the demo's clock"
+        },
+        state.clock.as_ref(),
+        None,
+    )
+    .for_visitor(visitor.0.as_ref(), csrf, true);
+    crate::render(
+        ClockPage {
+            layout,
+            now: now
+                .to_zoned(zone.clone())
+                .strftime("%A %-d %B %Y, %H:%M")
+                .to_string(),
+            zone: zone.iana_name().unwrap_or("UTC").to_owned(),
+            moments,
+            value,
+            errors,
+            notice,
+        },
+        status,
+    )
+}
+
+async fn clock_page(
+    State(state): State<AppState>,
+    visitor: MaybeUser,
+    axum::extract::Query(query): axum::extract::Query<NoticeQuery>,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Result<axum::response::Response, WebError> {
+    demo_only(&state)?;
+    let notice = (!query.notice.is_empty()).then_some(query.notice);
+    show_clock(&state, &visitor, &csrf, crate::forms::FormErrors::default(), String::new(), notice).await
+}
+
+/// Moves the demo's clock forward and runs the jobs that fell due on the way.
+async fn jump(
+    State(state): State<AppState>,
+    visitor: MaybeUser,
+    Extension(csrf): Extension<CsrfToken>,
+    axum::Form(form): axum::Form<JumpForm>,
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse as _;
+    demo_only(&state)?;
+    csrf.verify(&form.csrf)?;
+    let zone = state
+        .clock
+        .zone()
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let mut errors = crate::forms::FormErrors::default();
+    let to = match form.to.trim().parse::<jiff::civil::DateTime>() {
+        Ok(local) => match local.to_zoned(zone) {
+            Ok(zoned) => Some(zoned.timestamp()),
+            Err(_) => None,
+        },
+        Err(_) => None,
+    };
+    match to {
+        None => errors.add("to", "Enter a date and time, such as 2022-11-15 09:00"),
+        Some(to) => {
+            if let Err(why) = state.clock.jump_to(to) {
+                errors.add("to", why);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return show_clock(&state, &visitor, &csrf, errors, form.to, None).await;
+    }
+    let done = docket_app::jobs::run_once(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        &state.mailer,
+        &docket_app::jobs::RunnerSettings::default(),
+    )
+    .await?;
+    let notice = match done.len() {
+        0 => "The clock moved. No job was due on the way.".to_owned(),
+        1 => "The clock moved, and 1 job that fell due ran.".to_owned(),
+        n => format!("The clock moved, and {n} jobs that fell due ran."),
+    };
+    let query = serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default();
+    Ok(axum::response::Redirect::to(&format!("/demo/clock?{query}")).into_response())
 }
