@@ -50,6 +50,10 @@ impl fmt::Debug for Secret {
     }
 }
 
+fn default_jobs_poll_seconds() -> u64 {
+    5
+}
+
 fn default_retention_months() -> u32 {
     12
 }
@@ -116,6 +120,10 @@ pub struct Config {
     /// Months after a call's week ends before its rejected and withdrawn pieces are erased.
     #[serde(default = "default_retention_months")]
     pub retention_months: u32,
+    /// Seconds between the job runner's rounds: a scheduled piece goes live at most this long
+    /// after its time.
+    #[serde(default = "default_jobs_poll_seconds")]
+    pub jobs_poll_seconds: u64,
     /// How mail coming in is trusted.
     #[serde(default)]
     pub mail: MailSettings,
@@ -160,6 +168,7 @@ impl Default for Config {
             metrics_token: None,
             trusted_proxies: Vec::new(),
             retention_months: default_retention_months(),
+            jobs_poll_seconds: default_jobs_poll_seconds(),
             decisions: DecisionSettings::default(),
             mail: MailSettings::default(),
         }
@@ -190,6 +199,7 @@ const SETTINGS: &[&str] = &[
     "metrics_token",
     "trusted_proxies",
     "retention_months",
+    "jobs_poll_seconds",
     "mail.confirm_days",
     "mail.dkim",
     "mail.trusted_authserv_ids",
@@ -259,6 +269,10 @@ trusted_proxies = []           # e.g. ["127.0.0.1/32", "10.0.0.0/8"]
 # Rejected and withdrawn pieces (with their files and messages) are erased this many months
 # after their call's week ends; see docs/privacy.md.
 retention_months = 12
+
+# Seconds between the job runner's rounds (every node runs one; jobs are leased). A scheduled
+# piece goes live at most this long after its time.
+jobs_poll_seconds = 5
 
 # An editor's decision reaches the author (on their pages and by email) only after this many
 # minutes; until then it can be undone and nothing is sent.

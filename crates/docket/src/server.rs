@@ -198,6 +198,7 @@ pub fn runner_settings(config: &Config) -> docket_app::jobs::RunnerSettings {
         confirm_within: jiff::SignedDuration::from_hours(24 * config.mail.confirm_days.max(1)),
         // A month here is 30.44 days, as the calendar averages.
         retention: jiff::SignedDuration::from_hours(i64::from(config.retention_months) * 730),
+        poll: std::time::Duration::from_secs(config.jobs_poll_seconds.clamp(1, 3600)),
         ..docket_app::jobs::RunnerSettings::default()
     }
 }
