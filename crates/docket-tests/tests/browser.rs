@@ -529,6 +529,73 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         )
         .await
         .unwrap();
+    // A piece placed on Tuesday, consented to and published, so that the board and the public
+    // week show it.
+    let published_id = app
+        .store
+        .create_draft(call.id, &pledger, &piece, now)
+        .await
+        .unwrap();
+    app.store
+        .submit_revision(
+            published_id,
+            pledger.id,
+            &piece,
+            false,
+            &[],
+            NewMail {
+                message_id: "<browser-receipt-published@docket.example.org>".into(),
+                to: "org@example.org".into(),
+                subject: "Received".into(),
+                text: "Thanks".into(),
+                html: "<p>Thanks</p>".into(),
+                template: "receipt".into(),
+                submission_id: Some(published_id),
+                call_id: Some(call.id),
+                reply_to: None,
+                idempotency_key: None,
+                list_unsubscribe: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    app.store
+        .set_state(
+            published_id,
+            pledger.id,
+            docket_core::submission::SubmissionState::Submitted,
+            docket_core::submission::SubmissionState::Accepted,
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    app.store
+        .give_consent(
+            published_id,
+            "org@example.org",
+            "Ada Lovelace, Director, Analytical Engines Ltd",
+            &Actor::Cli,
+            now,
+        )
+        .await
+        .unwrap();
+    let tuesday = jiff::civil::date(2022, 11, 15);
+    let goes_live = call.call.local_instant(tuesday, call.call.week.publish_time);
+    app.store
+        .place(published_id, tuesday, goes_live, "", &Actor::Cli, now)
+        .await
+        .unwrap();
+    let published_slug = app
+        .store
+        .schedule(published_id, "data-at-the-heart-of-justice", &Actor::Cli, now)
+        .await
+        .unwrap();
+    app.store
+        .publish(published_id, goes_live, &[], now)
+        .await
+        .unwrap();
     let triaged = app
         .store
         .call_inbound(Some(call.id), 10)
@@ -636,6 +703,20 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         ("review", format!("{console}/reviews/{piece_id}")),
         ("conflicts", format!("{console}/conflicts")),
         ("announcements", format!("{console}/announcements")),
+        ("day board", format!("{console}/board")),
+        (
+            "published piece",
+            format!("/calls/digital-justice-week-2022/pieces/{published_slug}"),
+        ),
+        (
+            "author",
+            "/calls/digital-justice-week-2022/authors/ada-lovelace".to_owned(),
+        ),
+        ("call with its week", "/calls/digital-justice-week-2022".to_owned()),
+        (
+            "day with its pieces",
+            "/calls/digital-justice-week-2022/days/2022-11-15".to_owned(),
+        ),
         (
             "copy-edit",
             format!("{console}/pieces/{accepted_id}/copy-edit"),
