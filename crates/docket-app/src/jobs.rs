@@ -88,7 +88,9 @@ pub async fn run_once(
                 call_id,
                 submission_id,
                 at,
-            }) => crate::week::publish(store, mailer, call_id, submission_id, at, clock.now()).await,
+            }) => {
+                crate::week::publish(store, mailer, call_id, submission_id, at, clock.now()).await
+            }
             None => Err(format!("Docket does not know jobs of kind `{}`", job.kind)),
         };
         match result {

@@ -62,7 +62,10 @@ pub async fn place(
     };
     let note = input.note.trim();
     if let Some(day) = day
-        && !piece.offered.as_ref().is_some_and(|days| days.includes(day))
+        && !piece
+            .offered
+            .as_ref()
+            .is_some_and(|days| days.includes(day))
         && note.is_empty()
     {
         problems.push(problem(
@@ -174,7 +177,9 @@ pub async fn publish(
     match store.publish(id, at, &mails, now).await.map_err(database)? {
         PublishOutcome::Published => Ok(format!("published “{}”", record.draft.title)),
         PublishOutcome::AlreadyPublished => Ok("published already".into()),
-        PublishOutcome::Stale => Ok("not published: the piece was moved or taken off the timetable".into()),
+        PublishOutcome::Stale => {
+            Ok("not published: the piece was moved or taken off the timetable".into())
+        }
     }
 }
 
@@ -303,7 +308,11 @@ pub fn warnings(
             }
             continue;
         };
-        if !piece.offered.as_ref().is_some_and(|days| days.includes(day)) {
+        if !piece
+            .offered
+            .as_ref()
+            .is_some_and(|days| days.includes(day))
+        {
             let why = if piece.note.is_empty() {
                 String::new()
             } else {
@@ -392,7 +401,9 @@ format = "text"
 name = "C"
 "#;
         let report = docket_core::call_file::check(text);
-        report.call.unwrap_or_else(|| panic!("{:?}", report.diagnostics))
+        report
+            .call
+            .unwrap_or_else(|| panic!("{:?}", report.diagnostics))
     }
 
     fn piece(id: i64, title: &str, author: &str, offered: Date, day: Option<Date>) -> BoardPiece {
@@ -424,30 +435,51 @@ name = "C"
             piece(2, "Two", "Ada Lovelace", monday, Some(monday)),
             piece(3, "Three", "Grace", tuesday, None),
         ];
-        let now = "2022-11-01T00:00:00Z".parse().unwrap_or_else(|_| unreachable!());
+        let now = "2022-11-01T00:00:00Z"
+            .parse()
+            .unwrap_or_else(|_| unreachable!());
         let messages: Vec<String> = warnings(&call, &pieces, &[], now)
             .into_iter()
             .map(|warning| warning.message)
             .collect();
-        assert!(messages.contains(&"Tuesday 15 November 2022 has no pieces yet".to_owned()), "{messages:?}");
         assert!(
-            messages.contains(&"Monday 14 November 2022 has 2 pieces and takes 1: move 1 to another day".to_owned()),
+            messages.contains(&"Tuesday 15 November 2022 has no pieces yet".to_owned()),
             "{messages:?}"
         );
         assert!(
-            messages.contains(&"Ada Lovelace is on Monday 14 November 2022 twice: “One” and “Two”".to_owned()),
+            messages.contains(
+                &"Monday 14 November 2022 has 2 pieces and takes 1: move 1 to another day"
+                    .to_owned()
+            ),
             "{messages:?}"
         );
-        assert!(messages.contains(&"“Three” is accepted but on no day yet".to_owned()), "{messages:?}");
+        assert!(
+            messages.contains(
+                &"Ada Lovelace is on Monday 14 November 2022 twice: “One” and “Two”".to_owned()
+            ),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(&"“Three” is accepted but on no day yet".to_owned()),
+            "{messages:?}"
+        );
         // Tuesday takes two: its own capacity wins over the week's.
-        let moved = [piece(1, "One", "Ada", monday, Some(tuesday)), piece(2, "Two", "Bo", tuesday, Some(tuesday))];
+        let moved = [
+            piece(1, "One", "Ada", monday, Some(tuesday)),
+            piece(2, "Two", "Bo", tuesday, Some(tuesday)),
+        ];
         let messages: Vec<String> = warnings(&call, &moved, &[], now)
             .into_iter()
             .map(|warning| warning.message)
             .collect();
-        assert!(!messages.iter().any(|message| message.contains("takes")), "{messages:?}");
         assert!(
-            messages.contains(&"“One” is on Tuesday 15 November 2022, a day it was not offered for".to_owned()),
+            !messages.iter().any(|message| message.contains("takes")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(
+                &"“One” is on Tuesday 15 November 2022, a day it was not offered for".to_owned()
+            ),
             "{messages:?}"
         );
     }

@@ -1122,7 +1122,11 @@ pub fn export(call: &Call) -> String {
         put(&mut week, "capacity", i64::from(capacity));
     }
     if call.week.publish_time != crate::call::default_publish_time() {
-        put(&mut week, "publish_time", local_time(call.week.publish_time));
+        put(
+            &mut week,
+            "publish_time",
+            local_time(call.week.publish_time),
+        );
     }
     put(&mut root, "week", week);
 

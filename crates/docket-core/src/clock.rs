@@ -217,14 +217,27 @@ mod jump_tests {
 
     #[test]
     fn the_demo_clock_jumps_forward_never_back_and_runs_on() {
-        let start: Timestamp = "2022-11-14T08:00:00Z".parse().unwrap_or_else(|_| unreachable!());
+        let start: Timestamp = "2022-11-14T08:00:00Z"
+            .parse()
+            .unwrap_or_else(|_| unreachable!());
         let clock = DemoClock::starting_at(start);
         let shared = clock.clone();
-        let tuesday: Timestamp = "2022-11-15T09:00:00Z".parse().unwrap_or_else(|_| unreachable!());
-        assert!(clock.jump_to(start).is_err(), "not back, not standing still");
+        let tuesday: Timestamp = "2022-11-15T09:00:00Z"
+            .parse()
+            .unwrap_or_else(|_| unreachable!());
+        assert!(
+            clock.jump_to(start).is_err(),
+            "not back, not standing still"
+        );
         assert!(clock.jump_to(tuesday).is_ok());
         let now = shared.now();
-        assert!(now >= tuesday && now < tuesday.saturating_add(SignedDuration::from_secs(5)).unwrap_or(tuesday));
+        assert!(
+            now >= tuesday
+                && now
+                    < tuesday
+                        .saturating_add(SignedDuration::from_secs(5))
+                        .unwrap_or(tuesday)
+        );
         assert!(clock.jump_to(start).is_err());
     }
 }

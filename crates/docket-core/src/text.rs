@@ -896,10 +896,7 @@ mod slug_tests {
         );
         assert_eq!(slugify("Café Ærø — Übung", 80), "cafe-aero-ubung");
         assert_eq!(slugify("数据与司法", 80), "");
-        assert_eq!(
-            slugify("one two three four", 12),
-            "one-two"
-        );
+        assert_eq!(slugify("one two three four", 12), "one-two");
         assert_eq!(slugify("abcdefghijklmnop", 5), "abcde");
     }
 }

@@ -248,7 +248,11 @@ pub(crate) fn new_reply_token() -> String {
 }
 
 /// Queues `spec` once: a job with the same key is kept.
-pub(crate) async fn insert_job(tx: &mut Tx, spec: &JobSpec, now: Timestamp) -> Result<(), StoreError> {
+pub(crate) async fn insert_job(
+    tx: &mut Tx,
+    spec: &JobSpec,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     sql::query(
         "INSERT INTO jobs (kind, key, call_id, run_at, created_at, payload) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (key) DO NOTHING",

@@ -167,10 +167,7 @@ pub trait Publication: Send + Sync {
 
     /// A number that changes with every publication and take-down of the call's pieces, and
     /// when it last changed.
-    async fn week_version(
-        &self,
-        call_id: CallId,
-    ) -> Result<(i64, Option<Timestamp>), StoreError>;
+    async fn week_version(&self, call_id: CallId) -> Result<(i64, Option<Timestamp>), StoreError>;
 
     /// The call's published pieces, by day, order and id.
     async fn published(&self, call_id: CallId) -> Result<Vec<PublishedPiece>, StoreError>;
@@ -253,11 +250,13 @@ async fn cancel_publish_jobs(
 }
 
 async fn bump_week(tx: &mut Tx, call_id: CallId, now: Timestamp) -> Result<(), StoreError> {
-    sql::query("UPDATE calls SET week_version = week_version + 1, week_changed_at = $2 WHERE id = $1")
-        .bind(call_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sql::query(
+        "UPDATE calls SET week_version = week_version + 1, week_changed_at = $2 WHERE id = $1",
+    )
+    .bind(call_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -589,10 +588,7 @@ impl Publication for SqlStore {
         Ok(())
     }
 
-    async fn week_version(
-        &self,
-        call_id: CallId,
-    ) -> Result<(i64, Option<Timestamp>), StoreError> {
+    async fn week_version(&self, call_id: CallId) -> Result<(i64, Option<Timestamp>), StoreError> {
         let row = sql::query("SELECT week_version, week_changed_at FROM calls WHERE id = $1")
             .bind(call_id)
             .fetch_optional(&self.pool)

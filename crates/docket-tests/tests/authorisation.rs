@@ -304,12 +304,24 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
         ((get, "/calls/{slug}/pieces/{piece}"), (Everyone, 404)),
         ((get, "/calls/{slug}/pieces/{piece}/file"), (Everyone, 404)),
         ((get, "/calls/{slug}/authors/{author}"), (Everyone, 404)),
-        ((get, "/calls/{slug}/authors/{author}/headshot"), (Everyone, 404)),
+        (
+            (get, "/calls/{slug}/authors/{author}/headshot"),
+            (Everyone, 404),
+        ),
         // The day board: editors and organisers place, order, schedule and take down.
         ((get, "/console/calls/{slug}/board"), (Editors, 200)),
-        ((post, "/console/calls/{slug}/board/{id}/place"), (Editors, 0)),
-        ((post, "/console/calls/{slug}/board/{id}/move"), (Editors, 0)),
-        ((post, "/console/calls/{slug}/board/{id}/schedule"), (Editors, 0)),
+        (
+            (post, "/console/calls/{slug}/board/{id}/place"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/board/{id}/move"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/board/{id}/schedule"),
+            (Editors, 0),
+        ),
         (
             (post, "/console/calls/{slug}/board/{id}/unschedule"),
             (Editors, 0),

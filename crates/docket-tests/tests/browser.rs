@@ -582,14 +582,21 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         .await
         .unwrap();
     let tuesday = jiff::civil::date(2022, 11, 15);
-    let goes_live = call.call.local_instant(tuesday, call.call.week.publish_time);
+    let goes_live = call
+        .call
+        .local_instant(tuesday, call.call.week.publish_time);
     app.store
         .place(published_id, tuesday, goes_live, "", &Actor::Cli, now)
         .await
         .unwrap();
     let published_slug = app
         .store
-        .schedule(published_id, "data-at-the-heart-of-justice", &Actor::Cli, now)
+        .schedule(
+            published_id,
+            "data-at-the-heart-of-justice",
+            &Actor::Cli,
+            now,
+        )
         .await
         .unwrap();
     app.store
@@ -712,7 +719,10 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
             "author",
             "/calls/digital-justice-week-2022/authors/ada-lovelace".to_owned(),
         ),
-        ("call with its week", "/calls/digital-justice-week-2022".to_owned()),
+        (
+            "call with its week",
+            "/calls/digital-justice-week-2022".to_owned(),
+        ),
         (
             "day with its pieces",
             "/calls/digital-justice-week-2022/days/2022-11-15".to_owned(),

@@ -142,15 +142,28 @@ async fn week_goes_live(db: &TestDb) {
     }
     app.clock.advance(jiff::SignedDuration::from_hours(1));
     run_jobs(&app, "runner-a").await;
-    let board = app.store.board(app.store.call(SLUG).await.unwrap().unwrap().id).await.unwrap();
+    let board = app
+        .store
+        .board(app.store.call(SLUG).await.unwrap().unwrap().id)
+        .await
+        .unwrap();
     assert_eq!(board.len(), 4, "{board:?}");
-    assert!(board.iter().all(|piece| piece.state == SubmissionState::Accepted));
+    assert!(
+        board
+            .iter()
+            .all(|piece| piece.state == SubmissionState::Accepted)
+    );
 
     // The board: a column per day, the accepted pieces on theirs, the empty days warned about.
     let page = editor.get(&format!("{CONSOLE}/board")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Data at the heart of justice"));
-    assert!(page.body.contains("Wednesday 16 November 2022 has no pieces yet"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Wednesday 16 November 2022 has no pieces yet"),
+        "{}",
+        page.body
+    );
     // Nobody else's business: a contributor gets the not-found page.
     assert_eq!(ada.get(&format!("{CONSOLE}/board")).await.status, 404);
 
@@ -158,8 +171,15 @@ async fn week_goes_live(db: &TestDb) {
     let place = format!("{CONSOLE}/board/{moved}/place");
     let page = editor.post(&place, &[("day", "2022-11-16")]).await;
     assert_eq!(page.status, 400, "{}", page.body);
-    assert!(page.body.contains(&format!("href=\"#note-{moved}\"")), "{}", page.body);
-    assert!(page.body.contains("was not offered for Wednesday 16 November 2022"));
+    assert!(
+        page.body.contains(&format!("href=\"#note-{moved}\"")),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("was not offered for Wednesday 16 November 2022")
+    );
     let page = editor
         .post(
             &place,
@@ -172,17 +192,28 @@ async fn week_goes_live(db: &TestDb) {
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
     let page = editor.get(&format!("{CONSOLE}/board")).await;
-    assert!(page.body.contains("a day it was not offered for (note: Wednesday needs a blog)"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("a day it was not offered for (note: Wednesday needs a blog)"),
+        "{}",
+        page.body
+    );
 
     // Tuesday: the second piece first, at the call's usual time (09:00 in London, GMT).
     for id in [first, second, held] {
         let page = editor
-            .post(&format!("{CONSOLE}/board/{id}/place"), &[("day", "2022-11-15")])
+            .post(
+                &format!("{CONSOLE}/board/{id}/place"),
+                &[("day", "2022-11-15")],
+            )
             .await;
         assert_eq!(page.status, 303, "{}", page.body);
     }
     let page = editor
-        .post(&format!("{CONSOLE}/board/{second}/move"), &[("direction", "up")])
+        .post(
+            &format!("{CONSOLE}/board/{second}/move"),
+            &[("direction", "up")],
+        )
         .await;
     assert_eq!(page.status, 303);
     let call_id = app.store.call(SLUG).await.unwrap().unwrap().id;
@@ -194,7 +225,12 @@ async fn week_goes_live(db: &TestDb) {
         .collect();
     assert_eq!(tuesday, vec![second, first, held]);
     let nine = "2022-11-15T09:00:00Z".parse::<jiff::Timestamp>().unwrap();
-    assert!(board.iter().filter(|piece| tuesday.contains(&piece.id)).all(|piece| piece.publish_at == Some(nine)));
+    assert!(
+        board
+            .iter()
+            .filter(|piece| tuesday.contains(&piece.id))
+            .all(|piece| piece.publish_at == Some(nine))
+    );
 
     // Scheduled; one taken off the timetable again.
     for id in [first, second, moved, held] {
@@ -222,7 +258,12 @@ async fn week_goes_live(db: &TestDb) {
     let first_page = format!("/calls/{SLUG}/pieces/{first_slug}");
     assert_eq!(app.get(&first_page).await.status, 404);
     let day_page = format!("/calls/{SLUG}/days/2022-11-15");
-    assert!(!app.get(&day_page).await.body.contains("Data at the heart of justice"));
+    assert!(
+        !app.get(&day_page)
+            .await
+            .body
+            .contains("Data at the heart of justice")
+    );
 
     // 09:00:30 on Tuesday: two runners at once publish each due piece once.
     app.clock.set("2022-11-15T09:00:30Z".parse().unwrap());
@@ -231,8 +272,16 @@ async fn week_goes_live(db: &TestDb) {
     let board = app.store.board(call_id).await.unwrap();
     assert_eq!(state_of(&board, first), SubmissionState::Published);
     assert_eq!(state_of(&board, second), SubmissionState::Published);
-    assert_eq!(state_of(&board, moved), SubmissionState::Scheduled, "Wednesday's waits");
-    assert_eq!(state_of(&board, held), SubmissionState::Accepted, "off the timetable");
+    assert_eq!(
+        state_of(&board, moved),
+        SubmissionState::Scheduled,
+        "Wednesday's waits"
+    );
+    assert_eq!(
+        state_of(&board, held),
+        SubmissionState::Accepted,
+        "off the timetable"
+    );
     for id in [first, second] {
         let events = app
             .store
@@ -257,7 +306,8 @@ async fn week_goes_live(db: &TestDb) {
         .find(|mail| mail.subject.contains("Data at the heart of justice"))
         .expect("the live email");
     assert!(
-        mail.text.contains(&format!("https://week.example.org{first_page}")),
+        mail.text
+            .contains(&format!("https://week.example.org{first_page}")),
         "{}",
         mail.text
     );
@@ -266,8 +316,12 @@ async fn week_goes_live(db: &TestDb) {
     let page = app.get(&day_page).await;
     assert_eq!(page.status, 200);
     let (courts, data) = (
-        page.body.find("Courts that listen").expect("on the day page"),
-        page.body.find("Data at the heart of justice").expect("on the day page"),
+        page.body
+            .find("Courts that listen")
+            .expect("on the day page"),
+        page.body
+            .find("Data at the heart of justice")
+            .expect("on the day page"),
     );
     assert!(courts < data, "in the board's order");
     assert!(!page.body.contains("Held back for now"));
@@ -278,7 +332,10 @@ async fn week_goes_live(db: &TestDb) {
     let page = app.get(&first_page).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.header("set-cookie").is_empty());
-    assert!(page.body.contains("Ada Lovelace, Director, Analytical Engines Ltd"));
+    assert!(
+        page.body
+            .contains("Ada Lovelace, Director, Analytical Engines Ltd")
+    );
     assert!(page.body.contains("<em>engines</em>"));
     assert!(page.body.contains(&format!(
         "<link rel=\"canonical\" href=\"https://week.example.org{first_page}\">"
@@ -286,7 +343,10 @@ async fn week_goes_live(db: &TestDb) {
     assert!(page.body.contains("\"@type\":\"Article\""));
     assert!(page.body.contains("og:title"));
     assert!(page.body.contains("4 minute read"), "{}", page.body);
-    assert!(page.body.contains("href=\"../days/2022-11-15\""), "links between pages are relative");
+    assert!(
+        page.body.contains("href=\"../days/2022-11-15\""),
+        "links between pages are relative"
+    );
     let etag = page.header("etag").to_owned();
     assert!(!etag.is_empty() && !page.header("last-modified").is_empty());
     assert!(page.header("cache-control").contains("public"));
@@ -306,9 +366,14 @@ async fn week_goes_live(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(since.status().as_u16(), 304);
-    let page = app.get(&format!("/calls/{SLUG}/authors/ada-lovelace")).await;
+    let page = app
+        .get(&format!("/calls/{SLUG}/authors/ada-lovelace"))
+        .await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Courts that listen") && page.body.contains("Data at the heart of justice"));
+    assert!(
+        page.body.contains("Courts that listen")
+            && page.body.contains("Data at the heart of justice")
+    );
     // What is not published is nowhere: not the unscheduled piece, not Wednesday's.
     let held_slug = format!("/calls/{SLUG}/pieces/held-back-for-now");
     assert_eq!(app.get(&held_slug).await.status, 404);
@@ -316,7 +381,10 @@ async fn week_goes_live(db: &TestDb) {
 
     // A piece taken down answers 410 and leaves every list, on the next request.
     let page = editor
-        .post(&format!("{CONSOLE}/board/{first}/unpublish"), &[("reason", "")])
+        .post(
+            &format!("{CONSOLE}/board/{first}/unpublish"),
+            &[("reason", "")],
+        )
         .await;
     assert_eq!(page.status, 400);
     let page = editor
@@ -335,13 +403,22 @@ async fn week_goes_live(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(gone.status().as_u16(), 410, "a stale copy is not confirmed");
-    assert!(!app.get(&day_page).await.body.contains("Data at the heart of justice"));
+    assert!(
+        !app.get(&day_page)
+            .await
+            .body
+            .contains("Data at the heart of justice")
+    );
     let events = app
         .store
         .audit_trail(&format!("submission:{first}"))
         .await
         .unwrap();
-    assert!(events.iter().any(|event| event.action == "submission.unpublished"));
+    assert!(
+        events
+            .iter()
+            .any(|event| event.action == "submission.unpublished")
+    );
 
     // Running the jobs again sends nothing twice.
     run_jobs(&app, "runner-b").await;

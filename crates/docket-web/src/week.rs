@@ -226,7 +226,10 @@ impl<'a> Week<'a> {
         let index_in_day: Vec<usize> = (0..self.pieces.len())
             .filter(|&other| self.pieces[other].day == piece.day)
             .collect();
-        let at = index_in_day.iter().position(|&other| other == index).unwrap_or(0);
+        let at = index_in_day
+            .iter()
+            .position(|&other| other == index)
+            .unwrap_or(0);
         let previous = at
             .checked_sub(1)
             .map(|i| self.teaser(index_in_day[i], place, &authors));
@@ -337,7 +340,10 @@ fn length(call: &Call, piece: &PublishedPiece) -> String {
             .minutes
             .map(|minutes| {
                 let minutes = minutes.round().max(1.0) as u64;
-                format!("{minutes} {}", if minutes == 1 { "minute" } else { "minutes" })
+                format!(
+                    "{minutes} {}",
+                    if minutes == 1 { "minute" } else { "minutes" }
+                )
             })
             .unwrap_or_default(),
         Format::Document => piece

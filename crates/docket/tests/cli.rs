@@ -793,3 +793,73 @@ async fn the_samples_load_once_on_postgres() {
         samples_story(&db).await;
     }
 }
+
+#[tokio::test]
+async fn the_demo_at_a_wednesday_afternoon_opens_on_a_live_week_and_its_clock_jumps_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let mut command = docket();
+    command.args([
+        "demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &database,
+        "--at",
+        "2022-11-16T15:00:00Z",
+    ]);
+    let running = Running::start(&mut command, "Open ");
+    let (status, body) = get(&running.address).await;
+    assert_eq!(status, 200);
+    for live in [
+        "Sample: Joining up data across the justice system",
+        "Sample: What victims need from digital services",
+        "Sample: Video hearings two years on",
+    ] {
+        assert!(body.contains(live), "Monday to Wednesday are live: {live}");
+    }
+    let thursday = "Sample: Algorithms in sentencing: what the evidence says";
+    assert!(
+        !body.contains(thursday),
+        "Thursday's piece waits for Thursday"
+    );
+
+    // The clock jumps forward to Thursday 09:00 and Thursday's piece goes live; never back.
+    let base = running
+        .address
+        .replace("/calls/digital-justice-week-2022", "");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http
+        .get(format!("{base}/demo/clock"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Thursday 17 November 09:00"), "{page}");
+    let csrf = docket_tests::app::form_token(&page).expect("the form's token");
+    let back = http
+        .post(format!("{base}/demo/clock"))
+        .form(&[("csrf", csrf.as_str()), ("to", "2022-11-10T09:00")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status().as_u16(), 400);
+    assert!(back.text().await.unwrap().contains("only runs forward"));
+    let jumped = http
+        .post(format!("{base}/demo/clock"))
+        .form(&[("csrf", csrf.as_str()), ("to", "2022-11-17T09:00")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jumped.status().as_u16(), 303);
+    let (_, body) = get(&running.address).await;
+    assert!(body.contains(thursday), "Thursday is live after the jump");
+    assert!(body.contains("Docket’s clock reads Thursday 17 November 2022, 09:0"));
+    let (status, _) = running.terminate();
+    assert!(status.success());
+}

@@ -174,7 +174,11 @@ async fn two_nodes_and_a_restart_at_the_moment_publish_a_piece_once() {
         .unwrap();
     let (id, slug) = scheduled_piece(store.as_ref(), at).await;
     let path = format!("/calls/{SLUG}/pieces/{slug}");
-    assert_eq!(status(&format!("{}{path}", b.address)).await, 404, "not before its time");
+    assert_eq!(
+        status(&format!("{}{path}", b.address)).await,
+        404,
+        "not before its time"
+    );
 
     // One node dies a second before the moment and comes back a second after it.
     let until_kill = at
@@ -203,7 +207,10 @@ async fn two_nodes_and_a_restart_at_the_moment_publish_a_piece_once() {
     }
     // Long enough for every node to have run its rounds a few more times.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let events = store.audit_trail(&format!("submission:{id}")).await.unwrap();
+    let events = store
+        .audit_trail(&format!("submission:{id}"))
+        .await
+        .unwrap();
     let published = events
         .iter()
         .filter(|event| event.action == "submission.published")
@@ -225,7 +232,12 @@ async fn two_nodes_and_a_restart_at_the_moment_publish_a_piece_once() {
 
     // Taken down (here, as another node would do it): both nodes answer 410 at once.
     store
-        .unpublish(id, "The author asked us to", &Actor::Cli, jiff::Timestamp::now())
+        .unpublish(
+            id,
+            "The author asked us to",
+            &Actor::Cli,
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap();
     for node in [&a, &b] {

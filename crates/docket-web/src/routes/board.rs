@@ -205,7 +205,8 @@ async fn show(
     let mut blocked = Vec::new();
     for piece in &pieces {
         if piece.state != SubmissionState::Published
-            && let Some(why) = docket_app::editorial::schedule_blocker(state.store.as_ref(), piece.id).await?
+            && let Some(why) =
+                docket_app::editorial::schedule_blocker(state.store.as_ref(), piece.id).await?
         {
             blocked.push((piece.id, why));
         }
@@ -382,10 +383,7 @@ async fn place(
         .await?
         {
             Ok(()) => {
-                let day = input
-                    .day
-                    .map(long_date_with_weekday)
-                    .unwrap_or_default();
+                let day = input.day.map(long_date_with_weekday).unwrap_or_default();
                 return Ok(back(
                     call,
                     &format!("“{}” is on {day}.", piece.title),
@@ -528,13 +526,13 @@ async fn unpublish(
         .await
     {
         Ok(()) => Ok(back(
-                &staff.call.call,
-                &format!(
-                    "“{}” is taken down: its address now says it was removed.",
-                    piece.title
-                ),
-                None,
-            )),
+            &staff.call.call,
+            &format!(
+                "“{}” is taken down: its address now says it was removed.",
+                piece.title
+            ),
+            None,
+        )),
         Err(StoreError::Conflict(message)) => Ok(back(&staff.call.call, &message, Some(id))),
         Err(error) => Err(error.into()),
     }

@@ -249,10 +249,7 @@ async fn show_clock(
     value: String,
     notice: Option<String>,
 ) -> Result<axum::response::Response, WebError> {
-    let zone = state
-        .clock
-        .zone()
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let zone = state.clock.zone().unwrap_or(jiff::tz::TimeZone::UTC);
     let now = state.clock.now();
     let call = demo_call(state).await?;
     let moments = call
@@ -266,7 +263,9 @@ async fn show_clock(
         .filter(|(at, ..)| *at > now)
         .map(|(_, date, time, theme)| {
             (
-                date.to_datetime(time).strftime("%Y-%m-%dT%H:%M").to_string(),
+                date.to_datetime(time)
+                    .strftime("%Y-%m-%dT%H:%M")
+                    .to_string(),
                 format!(
                     "{} {}, {theme}",
                     date.strftime("%A %-d %B"),
@@ -315,7 +314,15 @@ async fn clock_page(
 ) -> Result<axum::response::Response, WebError> {
     demo_only(&state)?;
     let notice = (!query.notice.is_empty()).then_some(query.notice);
-    show_clock(&state, &visitor, &csrf, crate::forms::FormErrors::default(), String::new(), notice).await
+    show_clock(
+        &state,
+        &visitor,
+        &csrf,
+        crate::forms::FormErrors::default(),
+        String::new(),
+        notice,
+    )
+    .await
 }
 
 /// Moves the demo's clock forward and runs the jobs that fell due on the way.
@@ -328,10 +335,7 @@ async fn jump(
     use axum::response::IntoResponse as _;
     demo_only(&state)?;
     csrf.verify(&form.csrf)?;
-    let zone = state
-        .clock
-        .zone()
-        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let zone = state.clock.zone().unwrap_or(jiff::tz::TimeZone::UTC);
     let mut errors = crate::forms::FormErrors::default();
     let to = match form.to.trim().parse::<jiff::civil::DateTime>() {
         Ok(local) => match local.to_zoned(zone) {

@@ -8,10 +8,10 @@ use jiff::civil::Date;
 use axum::http::HeaderMap;
 
 use crate::auth::MaybeUser;
-use crate::routes::week::Freshness;
-use crate::week::{Place, Week};
 use crate::csrf::CsrfToken;
+use crate::routes::week::Freshness;
 use crate::site::{self, Visit};
+use crate::week::{Place, Week};
 use crate::{AppState, Route, WebError};
 
 /// Routes for the public site.

@@ -53,12 +53,18 @@ pub struct Page {
 
 impl PublicCache {
     fn get(&self, path: &str, key: &str) -> Option<Arc<Page>> {
-        let pages = self.pages.lock().unwrap_or_else(|poison| poison.into_inner());
+        let pages = self
+            .pages
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         pages.get(path).filter(|page| page.key == key).cloned()
     }
 
     fn put(&self, path: &str, page: Arc<Page>) {
-        let mut pages = self.pages.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut pages = self
+            .pages
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         if pages.len() >= CACHE_PAGES {
             pages.clear();
         }
@@ -87,17 +93,16 @@ impl Freshness {
         let now = state.clock.now();
         let today = stored.call.local(now).date();
         // A page that says what is live "today" changes at midnight in the call's zone.
-        let midnight = stored.call.local_instant(today, jiff::civil::Time::midnight());
+        let midnight = stored
+            .call
+            .local_instant(today, jiff::civil::Time::midnight());
         let last_modified = [Some(stored.updated_at), changed_at, Some(midnight)]
             .into_iter()
             .flatten()
             .max()
             .unwrap_or(stored.updated_at);
         Ok(Self {
-            key: format!(
-                "{version}:{}:{today}",
-                stored.updated_at.as_microsecond()
-            ),
+            key: format!("{version}:{}:{today}", stored.updated_at.as_microsecond()),
             last_modified,
             anonymous: visitor.0.is_none(),
             cacheable: visitor.0.is_none() && !state.clock.is_simulated(),
@@ -177,9 +182,10 @@ fn http_date(at: Timestamp) -> String {
 fn not_modified(headers: &HeaderMap, page: &Page) -> bool {
     if let Some(tags) = headers.get(header::IF_NONE_MATCH) {
         let tags = tags.to_str().unwrap_or_default();
-        return tags.split(',').map(str::trim).any(|tag| {
-            tag == "*" || tag.trim_start_matches("W/") == page.etag
-        });
+        return tags
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.trim_start_matches("W/") == page.etag);
     }
     let Some(since) = headers
         .get(header::IF_MODIFIED_SINCE)
@@ -210,7 +216,13 @@ async fn load_call(state: &AppState, slug: &str) -> Result<StoredCall, WebError>
         .ok_or_else(|| WebError::not_found(state))
 }
 
-fn layout(state: &AppState, title: &str, call: &docket_core::Call, visitor: &MaybeUser, csrf: &CsrfToken) -> Layout {
+fn layout(
+    state: &AppState,
+    title: &str,
+    call: &docket_core::Call,
+    visitor: &MaybeUser,
+    csrf: &CsrfToken,
+) -> Layout {
     Layout::new(title, state.clock.as_ref(), Some(call)).for_visitor(
         visitor.0.as_ref(),
         csrf,
@@ -309,10 +321,7 @@ fn file_response(asset: docket_store::Asset, disposition: String) -> Response {
                 header::CONTENT_SECURITY_POLICY,
                 "sandbox; default-src 'none'".to_owned(),
             ),
-            (
-                header::CACHE_CONTROL,
-                "public, max-age=300".to_owned(),
-            ),
+            (header::CACHE_CONTROL, "public, max-age=300".to_owned()),
         ],
         asset.bytes,
     )
