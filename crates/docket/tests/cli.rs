@@ -671,7 +671,7 @@ async fn the_demo_is_full_of_samples_and_its_staff_sign_in_with_the_code_on_the_
             "Changes requested",
             "Accepted",
             "Scheduled",
-            "Published",
+            // No piece is published yet on the demo's first day: they go live on their days.
             "Not accepted",
             "Withdrawn",
         ] {
@@ -730,6 +730,17 @@ async fn samples_story(db: &TestDb) {
     docket::samples::load(store.as_ref(), &clock, &mailer, &stored)
         .await
         .unwrap();
+    // The scheduled samples go live on their days: by Wednesday afternoon, Monday's to
+    // Wednesday's have, and Thursday's and Friday's wait.
+    clock.set("2022-11-16T15:00:00Z".parse().unwrap());
+    docket_app::jobs::run_once(
+        store.as_ref(),
+        &clock,
+        &mailer,
+        &docket_app::jobs::RunnerSettings::default(),
+    )
+    .await
+    .unwrap();
     let pieces = store.call_submissions(stored.id).await.unwrap();
     assert!(pieces.len() >= 20, "{}", pieces.len());
     let drafts = store.drafts_of_call(stored.id).await.unwrap();

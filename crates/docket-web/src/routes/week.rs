@@ -142,8 +142,10 @@ impl Freshness {
     /// The answer: 304 when the visitor's copy is current, else the page, with its validators.
     pub(crate) fn answer(&self, headers: &HeaderMap, page: &Page) -> Response {
         let last_modified = http_date(page.last_modified);
+        // A signed-in visitor's copy becomes `no-store` in the cache-policy layer, which also
+        // adds `Vary: Cookie`.
         let cache_control = if self.anonymous {
-            "public, max-age=60, stale-while-revalidate=300"
+            "public, max-age=60"
         } else {
             "private, no-cache"
         };
@@ -161,7 +163,6 @@ impl Freshness {
             (header::ETAG, page.etag.as_str()),
             (header::LAST_MODIFIED, last_modified.as_str()),
             (header::CACHE_CONTROL, cache_control),
-            (header::VARY, "Cookie"),
         ] {
             if let Ok(value) = HeaderValue::from_str(value) {
                 out.insert(name, value);
