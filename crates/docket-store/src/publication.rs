@@ -539,6 +539,10 @@ impl Publication for SqlStore {
             .fetch_one(&mut tx)
             .await?;
         bump_week(&mut tx, call_id, now).await?;
+        sql::query("UPDATE piece_slugs SET public = TRUE WHERE submission_id = $1")
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
         audit(
             &mut tx,
             now,
@@ -681,10 +685,10 @@ impl Publication for SqlStore {
 
     async fn lookup_slug(&self, call_id: CallId, slug: &str) -> Result<SlugLookup, StoreError> {
         let Some(row) = sql::query(
-            "SELECT s.state, s.unpublished_at, ps.current,
+            "SELECT s.state, s.unpublished_at, ps.current, ps.public,
                     (SELECT c.slug FROM piece_slugs c WHERE c.submission_id = s.id AND c.current = TRUE) AS current_slug,
                     s.id
-             FROM piece_slugs ps JOIN submissions s ON s.id = ps.submission_id
+             FROM piece_slugs ps LEFT JOIN submissions s ON s.id = ps.submission_id
              WHERE ps.call_id = $1 AND ps.slug = $2",
         )
         .bind(call_id)
@@ -694,7 +698,14 @@ impl Publication for SqlStore {
         else {
             return Ok(SlugLookup::Unknown);
         };
-        let state: String = row.get("state")?;
+        // An address whose piece was erased after it was taken down.
+        let Some(state) = row.get::<Option<String>>("state")? else {
+            return Ok(if row.get::<bool>("public")? {
+                SlugLookup::Gone
+            } else {
+                SlugLookup::Unknown
+            });
+        };
         if state == "published" {
             let current: bool = row.get("current")?;
             return Ok(if current {

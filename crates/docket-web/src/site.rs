@@ -31,6 +31,8 @@ pub struct Layout {
     /// The way from this page to the site's root, ending in `/`: `/` on most pages, relative
     /// (`../../../`) on the public week's, so that they work from any host path.
     pub root: String,
+    /// The privacy page: on the server, or Docket's own from the static export.
+    pub privacy_href: String,
 }
 
 /// Header navigation within one call's pages.
@@ -54,6 +56,7 @@ impl Layout {
             demo_mailbox: false,
             console: false,
             root: "/".to_owned(),
+            privacy_href: "/privacy".to_owned(),
         }
     }
 
@@ -87,6 +90,7 @@ impl Layout {
             demo_mailbox: false,
             console: false,
             root: "/".to_owned(),
+            privacy_href: "/privacy".to_owned(),
         }
     }
 
@@ -444,18 +448,38 @@ pub fn home(
     .render()
 }
 
-/// Renders a call's main page.
+impl CallView {
+    /// The same view with its links as seen from a page at `place` of `week`.
+    pub fn linked(mut self, week: &crate::week::Week<'_>, place: crate::week::Place) -> Self {
+        let slug = week.call.slug.as_str();
+        self.href = week.page(place, "");
+        self.guidelines_href = week.page(place, "guidelines");
+        for day in &mut self.days {
+            day.href = week.page(place, &format!("days/{}", day.iso));
+        }
+        self.way_in.offer_href = week.server(place, &format!("/calls/{slug}/submit"));
+        self.way_in.pledge_href = week.server(place, &format!("/calls/{slug}/pledge"));
+        self
+    }
+}
+
+/// Renders a call's main page: the call, and the week once it is live.
 pub fn call_page(
-    call: &Call,
+    week: &crate::week::Week<'_>,
     clock: &dyn Clock,
     visit: Option<Visit<'_>>,
     announcements: &[docket_store::Announcement],
-    week: Option<crate::week::WeekView>,
 ) -> Result<String, askama::Error> {
+    use crate::week::Place;
+    let call = week.call;
     CallPage {
-        week,
-        layout: framed(Layout::new(&call.title, clock, Some(call)), visit),
-        call: CallView::new(call, clock.now()),
+        week: Some(week.summary(Place::CallHome, None)),
+        layout: crate::week::week_layout(
+            framed(Layout::new(&call.title, clock, Some(call)), visit),
+            week,
+            Place::CallHome,
+        ),
+        call: CallView::new(call, week.now).linked(week, Place::CallHome),
         offer_day: None,
         announcements: announcements
             .iter()
@@ -473,51 +497,63 @@ pub fn call_page(
     .render()
 }
 
-/// Renders the page of the themed day on `date`, or `None` when the call has no such day.
+/// Renders the page of the themed day on `date` with its live pieces, or `None` when the call
+/// has no such day.
 pub fn day_page(
-    call: &Call,
+    week: &crate::week::Week<'_>,
     date: Date,
     clock: &dyn Clock,
     visit: Option<Visit<'_>>,
-    week: Option<crate::week::WeekView>,
 ) -> Option<Result<String, askama::Error>> {
-    let view = CallView::new(call, clock.now());
+    use crate::week::Place;
+    let call = week.call;
+    let view = CallView::new(call, week.now).linked(week, Place::Inner);
     let index = view
         .days
         .iter()
         .position(|day| day.iso == date.to_string())?;
     let day = view.days[index].clone();
     let page = DayPage {
-        layout: framed(
-            Layout::new(&format!("{}: {}", day.date, day.theme), clock, Some(call)),
-            visit,
+        layout: crate::week::week_layout(
+            framed(
+                Layout::new(&format!("{}: {}", day.date, day.theme), clock, Some(call)),
+                visit,
+            ),
+            week,
+            Place::Inner,
         ),
         previous: index.checked_sub(1).map(|i| view.days[i].clone()),
         next: view.days.get(index + 1).cloned(),
         offer_day: Some(day.clone()),
         day,
         call: view,
-        week,
+        week: Some(week.summary(Place::Inner, Some(date))),
     };
     Some(page.render())
 }
 
 /// Renders the contributor guidelines page.
 pub fn guidelines_page(
-    call: &Call,
+    week: &crate::week::Week<'_>,
     clock: &dyn Clock,
     visit: Option<Visit<'_>>,
 ) -> Result<String, askama::Error> {
+    use crate::week::Place;
+    let call = week.call;
     GuidelinesPage {
-        layout: framed(
-            Layout::new(
-                &format!("Contributor guidelines: {}", call.title),
-                clock,
-                Some(call),
+        layout: crate::week::week_layout(
+            framed(
+                Layout::new(
+                    &format!("Contributor guidelines: {}", call.title),
+                    clock,
+                    Some(call),
+                ),
+                visit,
             ),
-            visit,
+            week,
+            Place::Section,
         ),
-        call: CallView::new(call, clock.now()),
+        call: CallView::new(call, week.now).linked(week, Place::Section),
     }
     .render()
 }

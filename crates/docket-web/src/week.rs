@@ -21,6 +21,7 @@ const READING_SPEED: u64 = 200;
 
 /// Everything the public week is made of.
 pub struct Week<'a> {
+    pub mode: Mode,
     pub call: &'a Call,
     pub pieces: &'a [PublishedPiece],
     /// Docket's public address, without a trailing slash: `https://docket.example.org`.
@@ -40,39 +41,85 @@ pub struct AuthorEntry {
 /// Where a page is, for the relative links it makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
-    /// `/calls/{slug}`.
+    /// The call's home: `/calls/{slug}` (the export's `index.html`).
     CallHome,
-    /// `/calls/{slug}/days/{date}`, `/pieces/{piece}`, `/authors/{author}`.
+    /// One level under it: `/calls/{slug}/guidelines`.
+    Section,
+    /// Two levels under it: `/calls/{slug}/days/{date}`, `/pieces/{piece}`, `/authors/{author}`.
     Inner,
 }
 
-impl Place {
-    /// From this page to `/calls/{slug}/` + `path`.
-    fn to(self, call: &Call, path: &str) -> String {
-        match self {
-            Place::CallHome => format!("{}/{path}", call.slug),
-            Place::Inner => format!("../{path}"),
-        }
-    }
-
-    /// From this page to the call's home.
-    fn home(self, call: &Call) -> String {
-        match self {
-            Place::CallHome => call.slug.to_string(),
-            Place::Inner => format!("../../{}", call.slug),
-        }
-    }
-
-    /// From this page to the site's root, ending in `/`.
-    fn root(self) -> &'static str {
-        match self {
-            Place::CallHome => "../",
-            Place::Inner => "../../../",
-        }
-    }
+/// Who serves the pages: Docket itself, or any web server from the static export's folder
+/// (each page a folder with its `index.html`, at any host path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Live,
+    Export,
 }
 
 impl<'a> Week<'a> {
+    /// From a page at `place` to the call's page at `path` ("" for the call's home,
+    /// "days/2022-11-15", "pieces/data-and-justice").
+    pub fn page(&self, place: Place, path: &str) -> String {
+        let slug = self.call.slug.as_str();
+        match (self.mode, place, path.is_empty()) {
+            (Mode::Live, Place::CallHome, true) => slug.to_owned(),
+            (Mode::Live, Place::CallHome, false) => format!("{slug}/{path}"),
+            (Mode::Live, Place::Section, true) => format!("../{slug}"),
+            (Mode::Live, Place::Section, false) => path.to_owned(),
+            (Mode::Live, Place::Inner, true) => format!("../../{slug}"),
+            (Mode::Live, Place::Inner, false) => format!("../{path}"),
+            (Mode::Export, place, true) => match place {
+                Place::CallHome => "./".to_owned(),
+                Place::Section => "../".to_owned(),
+                Place::Inner => "../../".to_owned(),
+            },
+            (Mode::Export, place, false) => format!("{}{path}/", self.up(place)),
+        }
+    }
+
+    /// From a page at `place` to a file of the call's (`feed.atom`, `pieces/x/file`).
+    pub fn file(&self, place: Place, path: &str) -> String {
+        match self.mode {
+            Mode::Live => {
+                let page = self.page(place, path);
+                page
+            }
+            Mode::Export => format!("{}{path}", self.up(place)),
+        }
+    }
+
+    /// From a page at `place` to the folder that holds `static/` (ends in `/`).
+    pub fn root(&self, place: Place) -> String {
+        match (self.mode, place) {
+            (Mode::Live, Place::CallHome) => "../".into(),
+            (Mode::Live, Place::Section) => "../../".into(),
+            (Mode::Live, Place::Inner) => "../../../".into(),
+            (Mode::Export, place) => match self.up(place) {
+                "" => "./".into(),
+                up => up.into(),
+            },
+        }
+    }
+
+    /// A page only Docket's server has (the submission form, privacy), not one of the week's:
+    /// its path on the server, its full address from the export.
+    pub fn server(&self, place: Place, path: &str) -> String {
+        match self.mode {
+            Mode::Live => path.to_owned(),
+            Mode::Export => format!("{}{path}", self.public_url),
+        }
+    }
+
+    /// In the export, from a page at `place` to the export's root folder.
+    fn up(&self, place: Place) -> &'static str {
+        match place {
+            Place::CallHome => "",
+            Place::Section => "../",
+            Place::Inner => "../../",
+        }
+    }
+
     /// The authors of the week's pieces, each with an address made from their name (a number
     /// added when two share one), in the order they first published.
     pub fn authors(&self) -> Vec<AuthorEntry> {
@@ -123,11 +170,11 @@ impl<'a> Week<'a> {
     fn teaser(&self, index: usize, place: Place, authors: &[AuthorEntry]) -> Teaser {
         let piece = &self.pieces[index];
         Teaser {
-            href: place.to(self.call, &format!("pieces/{}", piece.slug)),
+            href: self.page(place, &format!("pieces/{}", piece.slug)),
             title: piece.piece.title.clone(),
             summary: piece.piece.summary.clone(),
             kind: kind_name(self.call, &piece.piece.kind),
-            byline: byline_links(piece, authors, place, self.call),
+            byline: byline_links(piece, authors, place, self),
             length: length(self.call, piece),
             day: long_date_with_weekday(piece.day),
             day_iso: piece.day.to_string(),
@@ -153,7 +200,7 @@ impl<'a> Week<'a> {
                     iso: day.date.to_string(),
                     date: long_date_with_weekday(day.date),
                     theme: day.theme.clone(),
-                    href: place.to(self.call, &format!("days/{}", day.date)),
+                    href: self.page(place, &format!("days/{}", day.date)),
                     today: day.date == today,
                     coming: day.date > today,
                     pieces,
@@ -179,7 +226,7 @@ impl<'a> Week<'a> {
             .kind(&piece.piece.kind)
             .map_or(Format::Text, |kind| kind.format);
         let file = piece.piece.document.as_ref().map(|document| FileView {
-            href: format!("{}/file", piece.slug),
+            href: self.file(place, &format!("pieces/{}/file", piece.slug)),
             mime: document.mime.clone(),
             description: file_description(document, piece.piece.pages),
         });
@@ -194,7 +241,7 @@ impl<'a> Week<'a> {
                 let entry = authors
                     .iter()
                     .find(|entry| entry.author.identity == author.identity);
-                author_view(author, entry, place, self.call)
+                author_view(author, entry, place, self)
             })
             .collect();
         let image = writers.iter().find_map(|author| {
@@ -237,9 +284,9 @@ impl<'a> Week<'a> {
             .get(at + 1)
             .map(|&i| self.teaser(i, place, &authors));
         let page = PiecePage {
-            layout: week_layout(layout, self.call, place),
+            layout: week_layout(layout, self, place),
             call_title: self.call.title.clone(),
-            call_href: place.home(self.call),
+            call_href: self.page(place, ""),
             title: piece.piece.title.clone(),
             summary: piece.piece.summary.clone(),
             kind: kind_name(self.call, &piece.piece.kind),
@@ -252,7 +299,7 @@ impl<'a> Week<'a> {
             authors: writers,
             day: long_date_with_weekday(piece.day),
             day_iso: piece.day.to_string(),
-            day_href: place.to(self.call, &format!("days/{}", piece.day)),
+            day_href: self.page(place, &format!("days/{}", piece.day)),
             theme: day.map(|day| day.theme.clone()).unwrap_or_default(),
             published: self
                 .call
@@ -281,10 +328,10 @@ impl<'a> Week<'a> {
         let entry = authors.iter().find(|entry| entry.slug == slug)?;
         let place = Place::Inner;
         let page = AuthorPage {
-            layout: week_layout(layout, self.call, place),
+            layout: week_layout(layout, self, place),
             call_title: self.call.title.clone(),
-            call_href: place.home(self.call),
-            author: author_view(&entry.author, Some(entry), place, self.call),
+            call_href: self.page(place, ""),
+            author: author_view(&entry.author, Some(entry), place, self),
             canonical: self.absolute(&format!("authors/{}", entry.slug)),
             pieces: entry
                 .pieces
@@ -297,14 +344,15 @@ impl<'a> Week<'a> {
 }
 
 /// The frame of a week page: the call's navigation and the site's links, relative.
-fn week_layout(mut layout: Layout, call: &Call, place: Place) -> Layout {
-    let home = place.home(call);
+pub fn week_layout(mut layout: Layout, week: &Week<'_>, place: Place) -> Layout {
+    let home = week.page(place, "");
     layout.call_nav = Some(CallNav {
-        title: call.title.clone(),
-        guidelines_href: format!("{home}/guidelines"),
+        title: week.call.title.clone(),
+        guidelines_href: week.page(place, "guidelines"),
         href: home,
     });
-    layout.root = place.root().to_owned();
+    layout.root = week.root(place);
+    layout.privacy_href = week.server(place, "/privacy");
     layout
 }
 
@@ -390,7 +438,7 @@ fn byline_links(
     piece: &PublishedPiece,
     authors: &[AuthorEntry],
     place: Place,
-    call: &Call,
+    week: &Week<'_>,
 ) -> Vec<(String, String)> {
     piece
         .authors
@@ -403,7 +451,7 @@ fn byline_links(
                 .unwrap_or_default();
             (
                 author.byline.clone(),
-                place.to(call, &format!("authors/{slug}")),
+                week.page(place, &format!("authors/{slug}")),
             )
         })
         .collect()
@@ -413,7 +461,7 @@ fn author_view(
     author: &PublicAuthor,
     entry: Option<&AuthorEntry>,
     place: Place,
-    call: &Call,
+    week: &Week<'_>,
 ) -> AuthorView {
     let slug = entry.map(|entry| entry.slug.clone()).unwrap_or_default();
     AuthorView {
@@ -432,8 +480,8 @@ fn author_view(
             .collect(),
         headshot: author
             .headshot_id
-            .map(|_| place.to(call, &format!("authors/{slug}/headshot"))),
-        href: place.to(call, &format!("authors/{slug}")),
+            .map(|_| week.file(place, &format!("authors/{slug}/headshot"))),
+        href: week.page(place, &format!("authors/{slug}")),
         slug,
     }
 }

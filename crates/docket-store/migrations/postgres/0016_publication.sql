@@ -13,12 +13,16 @@ ALTER TABLE submissions ADD COLUMN partner BOOLEAN NOT NULL DEFAULT TRUE;
 CREATE INDEX submissions_public ON submissions (call_id, state, published_at);
 
 -- A piece's public addresses within its call: the current one, and earlier ones that redirect.
+-- When a taken-down piece is erased (retention, a deleted account) its addresses stay, with no
+-- piece, so that they go on answering 410 Gone and are never given to another piece.
 CREATE TABLE piece_slugs (
     call_id       BIGINT  NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
     slug          TEXT    NOT NULL,
-    submission_id BIGINT  NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    submission_id BIGINT REFERENCES submissions (id) ON DELETE SET NULL,
     current       BOOLEAN NOT NULL DEFAULT TRUE,
     created_at    TIMESTAMPTZ NOT NULL,
+    -- Set once the piece went live: only such an address answers 410 when its piece is gone.
+    public        BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (call_id, slug)
 );
 CREATE INDEX piece_slugs_submission ON piece_slugs (submission_id);

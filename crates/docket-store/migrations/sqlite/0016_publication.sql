@@ -13,12 +13,16 @@ ALTER TABLE submissions ADD COLUMN partner INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX submissions_public ON submissions (call_id, state, published_at);
 
 -- A piece's public addresses within its call: the current one, and earlier ones that redirect.
+-- When a taken-down piece is erased (retention, a deleted account) its addresses stay, with no
+-- piece, so that they go on answering 410 Gone and are never given to another piece.
 CREATE TABLE piece_slugs (
     call_id       INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
     slug          TEXT    NOT NULL,
-    submission_id INTEGER NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+    submission_id INTEGER REFERENCES submissions (id) ON DELETE SET NULL,
     current       INTEGER NOT NULL DEFAULT 1,
     created_at    INTEGER NOT NULL,
+    -- Set once the piece went live: only such an address answers 410 when its piece is gone.
+    public        INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (call_id, slug)
 ) STRICT;
 CREATE INDEX piece_slugs_submission ON piece_slugs (submission_id);

@@ -11,7 +11,7 @@ use crate::auth::MaybeUser;
 use crate::csrf::CsrfToken;
 use crate::routes::week::Freshness;
 use crate::site::{self, Visit};
-use crate::week::{Place, Week};
+use crate::week::{Mode, Week};
 use crate::{AppState, Route, WebError};
 
 /// Routes for the public site.
@@ -90,20 +90,14 @@ async fn call(
     let announcements = state.store.announcements(stored.id).await?;
     let pieces = state.store.published(stored.id).await?;
     let week = Week {
+        mode: Mode::Live,
         call: &stored.call,
         pieces: &pieces,
         public_url: state.config.public_url.trim_end_matches('/'),
         now: state.clock.now(),
-    }
-    .summary(Place::CallHome, None);
+    };
     let visit = visit(&state, &visitor, &csrf);
-    let html = site::call_page(
-        &stored.call,
-        state.clock.as_ref(),
-        visit,
-        &announcements,
-        Some(week),
-    )?;
+    let html = site::call_page(&week, state.clock.as_ref(), visit, &announcements)?;
     let page = fresh.keep(&state, &path, html);
     Ok(fresh.answer(&headers, &page))
 }
@@ -129,14 +123,14 @@ async fn day(
     }
     let pieces = state.store.published(stored.id).await?;
     let week = Week {
+        mode: Mode::Live,
         call: &stored.call,
         pieces: &pieces,
         public_url: state.config.public_url.trim_end_matches('/'),
         now: state.clock.now(),
-    }
-    .summary(Place::Inner, Some(date));
+    };
     let visit = visit(&state, &visitor, &csrf);
-    match site::day_page(&stored.call, date, state.clock.as_ref(), visit, Some(week)) {
+    match site::day_page(&week, date, state.clock.as_ref(), visit) {
         Some(html) => {
             let page = fresh.keep(&state, &path, html?);
             Ok(fresh.answer(&headers, &page))
@@ -153,7 +147,14 @@ async fn guidelines(
 ) -> Result<Response, WebError> {
     let call = load(&state, &slug).await?;
     let visit = visit(&state, &visitor, &csrf);
-    let html = site::guidelines_page(&call, state.clock.as_ref(), visit)?;
+    let week = Week {
+        mode: Mode::Live,
+        call: &call,
+        pieces: &[],
+        public_url: state.config.public_url.trim_end_matches('/'),
+        now: state.clock.now(),
+    };
+    let html = site::guidelines_page(&week, state.clock.as_ref(), visit)?;
     Ok(public_page(&visitor, html))
 }
 

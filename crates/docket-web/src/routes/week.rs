@@ -260,6 +260,7 @@ async fn piece(
     }
     let pieces = state.store.published(stored.id).await?;
     let week = Week {
+        mode: crate::week::Mode::Live,
         call: &stored.call,
         pieces: &pieces,
         public_url: state.config.public_url.trim_end_matches('/'),
@@ -293,6 +294,7 @@ async fn author(
     }
     let pieces = state.store.published(stored.id).await?;
     let week = Week {
+        mode: crate::week::Mode::Live,
         call: &stored.call,
         pieces: &pieces,
         public_url: state.config.public_url.trim_end_matches('/'),
@@ -385,6 +387,7 @@ async fn headshot(
     let stored = load_call(&state, &slug).await?;
     let pieces = state.store.published(stored.id).await?;
     let week = Week {
+        mode: crate::week::Mode::Live,
         call: &stored.call,
         pieces: &pieces,
         public_url: state.config.public_url.trim_end_matches('/'),
