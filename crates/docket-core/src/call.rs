@@ -442,6 +442,23 @@ pub struct Call {
     #[serde(default)]
     pub anonymised_review: bool,
     pub contacts: Vec<Contact>,
+    /// What podcast apps read from the week's podcast feed.
+    #[serde(default)]
+    pub podcast: Option<Podcast>,
+}
+
+/// The podcast feed's own facts (the iTunes tags podcast apps read).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Podcast {
+    /// A square image, 1400 to 3000 pixels, by its full address.
+    pub artwork: Option<String>,
+    /// Who runs the podcast, and their address.
+    pub owner: String,
+    pub owner_email: Option<Email>,
+    /// One of Apple's podcast categories: "Technology", "Government", "News".
+    pub category: String,
+    /// Whether episodes have explicit content.
+    pub explicit: bool,
 }
 
 /// Where a call stands at some instant.

@@ -525,6 +525,37 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
     let guidelines = fields.string(ctx, "guidelines", true);
     keep("guidelines", &guidelines);
     let checklist = fields.strings(ctx, "checklist");
+    let podcast = fields.table(ctx, "podcast", false).map(|mut table| {
+        let artwork = table.string(ctx, "artwork", false);
+        let owner = table.string(ctx, "owner", false);
+        let owner_email = table.string(ctx, "owner_email", false);
+        let category = table.string(ctx, "category", false);
+        let explicit = table.boolean(ctx, "explicit").unwrap_or(false);
+        table.finish(ctx);
+        let artwork = artwork.and_then(|(text, span)| {
+            if text.starts_with("https://") || text.starts_with("http://") {
+                Some(text)
+            } else {
+                ctx.error(
+                    span,
+                    "podcast.artwork",
+                    "give the artwork's full address, starting https://",
+                );
+                None
+            }
+        });
+        crate::call::Podcast {
+            artwork,
+            owner: owner.map(|(text, _)| text).unwrap_or_default(),
+            owner_email: owner_email.and_then(|(text, span)| {
+                Email::parse(&text)
+                    .map_err(|message| ctx.error(span, "podcast.owner_email", message))
+                    .ok()
+            }),
+            category: category.map(|(text, _)| text).unwrap_or_default(),
+            explicit,
+        }
+    });
     let anonymised_review = fields.boolean(ctx, "anonymised_review").unwrap_or(false);
     let inbox = fields.string(ctx, "inbox", false).and_then(|(text, span)| {
         Email::parse(&text)
@@ -672,6 +703,7 @@ fn read_call(ctx: &mut Ctx<'_>, root: &Spanned<DeTable<'_>>) -> Option<Call> {
         checklist,
         anonymised_review,
         contacts,
+        podcast,
     })
 }
 
@@ -1129,6 +1161,26 @@ pub fn export(call: &Call) -> String {
         );
     }
     put(&mut root, "week", week);
+
+    if let Some(podcast) = &call.podcast {
+        let mut table = Table::new();
+        put_opt(&mut table, "artwork", podcast.artwork.as_deref());
+        if !podcast.owner.is_empty() {
+            put(&mut table, "owner", podcast.owner.as_str());
+        }
+        put_opt(
+            &mut table,
+            "owner_email",
+            podcast.owner_email.as_ref().map(ToString::to_string),
+        );
+        if !podcast.category.is_empty() {
+            put(&mut table, "category", podcast.category.as_str());
+        }
+        if podcast.explicit {
+            put(&mut table, "explicit", true);
+        }
+        put(&mut root, "podcast", table);
+    }
 
     let mut deadline = Table::new();
     put(&mut deadline, "date", date(call.deadline.date));

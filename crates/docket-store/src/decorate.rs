@@ -1207,6 +1207,15 @@ impl crate::Publication for WorkDecorated {
     ) -> Result<(), crate::StoreError> {
         self.inner.unpublish(id, reason, actor, now).await
     }
+    async fn set_partner(
+        &self,
+        id: crate::SubmissionId,
+        partner: bool,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.set_partner(id, partner, actor, now).await
+    }
     async fn week_version(
         &self,
         call_id: crate::CallId,

@@ -165,6 +165,15 @@ pub trait Publication: Send + Sync {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Whether the partner programme's feed takes a piece. Audited.
+    async fn set_partner(
+        &self,
+        id: SubmissionId,
+        partner: bool,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
     /// A number that changes with every publication and take-down of the call's pieces, and
     /// when it last changed.
     async fn week_version(&self, call_id: CallId) -> Result<(i64, Option<Timestamp>), StoreError>;
@@ -312,6 +321,8 @@ impl Publication for SqlStore {
         .bind(now)
         .execute(&mut tx)
         .await?;
+        // The calendar shows where scheduled pieces are.
+        bump_week(&mut tx, call_id, now).await?;
         if state == SubmissionState::Scheduled {
             let spec = JobSpec::Publish {
                 call_id,
@@ -461,6 +472,7 @@ impl Publication for SqlStore {
         };
         cancel_publish_jobs(&mut tx, id, Some(&spec.key())).await?;
         insert_job(&mut tx, &spec, now).await?;
+        bump_week(&mut tx, call_id, now).await?;
         audit(
             &mut tx,
             now,
@@ -481,10 +493,11 @@ impl Publication for SqlStore {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let (state, _) = locked_state(self, &mut tx, id).await?;
+        let (state, call_id) = locked_state(self, &mut tx, id).await?;
         if state != SubmissionState::Scheduled {
             return Err(refused(state, "taken off the timetable"));
         }
+        bump_week(&mut tx, call_id, now).await?;
         sql::query("UPDATE submissions SET state = 'accepted', updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
@@ -586,6 +599,40 @@ impl Publication for SqlStore {
             "submission.unpublished",
             &format!("submission:{id}"),
             serde_json::json!({ "from": "published", "to": "withdrawn", "reason": reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_partner(
+        &self,
+        id: SubmissionId,
+        partner: bool,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let (state, call_id) = locked_state(self, &mut tx, id).await?;
+        if !matches!(
+            state,
+            SubmissionState::Accepted | SubmissionState::Scheduled | SubmissionState::Published
+        ) {
+            return Err(refused(state, "offered to the partner"));
+        }
+        sql::query("UPDATE submissions SET partner = $1 WHERE id = $2")
+            .bind(partner)
+            .bind(id)
+            .execute(&mut tx)
+            .await?;
+        bump_week(&mut tx, call_id, now).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "submission.partner",
+            &format!("submission:{id}"),
+            serde_json::json!({ "partner": partner }),
         )
         .await?;
         tx.commit().await?;

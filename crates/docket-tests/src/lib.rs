@@ -10,6 +10,7 @@ pub mod dkim;
 pub mod dovecot;
 pub mod mail;
 pub mod smtp;
+pub mod week;
 
 use std::io::Write;
 

@@ -16,12 +16,15 @@ use tokio::net::TcpListener;
 pub mod auth;
 mod csrf;
 mod error;
+pub mod feeds;
 mod forms;
 mod metrics;
 mod ratelimit;
 mod routes;
 mod security;
 pub mod site;
+pub use routes::assets::embedded as static_asset;
+pub use routes::week::calendar_pieces;
 pub mod week;
 
 pub use error::WebError;

@@ -24,8 +24,11 @@ pub struct Week<'a> {
     pub mode: Mode,
     pub call: &'a Call,
     pub pieces: &'a [PublishedPiece],
-    /// Docket's public address, without a trailing slash: `https://docket.example.org`.
+    /// Where the week's pages are, without a trailing slash: Docket's public address
+    /// (`https://docket.example.org`), or the export's `--base-url`.
     pub public_url: &'a str,
+    /// Docket's own public address, for what only the server has (the way in, privacy).
+    pub server_url: &'a str,
     pub now: Timestamp,
 }
 
@@ -104,10 +107,10 @@ impl<'a> Week<'a> {
 
     /// A page only Docket's server has (the submission form, privacy), not one of the week's:
     /// its path on the server, its full address from the export.
-    pub fn server(&self, place: Place, path: &str) -> String {
+    pub fn server(&self, _place: Place, path: &str) -> String {
         match self.mode {
             Mode::Live => path.to_owned(),
-            Mode::Export => format!("{}{path}", self.public_url),
+            Mode::Export => format!("{}{path}", self.server_url),
         }
     }
 
@@ -163,8 +166,19 @@ impl<'a> Week<'a> {
         self.call.local(self.now).date()
     }
 
+    /// The full address of the call's page or file at `path` ("" for the call's home).
+    pub fn url(&self, path: &str, page: bool) -> String {
+        match (self.mode, path.is_empty()) {
+            (Mode::Live, true) => format!("{}/calls/{}", self.public_url, self.call.slug),
+            (Mode::Live, false) => format!("{}/calls/{}/{path}", self.public_url, self.call.slug),
+            (Mode::Export, true) => format!("{}/", self.public_url),
+            (Mode::Export, false) if page => format!("{}/{path}/", self.public_url),
+            (Mode::Export, false) => format!("{}/{path}", self.public_url),
+        }
+    }
+
     fn absolute(&self, path: &str) -> String {
-        format!("{}/calls/{}/{path}", self.public_url, self.call.slug)
+        self.url(path, true)
     }
 
     fn teaser(&self, index: usize, place: Place, authors: &[AuthorEntry]) -> Teaser {
@@ -207,7 +221,18 @@ impl<'a> Week<'a> {
                 }
             })
             .collect();
+        let feeds = [
+            ("Atom feed", "feed.atom"),
+            ("RSS feed", "feed.rss"),
+            ("JSON Feed", "feed.json"),
+            ("Podcast feed", "podcast.rss"),
+            ("Calendar", "week.ics"),
+        ]
+        .into_iter()
+        .map(|(label, path)| (label.to_owned(), self.file(place, path)))
+        .collect();
         WeekView {
+            feeds,
             live: !self.pieces.is_empty(),
             today: self.call.day(today).map(|day| day.theme.clone()),
             days,
@@ -248,7 +273,7 @@ impl<'a> Week<'a> {
             author
                 .headshot
                 .as_ref()
-                .map(|_| self.absolute(&format!("authors/{}/headshot", author.slug)))
+                .map(|_| self.url(&format!("authors/{}/headshot", author.slug), false))
         });
         let day = self.call.day(piece.day);
         let published = piece.published_at.to_string();
@@ -265,7 +290,7 @@ impl<'a> Week<'a> {
                 "name": author.name,
             })).collect::<Vec<_>>(),
             "publisher": { "@type": "Organization", "name": self.call.organiser },
-            "isPartOf": { "@type": "CreativeWorkSeries", "name": self.call.title, "url": self.absolute("").trim_end_matches('/') },
+            "isPartOf": { "@type": "CreativeWorkSeries", "name": self.call.title, "url": self.url("", true) },
             "image": image,
             "wordCount": piece.piece.words,
         });
@@ -555,6 +580,8 @@ pub struct WeekDay {
 /// The week as the call's and the days' pages show it.
 #[derive(Debug, Clone)]
 pub struct WeekView {
+    /// (label, link) for each of the week's feeds and its calendar.
+    pub feeds: Vec<(String, String)>,
     /// True once anything is published.
     pub live: bool,
     /// Today's theme, during the week.

@@ -57,6 +57,26 @@ enum Command {
     /// Site administrators: they see every call, and the mail Docket could tie to no call.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Write a call's public week out as static files.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// The whole public week (pages, files, feeds, calendar) as static files in DIR, with
+    /// relative links between pages: it works from any folder of any web server. A second run
+    /// rewrites only what changed.
+    Site {
+        /// The call's slug.
+        slug: String,
+        /// The folder to write (made when missing).
+        dir: PathBuf,
+        /// The full address the site will be at (for canonical links and feeds), such as
+        /// https://example.org/digital-justice-week/.
+        #[arg(long)]
+        base_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +286,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Call(CallCommand::Export { slug, output }) => {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
             runtime()?.block_on(export(&config, &slug, output.as_deref()))
+        }
+        Command::Export(ExportCommand::Site {
+            slug,
+            dir,
+            base_url,
+        }) => {
+            let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+            runtime()?.block_on(export_site(&config, &slug, &dir, &base_url))
         }
         Command::Staff(command) => {
             let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
@@ -895,4 +923,25 @@ mod tests {
             "2022-10-13T08:00:00Z".parse::<Timestamp>().unwrap()
         );
     }
+}
+
+async fn export_site(
+    config: &Config,
+    slug: &str,
+    dir: &std::path::Path,
+    base_url: &str,
+) -> anyhow::Result<ExitCode> {
+    let store = server::open_store(config).await?;
+    let result = crate::export::site(store.as_ref(), slug, dir, base_url, &config.public_url).await;
+    store.close().await;
+    let report = result?;
+    println!(
+        "Exported {} files to {}: {} written, {} unchanged, {} removed. Every link checked.",
+        report.files,
+        crate::export::shown(dir).display(),
+        report.written,
+        report.files - report.written,
+        report.removed
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -32,3 +32,8 @@ async fn asset(Path(path): Path<String>) -> Response {
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
+
+/// A static asset's bytes (`docket.css`), for the static export.
+pub fn embedded(path: &str) -> Option<Vec<u8>> {
+    Assets::get(path).map(|file| file.data.into_owned())
+}

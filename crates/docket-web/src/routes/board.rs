@@ -33,6 +33,7 @@ pub fn routes() -> Vec<Route> {
         Route::post("/console/calls/{slug}/board/{id}/schedule", schedule),
         Route::post("/console/calls/{slug}/board/{id}/unschedule", unschedule),
         Route::post("/console/calls/{slug}/board/{id}/unpublish", unpublish),
+        Route::post("/console/calls/{slug}/board/{id}/partner", partner),
     ]
 }
 
@@ -66,6 +67,8 @@ struct Card {
     last: bool,
     /// Warnings about this piece.
     warnings: Vec<String>,
+    /// In the partner programme's feed.
+    partner: bool,
 }
 
 struct Column {
@@ -189,6 +192,7 @@ fn card(
         first,
         last,
         warnings,
+        partner: piece.partner,
     }
 }
 
@@ -532,6 +536,44 @@ async fn unpublish(
                 piece.title
             ),
             None,
+        )),
+        Err(StoreError::Conflict(message)) => Ok(back(&staff.call.call, &message, Some(id))),
+        Err(error) => Err(error.into()),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct PartnerForm {
+    csrf: String,
+    partner: String,
+}
+
+/// Puts a piece in the partner programme's feed, or takes it out.
+async fn partner(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((_, id)): Path<(String, SubmissionId)>,
+    Extension(csrf): Extension<CsrfToken>,
+    Form(form): Form<PartnerForm>,
+) -> Result<Response, WebError> {
+    staff.require_editor(&state)?;
+    csrf.verify(&form.csrf)?;
+    let piece = board_piece(&state, &staff, id).await?;
+    let partner = form.partner == "yes";
+    match state
+        .store
+        .set_partner(id, partner, &Actor::User(staff.user.id), state.clock.now())
+        .await
+    {
+        Ok(()) => Ok(back(
+            &staff.call.call,
+            &if partner {
+                format!("“{}” is in the partner feed.", piece.title)
+            } else {
+                format!("“{}” is no longer in the partner feed.", piece.title)
+            },
+            Some(id),
         )),
         Err(StoreError::Conflict(message)) => Ok(back(&staff.call.call, &message, Some(id))),
         Err(error) => Err(error.into()),

@@ -94,6 +94,7 @@ async fn call(
         call: &stored.call,
         pieces: &pieces,
         public_url: state.config.public_url.trim_end_matches('/'),
+        server_url: state.config.public_url.trim_end_matches('/'),
         now: state.clock.now(),
     };
     let visit = visit(&state, &visitor, &csrf);
@@ -127,6 +128,7 @@ async fn day(
         call: &stored.call,
         pieces: &pieces,
         public_url: state.config.public_url.trim_end_matches('/'),
+        server_url: state.config.public_url.trim_end_matches('/'),
         now: state.clock.now(),
     };
     let visit = visit(&state, &visitor, &csrf);
@@ -152,6 +154,7 @@ async fn guidelines(
         call: &call,
         pieces: &[],
         public_url: state.config.public_url.trim_end_matches('/'),
+        server_url: state.config.public_url.trim_end_matches('/'),
         now: state.clock.now(),
     };
     let html = site::guidelines_page(&week, state.clock.as_ref(), visit)?;

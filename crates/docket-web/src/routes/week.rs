@@ -29,6 +29,13 @@ pub fn routes() -> Vec<Route> {
         Route::get("/calls/{slug}/pieces/{piece}/file", piece_file),
         Route::get("/calls/{slug}/authors/{author}", author),
         Route::get("/calls/{slug}/authors/{author}/headshot", headshot),
+        Route::get("/calls/{slug}/feed.atom", feed_atom),
+        Route::get("/calls/{slug}/feed.rss", feed_rss),
+        Route::get("/calls/{slug}/feed.json", feed_json),
+        Route::get("/calls/{slug}/days/{date}/feed.atom", day_feed),
+        Route::get("/calls/{slug}/podcast.rss", podcast),
+        Route::get("/calls/{slug}/partner.atom", partner_feed),
+        Route::get("/calls/{slug}/week.ics", calendar),
     ]
 }
 
@@ -47,6 +54,7 @@ pub struct Page {
     /// What the page was rendered from: the call's week version, its last change, today.
     key: String,
     body: Bytes,
+    content_type: &'static str,
     etag: String,
     last_modified: Timestamp,
 }
@@ -118,6 +126,17 @@ impl Freshness {
 
     /// `html` as a page, kept for the next visitor when it may be.
     pub(crate) fn keep(&self, state: &AppState, path: &str, html: String) -> Arc<Page> {
+        self.keep_as(state, path, html, "text/html; charset=utf-8")
+    }
+
+    /// A body of `content_type` as a page, kept for the next visitor when it may be.
+    pub(crate) fn keep_as(
+        &self,
+        state: &AppState,
+        path: &str,
+        html: String,
+        content_type: &'static str,
+    ) -> Arc<Page> {
         use sha2::Digest as _;
         let digest = sha2::Sha256::digest(html.as_bytes());
         let etag = format!(
@@ -130,6 +149,7 @@ impl Freshness {
         let page = Arc::new(Page {
             key: self.key.clone(),
             body: Bytes::from(html),
+            content_type,
             etag,
             last_modified: self.last_modified,
         });
@@ -153,7 +173,7 @@ impl Freshness {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
             (
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                [(header::CONTENT_TYPE, page.content_type)],
                 page.body.clone(),
             )
                 .into_response()
@@ -264,6 +284,7 @@ async fn piece(
         call: &stored.call,
         pieces: &pieces,
         public_url: state.config.public_url.trim_end_matches('/'),
+        server_url: state.config.public_url.trim_end_matches('/'),
         now: state.clock.now(),
     };
     let title = pieces
@@ -298,6 +319,7 @@ async fn author(
         call: &stored.call,
         pieces: &pieces,
         public_url: state.config.public_url.trim_end_matches('/'),
+        server_url: state.config.public_url.trim_end_matches('/'),
         now: state.clock.now(),
     };
     let name = week
@@ -391,6 +413,7 @@ async fn headshot(
         call: &stored.call,
         pieces: &pieces,
         public_url: state.config.public_url.trim_end_matches('/'),
+        server_url: state.config.public_url.trim_end_matches('/'),
         now: state.clock.now(),
     };
     let asset_id = week
@@ -411,4 +434,205 @@ async fn headshot(
         })
         .ok_or_else(|| WebError::not_found(&state))?;
     Ok(file_response(asset, "inline".to_owned()))
+}
+
+/// Which of the week's feeds.
+#[derive(Debug, Clone, Copy)]
+enum FeedKind {
+    Atom(crate::feeds::Selection),
+    Rss,
+    Json,
+    Podcast,
+    Calendar,
+}
+
+/// A feed of the call, cached and validated like its pages.
+async fn feed(
+    state: AppState,
+    slug: String,
+    visitor: MaybeUser,
+    headers: HeaderMap,
+    path: String,
+    kind: FeedKind,
+) -> Result<Response, WebError> {
+    use crate::feeds::Selection;
+    let stored = load_call(&state, &slug).await?;
+    if let FeedKind::Atom(Selection::Day(day)) = kind
+        && stored.call.day(day).is_none()
+    {
+        return Err(WebError::not_found(&state));
+    }
+    let fresh = Freshness::of(&state, &stored, &visitor).await?;
+    if let Some(page) = fresh.cached(&state, &path) {
+        return Ok(fresh.answer(&headers, &page));
+    }
+    let pieces = state.store.published(stored.id).await?;
+    let week = Week {
+        mode: crate::week::Mode::Live,
+        call: &stored.call,
+        pieces: &pieces,
+        public_url: state.config.public_url.trim_end_matches('/'),
+        server_url: state.config.public_url.trim_end_matches('/'),
+        now: state.clock.now(),
+    };
+    let own = path.rsplit('/').next().unwrap_or_default().to_owned();
+    let (body, content_type) = match kind {
+        FeedKind::Atom(Selection::Day(day)) => (
+            week.atom(Selection::Day(day), &format!("days/{day}/feed.atom")),
+            "application/atom+xml; charset=utf-8",
+        ),
+        FeedKind::Atom(selection) => (
+            week.atom(selection, &own),
+            "application/atom+xml; charset=utf-8",
+        ),
+        FeedKind::Rss => (week.rss(), "application/rss+xml; charset=utf-8"),
+        FeedKind::Json => (week.json_feed(), "application/feed+json; charset=utf-8"),
+        FeedKind::Podcast => (week.podcast(), "application/rss+xml; charset=utf-8"),
+        FeedKind::Calendar => {
+            let board = state.store.board(stored.id).await?;
+            let scheduled = calendar_pieces(&week, &board);
+            (week.calendar(&scheduled), "text/calendar; charset=utf-8")
+        }
+    };
+    let page = fresh.keep_as(&state, &path, body, content_type);
+    Ok(fresh.answer(&headers, &page))
+}
+
+/// The calendar's pieces: published ones by title and address; scheduled ones only as what is
+/// coming (kind and theme), since nothing unpublished is shown.
+pub fn calendar_pieces(
+    week: &Week<'_>,
+    board: &[docket_store::BoardPiece],
+) -> Vec<crate::feeds::ScheduledPiece> {
+    use docket_core::submission::SubmissionState;
+    board
+        .iter()
+        .filter_map(|piece| {
+            let at = piece.publish_at?;
+            match piece.state {
+                SubmissionState::Published => {
+                    let published = week.pieces.iter().find(|p| p.id == piece.id)?;
+                    Some(crate::feeds::ScheduledPiece {
+                        id: piece.id,
+                        title: published.piece.title.clone(),
+                        at,
+                        url: Some(week.url(&format!("pieces/{}", published.slug), true)),
+                    })
+                }
+                SubmissionState::Scheduled => {
+                    let kind = week
+                        .call
+                        .kind(&piece.kind)
+                        .map_or_else(|| piece.kind.clone(), |kind| kind.name.clone());
+                    let theme = piece
+                        .day
+                        .and_then(|day| week.call.day(day))
+                        .map(|day| day.theme.clone())
+                        .unwrap_or_default();
+                    Some(crate::feeds::ScheduledPiece {
+                        id: piece.id,
+                        title: format!("Coming: a {} for {theme}", kind.to_lowercase()),
+                        at,
+                        url: None,
+                    })
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+async fn feed_atom(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    visitor: MaybeUser,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let path = format!("/calls/{slug}/feed.atom");
+    feed(
+        state,
+        slug,
+        visitor,
+        headers,
+        path,
+        FeedKind::Atom(crate::feeds::Selection::All),
+    )
+    .await
+}
+
+async fn feed_rss(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    visitor: MaybeUser,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let path = format!("/calls/{slug}/feed.rss");
+    feed(state, slug, visitor, headers, path, FeedKind::Rss).await
+}
+
+async fn feed_json(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    visitor: MaybeUser,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let path = format!("/calls/{slug}/feed.json");
+    feed(state, slug, visitor, headers, path, FeedKind::Json).await
+}
+
+async fn podcast(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    visitor: MaybeUser,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let path = format!("/calls/{slug}/podcast.rss");
+    feed(state, slug, visitor, headers, path, FeedKind::Podcast).await
+}
+
+async fn partner_feed(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    visitor: MaybeUser,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let path = format!("/calls/{slug}/partner.atom");
+    feed(
+        state,
+        slug,
+        visitor,
+        headers,
+        path,
+        FeedKind::Atom(crate::feeds::Selection::Partner),
+    )
+    .await
+}
+
+async fn calendar(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    visitor: MaybeUser,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let path = format!("/calls/{slug}/week.ics");
+    feed(state, slug, visitor, headers, path, FeedKind::Calendar).await
+}
+
+async fn day_feed(
+    State(state): State<AppState>,
+    Path((slug, date)): Path<(String, String)>,
+    visitor: MaybeUser,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let day: jiff::civil::Date = date.parse().map_err(|_| WebError::not_found(&state))?;
+    let path = format!("/calls/{slug}/days/{day}/feed.atom");
+    feed(
+        state,
+        slug,
+        visitor,
+        headers,
+        path,
+        FeedKind::Atom(crate::feeds::Selection::Day(day)),
+    )
+    .await
 }
