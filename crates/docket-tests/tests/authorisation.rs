@@ -308,6 +308,17 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
             (get, "/calls/{slug}/authors/{author}/headshot"),
             (Everyone, 404),
         ),
+        // Its feeds and calendar, for anyone.
+        ((get, "/calls/{slug}/feed.atom"), (Everyone, 200)),
+        ((get, "/calls/{slug}/feed.rss"), (Everyone, 200)),
+        ((get, "/calls/{slug}/feed.json"), (Everyone, 200)),
+        (
+            (get, "/calls/{slug}/days/{date}/feed.atom"),
+            (Everyone, 200),
+        ),
+        ((get, "/calls/{slug}/podcast.rss"), (Everyone, 200)),
+        ((get, "/calls/{slug}/partner.atom"), (Everyone, 200)),
+        ((get, "/calls/{slug}/week.ics"), (Everyone, 200)),
         // The day board: editors and organisers place, order, schedule and take down.
         ((get, "/console/calls/{slug}/board"), (Editors, 200)),
         (
@@ -316,6 +327,10 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
         ),
         (
             (post, "/console/calls/{slug}/board/{id}/move"),
+            (Editors, 0),
+        ),
+        (
+            (post, "/console/calls/{slug}/board/{id}/partner"),
             (Editors, 0),
         ),
         (
@@ -765,6 +780,7 @@ fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
         "/console/calls/{slug}/announcements" => vec![("title", "Hijacked"), ("body", "Spam")],
         "/console/calls/{slug}/board/{id}/place" => vec![("day", "2022-11-14"), ("note", "Moved")],
         "/console/calls/{slug}/board/{id}/move" => vec![("direction", "up")],
+        "/console/calls/{slug}/board/{id}/partner" => vec![("partner", "no")],
         "/console/calls/{slug}/board/{id}/partner" => vec![("partner", "no")],
         "/console/calls/{slug}/board/{id}/unpublish" => vec![("reason", "Taken over")],
         "/submissions/{id}/changes" => vec![("action", "approve")],

@@ -241,10 +241,21 @@ impl<'a> Week<'a> {
 
     /// The page of the piece at `slug`, if it is published.
     pub fn piece_page(&self, slug: &str, layout: Layout) -> Option<Result<String, askama::Error>> {
+        self.piece_page_with(slug, layout, &self.authors())
+    }
+
+    /// As [`Week::piece_page`], with the week's authors worked out once by the caller (the
+    /// export renders every piece).
+    pub fn piece_page_with(
+        &self,
+        slug: &str,
+        layout: Layout,
+        authors: &[AuthorEntry],
+    ) -> Option<Result<String, askama::Error>> {
         let index = self.pieces.iter().position(|piece| piece.slug == slug)?;
         let piece = &self.pieces[index];
         let place = Place::Inner;
-        let authors = self.authors();
+
         let canonical = self.absolute(&format!("pieces/{}", piece.slug));
         let format = self
             .call
@@ -349,7 +360,16 @@ impl<'a> Week<'a> {
 
     /// The page of the author at `slug`, if they have a published piece.
     pub fn author_page(&self, slug: &str, layout: Layout) -> Option<Result<String, askama::Error>> {
-        let authors = self.authors();
+        self.author_page_with(slug, layout, &self.authors())
+    }
+
+    /// As [`Week::author_page`], with the week's authors worked out once by the caller.
+    pub fn author_page_with(
+        &self,
+        slug: &str,
+        layout: Layout,
+        authors: &[AuthorEntry],
+    ) -> Option<Result<String, askama::Error>> {
         let entry = authors.iter().find(|entry| entry.slug == slug)?;
         let place = Place::Inner;
         let page = AuthorPage {

@@ -125,14 +125,17 @@ pub async fn render(
             page(format!("days/{}", day.date), html?);
         }
     }
+    // The authors once, for every page that names them.
+    let authors = week.authors();
     for piece in &pieces {
-        if let Some(html) = week.piece_page(&piece.slug, layout(&piece.piece.title)) {
+        if let Some(html) = week.piece_page_with(&piece.slug, layout(&piece.piece.title), &authors)
+        {
             page(format!("pieces/{}", piece.slug), html?);
         }
     }
-    let authors = week.authors();
     for entry in &authors {
-        if let Some(html) = week.author_page(&entry.slug, layout(&entry.author.name)) {
+        if let Some(html) = week.author_page_with(&entry.slug, layout(&entry.author.name), &authors)
+        {
             page(format!("authors/{}", entry.slug), html?);
         }
     }
