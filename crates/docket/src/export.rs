@@ -33,6 +33,7 @@ struct Progress {
     bar: Option<indicatif::ProgressBar>,
     total: usize,
     step: usize,
+    quiet: bool,
 }
 
 impl Progress {
@@ -52,18 +53,15 @@ impl Progress {
         Self {
             bar,
             total,
-            step: if quiet {
-                usize::MAX
-            } else {
-                (total / 10).max(1)
-            },
+            step: (total / 10).max(1),
+            quiet,
         }
     }
 
     fn tick(&self, done: usize) {
         match &self.bar {
             Some(bar) => bar.set_position(done as u64),
-            None if done % self.step == 0 || done == self.total => {
+            None if !self.quiet && (done % self.step == 0 || done == self.total) => {
                 eprintln!("{done} of {} files", self.total);
             }
             None => {}

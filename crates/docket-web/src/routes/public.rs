@@ -79,10 +79,7 @@ async fn call(
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    let Some(stored) = state.store.call(&slug).await? else {
-        return Err(WebError::not_found(&state));
-    };
-    let fresh = Freshness::of(&state, &stored, &visitor).await?;
+    let (stored, fresh) = Freshness::load(&state, &slug, &visitor).await?;
     let path = format!("/calls/{slug}");
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
@@ -110,14 +107,11 @@ async fn day(
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    let Some(stored) = state.store.call(&slug).await? else {
-        return Err(WebError::not_found(&state));
-    };
+    let (stored, fresh) = Freshness::load(&state, &slug, &visitor).await?;
     let date: Date = date.parse().map_err(|_| WebError::not_found(&state))?;
     if stored.call.day(date).is_none() {
         return Err(WebError::not_found(&state));
     }
-    let fresh = Freshness::of(&state, &stored, &visitor).await?;
     let path = format!("/calls/{slug}/days/{date}");
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));

@@ -42,10 +42,25 @@ pub fn routes() -> Vec<Route> {
 /// The most pages kept; past it the cache starts again (a week has far fewer pages).
 const CACHE_PAGES: usize = 20_000;
 
-/// Rendered public pages, by path, for visitors who are not signed in.
+/// How long a node trusts what it last read of a call and its week version before it asks the
+/// database again: a publication on another node reaches this node's pages within this.
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Rendered public pages, by path, for visitors who are not signed in; and, by slug, the call
+/// and its week version as last read.
 #[derive(Debug, Default)]
 pub struct PublicCache {
     pages: Mutex<HashMap<String, Arc<Page>>>,
+    calls: Mutex<HashMap<String, Checked>>,
+}
+
+/// A call and its week version as read at `at`.
+#[derive(Debug, Clone)]
+struct Checked {
+    at: std::time::Instant,
+    stored: Arc<StoredCall>,
+    version: i64,
+    changed_at: Option<Timestamp>,
 }
 
 /// A rendered public page and what its conditional answers need.
@@ -92,12 +107,70 @@ pub(crate) struct Freshness {
 }
 
 impl Freshness {
-    pub(crate) async fn of(
+    /// The call at `slug` (404 when there is none) and what its public pages depend on. For a
+    /// visitor the shared cache serves, both come from memory when read less than [`RECHECK`]
+    /// ago: a cached page then costs no query at all.
+    pub(crate) async fn load(
+        state: &AppState,
+        slug: &str,
+        visitor: &MaybeUser,
+    ) -> Result<(Arc<StoredCall>, Self), WebError> {
+        let shared = visitor.0.is_none() && !state.clock.is_simulated();
+        if shared {
+            let recent = state
+                .public_cache
+                .calls
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner())
+                .get(slug)
+                .filter(|checked| checked.at.elapsed() < RECHECK)
+                .cloned();
+            if let Some(checked) = recent {
+                let fresh = Self::new(
+                    state,
+                    &checked.stored,
+                    visitor,
+                    checked.version,
+                    checked.changed_at,
+                );
+                return Ok((checked.stored, fresh));
+            }
+        }
+        let stored = Arc::new(
+            state
+                .store
+                .call(slug)
+                .await?
+                .ok_or_else(|| WebError::not_found(state))?,
+        );
+        let (version, changed_at) = state.store.week_version(stored.id).await?;
+        if shared {
+            state
+                .public_cache
+                .calls
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner())
+                .insert(
+                    slug.to_owned(),
+                    Checked {
+                        at: std::time::Instant::now(),
+                        stored: stored.clone(),
+                        version,
+                        changed_at,
+                    },
+                );
+        }
+        let fresh = Self::new(state, &stored, visitor, version, changed_at);
+        Ok((stored, fresh))
+    }
+
+    fn new(
         state: &AppState,
         stored: &StoredCall,
         visitor: &MaybeUser,
-    ) -> Result<Self, WebError> {
-        let (version, changed_at) = state.store.week_version(stored.id).await?;
+        version: i64,
+        changed_at: Option<Timestamp>,
+    ) -> Self {
         let now = state.clock.now();
         let today = stored.call.local(now).date();
         // A page that says what is live "today" changes at midnight in the call's zone.
@@ -109,12 +182,12 @@ impl Freshness {
             .flatten()
             .max()
             .unwrap_or(stored.updated_at);
-        Ok(Self {
+        Self {
             key: format!("{version}:{}:{today}", stored.updated_at.as_microsecond()),
             last_modified,
             anonymous: visitor.0.is_none(),
             cacheable: visitor.0.is_none() && !state.clock.is_simulated(),
-        })
+        }
     }
 
     /// The cached page at `path`, when it is still current.
@@ -264,8 +337,7 @@ async fn piece(
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    let stored = load_call(&state, &slug).await?;
-    let fresh = Freshness::of(&state, &stored, &visitor).await?;
+    let (stored, fresh) = Freshness::load(&state, &slug, &visitor).await?;
     let path = format!("/calls/{slug}/pieces/{piece_slug}");
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
@@ -307,8 +379,7 @@ async fn author(
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
 ) -> Result<Response, WebError> {
-    let stored = load_call(&state, &slug).await?;
-    let fresh = Freshness::of(&state, &stored, &visitor).await?;
+    let (stored, fresh) = Freshness::load(&state, &slug, &visitor).await?;
     let path = format!("/calls/{slug}/authors/{author_slug}");
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
@@ -456,13 +527,12 @@ async fn feed(
     kind: FeedKind,
 ) -> Result<Response, WebError> {
     use crate::feeds::Selection;
-    let stored = load_call(&state, &slug).await?;
+    let (stored, fresh) = Freshness::load(&state, &slug, &visitor).await?;
     if let FeedKind::Atom(Selection::Day(day)) = kind
         && stored.call.day(day).is_none()
     {
         return Err(WebError::not_found(&state));
     }
-    let fresh = Freshness::of(&state, &stored, &visitor).await?;
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
     }
