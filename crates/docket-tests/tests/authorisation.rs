@@ -781,7 +781,6 @@ fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
         "/console/calls/{slug}/board/{id}/place" => vec![("day", "2022-11-14"), ("note", "Moved")],
         "/console/calls/{slug}/board/{id}/move" => vec![("direction", "up")],
         "/console/calls/{slug}/board/{id}/partner" => vec![("partner", "no")],
-        "/console/calls/{slug}/board/{id}/partner" => vec![("partner", "no")],
         "/console/calls/{slug}/board/{id}/unpublish" => vec![("reason", "Taken over")],
         "/submissions/{id}/changes" => vec![("action", "approve")],
         "/console/calls/{slug}/emails/{key}" => vec![

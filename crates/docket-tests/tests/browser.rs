@@ -531,78 +531,22 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
         .unwrap();
     // A piece placed on Tuesday, consented to and published, so that the board and the public
     // week show it.
-    let published_id = app
-        .store
-        .create_draft(call.id, &pledger, &piece, now)
-        .await
-        .unwrap();
-    app.store
-        .submit_revision(
-            published_id,
-            pledger.id,
-            &piece,
-            false,
-            &[],
-            NewMail {
-                message_id: "<browser-receipt-published@docket.example.org>".into(),
-                to: "org@example.org".into(),
-                subject: "Received".into(),
-                text: "Thanks".into(),
-                html: "<p>Thanks</p>".into(),
-                template: "receipt".into(),
-                submission_id: Some(published_id),
-                call_id: Some(call.id),
-                reply_to: None,
-                idempotency_key: None,
-                list_unsubscribe: None,
-            },
-            now,
-        )
-        .await
-        .unwrap();
-    app.store
-        .set_state(
-            published_id,
-            pledger.id,
-            docket_core::submission::SubmissionState::Submitted,
-            docket_core::submission::SubmissionState::Accepted,
-            None,
-            now,
-        )
-        .await
-        .unwrap();
-    app.store
-        .give_consent(
-            published_id,
-            "org@example.org",
-            "Ada Lovelace, Director, Analytical Engines Ltd",
-            &Actor::Cli,
-            now,
-        )
-        .await
-        .unwrap();
-    let tuesday = jiff::civil::date(2022, 11, 15);
-    let goes_live = call
-        .call
-        .local_instant(tuesday, call.call.week.publish_time);
-    app.store
-        .place(published_id, tuesday, goes_live, "", &Actor::Cli, now)
-        .await
-        .unwrap();
-    let published_slug = app
-        .store
-        .schedule(
-            published_id,
-            "data-at-the-heart-of-justice",
-            &Actor::Cli,
-            now,
-        )
-        .await
-        .unwrap();
-    app.store
-        .publish(published_id, goes_live, &[], now)
-        .await
-        .unwrap();
+    let (_, published_slug) = docket_tests::week::placed_piece(
+        app.store.as_ref(),
+        "digital-justice-week-2022",
+        &docket_tests::week::TestPiece {
+            owner: "org@example.org",
+            author: "Ada Lovelace, Director, Analytical Engines Ltd",
+            kind: "blog",
+            title: "Data at the heart of justice",
+            day: jiff::civil::date(2022, 11, 15),
+            file: None,
+            minutes: None,
+        },
+        true,
+        now,
+    )
+    .await;
     let triaged = app
         .store
         .call_inbound(Some(call.id), 10)

@@ -338,6 +338,20 @@ async fn board_piece(
         .ok_or_else(|| WebError::not_found(state))
 }
 
+/// Back to the board after a step: `notice` when it was taken, the store's refusal when not.
+fn after(
+    call: &Call,
+    result: Result<(), StoreError>,
+    notice: impl AsRef<str>,
+    anchor: Option<SubmissionId>,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(back(call, notice.as_ref(), anchor)),
+        Err(StoreError::Conflict(message)) => Ok(back(call, &message, anchor)),
+        Err(error) => Err(error.into()),
+    }
+}
+
 fn back(call: &Call, notice: &str, anchor: Option<SubmissionId>) -> Response {
     let query = serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default();
     let anchor = anchor.map(|id| format!("#piece-{id}")).unwrap_or_default();
@@ -419,23 +433,20 @@ async fn reorder(
     csrf.verify(&form.csrf)?;
     let piece = board_piece(&state, &staff, id).await?;
     let up = form.direction == "up";
-    match state
+    let result = state
         .store
         .reorder(id, up, &Actor::User(staff.user.id), state.clock.now())
-        .await
-    {
-        Ok(()) => Ok(back(
-            &staff.call.call,
-            &format!(
-                "“{}” moved {} its day.",
-                piece.title,
-                if up { "up" } else { "down" }
-            ),
-            Some(id),
-        )),
-        Err(StoreError::Conflict(message)) => Ok(back(&staff.call.call, &message, Some(id))),
-        Err(error) => Err(error.into()),
-    }
+        .await;
+    after(
+        &staff.call.call,
+        result,
+        format!(
+            "“{}” moved {} its day.",
+            piece.title,
+            if up { "up" } else { "down" }
+        ),
+        Some(id),
+    )
 }
 
 async fn schedule(
@@ -487,22 +498,19 @@ async fn unschedule(
     staff.require_editor(&state)?;
     csrf.verify(&form.csrf)?;
     let piece = board_piece(&state, &staff, id).await?;
-    match state
+    let result = state
         .store
         .unschedule(id, &Actor::User(staff.user.id), state.clock.now())
-        .await
-    {
-        Ok(()) => Ok(back(
-            &staff.call.call,
-            &format!(
-                "“{}” is off the timetable: it will not go live until it is scheduled again.",
-                piece.title
-            ),
-            Some(id),
-        )),
-        Err(StoreError::Conflict(message)) => Ok(back(&staff.call.call, &message, Some(id))),
-        Err(error) => Err(error.into()),
-    }
+        .await;
+    after(
+        &staff.call.call,
+        result,
+        format!(
+            "“{}” is off the timetable: it will not go live until it is scheduled again.",
+            piece.title
+        ),
+        Some(id),
+    )
 }
 
 async fn unpublish(
@@ -524,22 +532,19 @@ async fn unpublish(
         );
         return show(&state, &staff, &csrf, errors, None, None).await;
     }
-    match state
+    let result = state
         .store
         .unpublish(id, reason, &Actor::User(staff.user.id), state.clock.now())
-        .await
-    {
-        Ok(()) => Ok(back(
-            &staff.call.call,
-            &format!(
-                "“{}” is taken down: its address now says it was removed.",
-                piece.title
-            ),
-            None,
-        )),
-        Err(StoreError::Conflict(message)) => Ok(back(&staff.call.call, &message, Some(id))),
-        Err(error) => Err(error.into()),
-    }
+        .await;
+    after(
+        &staff.call.call,
+        result,
+        format!(
+            "“{}” is taken down: its address now says it was removed.",
+            piece.title
+        ),
+        None,
+    )
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -561,21 +566,18 @@ async fn partner(
     csrf.verify(&form.csrf)?;
     let piece = board_piece(&state, &staff, id).await?;
     let partner = form.partner == "yes";
-    match state
+    let result = state
         .store
         .set_partner(id, partner, &Actor::User(staff.user.id), state.clock.now())
-        .await
-    {
-        Ok(()) => Ok(back(
-            &staff.call.call,
-            &if partner {
-                format!("“{}” is in the partner feed.", piece.title)
-            } else {
-                format!("“{}” is no longer in the partner feed.", piece.title)
-            },
-            Some(id),
-        )),
-        Err(StoreError::Conflict(message)) => Ok(back(&staff.call.call, &message, Some(id))),
-        Err(error) => Err(error.into()),
-    }
+        .await;
+    after(
+        &staff.call.call,
+        result,
+        if partner {
+            format!("“{}” is in the partner feed.", piece.title)
+        } else {
+            format!("“{}” is no longer in the partner feed.", piece.title)
+        },
+        Some(id),
+    )
 }

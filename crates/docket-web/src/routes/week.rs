@@ -612,81 +612,35 @@ pub fn calendar_pieces(
         .collect()
 }
 
-async fn feed_atom(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    visitor: MaybeUser,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let path = format!("/calls/{slug}/feed.atom");
-    feed(
-        state,
-        slug,
-        visitor,
-        headers,
-        path,
-        FeedKind::Atom(crate::feeds::Selection::All),
-    )
-    .await
+/// A handler for one of the call's feeds at `/calls/{slug}/FILE`.
+macro_rules! feed_handler {
+    ($name:ident, $file:literal, $kind:expr) => {
+        async fn $name(
+            State(state): State<AppState>,
+            Path(slug): Path<String>,
+            visitor: MaybeUser,
+            headers: HeaderMap,
+        ) -> Result<Response, WebError> {
+            let path = format!("/calls/{slug}/{}", $file);
+            feed(state, slug, visitor, headers, path, $kind).await
+        }
+    };
 }
 
-async fn feed_rss(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    visitor: MaybeUser,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let path = format!("/calls/{slug}/feed.rss");
-    feed(state, slug, visitor, headers, path, FeedKind::Rss).await
-}
-
-async fn feed_json(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    visitor: MaybeUser,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let path = format!("/calls/{slug}/feed.json");
-    feed(state, slug, visitor, headers, path, FeedKind::Json).await
-}
-
-async fn podcast(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    visitor: MaybeUser,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let path = format!("/calls/{slug}/podcast.rss");
-    feed(state, slug, visitor, headers, path, FeedKind::Podcast).await
-}
-
-async fn partner_feed(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    visitor: MaybeUser,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let path = format!("/calls/{slug}/partner.atom");
-    feed(
-        state,
-        slug,
-        visitor,
-        headers,
-        path,
-        FeedKind::Atom(crate::feeds::Selection::Partner),
-    )
-    .await
-}
-
-async fn calendar(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    visitor: MaybeUser,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let path = format!("/calls/{slug}/week.ics");
-    feed(state, slug, visitor, headers, path, FeedKind::Calendar).await
-}
+feed_handler!(
+    feed_atom,
+    "feed.atom",
+    FeedKind::Atom(crate::feeds::Selection::All)
+);
+feed_handler!(feed_rss, "feed.rss", FeedKind::Rss);
+feed_handler!(feed_json, "feed.json", FeedKind::Json);
+feed_handler!(podcast, "podcast.rss", FeedKind::Podcast);
+feed_handler!(
+    partner_feed,
+    "partner.atom",
+    FeedKind::Atom(crate::feeds::Selection::Partner)
+);
+feed_handler!(calendar, "week.ics", FeedKind::Calendar);
 
 async fn day_feed(
     State(state): State<AppState>,
