@@ -800,6 +800,18 @@ impl People for SqlStore {
         .bind(now)
         .execute(&mut tx)
         .await?;
+        // Their published pieces show the profile: those weeks' pages change.
+        sql::query(
+            "UPDATE calls SET week_version = week_version + 1, week_changed_at = $2
+             WHERE id IN (SELECT s.call_id FROM submissions s
+                          JOIN consents c ON c.submission_id = s.id
+                          JOIN users u ON u.email = c.email
+                          WHERE u.id = $1 AND s.state = 'published')",
+        )
+        .bind(user)
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
         audit(
             &mut tx,
             now,

@@ -320,14 +320,14 @@ format = "text"
 name = "Someone"
 "#,
     );
-    let week = docket_web::week::Week {
-        mode: docket_web::week::Mode::Live,
-        call: &call,
-        pieces: &[],
-        public_url: "https://week.example.org",
-        server_url: "https://week.example.org",
-        now: jiff::Timestamp::now(),
-    };
+    let week = docket_web::week::Week::new(
+        docket_web::week::Mode::Live,
+        &call,
+        &[],
+        "https://week.example.org",
+        "https://week.example.org",
+        jiff::Timestamp::now(),
+    );
     let at = |date| call.local_instant(date, jiff::civil::time(9, 0, 0, 0));
     let scheduled = [
         docket_web::feeds::ScheduledPiece {

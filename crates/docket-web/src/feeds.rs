@@ -86,11 +86,13 @@ impl Week<'_> {
             .unwrap_or_default()
     }
 
-    fn body_html(piece: &PublishedPiece) -> String {
-        if piece.piece.body.trim().is_empty() {
+    /// A feed entry's content: the body, or the summary for a piece that has none.
+    fn entry_html(&self, piece: &PublishedPiece) -> String {
+        let body = self.body_html(piece);
+        if body.is_empty() {
             markdown::to_safe_html(&piece.piece.summary)
         } else {
-            markdown::to_safe_html(&piece.piece.body)
+            body.to_string()
         }
     }
 
@@ -161,7 +163,7 @@ impl Week<'_> {
                 }
                 let mut content = Content::default();
                 content.set_content_type(Some("html".to_owned()));
-                content.set_value(Some(Self::body_html(piece)));
+                content.set_value(Some(self.entry_html(piece)));
                 entry.set_content(Some(content));
                 let mut category = Category::default();
                 category.set_term(piece.day.to_string());
@@ -205,7 +207,7 @@ impl Week<'_> {
                     ))
                     .pub_date(Some(rfc822(piece.published_at)))
                     .description(Some(piece.piece.summary.clone()))
-                    .content(Some(Self::body_html(piece)))
+                    .content(Some(self.entry_html(piece)))
                     .categories(vec![
                         CategoryBuilder::default()
                             .name(self.theme(piece.day))
@@ -253,7 +255,7 @@ impl Week<'_> {
                     "url": url,
                     "title": piece.piece.title,
                     "summary": piece.piece.summary,
-                    "content_html": Self::body_html(piece),
+                    "content_html": self.entry_html(piece),
                     "date_published": piece.published_at.to_string(),
                     "tags": [self.theme(piece.day)],
                     "authors": piece.authors.iter().map(|author| serde_json::json!({ "name": author.byline })).collect::<Vec<_>>(),

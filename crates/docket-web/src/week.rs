@@ -30,6 +30,9 @@ pub struct Week<'a> {
     /// Docket's own public address, for what only the server has (the way in, privacy).
     pub server_url: &'a str,
     pub now: Timestamp,
+    /// Each piece's body as sanitised HTML, made once however many pages and feeds show it.
+    bodies:
+        std::sync::Mutex<std::collections::HashMap<docket_core::SubmissionId, std::sync::Arc<str>>>,
 }
 
 /// An author with an address of their own in the week, and the pieces they wrote.
@@ -61,6 +64,49 @@ pub enum Mode {
 }
 
 impl<'a> Week<'a> {
+    /// The week of `call` made of `pieces`, as seen at `now`.
+    pub fn new(
+        mode: Mode,
+        call: &'a Call,
+        pieces: &'a [PublishedPiece],
+        public_url: &'a str,
+        server_url: &'a str,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            mode,
+            call,
+            pieces,
+            public_url,
+            server_url,
+            now,
+            bodies: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The piece's body as sanitised HTML (empty when it has none).
+    pub fn body_html(&self, piece: &PublishedPiece) -> std::sync::Arc<str> {
+        let known = self
+            .bodies
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .get(&piece.id)
+            .cloned();
+        if let Some(html) = known {
+            return html;
+        }
+        let html: std::sync::Arc<str> = if piece.piece.body.trim().is_empty() {
+            "".into()
+        } else {
+            markdown::to_safe_html(&piece.piece.body).into()
+        };
+        self.bodies
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .insert(piece.id, html.clone());
+        html
+    }
+
     /// From a page at `place` to the call's page at `path` ("" for the call's home,
     /// "days/2022-11-15", "pieces/data-and-justice").
     pub fn page(&self, place: Place, path: &str) -> String {
@@ -326,11 +372,7 @@ impl<'a> Week<'a> {
             title: piece.piece.title.clone(),
             summary: piece.piece.summary.clone(),
             kind: kind_name(self.call, &piece.piece.kind),
-            body_html: if piece.piece.body.trim().is_empty() {
-                String::new()
-            } else {
-                markdown::to_safe_html(&piece.piece.body)
-            },
+            body_html: self.body_html(piece).to_string(),
             transcript: format == Format::Audio,
             authors: writers,
             day: long_date_with_weekday(piece.day),

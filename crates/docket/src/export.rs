@@ -90,14 +90,14 @@ pub async fn render(
     let pieces = store.published(stored.id).await?;
     let board = store.board(stored.id).await?;
     let announcements = store.announcements(stored.id).await?;
-    let week = Week {
-        mode: Mode::Export,
-        call: &stored.call,
-        pieces: &pieces,
-        public_url: base_url.trim_end_matches('/'),
-        server_url: server_url.trim_end_matches('/'),
+    let week = Week::new(
+        Mode::Export,
+        &stored.call,
+        &pieces,
+        base_url.trim_end_matches('/'),
+        server_url.trim_end_matches('/'),
         now,
-    };
+    );
     // A real clock: no demo banner in the export.
     let clock = docket_core::SystemClock;
     let layout = |title: &str| docket_web::site::Layout::new(title, &clock, Some(&stored.call));
@@ -125,10 +125,39 @@ pub async fn render(
     }
     // The authors once, for every page that names them.
     let authors = week.authors();
-    for piece in &pieces {
-        if let Some(html) = week.piece_page_with(&piece.slug, layout(&piece.piece.title), &authors)
-        {
-            page(format!("pieces/{}", piece.slug), html?);
+    // The pieces' pages, the bulk of the work, on every core.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = pieces.len().div_ceil(threads).max(1);
+    let rendered: Vec<anyhow::Result<Vec<(String, String)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .chunks(chunk)
+            .map(|part| {
+                let (week, authors, layout) = (&week, &authors, &layout);
+                scope.spawn(move || {
+                    let mut out = Vec::with_capacity(part.len());
+                    for piece in part {
+                        if let Some(html) =
+                            week.piece_page_with(&piece.slug, layout(&piece.piece.title), authors)
+                        {
+                            out.push((format!("pieces/{}", piece.slug), html?));
+                        }
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("rendering a piece's page failed")))
+            })
+            .collect()
+    });
+    for part in rendered {
+        for (path, html) in part? {
+            page(path, html);
         }
     }
     for entry in &authors {

@@ -85,15 +85,18 @@ async fn call(
         return Ok(fresh.answer(&headers, &page));
     }
     let announcements = state.store.announcements(stored.id).await?;
-    let pieces = state.store.published(stored.id).await?;
-    let week = Week {
-        mode: Mode::Live,
-        call: &stored.call,
-        pieces: &pieces,
-        public_url: state.config.public_url.trim_end_matches('/'),
-        server_url: state.config.public_url.trim_end_matches('/'),
-        now: state.clock.now(),
-    };
+    let pieces = state
+        .public_cache
+        .published(&state, stored.id, fresh.version)
+        .await?;
+    let week = Week::new(
+        Mode::Live,
+        &stored.call,
+        &pieces,
+        state.config.public_url.trim_end_matches('/'),
+        state.config.public_url.trim_end_matches('/'),
+        state.clock.now(),
+    );
     let visit = visit(&state, &visitor, &csrf);
     let html = site::call_page(&week, state.clock.as_ref(), visit, &announcements)?;
     let page = fresh.keep(&state, &path, html);
@@ -116,15 +119,18 @@ async fn day(
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
     }
-    let pieces = state.store.published(stored.id).await?;
-    let week = Week {
-        mode: Mode::Live,
-        call: &stored.call,
-        pieces: &pieces,
-        public_url: state.config.public_url.trim_end_matches('/'),
-        server_url: state.config.public_url.trim_end_matches('/'),
-        now: state.clock.now(),
-    };
+    let pieces = state
+        .public_cache
+        .published(&state, stored.id, fresh.version)
+        .await?;
+    let week = Week::new(
+        Mode::Live,
+        &stored.call,
+        &pieces,
+        state.config.public_url.trim_end_matches('/'),
+        state.config.public_url.trim_end_matches('/'),
+        state.clock.now(),
+    );
     let visit = visit(&state, &visitor, &csrf);
     match site::day_page(&week, date, state.clock.as_ref(), visit) {
         Some(html) => {
@@ -143,14 +149,14 @@ async fn guidelines(
 ) -> Result<Response, WebError> {
     let call = load(&state, &slug).await?;
     let visit = visit(&state, &visitor, &csrf);
-    let week = Week {
-        mode: Mode::Live,
-        call: &call,
-        pieces: &[],
-        public_url: state.config.public_url.trim_end_matches('/'),
-        server_url: state.config.public_url.trim_end_matches('/'),
-        now: state.clock.now(),
-    };
+    let week = Week::new(
+        Mode::Live,
+        &call,
+        &[],
+        state.config.public_url.trim_end_matches('/'),
+        state.config.public_url.trim_end_matches('/'),
+        state.clock.now(),
+    );
     let html = site::guidelines_page(&week, state.clock.as_ref(), visit)?;
     Ok(public_page(&visitor, html))
 }

@@ -52,6 +52,11 @@ const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 pub struct PublicCache {
     pages: Mutex<HashMap<String, Arc<Page>>>,
     calls: Mutex<HashMap<String, Checked>>,
+    /// Each call's published pieces at a week version: one request reads them, the others wait
+    /// for it rather than all reading the same rows at once.
+    weeks: tokio::sync::Mutex<
+        HashMap<docket_core::CallId, (i64, Arc<Vec<docket_store::PublishedPiece>>)>,
+    >,
 }
 
 /// A call and its week version as read at `at`.
@@ -75,6 +80,24 @@ pub struct Page {
 }
 
 impl PublicCache {
+    /// The call's published pieces at `version`, read once per version on this node.
+    pub(crate) async fn published(
+        &self,
+        state: &AppState,
+        call_id: docket_core::CallId,
+        version: i64,
+    ) -> Result<Arc<Vec<docket_store::PublishedPiece>>, WebError> {
+        let mut weeks = self.weeks.lock().await;
+        if let Some((known, pieces)) = weeks.get(&call_id)
+            && *known == version
+        {
+            return Ok(pieces.clone());
+        }
+        let pieces = Arc::new(state.store.published(call_id).await?);
+        weeks.insert(call_id, (version, pieces.clone()));
+        Ok(pieces)
+    }
+
     fn get(&self, path: &str, key: &str) -> Option<Arc<Page>> {
         let pages = self
             .pages
@@ -99,6 +122,8 @@ impl PublicCache {
 pub(crate) struct Freshness {
     key: String,
     last_modified: Timestamp,
+    /// The call's week version the page is made from.
+    pub(crate) version: i64,
     /// Nobody is signed in: a shared cache (a CDN) may keep the page.
     anonymous: bool,
     /// Kept in this node's memory too: nobody is signed in and the clock is real (a simulated
@@ -184,6 +209,7 @@ impl Freshness {
             .unwrap_or(stored.updated_at);
         Self {
             key: format!("{version}:{}:{today}", stored.updated_at.as_microsecond()),
+            version,
             last_modified,
             anonymous: visitor.0.is_none(),
             cacheable: visitor.0.is_none() && !state.clock.is_simulated(),
@@ -302,13 +328,6 @@ fn not_modified(headers: &HeaderMap, page: &Page) -> bool {
     }
 }
 
-async fn load_call(state: &AppState, slug: &str) -> Result<StoredCall, WebError> {
-    state
-        .store
-        .call(slug)
-        .await?
-        .ok_or_else(|| WebError::not_found(state))
-}
 
 fn layout(
     state: &AppState,
@@ -350,15 +369,18 @@ async fn piece(
         SlugLookup::Gone => return Err(gone()),
         SlugLookup::Unknown => return Err(WebError::not_found(&state)),
     }
-    let pieces = state.store.published(stored.id).await?;
-    let week = Week {
-        mode: crate::week::Mode::Live,
-        call: &stored.call,
-        pieces: &pieces,
-        public_url: state.config.public_url.trim_end_matches('/'),
-        server_url: state.config.public_url.trim_end_matches('/'),
-        now: state.clock.now(),
-    };
+    let pieces = state
+        .public_cache
+        .published(&state, stored.id, fresh.version)
+        .await?;
+    let week = Week::new(
+        crate::week::Mode::Live,
+        &stored.call,
+        &pieces,
+        state.config.public_url.trim_end_matches('/'),
+        state.config.public_url.trim_end_matches('/'),
+        state.clock.now(),
+    );
     let title = pieces
         .iter()
         .find(|piece| piece.slug == piece_slug)
@@ -384,15 +406,18 @@ async fn author(
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
     }
-    let pieces = state.store.published(stored.id).await?;
-    let week = Week {
-        mode: crate::week::Mode::Live,
-        call: &stored.call,
-        pieces: &pieces,
-        public_url: state.config.public_url.trim_end_matches('/'),
-        server_url: state.config.public_url.trim_end_matches('/'),
-        now: state.clock.now(),
-    };
+    let pieces = state
+        .public_cache
+        .published(&state, stored.id, fresh.version)
+        .await?;
+    let week = Week::new(
+        crate::week::Mode::Live,
+        &stored.call,
+        &pieces,
+        state.config.public_url.trim_end_matches('/'),
+        state.config.public_url.trim_end_matches('/'),
+        state.clock.now(),
+    );
     let name = week
         .authors()
         .into_iter()
@@ -440,8 +465,9 @@ fn extension(mime: &str) -> String {
 async fn piece_file(
     State(state): State<AppState>,
     Path((slug, piece_slug)): Path<(String, String)>,
+    visitor: MaybeUser,
 ) -> Result<Response, WebError> {
-    let stored = load_call(&state, &slug).await?;
+    let (stored, fresh) = Freshness::load(&state, &slug, &visitor).await?;
     match state.store.lookup_slug(stored.id, &piece_slug).await? {
         SlugLookup::Current(_) => {}
         SlugLookup::Moved(current) => {
@@ -450,7 +476,10 @@ async fn piece_file(
         SlugLookup::Gone => return Err(gone()),
         SlugLookup::Unknown => return Err(WebError::not_found(&state)),
     }
-    let pieces = state.store.published(stored.id).await?;
+    let pieces = state
+        .public_cache
+        .published(&state, stored.id, fresh.version)
+        .await?;
     let document = pieces
         .iter()
         .find(|piece| piece.slug == piece_slug)
@@ -476,17 +505,21 @@ async fn piece_file(
 async fn headshot(
     State(state): State<AppState>,
     Path((slug, author_slug)): Path<(String, String)>,
+    visitor: MaybeUser,
 ) -> Result<Response, WebError> {
-    let stored = load_call(&state, &slug).await?;
-    let pieces = state.store.published(stored.id).await?;
-    let week = Week {
-        mode: crate::week::Mode::Live,
-        call: &stored.call,
-        pieces: &pieces,
-        public_url: state.config.public_url.trim_end_matches('/'),
-        server_url: state.config.public_url.trim_end_matches('/'),
-        now: state.clock.now(),
-    };
+    let (stored, fresh) = Freshness::load(&state, &slug, &visitor).await?;
+    let pieces = state
+        .public_cache
+        .published(&state, stored.id, fresh.version)
+        .await?;
+    let week = Week::new(
+        crate::week::Mode::Live,
+        &stored.call,
+        &pieces,
+        state.config.public_url.trim_end_matches('/'),
+        state.config.public_url.trim_end_matches('/'),
+        state.clock.now(),
+    );
     let asset_id = week
         .authors()
         .into_iter()
@@ -536,15 +569,18 @@ async fn feed(
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
     }
-    let pieces = state.store.published(stored.id).await?;
-    let week = Week {
-        mode: crate::week::Mode::Live,
-        call: &stored.call,
-        pieces: &pieces,
-        public_url: state.config.public_url.trim_end_matches('/'),
-        server_url: state.config.public_url.trim_end_matches('/'),
-        now: state.clock.now(),
-    };
+    let pieces = state
+        .public_cache
+        .published(&state, stored.id, fresh.version)
+        .await?;
+    let week = Week::new(
+        crate::week::Mode::Live,
+        &stored.call,
+        &pieces,
+        state.config.public_url.trim_end_matches('/'),
+        state.config.public_url.trim_end_matches('/'),
+        state.clock.now(),
+    );
     let own = path.rsplit('/').next().unwrap_or_default().to_owned();
     let (body, content_type) = match kind {
         FeedKind::Atom(Selection::Day(day)) => (
