@@ -328,7 +328,6 @@ fn not_modified(headers: &HeaderMap, page: &Page) -> bool {
     }
 }
 
-
 fn layout(
     state: &AppState,
     title: &str,
