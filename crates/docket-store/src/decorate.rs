@@ -1207,6 +1207,15 @@ impl crate::Publication for WorkDecorated {
     ) -> Result<(), crate::StoreError> {
         self.inner.unpublish(id, reason, actor, now).await
     }
+    async fn rename_slug(
+        &self,
+        id: crate::SubmissionId,
+        slug: &str,
+        actor: &crate::Actor,
+        now: jiff::Timestamp,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.rename_slug(id, slug, actor, now).await
+    }
     async fn set_partner(
         &self,
         id: crate::SubmissionId,

@@ -165,6 +165,17 @@ pub trait Publication: Send + Sync {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Gives a scheduled or published piece a new address (`slug`, already made URL-safe); its
+    /// earlier ones redirect to it. Refused when another piece of the call has or had it.
+    /// Audited.
+    async fn rename_slug(
+        &self,
+        id: SubmissionId,
+        slug: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
     /// Whether the partner programme's feed takes a piece. Audited.
     async fn set_partner(
         &self,
@@ -599,6 +610,73 @@ impl Publication for SqlStore {
             "submission.unpublished",
             &format!("submission:{id}"),
             serde_json::json!({ "from": "published", "to": "withdrawn", "reason": reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn rename_slug(
+        &self,
+        id: SubmissionId,
+        slug: &str,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let (state, call_id) = locked_state(self, &mut tx, id).await?;
+        if !matches!(
+            state,
+            SubmissionState::Scheduled | SubmissionState::Published
+        ) {
+            return Err(refused(state, "given a new address"));
+        }
+        let owner: Option<Option<SubmissionId>> = sql::query_scalar(
+            "SELECT submission_id FROM piece_slugs WHERE call_id = $1 AND slug = $2",
+        )
+        .bind(call_id)
+        .bind(slug)
+        .fetch_optional(&mut tx)
+        .await?;
+        match owner {
+            Some(Some(other)) if other == id => {}
+            Some(_) => {
+                return Err(StoreError::Conflict(format!(
+                    "Another piece of this call has or had the address “{slug}”: choose another"
+                )));
+            }
+            None => {
+                sql::query(
+                    "INSERT INTO piece_slugs (call_id, slug, submission_id, current, created_at)
+                     VALUES ($1, $2, $3, FALSE, $4)",
+                )
+                .bind(call_id)
+                .bind(slug)
+                .bind(id)
+                .bind(now)
+                .execute(&mut tx)
+                .await?;
+            }
+        }
+        let published = state == SubmissionState::Published;
+        sql::query(
+            "UPDATE piece_slugs SET current = (slug = $2),
+                    public = CASE WHEN slug = $2 THEN $3 ELSE public END
+             WHERE submission_id = $1",
+        )
+        .bind(id)
+        .bind(slug)
+        .bind(published)
+        .execute(&mut tx)
+        .await?;
+        bump_week(&mut tx, call_id, now).await?;
+        audit(
+            &mut tx,
+            now,
+            actor,
+            "submission.address",
+            &format!("submission:{id}"),
+            serde_json::json!({ "slug": slug }),
         )
         .await?;
         tx.commit().await?;

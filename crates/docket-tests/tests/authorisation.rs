@@ -334,6 +334,10 @@ fn rules() -> BTreeMap<(&'static str, &'static str), (Who, u16)> {
             (Editors, 0),
         ),
         (
+            (post, "/console/calls/{slug}/board/{id}/address"),
+            (Editors, 0),
+        ),
+        (
             (post, "/console/calls/{slug}/board/{id}/schedule"),
             (Editors, 0),
         ),
@@ -781,6 +785,7 @@ fn real_form(pattern: &str) -> Vec<(&'static str, &'static str)> {
         "/console/calls/{slug}/board/{id}/place" => vec![("day", "2022-11-14"), ("note", "Moved")],
         "/console/calls/{slug}/board/{id}/move" => vec![("direction", "up")],
         "/console/calls/{slug}/board/{id}/partner" => vec![("partner", "no")],
+        "/console/calls/{slug}/board/{id}/address" => vec![("address", "taken-over")],
         "/console/calls/{slug}/board/{id}/unpublish" => vec![("reason", "Taken over")],
         "/submissions/{id}/changes" => vec![("action", "approve")],
         "/console/calls/{slug}/emails/{key}" => vec![

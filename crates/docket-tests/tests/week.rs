@@ -374,6 +374,44 @@ async fn week_goes_live(db: &TestDb) {
         page.body.contains("Courts that listen")
             && page.body.contains("Data at the heart of justice")
     );
+    // A new address: the earlier one leads there, for good; another piece's is refused.
+    let page = editor
+        .post(
+            &format!("{CONSOLE}/board/{second}/address"),
+            &[("address", "Courts That Listen Well")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let moved_from = format!("/calls/{SLUG}/pieces/courts-that-listen");
+    let page = app.get(&moved_from).await;
+    assert_eq!(page.status, 308, "a permanent redirect");
+    assert_eq!(page.header("location"), "courts-that-listen-well");
+    assert_eq!(
+        app.get(&format!("/calls/{SLUG}/pieces/courts-that-listen-well"))
+            .await
+            .status,
+        200
+    );
+    let page = editor
+        .post(
+            &format!("{CONSOLE}/board/{second}/address"),
+            &[("address", first_slug.as_str())],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    assert!(
+        page.location().contains("choose+another"),
+        "{}",
+        page.location()
+    );
+    assert_eq!(
+        app.get(&format!("/calls/{SLUG}/pieces/courts-that-listen-well"))
+            .await
+            .status,
+        200,
+        "unchanged"
+    );
+
     // What is not published is nowhere: not the unscheduled piece, not Wednesday's.
     let held_slug = format!("/calls/{SLUG}/pieces/held-back-for-now");
     assert_eq!(app.get(&held_slug).await.status, 404);

@@ -34,6 +34,7 @@ pub fn routes() -> Vec<Route> {
         Route::post("/console/calls/{slug}/board/{id}/unschedule", unschedule),
         Route::post("/console/calls/{slug}/board/{id}/unpublish", unpublish),
         Route::post("/console/calls/{slug}/board/{id}/partner", partner),
+        Route::post("/console/calls/{slug}/board/{id}/address", address),
     ]
 }
 
@@ -69,6 +70,8 @@ struct Card {
     warnings: Vec<String>,
     /// In the partner programme's feed.
     partner: bool,
+    /// Its address's last part, once scheduled.
+    slug: Option<String>,
 }
 
 struct Column {
@@ -193,6 +196,7 @@ fn card(
         last,
         warnings,
         partner: piece.partner,
+        slug: piece.slug.clone(),
     }
 }
 
@@ -578,6 +582,49 @@ async fn partner(
         } else {
             format!("“{}” is no longer in the partner feed.", piece.title)
         },
+        Some(id),
+    )
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct AddressForm {
+    csrf: String,
+    address: String,
+}
+
+/// Gives a scheduled or published piece a new address; the earlier one redirects to it.
+async fn address(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((_, id)): Path<(String, SubmissionId)>,
+    Extension(csrf): Extension<CsrfToken>,
+    Form(form): Form<AddressForm>,
+) -> Result<Response, WebError> {
+    staff.require_editor(&state)?;
+    csrf.verify(&form.csrf)?;
+    let piece = board_piece(&state, &staff, id).await?;
+    let slug = docket_core::text::slugify(&form.address, 72);
+    if slug.is_empty() {
+        let mut errors = FormErrors::default();
+        errors.add(
+            &format!("address-{id}"),
+            "Give the address some letters or digits, such as data-at-the-heart-of-justice",
+        );
+        return show(&state, &staff, &csrf, errors, None, None).await;
+    }
+    let result = state
+        .store
+        .rename_slug(id, &slug, &Actor::User(staff.user.id), state.clock.now())
+        .await;
+    after(
+        &staff.call.call,
+        result,
+        format!(
+            "“{}” is at {} now; its earlier address leads there.",
+            piece.title,
+            week::piece_path(&staff.call.call, &slug)
+        ),
         Some(id),
     )
 }
