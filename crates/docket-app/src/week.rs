@@ -164,8 +164,7 @@ pub async fn publish(
         // Tried again with the runner's back-off; the board shows the piece as overdue.
         return Err(format!("not published yet: {blocker}"));
     }
-    let board = store.board(call_id).await.map_err(database)?;
-    let Some(placed) = board.iter().find(|piece| piece.id == id) else {
+    let Some(placed) = store.board_piece(call_id, id).await.map_err(database)? else {
         return Ok("the piece is no longer on the board".into());
     };
     let (Some(slug), Some(day)) = (&placed.slug, placed.day) else {

@@ -1150,6 +1150,13 @@ impl crate::Publication for WorkDecorated {
     ) -> Result<Vec<crate::BoardPiece>, crate::StoreError> {
         self.inner.board(call_id).await
     }
+    async fn board_piece(
+        &self,
+        call_id: crate::CallId,
+        id: crate::SubmissionId,
+    ) -> Result<Option<crate::BoardPiece>, crate::StoreError> {
+        self.inner.board_piece(call_id, id).await
+    }
     async fn place(
         &self,
         id: crate::SubmissionId,

@@ -107,6 +107,13 @@ pub trait Publication: Send + Sync {
     /// A call's accepted, scheduled and published pieces, by day, order and id.
     async fn board(&self, call_id: CallId) -> Result<Vec<BoardPiece>, StoreError>;
 
+    /// One piece as the board shows it, if it is on `call_id`'s board.
+    async fn board_piece(
+        &self,
+        call_id: CallId,
+        id: SubmissionId,
+    ) -> Result<Option<BoardPiece>, StoreError>;
+
     /// Places an accepted or scheduled piece on `day` at `publish_at`, last in the day when it
     /// moves there. A scheduled piece's publish job moves with it. Audited.
     async fn place(
@@ -196,7 +203,24 @@ pub trait Publication: Send + Sync {
     async fn lookup_slug(&self, call_id: CallId, slug: &str) -> Result<SlugLookup, StoreError>;
 }
 
-const BOARD_STATES: &str = "('accepted', 'scheduled', 'published')";
+/// The states of the pieces on the board, as SQL.
+macro_rules! board_states {
+    () => {
+        "('accepted', 'scheduled', 'published')"
+    };
+}
+const BOARD_STATES: &str = board_states!();
+
+/// A call's pieces as the board shows them (`$1` is the call).
+const BOARD_SELECT: &str = concat!(
+    "SELECT s.id, s.state, s.draft, u.email AS owner_email, s.accepted_day,
+        s.day_position, s.publish_at, s.placement_note, s.published_at, s.partner, ps.slug
+     FROM submissions s
+     JOIN users u ON u.id = s.owner_id
+     LEFT JOIN piece_slugs ps ON ps.submission_id = s.id AND ps.current = TRUE
+     WHERE s.call_id = $1 AND s.state IN ",
+    board_states!()
+);
 
 fn board_row(row: &Row) -> Result<BoardPiece, StoreError> {
     let state: String = row.get("state")?;
@@ -284,18 +308,25 @@ async fn bump_week(tx: &mut Tx, call_id: CallId, now: Timestamp) -> Result<(), S
 impl Publication for SqlStore {
     async fn board(&self, call_id: CallId) -> Result<Vec<BoardPiece>, StoreError> {
         let rows = sql::query(format!(
-            "SELECT s.id, s.state, s.draft, u.email AS owner_email, s.accepted_day, s.day_position,
-                    s.publish_at, s.placement_note, s.published_at, s.partner, ps.slug
-             FROM submissions s
-             JOIN users u ON u.id = s.owner_id
-             LEFT JOIN piece_slugs ps ON ps.submission_id = s.id AND ps.current = TRUE
-             WHERE s.call_id = $1 AND s.state IN {BOARD_STATES}
-             ORDER BY s.accepted_day, s.day_position, s.id"
+            "{BOARD_SELECT} ORDER BY s.accepted_day, s.day_position, s.id"
         ))
         .bind(call_id)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(board_row).collect()
+    }
+
+    async fn board_piece(
+        &self,
+        call_id: CallId,
+        id: SubmissionId,
+    ) -> Result<Option<BoardPiece>, StoreError> {
+        let row = sql::query(format!("{BOARD_SELECT} AND s.id = $2"))
+            .bind(call_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(board_row).transpose()
     }
 
     async fn place(

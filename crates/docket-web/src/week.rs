@@ -500,24 +500,13 @@ fn file_description(document: &docket_core::submission::AssetRef, pages: Option<
         "application/vnd.oasis.opendocument.text" => "OpenDocument text".to_owned(),
         mime => mime.to_owned(),
     };
-    let size = human_size(document.size);
+    let size = docket_core::call::human_bytes(document.size);
     match pages {
         Some(pages) => format!(
             "{kind}, {size}, {pages} {}",
             if pages == 1 { "page" } else { "pages" }
         ),
         None => format!("{kind}, {size}"),
-    }
-}
-
-/// "840 KB", "1.2 MB".
-pub fn human_size(bytes: u64) -> String {
-    if bytes < 1000 {
-        format!("{bytes} bytes")
-    } else if bytes < 1_000_000 {
-        format!("{} KB", bytes.div_ceil(1000))
-    } else {
-        format!("{:.1} MB", bytes as f64 / 1_000_000.0)
     }
 }
 
@@ -715,13 +704,6 @@ pub struct AuthorPage {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_read_as_people_say_them() {
-        assert_eq!(human_size(512), "512 bytes");
-        assert_eq!(human_size(840_200), "841 KB");
-        assert_eq!(human_size(1_240_000), "1.2 MB");
-    }
 
     #[test]
     fn json_in_a_script_cannot_close_it() {

@@ -15,6 +15,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
+
 use docket_core::submission::{Author, CandidateDays, Piece};
 use docket_store::{Actor, NewMail, Store};
 use docket_tests::db::TestDb;
@@ -38,8 +40,8 @@ fn env_number(name: &str, default: usize) -> usize {
 
 /// Loads `count` published pieces, spread over the week's days, straight through the store's
 /// steps (each piece: sent, accepted, consented to, placed, scheduled, published).
-async fn load(store: &dyn Store, count: usize) -> Vec<(String, String)> {
-    let stored = store.call(SLUG).await.unwrap().unwrap();
+async fn load(store: &dyn Store, count: usize) -> anyhow::Result<Vec<(String, String)>> {
+    let stored = store.call(SLUG).await?.context("the seed call")?;
     let now = jiff::Timestamp::now();
     let days: Vec<_> = stored.call.days.iter().map(|day| day.date).collect();
     let mut owners = Vec::new();
@@ -68,10 +70,7 @@ async fn load(store: &dyn Store, count: usize) -> Vec<(String, String)> {
             words: Some(600),
             ..Piece::default()
         };
-        let id = store
-            .create_draft(stored.id, owner, &piece, now)
-            .await
-            .unwrap();
+        let id = store.create_draft(stored.id, owner, &piece, now).await?;
         store
             .submit_revision(
                 id,
@@ -94,8 +93,7 @@ async fn load(store: &dyn Store, count: usize) -> Vec<(String, String)> {
                 },
                 now,
             )
-            .await
-            .unwrap();
+            .await?;
         store
             .set_state(
                 id,
@@ -105,8 +103,7 @@ async fn load(store: &dyn Store, count: usize) -> Vec<(String, String)> {
                 None,
                 now,
             )
-            .await
-            .unwrap();
+            .await?;
         store
             .give_consent(
                 id,
@@ -115,53 +112,45 @@ async fn load(store: &dyn Store, count: usize) -> Vec<(String, String)> {
                 &Actor::User(owner.id),
                 now,
             )
-            .await
-            .unwrap();
+            .await?;
         let at = stored
             .call
             .local_instant(day, stored.call.week.publish_time);
-        store
-            .place(id, day, at, "", &Actor::Cli, now)
-            .await
-            .unwrap();
+        store.place(id, day, at, "", &Actor::Cli, now).await?;
         let slug = store
             .schedule(id, &format!("piece-{n}"), &Actor::Cli, now)
-            .await
-            .unwrap();
-        store.publish(id, at, &[], now).await.unwrap();
+            .await?;
+        store.publish(id, at, &[], now).await?;
         pieces.push((slug, body));
     }
-    pieces
+    Ok(pieces)
 }
 
 /// The same pieces as a Hugo site: one Markdown file each, and a theme as small as Docket's
 /// pages (a page per piece, a list per section).
-fn hugo_site(dir: &Path, pieces: &[(String, String)]) {
+fn hugo_site(dir: &Path, pieces: &[(String, String)]) -> anyhow::Result<()> {
     let content = dir.join("content/pieces");
-    std::fs::create_dir_all(&content).unwrap();
-    std::fs::create_dir_all(dir.join("layouts/_default")).unwrap();
+    std::fs::create_dir_all(&content)?;
+    std::fs::create_dir_all(dir.join("layouts/_default"))?;
     std::fs::write(
         dir.join("hugo.toml"),
         "baseURL = 'https://example.org/week/'\ntitle = 'Digital Justice Week 2022'\ndisableKinds = ['taxonomy', 'term', 'RSS', 'sitemap']\n",
-    )
-    .unwrap();
+    )?;
     std::fs::write(
         dir.join("layouts/_default/single.html"),
         "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>{{ .Title }}</title><link rel=\"canonical\" href=\"{{ .Permalink }}\"></head><body><main><h1>{{ .Title }}</h1><p>{{ .Summary }}</p>{{ .Content }}</main></body></html>\n",
-    )
-    .unwrap();
+    )?;
     std::fs::write(
         dir.join("layouts/_default/list.html"),
         "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>{{ .Title }}</title></head><body><main><h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul></main></body></html>\n",
-    )
-    .unwrap();
+    )?;
     for (slug, body) in pieces {
         std::fs::write(
             content.join(format!("{slug}.md")),
             format!("---\ntitle: \"{slug}\"\ndate: 2022-11-15T09:00:00Z\n---\n\n{body}\n"),
-        )
-        .unwrap();
+        )?;
     }
+    Ok(())
 }
 
 struct Wrk {
@@ -169,11 +158,11 @@ struct Wrk {
     p99: String,
 }
 
-fn wrk(url: &str, seconds: usize) -> Wrk {
+fn wrk(url: &str, seconds: usize) -> anyhow::Result<Wrk> {
     let output = Command::new("wrk")
         .args(["-t2", "-c64", &format!("-d{seconds}s"), "--latency", url])
         .output()
-        .expect("wrk");
+        .context("wrk")?;
     let text = String::from_utf8_lossy(&output.stdout);
     let requests_per_second = text
         .lines()
@@ -190,68 +179,65 @@ fn wrk(url: &str, seconds: usize) -> Wrk {
     if text.contains("Non-2xx") {
         eprintln!("warning: {url} answered errors:\n{text}");
     }
-    Wrk {
+    Ok(Wrk {
         requests_per_second,
         p99,
-    }
+    })
 }
 
-fn nginx(root: &Path, port: u16, dir: &Path) -> Child {
+fn nginx(root: &Path, port: u16, dir: &Path) -> anyhow::Result<Child> {
     let config = format!(
         "worker_processes 2;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 1024; }}\nhttp {{ include /etc/nginx/mime.types; access_log off; client_body_temp_path {d}/b; proxy_temp_path {d}/p; fastcgi_temp_path {d}/f; uwsgi_temp_path {d}/u; scgi_temp_path {d}/s; server {{ listen 127.0.0.1:{port}; root {r}; }} }}\n",
         d = dir.display(),
         r = root.display()
     );
     let path = dir.join("nginx.conf");
-    std::fs::write(&path, config).unwrap();
+    std::fs::write(&path, config)?;
     let child = Command::new("nginx")
         .args(["-e", "stderr", "-g", "daemon off; user root;", "-c"])
         .arg(&path)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("nginx");
+        .context("nginx")?;
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    child
+    Ok(child)
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap()
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
-fn main() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(run());
+fn main() -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()?.block_on(run())
 }
 
-async fn run() {
+async fn run() -> anyhow::Result<()> {
     let count = env_number("BENCH_PIECES", 10_000);
     let seconds = env_number("BENCH_SECONDS", 10);
     let db = TestDb::sqlite().await;
-    let store = docket_store::connect(db.url()).await.unwrap();
-    store.migrate().await.unwrap();
+    let store = docket_store::connect(db.url()).await?;
+    store.migrate().await?;
     let seed = docket_tests::app::parse_call(docket_tests::SEED_CALL);
     store
         .save_call(&seed, &Actor::System, jiff::Timestamp::now())
-        .await
-        .unwrap();
+        .await?;
     let started = Instant::now();
-    let pieces = load(store.as_ref(), count).await;
+    let pieces = load(store.as_ref(), count).await?;
     println!(
         "loaded {count} published pieces in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
     // --- Exporting, beside Hugo ---------------------------------------------------------------
-    let work = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir()?;
     let out = work.path().join("served/week");
     let started = Instant::now();
     let files = docket::export::render(
@@ -261,9 +247,8 @@ async fn run() {
         "https://docket.example.org",
         jiff::Timestamp::now(),
     )
-    .await
-    .unwrap();
-    let report = docket::export::write(&out, &files, true).unwrap();
+    .await?;
+    let report = docket::export::write(&out, &files, true)?;
     let docket_seconds = started.elapsed().as_secs_f64();
     println!(
         "docket export site: {} files in {docket_seconds:.2} s (cold: every file written)",
@@ -277,9 +262,8 @@ async fn run() {
         "https://docket.example.org",
         jiff::Timestamp::now(),
     )
-    .await
-    .unwrap();
-    let again = docket::export::write(&out, &files, true).unwrap();
+    .await?;
+    let again = docket::export::write(&out, &files, true)?;
     println!(
         "docket export site again: {} written in {:.2} s",
         again.written,
@@ -287,16 +271,15 @@ async fn run() {
     );
     if have("hugo") {
         let site = work.path().join("hugo");
-        hugo_site(&site, &pieces);
+        hugo_site(&site, &pieces)?;
         let started = Instant::now();
         let status = Command::new("hugo")
             .args(["--quiet", "--source"])
             .arg(&site)
             .stdout(Stdio::null())
-            .status()
-            .unwrap();
+            .status()?;
         let hugo_seconds = started.elapsed().as_secs_f64();
-        assert!(status.success(), "hugo failed");
+        anyhow::ensure!(status.success(), "hugo failed");
         println!("hugo (same {count} Markdown pieces): {hugo_seconds:.2} s");
         println!(
             "export time / hugo time = {:.2} (goal: at most 0.5)",
@@ -309,7 +292,7 @@ async fn run() {
     // --- Serving, beside nginx ----------------------------------------------------------------
     if !(have("wrk") && have("nginx")) {
         println!("wrk or nginx is not installed: serving was not measured");
-        return;
+        return Ok(());
     }
     let state = docket_web::AppState::new(
         store.clone(),
@@ -319,21 +302,19 @@ async fn run() {
             ..docket_web::WebConfig::default()
         },
     );
-    let app = docket_web::Application::bind(SocketAddr::from(([127, 0, 0, 1], 0)), state)
-        .await
-        .unwrap();
-    let address = app.local_addr().unwrap();
+    let app = docket_web::Application::bind(SocketAddr::from(([127, 0, 0, 1], 0)), state).await?;
+    let address = app.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run(async move {
         let _ = stopped.await;
     }));
-    let port = free_port();
-    let nginx_dir = tempfile::tempdir().unwrap();
+    let port = free_port()?;
+    let nginx_dir = tempfile::tempdir()?;
     {
         use std::os::unix::fs::PermissionsExt as _;
         let _ = std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755));
     }
-    let mut nginx = nginx(&work.path().join("served"), port, nginx_dir.path());
+    let mut nginx = nginx(&work.path().join("served"), port, nginx_dir.path())?;
     let piece = &pieces[count / 2].0;
     for (name, docket_path, nginx_path) in [
         (
@@ -347,8 +328,8 @@ async fn run() {
             "/week/days/2022-11-15/".to_owned(),
         ),
     ] {
-        let ours = wrk(&format!("http://{address}{docket_path}"), seconds);
-        let theirs = wrk(&format!("http://127.0.0.1:{port}{nginx_path}"), seconds);
+        let ours = wrk(&format!("http://{address}{docket_path}"), seconds)?;
+        let theirs = wrk(&format!("http://127.0.0.1:{port}{nginx_path}"), seconds)?;
         println!(
             "{name}: docket {:.0} req/s (p99 {}), nginx {:.0} req/s (p99 {}); docket / nginx = {:.2} (goal: at least 1)",
             ours.requests_per_second,
@@ -364,4 +345,5 @@ async fn run() {
     let _ = nginx.wait();
     let _ = stop.send(());
     let _ = server.await;
+    Ok(())
 }

@@ -335,10 +335,8 @@ async fn board_piece(
 ) -> Result<BoardPiece, WebError> {
     state
         .store
-        .board(staff.call.id)
+        .board_piece(staff.call.id, id)
         .await?
-        .into_iter()
-        .find(|piece| piece.id == id)
         .ok_or_else(|| WebError::not_found(state))
 }
 

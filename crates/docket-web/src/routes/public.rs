@@ -9,9 +9,8 @@ use axum::http::HeaderMap;
 
 use crate::auth::MaybeUser;
 use crate::csrf::CsrfToken;
-use crate::routes::week::Freshness;
+use crate::routes::week::{Freshness, live_week};
 use crate::site::{self, Visit};
-use crate::week::{Mode, Week};
 use crate::{AppState, Route, WebError};
 
 /// Routes for the public site.
@@ -89,14 +88,7 @@ async fn call(
         .public_cache
         .published(&state, stored.id, fresh.version)
         .await?;
-    let week = Week::new(
-        Mode::Live,
-        &stored.call,
-        &pieces,
-        state.config.public_url.trim_end_matches('/'),
-        state.config.public_url.trim_end_matches('/'),
-        state.clock.now(),
-    );
+    let week = live_week(&state, &stored.call, &pieces);
     let visit = visit(&state, &visitor, &csrf);
     let html = site::call_page(&week, state.clock.as_ref(), visit, &announcements)?;
     let page = fresh.keep(&state, &path, html);
@@ -123,14 +115,7 @@ async fn day(
         .public_cache
         .published(&state, stored.id, fresh.version)
         .await?;
-    let week = Week::new(
-        Mode::Live,
-        &stored.call,
-        &pieces,
-        state.config.public_url.trim_end_matches('/'),
-        state.config.public_url.trim_end_matches('/'),
-        state.clock.now(),
-    );
+    let week = live_week(&state, &stored.call, &pieces);
     let visit = visit(&state, &visitor, &csrf);
     match site::day_page(&week, date, state.clock.as_ref(), visit) {
         Some(html) => {
@@ -149,14 +134,7 @@ async fn guidelines(
 ) -> Result<Response, WebError> {
     let call = load(&state, &slug).await?;
     let visit = visit(&state, &visitor, &csrf);
-    let week = Week::new(
-        Mode::Live,
-        &call,
-        &[],
-        state.config.public_url.trim_end_matches('/'),
-        state.config.public_url.trim_end_matches('/'),
-        state.clock.now(),
-    );
+    let week = live_week(&state, &call, &[]);
     let html = site::guidelines_page(&week, state.clock.as_ref(), visit)?;
     Ok(public_page(&visitor, html))
 }

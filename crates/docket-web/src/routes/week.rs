@@ -342,6 +342,23 @@ fn layout(
     )
 }
 
+/// The week as Docket serves it: its pages at `public_url`, read at the clock's now.
+pub(crate) fn live_week<'a>(
+    state: &'a AppState,
+    call: &'a docket_core::Call,
+    pieces: &'a [docket_store::PublishedPiece],
+) -> Week<'a> {
+    let url = state.config.public_url.trim_end_matches('/');
+    Week::new(
+        crate::week::Mode::Live,
+        call,
+        pieces,
+        url,
+        url,
+        state.clock.now(),
+    )
+}
+
 fn gone() -> WebError {
     WebError::Gone(
         "The organisers took this piece down. It is no longer published; the rest of the week is still there.".into(),
@@ -372,14 +389,7 @@ async fn piece(
         .public_cache
         .published(&state, stored.id, fresh.version)
         .await?;
-    let week = Week::new(
-        crate::week::Mode::Live,
-        &stored.call,
-        &pieces,
-        state.config.public_url.trim_end_matches('/'),
-        state.config.public_url.trim_end_matches('/'),
-        state.clock.now(),
-    );
+    let week = live_week(&state, &stored.call, &pieces);
     let title = pieces
         .iter()
         .find(|piece| piece.slug == piece_slug)
@@ -409,22 +419,15 @@ async fn author(
         .public_cache
         .published(&state, stored.id, fresh.version)
         .await?;
-    let week = Week::new(
-        crate::week::Mode::Live,
-        &stored.call,
-        &pieces,
-        state.config.public_url.trim_end_matches('/'),
-        state.config.public_url.trim_end_matches('/'),
-        state.clock.now(),
-    );
-    let name = week
-        .authors()
-        .into_iter()
+    let week = live_week(&state, &stored.call, &pieces);
+    let authors = week.authors();
+    let name = authors
+        .iter()
         .find(|entry| entry.slug == author_slug)
-        .map(|entry| entry.author.name)
+        .map(|entry| entry.author.name.clone())
         .ok_or_else(|| WebError::not_found(&state))?;
     let layout = layout(&state, &name, &stored.call, &visitor, &csrf);
-    let Some(html) = week.author_page(&author_slug, layout) else {
+    let Some(html) = week.author_page_with(&author_slug, layout, &authors) else {
         return Err(WebError::not_found(&state));
     };
     let page = fresh.keep(&state, &path, html?);
@@ -511,14 +514,7 @@ async fn headshot(
         .public_cache
         .published(&state, stored.id, fresh.version)
         .await?;
-    let week = Week::new(
-        crate::week::Mode::Live,
-        &stored.call,
-        &pieces,
-        state.config.public_url.trim_end_matches('/'),
-        state.config.public_url.trim_end_matches('/'),
-        state.clock.now(),
-    );
+    let week = live_week(&state, &stored.call, &pieces);
     let asset_id = week
         .authors()
         .into_iter()
@@ -572,14 +568,7 @@ async fn feed(
         .public_cache
         .published(&state, stored.id, fresh.version)
         .await?;
-    let week = Week::new(
-        crate::week::Mode::Live,
-        &stored.call,
-        &pieces,
-        state.config.public_url.trim_end_matches('/'),
-        state.config.public_url.trim_end_matches('/'),
-        state.clock.now(),
-    );
+    let week = live_week(&state, &stored.call, &pieces);
     let own = path.rsplit('/').next().unwrap_or_default().to_owned();
     let (body, content_type) = match kind {
         FeedKind::Atom(Selection::Day(day)) => (
