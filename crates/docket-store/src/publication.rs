@@ -293,6 +293,32 @@ async fn cancel_publish_jobs(
     Ok(())
 }
 
+/// Ends a step on the board: the call's week changes, the step is audited on the piece, and
+/// all of it commits.
+#[allow(clippy::too_many_arguments)]
+async fn committed(
+    mut tx: Tx,
+    call_id: CallId,
+    id: SubmissionId,
+    actor: &Actor,
+    action: &str,
+    detail: serde_json::Value,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    bump_week(&mut tx, call_id, now).await?;
+    audit(
+        &mut tx,
+        now,
+        actor,
+        action,
+        &format!("submission:{id}"),
+        detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn bump_week(tx: &mut Tx, call_id: CallId, now: Timestamp) -> Result<(), StoreError> {
     sql::query(
         "UPDATE calls SET week_version = week_version + 1, week_changed_at = $2 WHERE id = $1",
@@ -633,18 +659,16 @@ impl Publication for SqlStore {
         .bind(id)
         .execute(&mut tx)
         .await?;
-        bump_week(&mut tx, call_id, now).await?;
-        audit(
-            &mut tx,
-            now,
+        committed(
+            tx,
+            call_id,
+            id,
             actor,
             "submission.unpublished",
-            &format!("submission:{id}"),
             serde_json::json!({ "from": "published", "to": "withdrawn", "reason": reason }),
+            now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     async fn rename_slug(
@@ -700,18 +724,16 @@ impl Publication for SqlStore {
         .bind(published)
         .execute(&mut tx)
         .await?;
-        bump_week(&mut tx, call_id, now).await?;
-        audit(
-            &mut tx,
-            now,
+        committed(
+            tx,
+            call_id,
+            id,
             actor,
             "submission.address",
-            &format!("submission:{id}"),
             serde_json::json!({ "slug": slug }),
+            now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     async fn set_partner(
@@ -734,18 +756,16 @@ impl Publication for SqlStore {
             .bind(id)
             .execute(&mut tx)
             .await?;
-        bump_week(&mut tx, call_id, now).await?;
-        audit(
-            &mut tx,
-            now,
+        committed(
+            tx,
+            call_id,
+            id,
             actor,
             "submission.partner",
-            &format!("submission:{id}"),
             serde_json::json!({ "partner": partner }),
+            now,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     async fn week_version(&self, call_id: CallId) -> Result<(i64, Option<Timestamp>), StoreError> {

@@ -805,7 +805,18 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
 
     // Signing in again asks for the app's code before the console.
     press(client, ".account-nav button[type=submit]").await;
+    // The sign-out's own answer first, or it could land after the sign-in page and replace it.
+    client
+        .wait()
+        .for_element(Locator::Css(".account-nav a[href='/account/sign-in']"))
+        .await
+        .expect("signed out");
     client.goto(&app.url("/account/sign-in")).await.unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("#email"))
+        .await
+        .expect("the sign-in form");
     fill(client, "#email", "org@example.org").await;
     fill(client, "#password", "correct horse battery").await;
     press(client, "main form button[type=submit]").await;
