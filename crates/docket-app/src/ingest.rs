@@ -506,10 +506,21 @@ async fn file_message(
             .await;
         }
     };
-    let display_name = message
-        .from
+    // Who writes it: the sender, unless they forward someone else's message (an assistant
+    // passing on their principal's promise), whose author the forward names. The pledge stays
+    // the sender's: the From: account answers for it.
+    let forwarded_author = message
+        .forwarded_from
         .as_ref()
-        .and_then(|(name, _)| name.clone())
+        .filter(|person| {
+            person
+                .address
+                .as_ref()
+                .is_none_or(|address| address.as_str() != sender.as_str())
+        })
+        .and_then(|person| person.name.clone());
+    let display_name = forwarded_author
+        .or_else(|| message.from.as_ref().and_then(|(name, _)| name.clone()))
         .unwrap_or_default();
     let mut piece = Piece {
         kind: body.kind.clone(),
@@ -603,7 +614,7 @@ async fn file_message(
     let fulfils = match &pledged {
         Some(pledge) => Some(pledge.id),
         None if message_record.sender_trust.verified() => {
-            open_pledge_for(store, owner_id, stored_call.id, &piece).await?
+            crate::pledges::open_for(store, owner_id, stored_call.id, &piece).await?
         }
         None => None,
     };
@@ -745,35 +756,6 @@ async fn pledge_answered(
         .filter(|pledge| pledge.state == PledgeState::Open && pledge.submission_id.is_none()))
 }
 
-/// `owner`'s open pledge in the call, with no piece yet, for a day `piece` is offered for (or,
-/// when either says "any day", any): the promise this piece keeps.
-async fn open_pledge_for(
-    store: &dyn Store,
-    owner: docket_core::UserId,
-    call_id: docket_core::CallId,
-    piece: &Piece,
-) -> Result<Option<i64>, StoreError> {
-    use docket_core::submission::CandidateDays;
-    let overlaps = |pledged: &Option<CandidateDays>| match (pledged, &piece.days) {
-        (Some(CandidateDays::Days(promised)), Some(CandidateDays::Days(offered))) => {
-            promised.intersection(offered).next().is_some()
-        }
-        _ => true,
-    };
-    Ok(store
-        .pledges_of(owner)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|record| {
-            record.call_id == call_id
-                && record.state == PledgeState::Open
-                && record.submission_id.is_none()
-                && overlaps(&record.pledge.days)
-        })
-        .map(|record| record.id))
-}
-
 /// True when the message carries a piece: a file other than an image (a signature's logo), or a
 /// link to an episode for an audio kind.
 fn carries_piece(call: &Call, message: &Inbound, named: Option<&Kind>) -> bool {
@@ -824,10 +806,21 @@ async fn file_pledge(
         )
         .await;
     }
-    let display_name = message
-        .from
+    // Who writes it: the sender, unless they forward someone else's message (an assistant
+    // passing on their principal's promise), whose author the forward names. The pledge stays
+    // the sender's: the From: account answers for it.
+    let forwarded_author = message
+        .forwarded_from
         .as_ref()
-        .and_then(|(name, _)| name.clone())
+        .filter(|person| {
+            person
+                .address
+                .as_ref()
+                .is_none_or(|address| address.as_str() != sender.as_str())
+        })
+        .and_then(|person| person.name.clone());
+    let display_name = forwarded_author
+        .or_else(|| message.from.as_ref().and_then(|(name, _)| name.clone()))
         .unwrap_or_default();
     let pledges: Vec<docket_core::pledge::Pledge> = promises
         .iter()
@@ -1294,13 +1287,44 @@ async fn reply(
         let carries = !message.attachments.is_empty()
             || (kind.is_some_and(|kind| kind.format == Format::Audio)
                 && recognise::link(&message.text).is_some());
-        if carries && let Ok(body) = body_of(&call.call, message, kind).await {
+        let unchanged = |head: &Letterhead, problem: String| ReplyChange::Unchanged {
+            answer: mailer.triage_answer(head, &sender, &record.subject, &problem),
+        };
+        let body = if carries {
+            Some(body_of(&call.call, message, kind).await)
+        } else {
+            None
+        };
+        if let Some(Err(problem)) = body {
+            // The new version cannot be read, or is not a file this kind takes: say so.
+            let head = crate::letterhead(store, mailer, call.id, &call.call).await?;
+            let kind_name = kind
+                .map_or("piece", |kind| kind.name.as_str())
+                .to_lowercase();
+            change = Some(unchanged(
+                &head,
+                format!(
+                    "{problem}. Your {kind_name} \u{201c}{}\u{201d} is unchanged: reply with the corrected version, or change it on the web at {}",
+                    current.draft.title,
+                    mailer.link(&format!("/submissions/{submission_id}/edit"))
+                ),
+            ));
+        } else if let Some(Ok(body)) = body {
             let mut piece = current.draft.clone();
             body.apply(&call.call, &mut piece, false);
             // An editor's request for changes may hold the piece open past the deadline.
             let verdict = body.judged_until(&call.call, &piece, now, current.open_until);
-            let closed = verdict.refusals.iter().any(|f| f.code == Code::Closed);
-            if !closed {
+            let closed = verdict.refusals.iter().find(|f| f.code == Code::Closed);
+            if let Some(closed) = closed {
+                let head = crate::letterhead(store, mailer, call.id, &call.call).await?;
+                change = Some(unchanged(
+                    &head,
+                    format!(
+                        "{}. Your piece \u{201c}{}\u{201d} is unchanged",
+                        closed.message, current.draft.title
+                    ),
+                ));
+            } else {
                 let path = format!("/submissions/{submission_id}");
                 let head = crate::letterhead(store, mailer, call.id, &call.call).await?;
                 change = Some(if verdict.may_send() {

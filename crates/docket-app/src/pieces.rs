@@ -63,7 +63,8 @@ pub async fn save_draft(
 }
 
 /// Submits `piece` as the next revision of a piece `user` may edit, with its receipt, when the
-/// judge's `verdict` on it lets it be sent (late or not, as the verdict says).
+/// judge's `verdict` on it lets it be sent (late or not, as the verdict says). A piece that no
+/// pledge names yet then fulfils its owner's open pledge for one of its days.
 pub async fn submit_revision(
     store: &dyn Store,
     user: &User,
@@ -84,7 +85,7 @@ pub async fn submit_revision(
                 .join(". "),
         ));
     }
-    store
+    let number = store
         .submit_revision(
             record.id,
             user.id,
@@ -94,7 +95,16 @@ pub async fn submit_revision(
             receipt,
             now,
         )
-        .await
+        .await?;
+    crate::pledges::fulfil_with(
+        store,
+        record,
+        piece,
+        &docket_store::Actor::User(user.id),
+        now,
+    )
+    .await?;
+    Ok(number)
 }
 
 /// Moves a piece `user` may edit from the state it was read in to `to` (the caller checked the

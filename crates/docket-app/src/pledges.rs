@@ -7,7 +7,8 @@ use docket_core::Call;
 use docket_core::pledge::{Pledge, PledgeState};
 use docket_core::submission::{Author, Piece};
 use docket_store::{
-    Actor, NewMail, NewPledge, PledgeRecord, Store, StoreError, StoredCall, SubmissionId, User,
+    Actor, CallId, NewMail, NewPledge, PledgeRecord, Store, StoreError, StoredCall, SubmissionId,
+    SubmissionRecord, User, UserId,
 };
 use jiff::Timestamp;
 
@@ -103,6 +104,62 @@ pub async fn start_piece(
         .link_pledge(pledge.id, id, &Actor::User(user.id), now)
         .await?;
     Ok(id)
+}
+
+/// `owner`'s open pledge in the call, with no piece yet, for a day `piece` is offered for (or,
+/// when either says "any day", any): the promise this piece keeps. The oldest such pledge
+/// first, so promises are kept in the order they were made.
+pub async fn open_for(
+    store: &dyn Store,
+    owner: UserId,
+    call_id: CallId,
+    piece: &Piece,
+) -> Result<Option<i64>, StoreError> {
+    use docket_core::submission::CandidateDays;
+    let overlaps = |pledged: &Option<CandidateDays>| match (pledged, &piece.days) {
+        (Some(CandidateDays::Days(promised)), Some(CandidateDays::Days(offered))) => {
+            promised.intersection(offered).next().is_some()
+        }
+        _ => true,
+    };
+    Ok(store
+        .pledges_of(owner)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|record| {
+            record.call_id == call_id
+                && record.state == PledgeState::Open
+                && record.submission_id.is_none()
+                && overlaps(&record.pledge.days)
+        })
+        .map(|record| record.id))
+}
+
+/// A piece sent on the web keeps its owner's promise: when no pledge names it yet, it fulfils
+/// the owner's open pledge for one of its days, as a piece sent by email does.
+pub async fn fulfil_with(
+    store: &dyn Store,
+    record: &SubmissionRecord,
+    piece: &Piece,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let pledges = store.pledges_of(record.owner_id).await?;
+    if pledges
+        .iter()
+        .any(|pledge| pledge.submission_id == Some(record.id))
+    {
+        return Ok(());
+    }
+    if let Some(id) = open_for(store, record.owner_id, record.call_id, piece).await? {
+        match store.link_pledge(id, record.id, actor, now).await {
+            // Withdrawn or linked by another request meanwhile: the piece is sent all the same.
+            Err(StoreError::Conflict(_)) => {}
+            other => other?,
+        }
+    }
+    Ok(())
 }
 
 /// The author takes their pledge back.

@@ -207,11 +207,22 @@ impl Authenticator {
         else {
             return not("no From: address");
         };
-        if let Some(verdict) = self.trusted_verdict(raw) {
-            return verdict;
-        }
+        // A trusted server's pass or fail is final. Anything else it says (dmarc=none for a
+        // domain without a policy, a temporary error, no DMARC result at all) leaves the
+        // question open, and Docket's own DKIM check may still answer it.
+        let undecided = match self.trusted_verdict(raw) {
+            Some(Trusted::Pass(authserv_id)) => return Verdict::TrustedServer { authserv_id },
+            Some(Trusted::Fail(id)) => {
+                return not(&format!("the trusted server {id} says dmarc=fail"));
+            }
+            Some(Trusted::Undecided(id)) => Some(id),
+            None => None,
+        };
         if !self.dkim {
-            return not("no trusted server vouched for it, and DKIM is not checked here");
+            return not(&match undecided {
+                Some(id) => format!("the trusted server {id} did not say dmarc=pass"),
+                None => "no trusted server vouched for it, and DKIM is not checked here".to_owned(),
+            });
         }
         match tokio::time::timeout(self.timeout, self.dkim(raw, &from_domain)).await {
             Ok(verdict) => verdict,
@@ -221,7 +232,7 @@ impl Authenticator {
 
     /// The topmost `Authentication-Results` written by a trusted server, if any, read as that
     /// server's verdict; every other such header is ignored (anyone can write one).
-    fn trusted_verdict(&self, raw: &[u8]) -> Option<Verdict> {
+    fn trusted_verdict(&self, raw: &[u8]) -> Option<Trusted> {
         if self.trusted_authserv_ids.is_empty() {
             return None;
         }
@@ -243,9 +254,11 @@ impl Authenticator {
                 continue;
             }
             return Some(if results.iter().any(|r| r == "dmarc=pass") {
-                Verdict::TrustedServer { authserv_id: id }
+                Trusted::Pass(id)
+            } else if results.iter().any(|r| r == "dmarc=fail") {
+                Trusted::Fail(id)
             } else {
-                not(&format!("the trusted server {id} did not say dmarc=pass"))
+                Trusted::Undecided(id)
             });
         }
         None
@@ -319,6 +332,14 @@ impl Authenticator {
             domain: domain.to_ascii_lowercase(),
         }
     }
+}
+
+/// What a trusted receiving server said of DMARC, by its authserv-id.
+enum Trusted {
+    Pass(String),
+    Fail(String),
+    /// dmarc=none, temperror, permerror, or no DMARC result.
+    Undecided(String),
 }
 
 fn not(why: &str) -> Verdict {

@@ -96,10 +96,79 @@ pub struct Inbound {
     /// Inline images without a filename are skipped; forwarded message/rfc822 parts: their
     /// attachments are included.
     pub attachments: Vec<Attachment>,
+    /// For a forward: who wrote the forwarded message, from the From line its client quoted
+    /// under the forward marker. A claim, like `from`: it names an author, never an account.
+    pub forwarded_from: Option<Person>,
     /// Why no automatic answer may be sent, if so: Auto-Submitted other than "no", Precedence
     /// bulk/list/junk, List-Id, from MAILER-DAEMON/postmaster, a delivery-status report
     /// (multipart/report), X-Autoreply/X-Autorespond.
     pub automatic: Option<String>,
+}
+
+/// A person as a mail client quotes them: "Ada Lovelace <ada@uni.example>", "Lovelace, Ada
+/// [mailto:ada@uni.example]", a bare address or a bare name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub name: Option<String>,
+    pub address: Option<docket_core::Address>,
+}
+
+impl Person {
+    fn parse(value: &str) -> Option<Person> {
+        let value = value.trim().trim_matches('*').trim();
+        let (name, address) = match value.find(['<', '[']) {
+            Some(open) => {
+                let inner = value[open + 1..]
+                    .trim_end()
+                    .trim_end_matches(['>', ']'])
+                    .trim();
+                let inner = inner.strip_prefix("mailto:").unwrap_or(inner);
+                (&value[..open], inner)
+            }
+            None if value.contains('@') && !value.contains(char::is_whitespace) => ("", value),
+            None => (value, ""),
+        };
+        let address = (address.contains('@') && !address.contains(char::is_whitespace))
+            .then(|| docket_core::Address::new(address));
+        let name = name.trim().trim_matches(['"', '\'', '*']).trim();
+        // "Lovelace, Ada", as Outlook writes a directory name.
+        let name = match name.split_once(", ") {
+            Some((last, first)) if !last.contains(' ') && !first.contains(' ') => {
+                format!("{first} {last}")
+            }
+            _ => name.to_owned(),
+        };
+        let name = (!name.is_empty() && !name.contains('@')).then_some(name);
+        (name.is_some() || address.is_some()).then_some(Person { name, address })
+    }
+}
+
+/// The author of a forwarded message: the From line of the first header block under a forward
+/// marker ("---------- Forwarded message ---------", "Begin forwarded message:", or an
+/// Outlook-style "From: … Sent: … To: … Subject: …" block in a forward).
+fn forwarded_from(text: &str, forward: bool) -> Option<Person> {
+    if !forward {
+        return None;
+    }
+    let normalised = text.replace("\r\n", "\n");
+    let lines: Vec<&str> = normalised.lines().collect();
+    let start = lines
+        .iter()
+        .position(|line| is_forward_marker(line) || is_original_message(line))
+        .map(|at| at + 1)
+        .or_else(|| (0..lines.len()).find(|&at| header_block_at(&lines, at)))?;
+    for line in lines.iter().skip(start).take(10) {
+        match header_line(line).as_deref() {
+            Some("from" | "von" | "de") => {
+                let (_, value) = line.split_once(':')?;
+                return Person::parse(value);
+            }
+            Some(_) => {}
+            None if line.trim().is_empty() || line.trim().chars().all(|c| c == '_') => {}
+            None => return None,
+        }
+    }
+    None
 }
 
 /// Why a message could not be read at all.
@@ -184,7 +253,23 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, InboundError> {
     }
     let subject = message.subject().map(clean_header).unwrap_or_default();
     let forward = is_forward_subject(&subject);
-    let text = body_text(&message, forward);
+    let (text, quoted_author) = body_text(&message, forward);
+    // A forward sent as an attachment (Thunderbird's "Forward as attachment") names its author
+    // in the attached message's own From.
+    let forwarded_from = quoted_author.or_else(|| {
+        message.attachments().find_map(|part| match &part.body {
+            PartType::Message(nested) => nested.from().and_then(|address| {
+                let first = address.first()?;
+                Person::parse(&match (first.name(), first.address()) {
+                    (Some(name), Some(email)) => format!("{} <{email}>", clean_header(name)),
+                    (None, Some(email)) => email.to_owned(),
+                    (Some(name), None) => clean_header(name),
+                    (None, None) => return None,
+                })
+            }),
+            _ => None,
+        })
+    });
     let mut attachments = Vec::new();
     collect_attachments(&message, 0, &mut attachments);
     let from = message.from().and_then(|address| {
@@ -213,6 +298,7 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, InboundError> {
         from,
         subject,
         text,
+        forwarded_from,
         attachments,
     })
 }
@@ -487,7 +573,8 @@ fn decode_name(name: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Body text
 
-fn body_text(message: &Message<'_>, forward_subject: bool) -> String {
+/// The message's new text, and for a forward who wrote the forwarded message.
+fn body_text(message: &Message<'_>, forward_subject: bool) -> (String, Option<Person>) {
     let mut plain = String::new();
     for id in &message.text_body {
         let Some(part) = message.part(*id) else {
@@ -515,7 +602,7 @@ fn body_text(message: &Message<'_>, forward_subject: bool) -> String {
     }
     let forward = forward_subject || has_forward_marker(&plain);
     if !plain.trim().is_empty() {
-        return clean_text(&plain, forward);
+        return (clean_text(&plain, forward), forwarded_from(&plain, forward));
     }
     let mut html_text = String::new();
     for id in &message.html_body {
@@ -530,7 +617,10 @@ fn body_text(message: &Message<'_>, forward_subject: bool) -> String {
         }
     }
     let forward = forward || has_forward_marker(&html_text);
-    clean_text(&html_text, forward)
+    (
+        clean_text(&html_text, forward),
+        forwarded_from(&html_text, forward),
+    )
 }
 
 fn capped(text: &str) -> &str {

@@ -134,6 +134,10 @@ const PLEDGE: &[Variable] = &[
     ),
     var("pledge.title", "the working title, or empty"),
     var(
+        "pledge.author",
+        "who writes it, with any co-authors: “Prof. Ada Lovelace, with Sam Patel”, or empty",
+    ),
+    var(
         "pledge.link",
         "the pledge's page: send the piece, or file the message as the piece",
     ),
@@ -513,6 +517,8 @@ pub struct PledgeFacts {
     pub kind: String,
     pub days: String,
     pub title: String,
+    /// Who writes it, with any co-authors: "Prof. Ada Lovelace, with Sam Patel".
+    pub author: String,
     /// Full URL of the pledge's page.
     pub link: String,
     /// Docket was not sure the message was a pledge: the page offers to file it as the piece.
@@ -944,6 +950,7 @@ pub fn sample(letter: Letter, letterhead: &Letterhead, docket_url: &str) -> Valu
         kind: "Guest blog".into(),
         days: "Tuesday 15 November 2022 (Harnessing the power of data)".into(),
         title: "How we joined up probation and police records".into(),
+        author: "Priya Shah, with Sam Patel".into(),
         link: format!("{docket_url}/pledges/7"),
         unsure: false,
     };

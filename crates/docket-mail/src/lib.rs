@@ -287,6 +287,11 @@ impl Mailer {
                 .map(|days| days.describe(call))
                 .unwrap_or_else(|| "a day still to choose".to_owned()),
             title: pledge.working_title.clone(),
+            author: match (pledge.author.trim(), pledge.coauthors.as_slice()) {
+                (author, []) => author.to_owned(),
+                ("", others) => others.join(", "),
+                (author, others) => format!("{author}, with {}", others.join(", ")),
+            },
             link: self.link(&format!("/pledges/{id}")),
             unsure,
         }

@@ -103,6 +103,26 @@ fn check(expected: &toml::Table) -> Vec<String> {
         format!("{mimes:?}"),
         format!("{:?}", strings(expected, "mimes")),
     );
+    // Who wrote a forwarded message; "" for a message that forwards nothing.
+    let forwarded = message
+        .forwarded_from
+        .as_ref()
+        .map(|person| match (&person.name, &person.address) {
+            (Some(name), Some(address)) => format!("{name} <{}>", address.as_str()),
+            (Some(name), None) => name.clone(),
+            (None, Some(address)) => address.as_str().to_owned(),
+            (None, None) => String::new(),
+        })
+        .unwrap_or_default();
+    expect(
+        "forwarded_from",
+        forwarded,
+        expected
+            .get("forwarded_from")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned(),
+    );
     for attachment in &message.attachments {
         if attachment.bytes.is_empty() {
             problems.push(format!("{file}: attachment {:?} is empty", attachment.name));

@@ -1176,6 +1176,9 @@ impl Inbound for SqlStore {
         .await?;
         match &reply.change {
             None => {}
+            Some(ReplyChange::Unchanged { answer }) => {
+                insert_mail(&mut tx, answer, now).await?;
+            }
             Some(ReplyChange::Revision {
                 piece,
                 file,

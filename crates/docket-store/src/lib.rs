@@ -416,6 +416,10 @@ pub enum ReplyChange {
         file: Option<IncomingFile>,
         answer: NewMail,
     },
+    /// A new version that cannot be taken at all (a file the piece's kind does not take or
+    /// that cannot be read, or the call is closed): the piece is unchanged, and the answer
+    /// says why and what to send.
+    Unchanged { answer: NewMail },
 }
 
 /// An inbound message as stored.

@@ -982,15 +982,53 @@ async fn overview_counts(db: &TestDb) {
     );
     assert!(
         page.body.contains(
-            "<tr><th scope=\"row\">Tuesday 15 November 2022</th><td>Harnessing the power of data</td><td>0</td><td>2</td></tr>"
+            "<tr><th scope=\"row\">Tuesday 15 November 2022</th><td>Harnessing the power of data</td><td>0</td><td>2</td><td>0</td></tr>"
         ),
         "{}",
         page.body
     );
     assert!(
         page.body.contains(
-            "<tr><th scope=\"row\">Monday 14 November 2022</th><td>Tackling reoffending</td><td>0</td><td>0</td></tr>"
+            "<tr><th scope=\"row\">Monday 14 November 2022</th><td>Tackling reoffending</td><td>0</td><td>0</td><td>0</td></tr>"
         ),
+        "{}",
+        page.body
+    );
+    // A piece accepted and placed on Wednesday counts there, as submitted and as accepted, and
+    // under its kind.
+    docket_tests::week::placed_piece(
+        app.store.as_ref(),
+        "digital-justice-week-2022",
+        &docket_tests::week::TestPiece {
+            owner: "bo@example.org",
+            author: "Bo Diddley",
+            kind: "case-study",
+            title: "Courts online",
+            day: jiff::civil::date(2022, 11, 16),
+            file: None,
+            minutes: None,
+        },
+        false,
+        app.clock.now_timestamp(),
+    )
+    .await;
+    let page = editor.get(CONSOLE).await;
+    assert!(
+        page.body.contains(
+            "<tr><th scope=\"row\">Wednesday 16 November 2022</th><td>Meeting the needs of the user</td><td>0</td><td>1</td><td>1</td></tr>"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<tr><th scope=\"row\">Case study</th><td>0</td><td>1</td><td>1</td></tr>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<tr><th scope=\"row\">Guest blog</th><td>0</td><td>2</td><td>0</td></tr>"),
         "{}",
         page.body
     );

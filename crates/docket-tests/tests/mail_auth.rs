@@ -14,7 +14,11 @@ use docket_tests::app::TestApp;
 use docket_tests::both_backends;
 use docket_tests::db::TestDb;
 use docket_tests::dkim::{self, DkimKey};
-use docket_tests::mail::message_with_docx;
+use docket_tests::mail::{message_with_docx, message_with_file};
+
+/// The blog as LibreOffice saves it: the same piece in another file, as a corrected version is.
+const CORRECTED_DOCX: &[u8] =
+    include_bytes!("../../docket-documents/tests/fixtures/blog-libreoffice.docx");
 
 both_backends! {
     a_sender_is_believed_only_when_dkim_or_a_trusted_server_vouches_for_them => senders,
@@ -222,6 +226,18 @@ async fn senders(db: &TestDb) {
     assert!(matches!(outcome, Outcome::Submission(_)), "{outcome:?}");
     assert_eq!(trust_of(&app, "dkim-9@").await, SenderTrust::TrustedServer);
 
+    // The trusted server checked and found no DMARC policy to apply (dmarc=none): its word
+    // decides nothing, and Docket's own DKIM check vouches for a properly signed message.
+    let undecided = keys.example.sign(&blog(
+        "dkim-11@example.org",
+        ada,
+        "Blog for Tuesday",
+        "Authentication-Results: mx.example.org; dkim=pass header.d=example.org; dmarc=none header.from=example.org\r\n",
+    ));
+    let outcome = file(&app, &settings, &undecided).await;
+    assert!(matches!(outcome, Outcome::Submission(_)), "{outcome:?}");
+    assert_eq!(trust_of(&app, "dkim-11@").await, SenderTrust::DkimAligned);
+
     // Staff see how each sender was known.
     let organiser = app.signed_up("organiser@example.org", PASSWORD).await;
     app.add_staff(
@@ -283,7 +299,20 @@ async fn authenticated_reply(db: &TestDb) {
             .revision_count,
         1
     );
-    let signed = keys.example.sign(&reply("reply-2@example.org"));
+    // The corrected document: another file than the first (LibreOffice's save of the blog).
+    let corrected = message_with_file(
+        "reply-2@example.org",
+        ada,
+        &subject,
+        "Hi Jago,\r\n\r\nHere is the corrected version.\r\n\r\nBest wishes,\r\nAda",
+        "",
+        (
+            "Data blog v2.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            CORRECTED_DOCX,
+        ),
+    );
+    let signed = keys.example.sign(&corrected);
     let outcome = file(&app, &settings, &signed).await;
     assert_eq!(
         outcome,
@@ -294,6 +323,100 @@ async fn authenticated_reply(db: &TestDb) {
     );
     let piece = app.store.submission(id).await.unwrap().unwrap();
     assert_eq!(piece.revision_count, 2, "a revision at once");
+    let revisions = app.store.revisions(id).await.unwrap();
+    let names: Vec<&str> = revisions
+        .iter()
+        .map(|revision| {
+            revision
+                .piece
+                .document
+                .as_ref()
+                .map_or("", |document| document.name.as_str())
+        })
+        .collect();
+    assert_eq!(names, ["Data blog.docx", "Data blog v2.docx"]);
+    assert_ne!(
+        revisions[0].piece.document.as_ref().map(|d| d.id),
+        revisions[1].piece.document.as_ref().map(|d| d.id),
+        "the corrected file is kept beside the first"
+    );
     assert_eq!(trust_of(&app, "reply-2@").await, SenderTrust::DkimAligned);
+    // Staff see, on the piece itself, how the sender of each mail was known.
+    let editor = app.signed_up("editor@example.org", PASSWORD).await;
+    app.add_staff(
+        "digital-justice-week-2022",
+        "editor@example.org",
+        docket_store::StaffRole::Editor,
+    )
+    .await;
+    editor.enrol_two_factor().await;
+    let page = editor
+        .get(&format!(
+            "/console/calls/digital-justice-week-2022/pieces/{id}"
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(
+        page.body
+            .matches("Sender: DKIM aligned (example.org)")
+            .count(),
+        2,
+        "the first mail and the reply: {}",
+        page.body
+    );
     app.stop().await;
+}
+
+/// A DNS server that takes the question and never answers (over UDP and TCP): the check gives
+/// up at the configured time-out and the message "cannot be checked", never a pass; a second
+/// check of the same key waits again, since a failed lookup is not cached as an answer.
+#[tokio::test]
+async fn a_dns_server_that_never_answers_makes_a_message_that_cannot_be_checked_in_time() {
+    if !dkim::available() {
+        return;
+    }
+    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let address = udp.local_addr().unwrap();
+    // The TCP side accepts and then says nothing.
+    let tcp = tokio::net::TcpListener::bind(address).await.unwrap();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            tokio::select! {
+                Ok((stream, _)) = tcp.accept() => held.push(stream),
+                _ = async {
+                    let mut buffer = [0u8; 512];
+                    let _ = udp.recv_from(&mut buffer).await;
+                } => {}
+            }
+        }
+    });
+    let timeout = Duration::from_secs(1);
+    let authenticator = Authenticator::new(&Dns::Servers(vec![address]), vec![], timeout, true)
+        .expect("an authenticator");
+    let key = DkimKey::generate("slow.example", "s1");
+    let signed = key.sign(&blog(
+        "slow-1@slow.example",
+        "Sol <sol@slow.example>",
+        "Blog for Tuesday",
+        "",
+    ));
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        let verdict = authenticator.check(&signed, "sol@slow.example").await;
+        let took = started.elapsed();
+        assert!(!verdict.passes(), "{verdict:?}");
+        assert!(
+            took < Duration::from_secs(4),
+            "the check gave up after {took:?}, not at its 1 s time-out"
+        );
+        match verdict {
+            docket_mail::auth::Verdict::NotAuthenticated { why } => assert!(
+                why.contains("cannot be checked"),
+                "a DNS failure is \"cannot be checked\": {why}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+    silent.abort();
 }

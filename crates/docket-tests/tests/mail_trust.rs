@@ -302,6 +302,23 @@ async fn held_then_confirmed(db: &TestDb) {
     assert_eq!(record.outcome, docket_store::InboundOutcome::Submission);
     assert_eq!(record.sender_trust, SenderTrust::ConfirmedByLink);
     assert_eq!(mails(&app.mail_to("ada@example.org").await, "receipt"), 2);
+    // Staff see how its sender was known, on the piece and in the call's mail log.
+    let editor = app.signed_up("editor@example.org", PASSWORD).await;
+    app.add_staff(
+        "digital-justice-week-2022",
+        "editor@example.org",
+        docket_store::StaffRole::Editor,
+    )
+    .await;
+    editor.enrol_two_factor().await;
+    let console = "/console/calls/digital-justice-week-2022";
+    let piece = editor
+        .get(&format!("{console}/pieces/{}", new.id))
+        .await
+        .body;
+    assert!(piece.contains("Sender: confirmed by link"), "{piece}");
+    let log = editor.get(&format!("{console}/inbound")).await.body;
+    assert!(log.contains("confirmed by link"), "{log}");
     // Single use.
     let again = someone
         .post(&link, &[("message", id.as_str()), ("action", "file")])

@@ -937,5 +937,67 @@ async fn refused_replies(db: &TestDb) {
         "{}",
         answer.text
     );
+
+    // A new version that cannot be read (a Word file cut short): never silence. The piece is
+    // unchanged and the answer says why, with where to change it.
+    let from = "ada@example.org";
+    let before = app.store.submission(first.id).await.unwrap().unwrap();
+    let outcome = ingest(reply(
+        first.id.0,
+        &first.reply_token,
+        4,
+        from,
+        ("blog.docx", docx, &DOCX[..DOCX.len() / 2]),
+    ))
+    .await;
+    assert_eq!(
+        outcome,
+        Outcome::Reply {
+            submission_id: first.id,
+            revised: false
+        }
+    );
+    let after = app.store.submission(first.id).await.unwrap().unwrap();
+    assert_eq!(after.revision_count, before.revision_count);
+    assert_eq!(after.draft, before.draft, "nothing of the piece changed");
+    let answer = app.mail_to(from).await.remove(0);
+    for said in [
+        format!(
+            "Your guest blog \u{201c}{}\u{201d} is unchanged",
+            before.draft.title
+        ),
+        format!("/submissions/{}/edit", first.id.0),
+    ] {
+        assert!(answer.text.contains(&said), "{said:?}: {}", answer.text);
+    }
+
+    // After the deadline, a new version is answered with the call's closing words.
+    app.clock.set(When::After.instant());
+    let fixed = prose(760);
+    let outcome = ingest(reply(
+        first.id.0,
+        &first.reply_token,
+        5,
+        from,
+        ("blog.txt", "text/plain", fixed.as_bytes()),
+    ))
+    .await;
+    assert_eq!(
+        outcome,
+        Outcome::Reply {
+            submission_id: first.id,
+            revised: false
+        }
+    );
+    let after = app.store.submission(first.id).await.unwrap().unwrap();
+    assert_eq!(after.revision_count, before.revision_count);
+    assert_eq!(after.draft, before.draft);
+    let answer = app.mail_to(from).await.remove(0);
+    assert!(
+        answer.text.contains("Submissions and changes are closed")
+            && answer.text.contains("is unchanged"),
+        "{}",
+        answer.text
+    );
     app.stop().await;
 }

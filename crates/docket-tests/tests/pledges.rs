@@ -20,6 +20,10 @@ both_backends! {
     two_people_writing_separately_in_one_message_make_two_pledges => two_writers,
     a_piece_from_an_authenticated_sender_for_the_pledged_day_fulfils_the_pledge => authenticated_piece,
     someone_with_drafts_and_a_pledge_is_reminded_once => one_reminder_a_person,
+    a_piece_sent_from_the_calls_own_form_fulfils_the_pledge_for_its_day => web_piece,
+    after_the_deadline_the_web_takes_no_pledge => web_after_deadline,
+    an_assistants_forward_is_the_senders_pledge_and_names_the_author => assistant_forward,
+    two_people_writing_together_make_one_pledge_with_a_coauthor => writing_together,
 }
 
 const INBOX: &str = "jago@techuk.example.org";
@@ -151,12 +155,33 @@ async fn by_email(db: &TestDb) {
         .unwrap();
     let actions: Vec<&str> = trail.iter().map(|event| event.action.as_str()).collect();
     assert_eq!(actions, ["pledge.made", "pledge.piece_linked"]);
+    // The organiser sees the promise kept: Tuesday's piece submitted, none still pledged, and
+    // the pledge listed with its piece.
+    let organiser = organiser(&app).await;
+    let overview = organiser
+        .get("/console/calls/digital-justice-week-2022")
+        .await
+        .body;
+    assert_eq!(overview_count(&overview, "Tuesday 15 November 2022", 0), 0);
+    assert_eq!(overview_count(&overview, "Tuesday 15 November 2022", 1), 1);
+    assert_eq!(overview_count(&overview, "Guest blog", 1), 1);
+    let list = organiser
+        .get("/console/calls/digital-justice-week-2022/pledges")
+        .await
+        .body;
+    assert!(
+        list.contains("priya@example.org")
+            && list.contains("Piece sent")
+            && list.contains(&format!("piece {piece}")),
+        "{list}"
+    );
     app.stop().await;
 }
 
 async fn after_deadline(db: &TestDb) {
     let app = TestApp::spawn(db).await;
     app.import(&with_inbox()).await;
+    // Without words of its own, the call says when it closed.
     app.clock.set("2022-11-06T09:00:00Z".parse().unwrap());
     let raw = plain(
         "late-pledge@example.org",
@@ -175,6 +200,170 @@ async fn after_deadline(db: &TestDb) {
         "{}",
         answer.text
     );
+    // With its own `after_deadline`, the call's words are the answer.
+    app.import(&with_inbox().replacen(
+        "time_zone = \"Europe/London\"",
+        "time_zone = \"Europe/London\"\nafter_deadline = \"\"\"We have all the blogs we need, thank you. The week is published from 14 November.\"\"\"",
+        1,
+    ))
+    .await;
+    let raw = plain(
+        "late-pledge-2@example.org",
+        "Uma <uma@example.org>",
+        INBOX,
+        "Blog for Friday",
+        "Hello, I'm planning a blog for Friday's emerging technology theme. Is it too late?",
+    );
+    let outcome = file(&app, &raw).await;
+    assert!(matches!(outcome, Outcome::Triage(_)), "{outcome:?}");
+    let answer = app.mail_to("uma@example.org").await.remove(0);
+    assert!(
+        answer.text.contains(
+            "We have all the blogs we need, thank you. The week is published from 14 November."
+        ),
+        "{}",
+        answer.text
+    );
+    assert!(
+        !answer.text.contains("This call closed on"),
+        "{}",
+        answer.text
+    );
+    let call = app
+        .store
+        .call("digital-justice-week-2022")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(app.store.call_pledges(call.id).await.unwrap().is_empty());
+    app.stop().await;
+}
+
+async fn web_after_deadline(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.clock.set("2022-11-06T09:00:00Z".parse().unwrap());
+    let ada = app.signed_up("ada@example.org", PASSWORD).await;
+    // The form says the call is closed instead of asking, and a pledge posted anyway is refused.
+    let form = ada.get(&format!("{CALL}/pledge?day=2022-11-15")).await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body.contains("Submissions and changes are closed"),
+        "{}",
+        form.body
+    );
+    assert!(!form.body.contains("What will you send?"), "{}", form.body);
+    let refused = ada
+        .post(
+            &format!("{CALL}/pledge"),
+            &[("kind", "blog"), ("day", "2022-11-15")],
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("Submissions and changes are closed"),
+        "{}",
+        refused.body
+    );
+    let call = app
+        .store
+        .call("digital-justice-week-2022")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(app.store.call_pledges(call.id).await.unwrap().is_empty());
+    app.stop().await;
+}
+
+async fn web_piece(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    let ada = app.signed_up("ada@example.org", PASSWORD).await;
+    // Ada promises a blog for Tuesday and a case study for Thursday.
+    let mut pledges = Vec::new();
+    for (kind, day) in [("blog", "2022-11-15"), ("case-study", "2022-11-17")] {
+        let made = ada
+            .post(&format!("{CALL}/pledge"), &[("kind", kind), ("day", day)])
+            .await;
+        assert_eq!(made.status, 303, "{}", made.body);
+        let path = made.location().split('?').next().unwrap().to_owned();
+        pledges.push(path.trim_start_matches("/pledges/").parse::<i64>().unwrap());
+    }
+    // She then sends a blog for Tuesday from the call's own form, as the reminder's link offers:
+    // not from the pledge's page.
+    let started = ada
+        .post(
+            &format!("{CALL}/submit"),
+            &[("kind", "blog"), ("day", "2022-11-15")],
+        )
+        .await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let piece = started.piece_id();
+    // A draft keeps no promise.
+    assert!(
+        !app.store
+            .pledge(pledges[0])
+            .await
+            .unwrap()
+            .unwrap()
+            .piece_sent()
+    );
+    let body = vec!["word"; 700].join(" ");
+    let sent = ada
+        .post_multipart(
+            &format!("/submissions/{piece}/edit"),
+            &[
+                ("kind", "blog"),
+                ("day", "2022-11-15"),
+                ("title", "Data that follows the person"),
+                ("author_name_0", "Ada Lovelace"),
+                ("body", &body),
+                ("action", "submit"),
+            ],
+            vec![],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let tuesday = app.store.pledge(pledges[0]).await.unwrap().unwrap();
+    assert_eq!(
+        tuesday.submission_id.map(|id| id.0),
+        Some(piece),
+        "Tuesday's pledge is kept by the piece"
+    );
+    assert!(tuesday.piece_sent());
+    let thursday = app.store.pledge(pledges[1]).await.unwrap().unwrap();
+    assert_eq!(thursday.submission_id, None, "Thursday's is still to come");
+    // A second revision links nothing more.
+    let again = ada
+        .post_multipart(
+            &format!("/submissions/{piece}/edit"),
+            &[
+                ("kind", "blog"),
+                ("day", "2022-11-15"),
+                ("day", "2022-11-17"),
+                ("title", "Data that follows the person"),
+                ("author_name_0", "Ada Lovelace"),
+                ("body", &body),
+                ("action", "submit"),
+            ],
+            vec![],
+        )
+        .await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    assert_eq!(
+        app.store
+            .pledge(pledges[1])
+            .await
+            .unwrap()
+            .unwrap()
+            .submission_id,
+        None
+    );
+    let trail = app
+        .store
+        .audit_trail(&format!("pledge:{}", pledges[0]))
+        .await
+        .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|event| event.action.as_str()).collect();
+    assert_eq!(actions, ["pledge.made", "pledge.piece_linked"]);
     app.stop().await;
 }
 
@@ -252,6 +441,23 @@ async fn reminders(db: &TestDb) {
         )
         .into_bytes();
     assert!(matches!(file(&app, &reply).await, Outcome::Submission(_)));
+    // The organiser words the pledgers' reminder for this call, like any other email.
+    let organiser = organiser(&app).await;
+    let saved = organiser
+        .post(
+            "/console/calls/digital-justice-week-2022/emails/pledge_reminder",
+            &[
+                ("subject", "{{ time_left }} to go: Digital Justice Week"),
+                (
+                    "text",
+                    "Jago here. {{ time_left }} left. You promised {{ promised }}. Send it by {{ call.deadline }}: {{ link }}\r\n",
+                ),
+                ("html", "<p>Jago here. You promised {{ promised }}.</p>"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
     // Two days before the deadline (midday GMT on 5 November), the reminder runs.
     app.clock.set("2022-11-03T12:00:00Z".parse().unwrap());
     let mailer = docket_mail::Mailer::new("https://docket.example.org");
@@ -284,6 +490,14 @@ async fn reminders(db: &TestDb) {
         assert!(ann[0].text.contains(promised), "{}", ann[0].text);
     }
     assert!(ann[0].text.contains("2 days"), "{}", ann[0].text);
+    assert!(
+        ann[0]
+            .text
+            .contains("Jago here. 2 days left. You promised a guest blog"),
+        "the call's own wording: {}",
+        ann[0].text
+    );
+    assert_eq!(ann[0].subject, "2 days to go: Digital Justice Week");
     assert_eq!(reminder("cy@example.org").await.len(), 1);
     assert!(
         reminder("bo@example.org").await.is_empty(),
@@ -312,7 +526,8 @@ async fn organiser(app: &TestApp) -> Visitor {
     visitor
 }
 
-/// The number in the overview's row for `label`, column `column` (0: pledged, 1: submitted).
+/// The number in the overview's row for `label`, column `column` (0: pledged, 1: submitted,
+/// 2: accepted).
 fn overview_count(html: &str, label: &str, column: usize) -> usize {
     let row = html
         .split("<tr>")
@@ -323,7 +538,7 @@ fn overview_count(html: &str, label: &str, column: usize) -> usize {
         .skip(1)
         .filter_map(|cell| cell.split('<').next()?.trim().parse().ok())
         .collect();
-    cells[cells.len() - 2 + column]
+    cells[cells.len() - 3 + column]
 }
 
 async fn on_the_web(db: &TestDb) {
@@ -765,5 +980,116 @@ async fn one_reminder_a_person(db: &TestDb) {
         .map(|mail| mail.template)
         .collect();
     assert_eq!(reminders, ["deadline_reminder"], "one reminder for Ada");
+    app.stop().await;
+}
+
+async fn assistant_forward(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.import(&with_inbox()).await;
+    app.clock.set("2022-10-20T09:00:00Z".parse().unwrap());
+    // Gmail's forward, and Outlook's with its directory name ("Gomez, Maria").
+    let gmail = plain(
+        "fwd-1@lawfirm.example",
+        "Pat Jones <pat.jones@lawfirm.example>",
+        INBOX,
+        "Fwd: Digital Justice Week blog",
+        "Hi Jago,\r\n\r\nPlease see below from Maria.\r\n\r\nBest,\r\nPat\r\n\r\n\
+         ---------- Forwarded message ---------\r\n\
+         From: Maria Gomez <m.gomez@lawfirm.example>\r\n\
+         Date: Mon, 17 Oct 2022 at 16:02\r\n\
+         Subject: Digital Justice Week blog\r\n\
+         To: Pat Jones <pat.jones@lawfirm.example>\r\n\r\n\
+         Pat, could you tell techUK I'd like to write a guest blog for Wednesday's user needs \
+         theme? Working title \u{201c}Designing court services with the people who use them\u{201d}. \
+         I'll have a draft by early November.\r\n\r\nThanks,\r\nMaria\r\n",
+    );
+    let outlook = plain(
+        "fwd-2@lawfirm.example",
+        "Sue Black <sue.black@lawfirm.example>",
+        INBOX,
+        "FW: techUK Digital Justice Week",
+        "Jago - forwarding as requested.\r\n\r\nSue\r\n\r\n\
+         ________________________________\r\n\
+         From: Okafor, Rita <r.okafor@lawfirm.example>\r\n\
+         Sent: 18 October 2022 11:20\r\n\
+         To: Black, Sue <sue.black@lawfirm.example>\r\n\
+         Subject: techUK Digital Justice Week\r\n\r\n\
+         Sue, please let techUK know I plan to send a case study for Monday, on reducing \
+         reoffending through data sharing.\r\n\r\nRita\r\n",
+    );
+    for (raw, owner, author, kind, day) in [
+        (
+            gmail,
+            "pat.jones@lawfirm.example",
+            "Maria Gomez",
+            "blog",
+            "Wednesday 16 November 2022",
+        ),
+        (
+            outlook,
+            "sue.black@lawfirm.example",
+            "Rita Okafor",
+            "case-study",
+            "Monday 14 November 2022",
+        ),
+    ] {
+        let Outcome::Pledge(id) = file(&app, &raw).await else {
+            panic!("a pledge for {author}")
+        };
+        let pledge = app.store.pledge(id).await.unwrap().unwrap();
+        assert_eq!(
+            pledge.owner_email, owner,
+            "the From: account answers for it"
+        );
+        assert_eq!(pledge.pledge.author, author, "the forward names the author");
+        assert_eq!(pledge.pledge.kind.as_deref(), Some(kind));
+        let answer = app.mail_to(owner).await.remove(0);
+        for said in [format!("Written by: {author}"), format!("Days: {day}")] {
+            assert!(answer.text.contains(&said), "{said:?}: {}", answer.text);
+        }
+    }
+    assert!(
+        app.mail_to("m.gomez@lawfirm.example").await.is_empty(),
+        "the quoted author is a name, never an address Docket writes to"
+    );
+    app.stop().await;
+}
+
+async fn writing_together(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.import(&with_inbox()).await;
+    app.clock.set("2022-10-20T09:00:00Z".parse().unwrap());
+    let raw = plain(
+        "together@example.org",
+        "Tom Reed <tom.reed@example.org>",
+        INBOX,
+        "Digital Justice Week - Thursday",
+        "Dear Jago,\r\n\r\nMy colleague Sam Patel and I would like to write a case study \
+         together for Thursday (connected justice), on the shared case file we built with two \
+         police forces. We will send it before the deadline.\r\n\r\nKind regards,\r\nTom Reed\r\n\
+         Head of Digital, Example Justice Ltd\r\n",
+    );
+    let Outcome::Pledge(id) = file(&app, &raw).await else {
+        panic!("a pledge")
+    };
+    let call = app
+        .store
+        .call("digital-justice-week-2022")
+        .await
+        .unwrap()
+        .unwrap();
+    let pledges = app.store.call_pledges(call.id).await.unwrap();
+    assert_eq!(pledges.len(), 1, "writing together is one pledge");
+    let pledge = app.store.pledge(id).await.unwrap().unwrap();
+    assert_eq!(pledge.pledge.author, "Tom Reed");
+    assert_eq!(pledge.pledge.coauthors, ["Sam Patel"]);
+    assert_eq!(pledge.pledge.kind.as_deref(), Some("case-study"));
+    let answer = app.mail_to("tom.reed@example.org").await.remove(0);
+    for said in [
+        "Written by: Tom Reed, with Sam Patel",
+        "Days: Thursday 17 November 2022 (Connected Justice)",
+    ] {
+        assert!(answer.text.contains(said), "{said:?}: {}", answer.text);
+    }
     app.stop().await;
 }

@@ -369,6 +369,20 @@ async fn the_way_in_is_on_every_call_page(db: &TestDb) {
             day.date
         );
         assert!(page.contains("mailto:submissions@opendataweek.example.org"));
+        // Above the fold there too: before the day's prompt, with what to put in the email.
+        let way_in = page.find("Offer a piece for this day").unwrap();
+        assert!(way_in < page.find("What to write about").unwrap(), "{page}");
+        for said in [
+            "In the email, say which day it is for",
+            "and what it is (",
+            "or paste it into the message",
+        ] {
+            assert!(
+                page.contains(said),
+                "day {}: the page lacks {said:?}",
+                day.date
+            );
+        }
     }
     // The form started from a day's page has that day chosen, and only that one.
     let first = call.days[0].date;

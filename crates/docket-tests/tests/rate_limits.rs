@@ -11,6 +11,95 @@ both_backends! {
     two_nodes_over_one_database_enforce_one_sign_in_limit => two_nodes,
     a_forged_forwarding_header_from_an_untrusted_peer_changes_nothing => forged_forwarding,
     a_trusted_proxy_names_the_client => trusted_proxy,
+    two_nodes_share_the_sign_in_code_and_sign_up_limits => codes_and_sign_ups,
+    attempts_older_than_an_hour_are_pruned => pruned,
+}
+
+/// Posts `fields` (with the visitor's CSRF token) to `path`; the status.
+async fn post(visitor: &Visitor, path: &str, fields: &[(&str, &str)]) -> u16 {
+    let csrf = visitor.csrf().await;
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf", &csrf));
+    visitor
+        .http
+        .post(format!("{}{path}", visitor.base()))
+        .form(&form)
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+async fn codes_and_sign_ups(db: &TestDb) {
+    let first = TestApp::spawn(db).await;
+    let second = TestApp::spawn(db).await;
+    let (one, two) = (first.visitor(), second.visitor());
+    // Sign-in codes for one address, alternating between the nodes: five a minute in all.
+    let mut codes = Vec::new();
+    for attempt in 0..6 {
+        let visitor = if attempt % 2 == 0 { &one } else { &two };
+        codes.push(
+            post(
+                visitor,
+                "/account/sign-in/code",
+                &[("email", "kim@example.org"), ("next", "")],
+            )
+            .await,
+        );
+    }
+    assert!(codes[..5].iter().all(|s| *s != 429), "{codes:?}");
+    assert_eq!(codes[5], 429, "{codes:?}");
+    // Accounts made from one client, each for another address: five a minute in all.
+    let mut sign_ups = Vec::new();
+    for n in 0..6 {
+        let visitor = if n % 2 == 0 { &one } else { &two };
+        let email = format!("new{n}@example.org");
+        sign_ups.push(
+            post(
+                visitor,
+                "/account/sign-up",
+                &[("email", &email), ("password", "correct horse battery")],
+            )
+            .await,
+        );
+    }
+    assert!(sign_ups[..5].iter().all(|s| *s != 429), "{sign_ups:?}");
+    assert_eq!(sign_ups[5], 429, "{sign_ups:?}");
+    second.stop().await;
+    first.stop().await;
+}
+
+async fn pruned(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    let at = |text: &str| text.parse::<jiff::Timestamp>().unwrap();
+    let long_ago = at("2022-10-01T00:00:00Z");
+    // Three attempts at nine o'clock.
+    for _ in 0..3 {
+        app.store
+            .count_attempt("key-a", long_ago, long_ago, at("2022-10-20T09:00:00Z"))
+            .await
+            .unwrap();
+    }
+    // Another key's attempt at eleven forgets everything before ten.
+    app.store
+        .count_attempt(
+            "key-b",
+            long_ago,
+            at("2022-10-20T10:00:00Z"),
+            at("2022-10-20T11:00:00Z"),
+        )
+        .await
+        .unwrap();
+    // Counted over a window reaching back to October (and forgetting nothing itself), key A
+    // has only its new attempt left.
+    let count = app
+        .store
+        .count_attempt("key-a", long_ago, long_ago, at("2022-10-20T11:00:01Z"))
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "the nine o'clock attempts were pruned");
+    app.stop().await;
 }
 
 async fn sign_in(visitor: &Visitor, email: &str, forwarded_for: Option<&str>) -> u16 {

@@ -590,7 +590,12 @@ async fn export(config: &Config, slug: &str, output: Option<&Path>) -> anyhow::R
 
 async fn ingest_stdin(config: &Config, raw: &[u8]) -> anyhow::Result<ExitCode> {
     let store = server::open_store(config).await?;
-    let ingestor = server::ingestor(config, store.clone(), Arc::new(SystemClock));
+    let ingestor = server::ingestor(
+        config,
+        store.clone(),
+        Arc::new(SystemClock),
+        server::ingest_settings(config),
+    );
     let outcome = docket_app::ingest::ingest(
         store.as_ref(),
         ingestor.clock.as_ref(),
@@ -637,7 +642,12 @@ async fn poll(config: &Config, once: bool) -> anyhow::Result<ExitCode> {
         bail!("no mailbox is configured: add an [imap] table (see `docket config default`)");
     };
     let store = server::open_store(config).await?;
-    let ingestor = server::ingestor(config, store.clone(), Arc::new(SystemClock));
+    let ingestor = server::ingestor(
+        config,
+        store.clone(),
+        Arc::new(SystemClock),
+        server::ingest_settings(config),
+    );
     if once {
         for outcome in docket_mail::imap::poll_once(&imap, &ingestor).await? {
             println!("{}", describe_outcome(&outcome));
@@ -760,15 +770,17 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let worker = server::start_outbox_worker(&config, store.clone(), clock.clone())?;
     let jobs = server::start_job_runner(&config, store.clone(), clock.clone());
+    // One authenticator (and DNS cache) for the web's "file it" and the mailbox's intake.
+    let ingest = server::ingest_settings(&config);
     let poller = config.imap.clone().map(|imap| {
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let ingestor = server::ingestor(&config, store.clone(), clock.clone());
+        let ingestor = server::ingestor(&config, store.clone(), clock.clone(), ingest.clone());
         tracing::info!(host = %imap.host, mailbox = %imap.mailbox, "watching the mailbox for submissions");
         (stop, tokio::spawn(docket_mail::imap::run(imap, ingestor, stopped)))
     });
     let app = server::bind(
         config.listen,
-        server::state(&config, store.clone(), clock, false),
+        server::state(&config, store.clone(), clock, false, ingest),
         false,
     )
     .await?;
@@ -848,7 +860,13 @@ async fn demo(config: Config, at: Option<Timestamp>, empty: bool) -> anyhow::Res
     let jobs = server::start_job_runner(&config, store.clone(), clock.clone());
     let app = server::bind(
         config.listen,
-        server::state(&config, store.clone(), clock, true),
+        server::state(
+            &config,
+            store.clone(),
+            clock,
+            true,
+            server::ingest_settings(&config),
+        ),
         true,
     )
     .await?;

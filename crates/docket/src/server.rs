@@ -57,11 +57,14 @@ pub async fn bind(
 }
 
 /// The app state over `store` and `clock`; `demo` opens the demo mailbox.
+/// The web's state. `ingest` is the node's one [`ingest_settings`], shared with its mail intake
+/// so that both ask one authenticator (and fill one DNS cache).
 pub fn state(
     config: &Config,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     demo: bool,
+    ingest: docket_app::ingest::IngestSettings,
 ) -> AppState {
     if !demo && config.smtp.is_none() {
         tracing::warn!(
@@ -79,7 +82,7 @@ pub fn state(
                 .metrics_token
                 .as_ref()
                 .map(|token| token.expose().to_owned()),
-            ingest: ingest_settings(config),
+            ingest,
             trusted_proxies: config.trusted_proxies.clone(),
             undo_window: jiff::SignedDuration::from_mins(i64::from(config.decisions.undo_minutes)),
             ..WebConfig::default()
@@ -208,11 +211,12 @@ pub fn ingestor(
     config: &Config,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    settings: docket_app::ingest::IngestSettings,
 ) -> docket_app::intake::Intake {
     docket_app::intake::Intake {
         store,
         clock,
         mailer: Arc::new(docket_mail::Mailer::new(&config.public_url)),
-        settings: ingest_settings(config),
+        settings,
     }
 }

@@ -162,12 +162,13 @@ struct OverviewPage {
     staff: Vec<StaffRow>,
     /// How many pieces are in each state, for the states that have any.
     states: Vec<(&'static str, usize)>,
-    /// Per themed day: its date, theme, pieces promised (pledged, not yet sent) and pieces on
-    /// offer (submitted and not turned down): what an organiser chasing thin days looks at.
-    days: Vec<(String, String, usize, usize)>,
-    any_day: (usize, usize),
-    /// Per kind (and "not sure yet"): promised and on offer.
-    kinds: Vec<(String, usize, usize)>,
+    /// Per themed day: its date, theme, pieces promised (pledged, not yet sent), pieces on offer
+    /// (submitted and not turned down) and pieces accepted: what an organiser chasing thin days
+    /// looks at.
+    days: Vec<(String, String, usize, usize, usize)>,
+    any_day: (usize, usize, usize),
+    /// Per kind (and "not sure yet"): promised, on offer and accepted.
+    kinds: Vec<(String, usize, usize, usize)>,
 }
 
 fn job_row(call: &Call, job: &Job) -> JobRow {
@@ -219,6 +220,18 @@ async fn overview(
         .filter(|pledge| pledge.state == PledgeState::Open && !pledge.piece_sent())
         .collect();
     let on_day = |days: Option<&CandidateDays>, date| matches!(days, Some(CandidateDays::Days(dates)) if dates.contains(&date));
+    // Accepted: accepted, scheduled and published pieces, on the day they are placed on, or
+    // (not yet placed) on each day they were offered for.
+    let board = state.store.board(staff.call.id).await?;
+    let accepted_on = |date| {
+        board
+            .iter()
+            .filter(|piece| match piece.day {
+                Some(placed) => placed == date,
+                None => on_day(piece.offered.as_ref(), date),
+            })
+            .count()
+    };
     let days = call
         .days
         .iter()
@@ -236,6 +249,7 @@ async fn overview(
                 day.theme.clone(),
                 pledged,
                 count,
+                accepted_on(day.date),
             )
         })
         .collect();
@@ -246,8 +260,12 @@ async fn overview(
             .filter(|pledge| any(pledge.pledge.days.as_ref()))
             .count(),
         offered.iter().filter(|piece| any(piece.days())).count(),
+        board
+            .iter()
+            .filter(|piece| piece.day.is_none() && any(piece.offered.as_ref()))
+            .count(),
     );
-    let mut kinds: Vec<(String, usize, usize)> = call
+    let mut kinds: Vec<(String, usize, usize, usize)> = call
         .kinds
         .iter()
         .map(|kind| {
@@ -262,6 +280,7 @@ async fn overview(
                     .iter()
                     .filter(|piece| piece.draft.kind == key)
                     .count(),
+                board.iter().filter(|piece| piece.kind == key).count(),
             )
         })
         .collect();
@@ -270,7 +289,7 @@ async fn overview(
         .filter(|pledge| pledge.pledge.kind.is_none())
         .count();
     if unsure > 0 {
-        kinds.push(("Not sure yet".to_owned(), unsure, 0));
+        kinds.push(("Not sure yet".to_owned(), unsure, 0, 0));
     }
     render(
         OverviewPage {

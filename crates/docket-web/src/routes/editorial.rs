@@ -331,6 +331,8 @@ struct MailInView {
     id: i64,
     received: String,
     sender: String,
+    /// How Docket knew who sent it: "DKIM aligned (example.org)", "confirmed by link", …
+    trust: String,
     subject: String,
     outcome: &'static str,
 }
@@ -554,6 +556,7 @@ async fn piece_page(
         .map(|mail| MailInView {
             id: mail.id,
             received: local(call, mail.received_at),
+            trust: mail.sender_trust.describe(&mail.sender),
             sender: mail.sender,
             subject: mail.subject,
             outcome: match mail.outcome {
