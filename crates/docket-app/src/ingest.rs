@@ -887,6 +887,10 @@ async fn piece_by_subject(
     // The subject as written, and without Docket's own prefixes ("Received: T", "Received
     // revision 2: T", "Not sent yet: T"), since a title may itself start with such a word.
     let subject = clean_subject(subject);
+    if subject.is_empty() {
+        // No subject names no piece (and never the untitled ones).
+        return Ok(None);
+    }
     let mut titles = vec![subject.trim().to_lowercase()];
     let lower = subject.to_lowercase();
     if ["received", "not sent yet"]
@@ -1004,7 +1008,8 @@ async fn triage(
     })
 }
 
-/// "Re: Fwd: My blog for Tuesday" -> "My blog for Tuesday".
+/// "Re: Fwd: My blog for Tuesday" -> "My blog for Tuesday"; empty when nothing is left, as a
+/// web form left blank: the judge then asks for a title on both paths.
 fn clean_subject(subject: &str) -> String {
     let mut rest = subject.trim();
     loop {
@@ -1017,11 +1022,7 @@ fn clean_subject(subject: &str) -> String {
         };
         rest = rest[prefix.len()..].trim_start();
     }
-    if rest.is_empty() {
-        "Untitled piece".into()
-    } else {
-        rest.to_owned()
-    }
+    rest.to_owned()
 }
 
 /// What a message's piece is: its kind, and what its attachment, link or text gave.

@@ -19,6 +19,7 @@ use jiff::Timestamp;
 both_backends! {
     every_piece_gets_the_same_verdict_on_the_web_and_by_email => parity,
     a_reply_the_judge_refuses_is_kept_as_a_draft_and_the_sender_told_what_to_fix => refused_replies,
+    a_text_kind_sent_as_a_pdf_keeps_the_pdf_and_a_links_length_is_in_the_receipt => kept_as_sent,
 }
 
 const PASSWORD: &str = "correct horse battery";
@@ -57,6 +58,37 @@ fn call_file(slug: &str, inbox: &str, accept_late: bool) -> String {
 
 const STRICT: (&str, &str) = ("parity-strict", "strict@docket.example.org");
 const LENIENT: (&str, &str) = ("parity-late", "late@docket.example.org");
+
+/// Calls like the strict one whose whitepaper page bounds (the 3-page report is at, over or
+/// under them) or podcast byte limit (the 6,617-byte Ogg is exactly at it) differ: each with
+/// the line of the call file that says so.
+const BOUNDS: [((&str, &str), &str, &str); 5] = [
+    (
+        ("parity-pages-at", "pages-at@docket.example.org"),
+        "pages = { max = 40 }",
+        "pages = { max = 3 }",
+    ),
+    (
+        ("parity-pages-hard", "pages-hard@docket.example.org"),
+        "pages = { max = 40 }",
+        "pages = { max = 2, hard_max = 3 }",
+    ),
+    (
+        ("parity-pages-over", "pages-over@docket.example.org"),
+        "pages = { max = 40 }",
+        "pages = { max = 1, hard_max = 2 }",
+    ),
+    (
+        ("parity-pages-under", "pages-under@docket.example.org"),
+        "pages = { max = 40 }",
+        "pages = { min = 4, max = 40 }",
+    ),
+    (
+        ("parity-bytes", "bytes@docket.example.org"),
+        "bytes = { max = 8000 }",
+        "bytes = { max = 6617 }",
+    ),
+];
 
 /// When a row is sent.
 #[derive(Clone, Copy)]
@@ -99,7 +131,7 @@ struct Row {
     kind: &'static str,
     kind_words: &'static str,
     content: Content,
-    /// The title (email: the subject after the kind and day).
+    /// The title's length (email: the subject, which names the kind and day); 0: none at all.
     title_chars: Option<usize>,
     refused: &'static [&'static str],
     /// The judge's warnings on a piece that was sent, in order.
@@ -229,6 +261,30 @@ fn rows() -> Vec<Row> {
             &[NO_SUMMARY],
         ),
         row(
+            "case study under the advised minimum",
+            "case-study",
+            "case study",
+            Words(399),
+            &[],
+            &[NO_SUMMARY, "words_under_advised"],
+        ),
+        row(
+            "case study over the advised maximum",
+            "case-study",
+            "case study",
+            Words(1501),
+            &[],
+            &[NO_SUMMARY, "words_over_advised"],
+        ),
+        row(
+            "case study at the hard maximum",
+            "case-study",
+            "case study",
+            Words(2500),
+            &[],
+            &[NO_SUMMARY, "words_over_advised"],
+        ),
+        row(
             "case study over the hard maximum",
             "case-study",
             "case study",
@@ -253,6 +309,50 @@ fn rows() -> Vec<Row> {
             &[],
             &[NO_SUMMARY],
         ),
+        Row {
+            call: BOUNDS[0].0,
+            ..row(
+                "whitepaper at the advised page maximum",
+                "whitepaper",
+                "whitepaper",
+                pdf(),
+                &[],
+                &[NO_SUMMARY],
+            )
+        },
+        Row {
+            call: BOUNDS[1].0,
+            ..row(
+                "whitepaper at the hard page maximum",
+                "whitepaper",
+                "whitepaper",
+                pdf(),
+                &[],
+                &[NO_SUMMARY, "pages_over_advised"],
+            )
+        },
+        Row {
+            call: BOUNDS[2].0,
+            ..row(
+                "whitepaper over the hard page maximum",
+                "whitepaper",
+                "whitepaper",
+                pdf(),
+                &["pages_over_limit"],
+                &[],
+            )
+        },
+        Row {
+            call: BOUNDS[3].0,
+            ..row(
+                "whitepaper under the advised page minimum",
+                "whitepaper",
+                "whitepaper",
+                pdf(),
+                &[],
+                &[NO_SUMMARY, "pages_under_advised"],
+            )
+        },
         row(
             "whitepaper as a Word document",
             "whitepaper",
@@ -274,6 +374,17 @@ fn rows() -> Vec<Row> {
             &[],
             &[NO_SUMMARY],
         ),
+        Row {
+            call: BOUNDS[4].0,
+            ..row(
+                "podcast file exactly at the byte limit",
+                "podcast",
+                "podcast episode",
+                File("Episode.ogg", "audio/ogg", OGG),
+                &[],
+                &[NO_SUMMARY],
+            )
+        },
         row(
             "podcast file over the byte limit",
             "podcast",
@@ -311,6 +422,22 @@ fn rows() -> Vec<Row> {
             &[NO_SUMMARY, "duration_unknown"],
         ),
         row(
+            "podcast link at the advised length",
+            "podcast",
+            "podcast episode",
+            Link("https://pods.example.org/ep16.mp3", "45 minutes"),
+            &[],
+            &[NO_SUMMARY],
+        ),
+        row(
+            "podcast link at the hard length",
+            "podcast",
+            "podcast episode",
+            Link("https://pods.example.org/ep17.mp3", "a 60-minute episode"),
+            &[],
+            &[NO_SUMMARY, "minutes_over_advised"],
+        ),
+        row(
             "podcast link over the advised length",
             "podcast",
             "podcast episode",
@@ -335,6 +462,18 @@ fn rows() -> Vec<Row> {
                 "guest blog",
                 Words(700),
                 &["title_too_long"],
+                &[],
+            )
+        },
+        // No title: a blank field, an empty subject (the message says the kind and day).
+        Row {
+            title_chars: Some(0),
+            ..row(
+                "podcast link with no title",
+                "podcast",
+                "podcast episode",
+                Link("https://pods.example.org/ep18.mp3", "25 minutes"),
+                &["title_missing"],
                 &[],
             )
         },
@@ -428,6 +567,9 @@ fn prose(n: usize) -> String {
 
 /// The piece's title, which names its kind and day (an email's subject, read by Docket for both).
 fn title(row: &Row) -> String {
+    if row.title_chars == Some(0) {
+        return String::new();
+    }
     let mut title = format!("Our {} for Tuesday: {}", row.kind_words, row.name);
     if let Some(chars) = row.title_chars {
         while title.chars().count() < chars {
@@ -739,6 +881,11 @@ async fn parity(db: &TestDb) {
     let app = TestApp::spawn_with(db, config).await;
     app.import(&call_file(STRICT.0, STRICT.1, false)).await;
     app.import(&call_file(LENIENT.0, LENIENT.1, true)).await;
+    for ((slug, inbox), line, bound) in BOUNDS {
+        let file = call_file(slug, inbox, false);
+        assert!(file.contains(line), "{slug}: the call file has {line:?}");
+        app.import(&file.replacen(line, bound, 1)).await;
+    }
     let web = app.signed_up("web-parity@example.org", PASSWORD).await;
     let rows = rows();
     assert!(rows.len() >= 25, "at least 25 pieces");
@@ -999,5 +1146,109 @@ async fn refused_replies(db: &TestDb) {
         "{}",
         answer.text
     );
+    app.stop().await;
+}
+
+/// What each path stored and said: a case study sent as a PDF stays a case study, its words
+/// counted from the PDF's text and the PDF kept as its document; a podcast link's length given
+/// in words is the receipt's length, and a link without one is left to the editors.
+async fn kept_as_sent(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.import(&call_file(STRICT.0, STRICT.1, false)).await;
+    app.clock.set(When::Open.instant());
+    let web = app.signed_up("web-parity@example.org", PASSWORD).await;
+    let named = |name: &str| rows().into_iter().find(|row| row.name == name).unwrap();
+    let pdf_row = named("case study sent as a PDF keeps its kind");
+    let with_length = named("podcast link with its length");
+    let without_length = named("podcast link without a length");
+
+    // By email.
+    let mailer = docket_mail::Mailer::new("https://docket.example.org");
+    let mut by_mail = Vec::new();
+    for (index, row) in [&pdf_row, &with_length, &without_length]
+        .into_iter()
+        .enumerate()
+    {
+        let from = format!("kept-{index}@example.org");
+        let outcome = ingest::ingest(
+            app.store.as_ref(),
+            &app.clock,
+            &mailer,
+            &message(row, 200 + index, &from),
+            &IngestSettings::default(),
+        )
+        .await
+        .expect("ingested");
+        let Outcome::Submission(id) = outcome else {
+            panic!("{}: {outcome:?}", row.name)
+        };
+        let receipt = app.mail_to(&from).await.remove(0);
+        by_mail.push((id.0, receipt.text));
+    }
+    // On the web.
+    let mut on_web = Vec::new();
+    for row in [&pdf_row, &with_length, &without_length] {
+        let page = web
+            .post(
+                &format!("/calls/{}/submit", STRICT.0),
+                &[("kind", row.kind), ("day", "2022-11-15")],
+            )
+            .await;
+        let id = page.piece_id();
+        let mut fields = vec![
+            ("kind", row.kind.to_owned()),
+            ("day", "2022-11-15".to_owned()),
+            ("title", title(row)),
+            ("author_name_0", "Ada Lovelace".to_owned()),
+            ("action", "submit".to_owned()),
+        ];
+        let mut files = Vec::new();
+        match &row.content {
+            Content::File(name, _, bytes) => files.push(("document", *name, bytes.to_vec())),
+            Content::Link(link, length) => {
+                fields.push(("link", (*link).to_owned()));
+                fields.push(("minutes", (*length).to_owned()));
+            }
+            Content::Words(_) => unreachable!("rows with a file or a link"),
+        }
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let sent = web
+            .post_multipart(&format!("/submissions/{id}/edit"), &borrowed, files)
+            .await;
+        assert_eq!(sent.status, 303, "{}: {}", row.name, sent.body);
+        let receipt = app.mail_to("web-parity@example.org").await.remove(0);
+        on_web.push((id, receipt.text));
+    }
+    for (path, pieces) in [("email", &by_mail), ("web", &on_web)] {
+        // The case study: its kind kept, the PDF its document, its words read from the PDF.
+        let (id, receipt) = &pieces[0];
+        let record = app
+            .store
+            .submission(docket_store::SubmissionId(*id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(record.draft.kind, "case-study", "{path}");
+        let document = record.draft.document.as_ref().expect("the PDF is kept");
+        assert_eq!(document.mime, "application/pdf", "{path}");
+        let asset = app.store.asset(document.id).await.unwrap().expect("stored");
+        assert_eq!(asset.bytes, PDF, "{path}: the PDF as sent");
+        assert!(record.draft.words.is_some_and(|words| words > 0), "{path}");
+        assert!(receipt.contains("Kind: Case study"), "{path}: {receipt}");
+        assert!(
+            receipt.contains(&format!("Length: {} words", record.draft.words.unwrap())),
+            "{path}: {receipt}"
+        );
+        // The link with its length in words: the receipt's length.
+        let (_, receipt) = &pieces[1];
+        assert!(receipt.contains("Length: 25 minutes"), "{path}: {receipt}");
+        // Without one: no length, and a note that the editors will check it.
+        let (_, receipt) = &pieces[2];
+        assert!(!receipt.contains("Length:"), "{path}: {receipt}");
+        assert!(
+            receipt.contains("until then the editors will check its length"),
+            "{path}: {receipt}"
+        );
+    }
     app.stop().await;
 }
