@@ -438,7 +438,12 @@ async fn file_message(
             &head,
             &sender,
             &subject,
-            &format!("We could not tell which day your piece is for. Reply with the day or days (for example \u{201c}for Tuesday\u{201d}, or \u{201c}any day\u{201d}). The days are: {}.", days.join("; ")),
+            // The judge's sentence, as the web form says it, then how to say it by email.
+            &format!(
+                "We could not tell which day your piece is for. {}: reply with the day or days (for example \u{201c}for Tuesday\u{201d}). The days are: {}.",
+                judge::DAYS_SENTENCE,
+                days.join("; ")
+            ),
         );
         return triage(
             store,

@@ -159,7 +159,19 @@ impl Finding {
             message: message.into(),
         }
     }
+
+    /// A link that is not a web address: what a form that reads the link first reports.
+    pub fn link_invalid() -> Self {
+        Self::new(Code::LinkInvalid, "link", LINK_SENTENCE)
+    }
 }
+
+/// What a contributor is told of a piece offered for no day.
+pub const DAYS_SENTENCE: &str =
+    "Say which themed day or days the piece is for, or \u{201c}any day\u{201d}";
+
+/// What a contributor is told of a link that is not a web address.
+pub const LINK_SENTENCE: &str = "Give the link as a full web address starting with https://";
 
 /// What the judge decided: what refuses the piece, what it is warned about, and whether it is
 /// late (taken after the deadline and any grace, flagged).
@@ -361,7 +373,7 @@ pub fn judge(
             &mut verdict,
             Code::DaysMissing,
             "days",
-            "Say which themed day or days the piece is for, or \u{201c}any day\u{201d}".into(),
+            DAYS_SENTENCE.into(),
         );
     }
     let title_chars = piece.title.trim().chars().count();
@@ -433,12 +445,7 @@ pub fn judge(
     if let Some(link) = &piece.link
         && parse_link(link).is_err()
     {
-        refuse(
-            &mut verdict,
-            Code::LinkInvalid,
-            "link",
-            "Give the link as a full web address starting with https://".into(),
-        );
+        verdict.refusals.push(Finding::link_invalid());
     }
     let kind_name = kind.name.to_lowercase();
     match kind.format {

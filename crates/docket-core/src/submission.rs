@@ -267,7 +267,7 @@ pub fn admission(call: &Call, now: Timestamp) -> Admission {
 /// address with a host, no spaces, at most 2,000 characters. Anything else (`javascript:`,
 /// `data:`, a bare word) is refused with a sentence saying what to enter.
 pub fn parse_link(text: &str) -> Result<String, String> {
-    const PROBLEM: &str = "Enter the link as a full web address starting with https://";
+    const PROBLEM: &str = crate::judge::LINK_SENTENCE;
     let text = text.trim();
     let lower = text.to_ascii_lowercase();
     let rest = lower

@@ -515,12 +515,77 @@ async fn open_until(db: &TestDb) {
         page.body.contains("closed"),
         "the call is closed for new pieces"
     );
-    // After the 9th it is closed again.
+    // By email too: a reply with a new version, to the piece's own address, before the 9th
+    // is the next revision.
+    // (The call takes mail at its organiser's inbox.)
+    app.import(&docket_tests::SEED_CALL.replacen(
+        "time_zone = \"Europe/London\"",
+        "time_zone = \"Europe/London\"\ninbox = \"jago@techuk.example.org\"",
+        1,
+    ))
+    .await;
+    let token = app.store.submission(id).await.unwrap().unwrap().reply_token;
+    let reply_to = format!("jago+s{id}-{token}@techuk.example.org");
+    let reply = |message_id: &str| {
+        let raw = docket_tests::mail::message_with_docx(
+            message_id,
+            "Ada Lovelace <ada@example.org>",
+            "Re: A second draft",
+            "Here is the shorter version.",
+            "",
+        );
+        String::from_utf8(raw)
+            .unwrap()
+            .replacen(
+                "To: Jago <jago@techuk.example.org>",
+                &format!("To: {reply_to}"),
+                1,
+            )
+            .into_bytes()
+    };
+    let ingest = |raw: Vec<u8>| {
+        let app = &app;
+        async move {
+            docket_app::ingest::ingest(
+                app.store.as_ref(),
+                &app.clock,
+                &docket_mail::Mailer::new("https://docket.example.org"),
+                &raw,
+                &docket_app::ingest::IngestSettings::default(),
+            )
+            .await
+            .expect("ingested")
+        }
+    };
+    app.clock.set("2022-11-08T10:00:00Z".parse().unwrap());
+    assert_eq!(
+        ingest(reply("open-until-1@example.org")).await,
+        docket_app::ingest::Outcome::Reply {
+            submission_id: id,
+            revised: true
+        }
+    );
+    assert_eq!(app.store.revisions(id).await.unwrap().len(), 3);
+    // After the 9th it is closed again, on the web and by email.
     app.clock.set("2022-11-10T10:00:00Z".parse().unwrap());
     let page = ada.get(&format!("/submissions/{id}")).await;
     assert!(
         !page.body.contains(&format!("/submissions/{id}/edit")),
         "no longer editable"
+    );
+    assert_eq!(
+        ingest(reply("open-until-2@example.org")).await,
+        docket_app::ingest::Outcome::Reply {
+            submission_id: id,
+            revised: false
+        }
+    );
+    assert_eq!(app.store.revisions(id).await.unwrap().len(), 3);
+    let answer = app.mail_to("ada@example.org").await.remove(0);
+    assert!(
+        answer.text.contains("Submissions and changes are closed"),
+        "{}",
+        answer.text
     );
     app.stop().await;
 }

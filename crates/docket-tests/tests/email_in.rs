@@ -273,6 +273,12 @@ async fn no_day_triage(db: &TestDb) {
         "{}",
         answer.mail.text
     );
+    // In the one judge's words, as the web form says them.
+    assert!(
+        answer.mail.text.contains(docket_core::judge::DAYS_SENTENCE),
+        "{}",
+        answer.mail.text
+    );
     assert!(
         answer
             .mail

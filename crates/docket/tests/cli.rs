@@ -389,6 +389,17 @@ async fn the_demo_loads_the_seed_call_and_shows_its_clock() {
         body.contains("23 days, "),
         "the call is open on the demo clock"
     );
+    // A page of no call (signing in) reads the clock in the call's zone too, not UTC.
+    let (status, sign_in) = get(&running
+        .address
+        .replace("/calls/digital-justice-week-2022", "/account/sign-in"))
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        sign_in.contains("Docket’s clock reads Thursday 13 October 2022, 09:0")
+            && sign_in.contains(" BST and runs on"),
+        "the sign-in page's banner in UK summer time: {sign_in}"
+    );
     let (status, _) = running.terminate();
     assert!(status.success());
     // A second start finds the call already there and does not load it twice.

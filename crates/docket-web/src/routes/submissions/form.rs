@@ -87,7 +87,8 @@ pub(super) fn piece_from_form(
     } else {
         match docket_core::submission::parse_link(link) {
             Ok(link) => piece.link = Some(link),
-            Err(message) => errors.add("link", message),
+            // The judge's own finding: the same code and sentence as by email.
+            Err(_) => errors.add_finding(&docket_core::judge::Finding::link_invalid()),
         }
     }
     // How long a linked episode is, said in words or as a number of minutes, as in an email.
