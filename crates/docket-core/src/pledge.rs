@@ -121,8 +121,7 @@ const INTENT: &[&str] = &[
 /// quotes and signature removed).
 pub fn read(call: &Call, subject: &str, text: &str) -> Reading {
     let words = text::count_words(text);
-    let lower = plain(text);
-    let says_will = INTENT.iter().any(|phrase| lower.contains(phrase));
+    let says_will = says_will(text);
     if words >= PIECE_FROM || (!says_will && words >= QUIET_PIECE_FROM) {
         return Reading::Piece;
     }
@@ -200,6 +199,56 @@ fn separate_writers(call: &Call, text: &str) -> Option<(Promise, Vec<Promise>)> 
     }
     (own.is_some() && !theirs.is_empty()).then(|| (own.unwrap_or_default(), theirs))
 }
+
+/// True when some clause of `text` says the sender will write or send something: an intent
+/// ("I'd like to", "we plan to") about writing or a piece ("write", "send", "a blog"), or a
+/// promise that says so by itself ("put me down for Tuesday"). A piece's own prose says what its
+/// people plan ("we plan to roll the service out"): that is not a promise to write.
+fn says_will(text: &str) -> bool {
+    clauses(text).iter().any(|clause| {
+        let lower = plain(clause);
+        if PROMISES.iter().any(|phrase| lower.contains(phrase)) {
+            return true;
+        }
+        INTENT.iter().any(|phrase| lower.contains(phrase))
+            && lower.split(|c: char| !c.is_alphanumeric()).any(|word| {
+                WRITING_WORDS.contains(&word)
+                    || WRITING_STEMS.iter().any(|stem| word.starts_with(stem))
+            })
+    })
+}
+
+/// Intents that are promises by themselves.
+const PROMISES: &[&str] = &[
+    "put me down",
+    "put us down",
+    "count me in",
+    "count us in",
+    "sign me up",
+    "sign us up",
+    "will follow",
+    "to follow shortly",
+    "get it to you",
+];
+
+/// Words that make an intent a promise to write: the writing, or the piece.
+const WRITING_STEMS: &[&str] = &[
+    "writ",
+    "send",
+    "submi",
+    "contribut",
+    "blog",
+    "piece",
+    "article",
+    "whitepaper",
+    "podcast",
+    "episode",
+    "draft",
+    "pledg",
+    "participat",
+    "involve",
+];
+const WRITING_WORDS: &[&str] = &["post", "case", "paper", "something", "part", "guest"];
 
 /// What another person will do: "Sam will write", "my colleague is planning".
 const THIRD_PERSON: &[&str] = &[

@@ -55,6 +55,46 @@ fn blog_text(n: usize) -> String {
         .join("\n\n")
 }
 
+/// A case study of about 190 words, pasted into the message as people paste them.
+const CASE_STUDY_PASTED: &str = "Connecting courts and police custody in the North West\n\n\
+When someone is charged overnight, the custody record, the charge sheet and the first court \
+listing used to travel by email and by hand. Three teams typed the same details into three \
+systems, and a late change in custody often reached the court after the hearing had started.\n\n\
+Since March, the custody suites in Greater Manchester send a structured case file to the \
+magistrates' court as soon as a charge is authorised. The listing officer sees it in the case \
+management system within minutes, with the defendant's needs flagged, including interpreters, \
+vulnerabilities and medication. Defence solicitors receive the same file through the secure \
+portal.\n\n\
+In the first six months, hearings delayed by missing paperwork fell from one in nine to one in \
+forty. Legal advisers tell us they spend the first hour of the day preparing cases rather than \
+chasing documents.\n\n\
+We plan to extend the service to Merseyside and Cheshire next year, and we hope to add youth \
+courts once the new data standard is agreed. The lesson so far is simple: agree the data first, \
+and the software follows.";
+
+/// A guest blog of about 330 words, pasted in.
+const BLOG_PASTED: &str = "Data that follows the person\n\n\
+Ask anyone who has left prison what the first week is like and you will hear the same story: \
+the same questions, asked again and again, by people who should already know the answers. The \
+probation officer asks about housing; the police ask about conditions; the job centre asks about \
+everything. Each of them holds part of the picture, and none of them holds all of it.\n\n\
+That is not because people do not care. It is because the records were built for organisations, \
+not for the person moving between them. A probation case management system knows about \
+supervision. A police system knows about risk. Neither was designed to talk to the other.\n\n\
+Over the last two years, we have worked with probation regions and three police forces to change \
+that. The principle is simple: when a person is released, the information they have already \
+given should arrive before they do. Officers now see one shared summary on the day of release, \
+with who to contact and what has been agreed.\n\n\
+The results are encouraging. Missed first appointments have fallen by a third. Officers say they \
+spend less time on the phone and more time with the people they supervise. Most importantly, \
+people on licence tell us they are asked fewer questions twice.\n\n\
+There is more to do. We hope to bring housing providers into the same picture next year, and we \
+plan to publish the data standard we used so that other regions can build on it rather than \
+start again. None of this needed new technology; it needed agreement on what to share, and \
+trust that it would be used well.\n\n\
+Data that follows the person is not a slogan. It is a choice about whose journey our systems \
+are built around.";
+
 fn rows() -> Vec<(&'static str, String, String, Expect)> {
     let s = |text: &str| text.to_owned();
     vec![
@@ -358,6 +398,41 @@ fn rows() -> Vec<(&'static str, String, String, Expect)> {
             s("Podcast"),
             s("We'll send a podcast for Friday, probably about 30 minutes long."),
             pledge(Some("podcast"), &[FRI]),
+        ),
+        (
+            "a short case study pasted in, whose own prose says what its team plans",
+            s("Case study for Thursday - connected justice"),
+            s(CASE_STUDY_PASTED),
+            Expect::Piece,
+        ),
+        (
+            "a blog pasted in that hopes for things, as blogs do",
+            s("Blog for Tuesday"),
+            s(BLOG_PASTED),
+            Expect::Piece,
+        ),
+        (
+            "a short abstract that may be the piece: a pledge, and unsure",
+            s("Tuesday"),
+            s(
+                "Data that follows the person\n\nWhen a person moves from custody to probation, their records rarely move with them. In Kent we joined up three systems so that officers see the same history on the day of release. We hope to publish the evaluation next spring, and we would welcome contact from other areas doing similar work.",
+            ),
+            Expect::Pledge {
+                sure: false,
+                kind: None,
+                days: Some(&[TUE]),
+                title: None,
+                author: None,
+                coauthors: &[],
+            },
+        ),
+        (
+            "an assistant's forward as Docket reads it: the note and the forwarded promise",
+            s("Fwd: Digital Justice Week blog"),
+            s(
+                "Hi Jago,\n\nPlease see below from Maria.\n\nBest,\nPat\n\nPat, could you tell techUK I'd like to write a guest blog for Wednesday's user needs theme? I'll have a draft by early November.\n\nThanks,\nMaria",
+            ),
+            pledge(Some("blog"), &[WED]),
         ),
         (
             "a numbered date",

@@ -24,6 +24,7 @@ both_backends! {
     after_the_deadline_the_web_takes_no_pledge => web_after_deadline,
     an_assistants_forward_is_the_senders_pledge_and_names_the_author => assistant_forward,
     two_people_writing_together_make_one_pledge_with_a_coauthor => writing_together,
+    a_promise_from_an_existing_account_that_nothing_authenticates_waits_for_its_confirmation => held_pledge,
 }
 
 const INBOX: &str = "jago@techuk.example.org";
@@ -561,6 +562,14 @@ async fn on_the_web(db: &TestDb) {
     let form = ada.get(&format!("{CALL}/pledge?day=2022-11-15")).await;
     assert_eq!(form.status, 200);
     assert!(form.body.contains("value=\"2022-11-15\" checked"));
+    // From the call's page, with no day chosen yet.
+    let call_page = app.get(CALL).await.body;
+    assert!(
+        call_page.contains(&format!(
+            "href=\"{CALL}/pledge\">Tell us you're writing for a day</a>"
+        )),
+        "{call_page}"
+    );
     // A form with nothing chosen is refused with what to do.
     let refused = ada.post(&format!("{CALL}/pledge"), &[("title", "x")]).await;
     assert_eq!(refused.status, 400);
@@ -622,6 +631,13 @@ async fn on_the_web(db: &TestDb) {
         .unwrap();
     assert_eq!(record.draft.title, "Data that follows the person");
     assert_eq!(record.draft.kind, "blog");
+    assert_eq!(
+        record.draft.days,
+        Some(docket_core::submission::CandidateDays::Days(
+            [jiff::civil::date(2022, 11, 15)].into_iter().collect()
+        )),
+        "the pledged day"
+    );
     let names: Vec<&str> = record
         .draft
         .authors
@@ -803,6 +819,73 @@ async fn file_it(db: &TestDb) {
         record.state.as_str(),
         "draft",
         "kept as a draft for Kim to check and send"
+    );
+    // One record from promise to piece: the pledge names the piece, which keeps its day.
+    let pledge = app.store.pledge(id).await.unwrap().unwrap();
+    assert_eq!(pledge.submission_id, Some(record.id));
+    assert_eq!(
+        record.draft.days,
+        Some(docket_core::submission::CandidateDays::Days(
+            [jiff::civil::date(2022, 11, 17)].into_iter().collect()
+        ))
+    );
+    app.stop().await;
+}
+
+async fn held_pledge(db: &TestDb) {
+    let app = TestApp::spawn(db).await;
+    app.import(&with_inbox()).await;
+    app.clock.set("2022-10-20T09:00:00Z".parse().unwrap());
+    // Ada has an account: a promise in her name that nothing authenticates waits for her.
+    app.signed_up("ada@example.org", PASSWORD).await;
+    let raw = plain(
+        "held-pledge@example.org",
+        "Ada Lovelace <ada@example.org>",
+        INBOX,
+        "Digital Justice Week",
+        "I'd like to write a blog for Monday's reoffending theme.",
+    );
+    assert_eq!(
+        file(&app, &raw).await,
+        Outcome::Held {
+            confirmation_sent: true
+        }
+    );
+    let call = app
+        .store
+        .call("digital-justice-week-2022")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(app.store.call_pledges(call.id).await.unwrap().is_empty());
+    // Her confirmation files it: a pledge for Monday, answered as any other.
+    let link = app.link_in_mail("ada@example.org", "/mail/confirm/").await;
+    let held = app.store.held_messages("ada@example.org").await.unwrap();
+    let someone = app.visitor();
+    let done = someone
+        .post(
+            &link,
+            &[
+                ("message", held[0].id.to_string().as_str()),
+                ("action", "file"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let pledges = app.store.call_pledges(call.id).await.unwrap();
+    assert_eq!(pledges.len(), 1);
+    assert_eq!(pledges[0].owner_email, "ada@example.org");
+    assert_eq!(
+        pledges[0].pledge.days,
+        Some(docket_core::submission::CandidateDays::Days(
+            [jiff::civil::date(2022, 11, 14)].into_iter().collect()
+        ))
+    );
+    assert!(
+        app.mail_to("ada@example.org")
+            .await
+            .iter()
+            .any(|mail| mail.template == "pledge_received")
     );
     app.stop().await;
 }
