@@ -511,22 +511,7 @@ async fn file_message(
             .await;
         }
     };
-    // Who writes it: the sender, unless they forward someone else's message (an assistant
-    // passing on their principal's promise), whose author the forward names. The pledge stays
-    // the sender's: the From: account answers for it.
-    let forwarded_author = message
-        .forwarded_from
-        .as_ref()
-        .filter(|person| {
-            person
-                .address
-                .as_ref()
-                .is_none_or(|address| address.as_str() != sender.as_str())
-        })
-        .and_then(|person| person.name.clone());
-    let display_name = forwarded_author
-        .or_else(|| message.from.as_ref().and_then(|(name, _)| name.clone()))
-        .unwrap_or_default();
+    let display_name = author_name(&message, &sender);
     let mut piece = Piece {
         kind: body.kind.clone(),
         days: Some(days),
@@ -761,6 +746,24 @@ async fn pledge_answered(
         .filter(|pledge| pledge.state == PledgeState::Open && pledge.submission_id.is_none()))
 }
 
+/// Who writes what a message brings: the sender, unless they forward someone else's message
+/// (an assistant passing on their principal's piece or promise), whose author the forward names.
+/// The piece or pledge stays the sender's: the From: account answers for it.
+fn author_name(message: &Inbound, sender: &str) -> String {
+    message
+        .forwarded_from
+        .as_ref()
+        .filter(|person| {
+            person
+                .address
+                .as_ref()
+                .is_none_or(|address| address.as_str() != sender)
+        })
+        .and_then(|person| person.name.clone())
+        .or_else(|| message.from.as_ref().and_then(|(name, _)| name.clone()))
+        .unwrap_or_default()
+}
+
 /// True when the message carries a piece: a file other than an image (a signature's logo), or a
 /// link to an episode for an audio kind.
 fn carries_piece(call: &Call, message: &Inbound, named: Option<&Kind>) -> bool {
@@ -811,22 +814,7 @@ async fn file_pledge(
         )
         .await;
     }
-    // Who writes it: the sender, unless they forward someone else's message (an assistant
-    // passing on their principal's promise), whose author the forward names. The pledge stays
-    // the sender's: the From: account answers for it.
-    let forwarded_author = message
-        .forwarded_from
-        .as_ref()
-        .filter(|person| {
-            person
-                .address
-                .as_ref()
-                .is_none_or(|address| address.as_str() != sender.as_str())
-        })
-        .and_then(|person| person.name.clone());
-    let display_name = forwarded_author
-        .or_else(|| message.from.as_ref().and_then(|(name, _)| name.clone()))
-        .unwrap_or_default();
+    let display_name = author_name(message, &sender);
     let pledges: Vec<docket_core::pledge::Pledge> = promises
         .iter()
         .map(|promise| {

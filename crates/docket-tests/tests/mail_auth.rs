@@ -342,14 +342,14 @@ async fn authenticated_reply(db: &TestDb) {
     );
     assert_eq!(trust_of(&app, "reply-2@").await, SenderTrust::DkimAligned);
     // Staff see, on the piece itself, how the sender of each mail was known.
-    let editor = app.signed_up("editor@example.org", PASSWORD).await;
-    app.add_staff(
-        "digital-justice-week-2022",
-        "editor@example.org",
-        docket_store::StaffRole::Editor,
-    )
-    .await;
-    editor.enrol_two_factor().await;
+    let (editor, _) = app
+        .staff_member(
+            "digital-justice-week-2022",
+            "editor@example.org",
+            PASSWORD,
+            docket_store::StaffRole::Editor,
+        )
+        .await;
     let page = editor
         .get(&format!(
             "/console/calls/digital-justice-week-2022/pieces/{id}"

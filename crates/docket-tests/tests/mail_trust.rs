@@ -303,14 +303,14 @@ async fn held_then_confirmed(db: &TestDb) {
     assert_eq!(record.sender_trust, SenderTrust::ConfirmedByLink);
     assert_eq!(mails(&app.mail_to("ada@example.org").await, "receipt"), 2);
     // Staff see how its sender was known, on the piece and in the call's mail log.
-    let editor = app.signed_up("editor@example.org", PASSWORD).await;
-    app.add_staff(
-        "digital-justice-week-2022",
-        "editor@example.org",
-        docket_store::StaffRole::Editor,
-    )
-    .await;
-    editor.enrol_two_factor().await;
+    let (editor, _) = app
+        .staff_member(
+            "digital-justice-week-2022",
+            "editor@example.org",
+            PASSWORD,
+            docket_store::StaffRole::Editor,
+        )
+        .await;
     let console = "/console/calls/digital-justice-week-2022";
     let piece = editor
         .get(&format!("{console}/pieces/{}", new.id))

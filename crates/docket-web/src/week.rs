@@ -130,10 +130,7 @@ impl<'a> Week<'a> {
     /// From a page at `place` to a file of the call's (`feed.atom`, `pieces/x/file`).
     pub fn file(&self, place: Place, path: &str) -> String {
         match self.mode {
-            Mode::Live => {
-                let page = self.page(place, path);
-                page
-            }
+            Mode::Live => self.page(place, path),
             Mode::Export => format!("{}{path}", self.up(place)),
         }
     }
@@ -361,10 +358,10 @@ impl<'a> Week<'a> {
             .unwrap_or(0);
         let previous = at
             .checked_sub(1)
-            .map(|i| self.teaser(index_in_day[i], place, &authors));
+            .map(|i| self.teaser(index_in_day[i], place, authors));
         let next = index_in_day
             .get(at + 1)
-            .map(|&i| self.teaser(i, place, &authors));
+            .map(|&i| self.teaser(i, place, authors));
         let page = PiecePage {
             layout: week_layout(layout, self, place),
             call_title: self.call.title.clone(),
@@ -423,7 +420,7 @@ impl<'a> Week<'a> {
             pieces: entry
                 .pieces
                 .iter()
-                .map(|&index| self.teaser(index, place, &authors))
+                .map(|&index| self.teaser(index, place, authors))
                 .collect(),
         };
         Some(page.render())

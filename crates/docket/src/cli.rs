@@ -922,27 +922,6 @@ fn demo_start(call: &docket_core::Call) -> Timestamp {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_is_well_formed() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn the_demo_clock_starts_on_the_morning_the_seed_call_was_published() {
-        let call = call_file::check(crate::seed::SEED_CALL).call.unwrap();
-        // 13 October 2022 is BST: 09:00 local is 08:00 UTC.
-        assert_eq!(
-            demo_start(&call),
-            "2022-10-13T08:00:00Z".parse::<Timestamp>().unwrap()
-        );
-    }
-}
-
 async fn export_site(
     config: &Config,
     slug: &str,
@@ -962,4 +941,25 @@ async fn export_site(
         report.removed
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_demo_clock_starts_on_the_morning_the_seed_call_was_published() {
+        let call = call_file::check(crate::seed::SEED_CALL).call.unwrap();
+        // 13 October 2022 is BST: 09:00 local is 08:00 UTC.
+        assert_eq!(
+            demo_start(&call),
+            "2022-10-13T08:00:00Z".parse::<Timestamp>().unwrap()
+        );
+    }
 }

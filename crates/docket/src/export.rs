@@ -61,7 +61,7 @@ impl Progress {
     fn tick(&self, done: usize) {
         match &self.bar {
             Some(bar) => bar.set_position(done as u64),
-            None if !self.quiet && (done % self.step == 0 || done == self.total) => {
+            None if !self.quiet && (done.is_multiple_of(self.step) || done == self.total) => {
                 eprintln!("{done} of {} files", self.total);
             }
             None => {}

@@ -54,10 +54,11 @@ pub struct PublicCache {
     calls: Mutex<HashMap<String, Checked>>,
     /// Each call's published pieces at a week version: one request reads them, the others wait
     /// for it rather than all reading the same rows at once.
-    weeks: tokio::sync::Mutex<
-        HashMap<docket_core::CallId, (i64, Arc<Vec<docket_store::PublishedPiece>>)>,
-    >,
+    weeks: tokio::sync::Mutex<PublishedWeeks>,
 }
+
+/// Each call's published pieces, with the week version they were read at.
+type PublishedWeeks = HashMap<docket_core::CallId, (i64, Arc<Vec<docket_store::PublishedPiece>>)>;
 
 /// A call and its week version as read at `at`.
 #[derive(Debug, Clone)]
