@@ -254,9 +254,13 @@ pub fn parse(raw: &[u8]) -> Result<Inbound, InboundError> {
     let subject = message.subject().map(clean_header).unwrap_or_default();
     let forward = is_forward_subject(&subject);
     let (text, quoted_author) = body_text(&message, forward);
-    // A forward sent as an attachment (Thunderbird's "Forward as attachment") names its author
-    // in the attached message's own From.
+    // A forward sent as an attachment (Thunderbird's "Forward as attachment", "Fwd: …") names
+    // its author in the attached message's own From. (A bounce attaches a message too: it is no
+    // forward.)
     let forwarded_from = quoted_author.or_else(|| {
+        if !forward {
+            return None;
+        }
         message.attachments().find_map(|part| match &part.body {
             PartType::Message(nested) => nested.from().and_then(|address| {
                 let first = address.first()?;
