@@ -529,8 +529,19 @@ async fn file_message(
     body.apply(call, &mut piece, true);
     let verdict = body.judged(call, &piece, now);
     if let Some(closed) = verdict.refusals.iter().find(|f| f.code == Code::Closed) {
-        let answer =
-            mailer.triage_answer(&head, &sender, &subject, &format!("{}.", closed.message));
+        // The judge's sentence, then the call's own words for after the deadline, if it has
+        // them (what its pages and a late pledge's answer say).
+        let problem = match &call.after_deadline {
+            Some(words) => format!(
+                "{}.
+
+{}",
+                closed.message,
+                words.trim()
+            ),
+            None => format!("{}.", closed.message),
+        };
+        let answer = mailer.triage_answer(&head, &sender, &subject, &problem);
         return triage(
             store,
             record(InboundOutcome::Triage, "after the deadline"),

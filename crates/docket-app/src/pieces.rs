@@ -96,14 +96,12 @@ pub async fn submit_revision(
             now,
         )
         .await?;
-    crate::pledges::fulfil_with(
-        store,
-        record,
-        piece,
-        &docket_store::Actor::User(user.id),
-        now,
-    )
-    .await?;
+    // The piece is sent and committed: a failure to link the pledge is not the author's to see
+    // (the pledge stays open, and the organiser still sees that the piece came).
+    let actor = docket_store::Actor::User(user.id);
+    if let Err(error) = crate::pledges::fulfil_with(store, record, piece, &actor, now).await {
+        tracing::warn!(piece = %record.id, %error, "the piece was sent, but its pledge was not linked");
+    }
     Ok(number)
 }
 

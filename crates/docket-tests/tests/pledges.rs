@@ -230,6 +230,23 @@ async fn after_deadline(db: &TestDb) {
         "{}",
         answer.text
     );
+    // A piece sent after the deadline hears the same words, after the judge's.
+    let late_piece = message_with_docx(
+        "late-piece@example.org",
+        "Uma <uma.piece@example.org>",
+        "Blog for Friday",
+        "Here is my blog for Friday.",
+        "",
+    );
+    let outcome = file(&app, &late_piece).await;
+    assert_eq!(outcome, Outcome::Triage("after the deadline".into()));
+    let answer = app.mail_to("uma.piece@example.org").await.remove(0);
+    for said in [
+        "Submissions and changes are closed",
+        "We have all the blogs we need, thank you. The week is published from 14 November.",
+    ] {
+        assert!(answer.text.contains(said), "{said:?}: {}", answer.text);
+    }
     let call = app
         .store
         .call("digital-justice-week-2022")
