@@ -496,8 +496,18 @@ async fn a_site_administrator_is_added_listed_and_removed() {
 }
 
 #[tokio::test]
-async fn pledges_are_listed_for_scripts_one_a_line() {
-    let db = TestDb::sqlite().await;
+async fn pledges_are_listed_for_scripts_one_a_line_on_sqlite() {
+    pledges_story(&TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn pledges_are_listed_for_scripts_one_a_line_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        pledges_story(&db).await;
+    }
+}
+
+async fn pledges_story(db: &TestDb) {
     let url = db.url().to_owned();
     let imported = {
         let url = url.clone();
@@ -542,7 +552,74 @@ async fn pledges_are_listed_for_scripts_one_a_line() {
     )
     .await
     .unwrap();
+    // A second one whose piece came: it names the piece.
+    let (kept, _) = work
+        .add_pledge(
+            &docket_store::NewPledge {
+                call_id: call.id,
+                owner_id: owner,
+                pledge: docket_core::pledge::Pledge {
+                    kind: Some("case-study".into()),
+                    days: Some(docket_core::submission::CandidateDays::Days(
+                        [jiff::civil::date(2022, 11, 17)].into_iter().collect(),
+                    )),
+                    author: "Pat Lee".into(),
+                    ..Default::default()
+                },
+                source: "web",
+                sender_trust: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
     work.commit().await.unwrap();
+    let pat = store
+        .user_by_email("pat@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let piece = docket_core::submission::Piece {
+        kind: "case-study".into(),
+        days: Some(docket_core::submission::CandidateDays::Days(
+            [jiff::civil::date(2022, 11, 17)].into_iter().collect(),
+        )),
+        title: "Courts online".into(),
+        body: "Connected courts. ".repeat(300),
+        ..Default::default()
+    };
+    let piece_id = store
+        .create_draft(call.id, &pat, &piece, now)
+        .await
+        .unwrap();
+    store
+        .submit_revision(
+            piece_id,
+            pat.id,
+            &piece,
+            true,
+            &[],
+            docket_store::NewMail {
+                message_id: format!("<receipt-{piece_id}@docket.example.org>"),
+                to: pat.email.clone(),
+                subject: "Received".into(),
+                text: "Thanks".into(),
+                html: String::new(),
+                template: "receipt".into(),
+                submission_id: Some(piece_id),
+                call_id: Some(call.id),
+                reply_to: None,
+                idempotency_key: None,
+                list_unsubscribe: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    store
+        .link_pledge(kept, piece_id, &docket_store::Actor::Cli, now)
+        .await
+        .unwrap();
     store.close().await;
     let listed = tokio::task::spawn_blocking(move || {
         run(docket()
@@ -554,9 +631,26 @@ async fn pledges_are_listed_for_scripts_one_a_line() {
     assert!(listed.status.success(), "{}", text(&listed.stderr));
     let out = text(&listed.stdout);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines.len(), 3, "{out}");
     assert!(lines[0].starts_with("id\tstands\tkind\tdays"));
-    let cells: Vec<&str> = lines[1].split('\t').collect();
+    let row = |id: i64| -> Vec<&str> {
+        lines
+            .iter()
+            .map(|line| line.split('\t').collect::<Vec<_>>())
+            .find(|cells| cells[0] == id.to_string())
+            .unwrap_or_else(|| panic!("no row for pledge {id}: {out}"))
+    };
+    let fulfilled = row(kept);
+    assert_eq!(fulfilled.len(), 9, "{out}");
+    assert_eq!(fulfilled[1], "Piece sent", "{out}");
+    assert_eq!(fulfilled[2], "Case study");
+    assert_eq!(fulfilled[8], piece_id.to_string(), "the piece it led to");
+    let cells: Vec<&str> = lines
+        .iter()
+        .skip(1)
+        .map(|line| line.split('\t').collect::<Vec<_>>())
+        .find(|cells| cells[0] != kept.to_string())
+        .expect("the lapsed pledge");
     assert_eq!(cells.len(), 9, "{out}");
     assert_eq!(
         &cells[1..7],
