@@ -69,7 +69,8 @@ pub struct MailSettings {
     /// its sender's account at once.
     pub dkim: bool,
     /// Receiving servers whose `Authentication-Results` Docket believes (`dmarc=pass` acts at
-    /// once); every other such header is ignored.
+    /// once, `dmarc=fail` waits; anything else leaves it to the DKIM check); every other such
+    /// header is ignored.
     pub trusted_authserv_ids: Vec<String>,
     /// DNS servers for DKIM keys and DMARC policies (`ip:port`); empty: the system's resolver.
     pub dns_servers: Vec<SocketAddr>,
@@ -288,6 +289,8 @@ undo_minutes = 10
 #     from IMAP or a pipe and never sees the sending server's address). Name your own MX here
 #     only if it checks DKIM, SPF and DMARC and strips Authentication-Results headers that
 #     arrive with the mail claiming its name (Postfix with OpenDMARC, Rspamd, Exchange do).
+#     Its dmarc=fail is final too; when it says neither (dmarc=none: the domain has no policy),
+#     Docket's own DKIM check decides.
 # Believed mail acts for its sender's account at once. Anything else from the address of an
 # existing account files nothing until its owner follows the "Is this from you?" link Docket
 # mails them (at most one such email per address a day); unconfirmed after `confirm_days`, the
