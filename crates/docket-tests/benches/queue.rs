@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use docket_core::search::SearchQuery;
 use docket_core::submission::{Author, CandidateDays, Piece};
-use docket_store::{LengthFilter, NewMail, QueueQuery, QueueSort, StaffRole};
+use docket_store::{LengthFilter, QueueQuery, QueueSort, StaffRole};
 use docket_tests::app::TestApp;
 use docket_tests::db::TestDb;
 
@@ -99,19 +99,12 @@ async fn load(app: &TestApp) {
                 &piece,
                 false,
                 &[],
-                NewMail {
-                    message_id: format!("<bench-{n}-{}@docket.example.org>", std::process::id()),
-                    to: owner.email.clone(),
-                    subject: "Received".into(),
-                    text: "Thanks".into(),
-                    html: String::new(),
-                    template: "receipt".into(),
-                    submission_id: Some(id),
-                    call_id: Some(call.id),
-                    reply_to: None,
-                    idempotency_key: None,
-                    list_unsubscribe: None,
-                },
+                docket_tests::mail::receipt(
+                    format!("<bench-{n}-{}@docket.example.org>", std::process::id()),
+                    owner.email.clone(),
+                    id,
+                    call.id,
+                ),
                 now,
             )
             .await

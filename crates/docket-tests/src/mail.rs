@@ -79,3 +79,26 @@ pub fn blog_with_docx(message_id: &str, from: &str) -> Vec<u8> {
         "",
     )
 }
+
+/// A stand-in receipt for pieces a test sends through the store directly (its wording is the
+/// mail tests' business): `message_id` with angle brackets.
+pub fn receipt(
+    message_id: String,
+    to: impl Into<String>,
+    submission_id: docket_store::SubmissionId,
+    call_id: docket_store::CallId,
+) -> docket_store::NewMail {
+    docket_store::NewMail {
+        message_id,
+        to: to.into(),
+        subject: "Received".into(),
+        text: "Thanks".into(),
+        html: "<p>Thanks</p>".into(),
+        template: "receipt".into(),
+        submission_id: Some(submission_id),
+        call_id: Some(call_id),
+        reply_to: None,
+        idempotency_key: None,
+        list_unsubscribe: None,
+    }
+}

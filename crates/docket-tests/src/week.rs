@@ -2,7 +2,7 @@
 //! placed, scheduled, published), for the tests of the public week, its feeds and its export.
 
 use docket_core::submission::{AssetRef, Author, CandidateDays, Piece, SubmissionState};
-use docket_store::{Actor, NewMail, Store, SubmissionId};
+use docket_store::{Actor, Store, SubmissionId};
 use jiff::Timestamp;
 use jiff::civil::Date;
 
@@ -104,19 +104,12 @@ pub async fn placed_piece(
             &piece,
             false,
             &[],
-            NewMail {
-                message_id: format!("<receipt-{id}@docket.example.org>"),
-                to: user.email.clone(),
-                subject: "Received".into(),
-                text: "Thanks".into(),
-                html: String::new(),
-                template: "receipt".into(),
-                submission_id: Some(id),
-                call_id: Some(stored.id),
-                reply_to: None,
-                idempotency_key: None,
-                list_unsubscribe: None,
-            },
+            crate::mail::receipt(
+                format!("<receipt-{id}@docket.example.org>"),
+                user.email.clone(),
+                id,
+                stored.id,
+            ),
             now,
         )
         .await

@@ -440,19 +440,12 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
                 &piece,
                 false,
                 &[],
-                NewMail {
-                    message_id: format!("<browser-receipt-{n}@docket.example.org>"),
-                    to: "org@example.org".into(),
-                    subject: "Received".into(),
-                    text: "Thanks".into(),
-                    html: "<p>Thanks</p>".into(),
-                    template: "receipt".into(),
-                    submission_id: Some(piece_id),
-                    call_id: Some(call.id),
-                    reply_to: None,
-                    idempotency_key: None,
-                    list_unsubscribe: None,
-                },
+                docket_tests::mail::receipt(
+                    format!("<browser-receipt-{n}@docket.example.org>"),
+                    "org@example.org",
+                    piece_id,
+                    call.id,
+                ),
                 now,
             )
             .await
@@ -476,19 +469,12 @@ async fn console_pages_pass_axe_and_the_html_checker_and_the_preview_shows_the_m
             &piece,
             false,
             &[],
-            NewMail {
-                message_id: "<browser-receipt-accepted@docket.example.org>".into(),
-                to: "org@example.org".into(),
-                subject: "Received".into(),
-                text: "Thanks".into(),
-                html: "<p>Thanks</p>".into(),
-                template: "receipt".into(),
-                submission_id: Some(accepted_id),
-                call_id: Some(call.id),
-                reply_to: None,
-                idempotency_key: None,
-                list_unsubscribe: None,
-            },
+            docket_tests::mail::receipt(
+                "<browser-receipt-accepted@docket.example.org>".into(),
+                "org@example.org",
+                accepted_id,
+                call.id,
+            ),
             now,
         )
         .await

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use docket_core::submission::{Author, CandidateDays, Piece};
-use docket_store::{Actor, NewMail, Store};
+use docket_store::{Actor, Store};
 use docket_tests::db::TestDb;
 
 const SLUG: &str = "digital-justice-week-2022";
@@ -78,19 +78,12 @@ async fn load(store: &dyn Store, count: usize) -> anyhow::Result<Vec<(String, St
                 &piece,
                 false,
                 &[],
-                NewMail {
-                    message_id: format!("<bench-{n}@docket.example.org>"),
-                    to: owner.email.clone(),
-                    subject: "Received".into(),
-                    text: "Thanks".into(),
-                    html: String::new(),
-                    template: "receipt".into(),
-                    submission_id: Some(id),
-                    call_id: Some(stored.id),
-                    reply_to: None,
-                    idempotency_key: None,
-                    list_unsubscribe: None,
-                },
+                docket_tests::mail::receipt(
+                    format!("<bench-{n}@docket.example.org>"),
+                    owner.email.clone(),
+                    id,
+                    stored.id,
+                ),
                 now,
             )
             .await?;

@@ -599,19 +599,12 @@ async fn pledges_story(db: &TestDb) {
             &piece,
             true,
             &[],
-            docket_store::NewMail {
-                message_id: format!("<receipt-{piece_id}@docket.example.org>"),
-                to: pat.email.clone(),
-                subject: "Received".into(),
-                text: "Thanks".into(),
-                html: String::new(),
-                template: "receipt".into(),
-                submission_id: Some(piece_id),
-                call_id: Some(call.id),
-                reply_to: None,
-                idempotency_key: None,
-                list_unsubscribe: None,
-            },
+            docket_tests::mail::receipt(
+                format!("<receipt-{piece_id}@docket.example.org>"),
+                pat.email.clone(),
+                piece_id,
+                call.id,
+            ),
             now,
         )
         .await
