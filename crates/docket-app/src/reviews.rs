@@ -263,7 +263,7 @@ mod tests {
             "Acme Ltd\n\n  Justice Trust ",
             "bo@example.org\n@acme.example",
         )
-        .unwrap();
+        .expect("the declarations are valid");
         assert_eq!(read.len(), 4);
         assert!(read_conflicts("", "not an address").is_err());
         assert!(read_conflicts("", "@nodot").is_err());

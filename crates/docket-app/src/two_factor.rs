@@ -184,7 +184,7 @@ mod tests {
     fn a_code_is_accepted_one_step_either_way_and_no_further() {
         let secret = new_secret();
         let now = 1_800_000_000;
-        let code = code_at(&secret, now).unwrap();
+        let code = code_at(&secret, now).expect("a code for the secret");
         assert_eq!(step_of(&secret, &code, now), Some(60_000_000));
         assert!(step_of(&secret, &code, now + 30).is_some());
         assert!(step_of(&secret, &code, now - 30).is_some());
@@ -199,13 +199,13 @@ mod tests {
     fn enrolment_shows_a_qr_code_and_the_secret_as_text() {
         let secret = new_secret();
         assert_eq!(secret.len(), 32);
-        let url = otpauth_url(&secret, "ed@example.org").unwrap();
+        let url = otpauth_url(&secret, "ed@example.org").expect("an otpauth URL");
         assert!(
             url.starts_with("otpauth://totp/Docket:ed%40example.org?"),
             "{url}"
         );
         assert!(url.contains(&format!("secret={secret}")));
-        let svg = qr_svg(&url).unwrap();
+        let svg = qr_svg(&url).expect("a QR code");
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.contains("aria-label="));
         assert_eq!(grouped("ABCDEFGH"), "ABCD EFGH");

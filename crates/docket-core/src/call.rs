@@ -665,7 +665,9 @@ mod tests {
             assert!(Email::parse(good).is_ok(), "{good} should be accepted");
         }
         assert_eq!(
-            Email::parse("Jago@TechUK.org").unwrap().normalised(),
+            Email::parse("Jago@TechUK.org")
+                .expect("a valid address")
+                .normalised(),
             "jago@techuk.org"
         );
     }

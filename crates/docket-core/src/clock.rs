@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn demo_clock_starts_in_the_past_and_advances() {
-        let start: Timestamp = "2022-10-13T08:00:00Z".parse().unwrap();
+        let start: Timestamp = "2022-10-13T08:00:00Z".parse().expect("a valid literal");
         let clock = DemoClock::starting_at(start);
         let first = clock.now();
         assert!(first >= start);
@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn manual_clock_moves_only_when_told() {
-        let start: Timestamp = "2022-11-05T11:59:00Z".parse().unwrap();
+        let start: Timestamp = "2022-11-05T11:59:00Z".parse().expect("a valid literal");
         let clock = ManualClock::new(start);
         assert_eq!(clock.now(), start);
         clock.advance(SignedDuration::from_mins(2));

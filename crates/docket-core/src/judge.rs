@@ -740,15 +740,17 @@ mod tests {
     #[test]
     fn files_must_suit_the_kind_and_its_byte_limit() {
         let call = seed();
-        let podcast = call.kind("podcast").unwrap();
+        let podcast = call.kind("podcast").expect("the seed call has this kind");
         let docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-        let refused = check_file(podcast, docx, describe_mime(docx), 1000).unwrap();
+        let refused =
+            check_file(podcast, docx, describe_mime(docx), 1000).expect("the file is refused");
         assert_eq!(refused.code, Code::FileFormat);
         assert_eq!(
             refused.message,
             "This file is a Word document (.docx), which a podcast cannot be sent as: send an audio file (MP3, M4A, OGG or WAV), or a link to the episode"
         );
-        let big = check_file(podcast, "audio/mpeg", "an MP3", 200 * 1024 * 1024).unwrap();
+        let big = check_file(podcast, "audio/mpeg", "an MP3", 200 * 1024 * 1024)
+            .expect("the file is refused");
         assert_eq!(big.code, Code::FileTooLarge);
         assert!(
             big.message.ends_with("or send a link to it"),
@@ -756,9 +758,13 @@ mod tests {
             big.message
         );
         // A text kind takes a PDF; a document kind does not take a .docx.
-        let case_study = call.kind("case-study").unwrap();
+        let case_study = call
+            .kind("case-study")
+            .expect("the seed call has this kind");
         assert!(check_file(case_study, "application/pdf", "a PDF", 1000).is_none());
-        let whitepaper = call.kind("whitepaper").unwrap();
+        let whitepaper = call
+            .kind("whitepaper")
+            .expect("the seed call has this kind");
         assert!(check_file(whitepaper, docx, "a Word document", 1000).is_some());
     }
 

@@ -362,21 +362,21 @@ mod tests {
         proptest! {
             #[test]
             fn a_correctly_written_date_is_never_flagged(days in 0i64..3650) {
-                let d = date(2020, 1, 1).checked_add(jiff::Span::new().days(days)).unwrap();
+                let d = date(2020, 1, 1).checked_add(jiff::Span::new().days(days)).expect("a date in range");
                 let text = format!("Join us on {} {} {} {}.", weekday_name(d.weekday()), d.day(), MONTHS[(d.month()-1) as usize], d.year());
                 prop_assert_eq!(check(&text, d), vec![]);
             }
 
             #[test]
             fn a_wrong_weekday_is_always_flagged_with_a_consistent_reading(days in 0i64..3650, shift in 1i64..7) {
-                let d = date(2020, 1, 1).checked_add(jiff::Span::new().days(days)).unwrap();
-                let wrong = d.checked_add(jiff::Span::new().days(shift)).unwrap().weekday();
+                let d = date(2020, 1, 1).checked_add(jiff::Span::new().days(days)).expect("a date in range");
+                let wrong = d.checked_add(jiff::Span::new().days(shift)).expect("a date in range").weekday();
                 let text = format!("{} {} {}", weekday_name(wrong), d.day(), MONTHS[(d.month()-1) as usize]);
                 let findings = check(&text, d);
                 prop_assert_eq!(findings.len(), 1);
                 let Finding::WrongWeekday { nearest, .. } = &findings[0] else { panic!() };
                 prop_assert_eq!(nearest.weekday(), wrong);
-                prop_assert!(nearest.since(d).unwrap().get_days().abs() <= 3);
+                prop_assert!(nearest.since(d).expect("dates in range").get_days().abs() <= 3);
             }
 
             #[test]

@@ -296,11 +296,14 @@ mod tests {
     fn a_job_s_payload_reads_back_as_the_same_job() {
         let spec = JobSpec::RemindDrafts {
             call_id: CallId(3),
-            at: "2022-11-02T12:00:00Z".parse().unwrap(),
+            at: "2022-11-02T12:00:00Z".parse().expect("a valid literal"),
         };
-        let stored = serde_json::to_value(&spec).unwrap();
+        let stored = serde_json::to_value(&spec).expect("a job spec serialises");
         assert_eq!(stored["kind"], "remind_drafts");
-        assert_eq!(serde_json::from_value::<JobSpec>(stored).unwrap(), spec);
+        assert_eq!(
+            serde_json::from_value::<JobSpec>(stored).expect("a stored job spec reads back"),
+            spec
+        );
         assert_eq!(spec.key(), "remind_drafts:3:1667390400000000");
     }
 }

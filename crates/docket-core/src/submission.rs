@@ -414,10 +414,12 @@ mod tests {
     #[test]
     fn the_deadline_is_enforced_in_uk_time_across_the_clock_change() {
         let seed = include_str!("../../../calls/digital-justice-week-2022.toml");
-        let mut call = crate::call_file::check(seed).call.unwrap();
+        let mut call = crate::call_file::check(seed)
+            .call
+            .expect("the seed call reads");
         // Midday on Sunday 30 October 2022, the day the clocks went back at 02:00 BST: GMT by midday.
         call.deadline.date = jiff::civil::date(2022, 10, 30);
-        let at = |text: &str| text.parse::<Timestamp>().unwrap();
+        let at = |text: &str| text.parse::<Timestamp>().expect("a valid literal");
         assert_eq!(
             admission(&call, at("2022-10-30T11:59:59Z")),
             Admission::OnTime

@@ -608,7 +608,7 @@ mod tests {
 
         #[test]
         fn weekday_names_read_back_as_full(day in 0i8..7) {
-            let day = Weekday::from_monday_zero_offset(day).unwrap();
+            let day = Weekday::from_monday_zero_offset(day).expect("a weekday offset under 7");
             let read = weekday(weekday_name(day));
             prop_assert_eq!(read.map(|n| (n.value, n.form)), Some((day, Form::Full)));
         }

@@ -1079,7 +1079,8 @@ mod tests {
                 }
                 let problems = check(letter, &letter.default_template(), &sample);
                 assert!(problems.is_empty(), "{letter:?}: {problems:?}");
-                let rendered = render(&letter.default_template(), &sample).unwrap();
+                let rendered =
+                    render(&letter.default_template(), &sample).expect("the template renders");
                 assert!(!rendered.subject.contains('\n'), "{letter:?}");
                 assert!(rendered.html.starts_with("<!DOCTYPE html>"), "{letter:?}");
             }
@@ -1140,7 +1141,7 @@ mod tests {
             "a@example.org",
             context! { piece => context! { title => "<img src=x onerror=alert(2)>", link => "l" } },
         );
-        let rendered = render(&template, &context).unwrap();
+        let rendered = render(&template, &context).expect("the template renders");
         assert!(!rendered.html.contains("<script"), "{}", rendered.html);
         assert!(!rendered.html.contains("onclick"), "{}", rendered.html);
         assert!(!rendered.html.contains("<img"), "{}", rendered.html);
@@ -1151,7 +1152,8 @@ mod tests {
     fn no_account_email_carries_its_secret_in_the_subject() {
         for letter in Letter::ALL.into_iter().filter(|letter| letter.is_account()) {
             let sample = sample(letter, &head(), "https://d.example");
-            let rendered = render(&letter.default_template(), &sample).unwrap();
+            let rendered =
+                render(&letter.default_template(), &sample).expect("the template renders");
             for secret in ["48213907", "SAMPLE-TOKEN"] {
                 assert!(
                     !rendered.subject.contains(secret),
@@ -1165,7 +1167,7 @@ mod tests {
     #[test]
     fn a_call_s_stored_wording_of_an_account_email_is_never_used() {
         let head = Letterhead::for_call(
-            head().call.unwrap(),
+            head().call.expect("the sample letterhead names a call"),
             vec![StoredTemplate {
                 kind: "reset_password".into(),
                 template: TemplateText {
@@ -1195,7 +1197,7 @@ mod tests {
             "a@example.org",
             context! { piece => context! { title => "T", link => "https://d.example/submissions/1" } },
         );
-        let rendered = render(&template, &context).unwrap();
+        let rendered = render(&template, &context).expect("the template renders");
         assert!(!rendered.html.contains("evil.example"), "{}", rendered.html);
         assert!(!rendered.html.contains("<img"), "{}", rendered.html);
         assert!(

@@ -1088,7 +1088,7 @@ mod tests {
 
     #[test]
     fn a_job_from_before_payloads_is_read_from_its_kind_and_call() {
-        let at: Timestamp = "2022-11-02T12:00:00Z".parse().unwrap();
+        let at: Timestamp = "2022-11-02T12:00:00Z".parse().expect("a valid literal");
         let mut job = Job {
             id: 1,
             kind: "remind_drafts".into(),

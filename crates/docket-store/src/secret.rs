@@ -47,7 +47,10 @@ mod tests {
     fn tokens_are_long_random_and_stored_hashed() {
         let (a, b) = (random_token(), random_token());
         assert_ne!(a, b);
-        assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode(&a).expect("URL-safe base64").len(),
+            32
+        );
         assert_eq!(hash_token(&a).len(), 64);
         assert_ne!(hash_token(&a), a);
         assert_eq!(random_code().len(), 8);

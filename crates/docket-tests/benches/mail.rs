@@ -24,64 +24,79 @@ fn message(n: usize) -> Vec<u8> {
     )
 }
 
-fn main() {
+fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        let maildir = dir.path().join("Maildir/new");
-        std::fs::create_dir_all(&maildir).unwrap();
-        for n in 0..MESSAGES {
-            std::fs::write(maildir.join(format!("{n:05}.bench")), message(n)).unwrap();
-        }
-        let mut files: Vec<_> = std::fs::read_dir(&maildir).unwrap().map(|e| e.unwrap().path()).collect();
-        files.sort();
+        .build()?;
+    runtime.block_on(run())
+}
 
-        let started = Instant::now();
-        for file in &files {
-            let raw = std::fs::read(file).unwrap();
-            docket_mail::inbound::parse(&raw).unwrap();
-        }
-        let parse_rate = MESSAGES as f64 / started.elapsed().as_secs_f64();
+async fn run() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let maildir = dir.path().join("Maildir/new");
+    std::fs::create_dir_all(&maildir)?;
+    for n in 0..MESSAGES {
+        std::fs::write(maildir.join(format!("{n:05}.bench")), message(n))?;
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&maildir)? {
+        files.push(entry?.path());
+    }
+    files.sort();
 
-        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-        let store = docket_store::connect(&url).await.unwrap();
-        store.migrate().await.unwrap();
-        let clock = ManualClock::new("2022-10-20T09:00:00Z".parse().unwrap());
-        let seed = include_str!("../../../calls/digital-justice-week-2022.toml");
-        store.save_call(&parse_call(seed), &docket_store::Actor::Cli, clock.now()).await.unwrap();
-        let mailer = docket_mail::Mailer::new("https://docket.example.org");
-        let settings = IngestSettings::default();
-        let started = Instant::now();
-        for file in &files {
-            let raw = std::fs::read(file).unwrap();
-            let outcome = ingest::ingest(store.as_ref(), &clock, &mailer, &raw, &settings).await.unwrap();
-            assert!(matches!(outcome, Outcome::Submission(_)), "{outcome:?}");
-        }
-        let ingest_rate = MESSAGES as f64 / started.elapsed().as_secs_f64();
-        println!(
-            "ingest: {ingest_rate:.1} messages/s with a .docx each, filed on SQLite (reference, parsing only: {parse_rate:.1} messages/s; ratio {:.3})",
-            ingest_rate / parse_rate
+    let started = Instant::now();
+    for file in &files {
+        let raw = std::fs::read(file)?;
+        docket_mail::inbound::parse(&raw).map_err(|error| anyhow::anyhow!("{error}"))?;
+    }
+    let parse_rate = MESSAGES as f64 / started.elapsed().as_secs_f64();
+
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let store = docket_store::connect(&url).await?;
+    store.migrate().await?;
+    let clock = ManualClock::new("2022-10-20T09:00:00Z".parse()?);
+    let seed = include_str!("../../../calls/digital-justice-week-2022.toml");
+    store
+        .save_call(&parse_call(seed), &docket_store::Actor::Cli, clock.now())
+        .await?;
+    let mailer = docket_mail::Mailer::new("https://docket.example.org");
+    let settings = IngestSettings::default();
+    let started = Instant::now();
+    for file in &files {
+        let raw = std::fs::read(file)?;
+        let outcome = ingest::ingest(store.as_ref(), &clock, &mailer, &raw, &settings).await?;
+        anyhow::ensure!(
+            matches!(outcome, Outcome::Submission(_)),
+            "every message is filed: {outcome:?}"
         );
+    }
+    let ingest_rate = MESSAGES as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "ingest: {ingest_rate:.1} messages/s with a .docx each, filed on SQLite (reference, parsing only: {parse_rate:.1} messages/s; ratio {:.3})",
+        ingest_rate / parse_rate
+    );
 
-        let Some(receiver) = SmtpReceiver::start() else {
-            println!("send: skipped (python3-aiosmtpd missing)");
-            return;
-        };
-        let transport = SmtpTransport::new(&receiver.settings()).unwrap();
-        let worker = WorkerSettings { batch: 50, ..WorkerSettings::default() };
-        let started = Instant::now();
-        let mut sent = 0;
-        loop {
-            let round = outbox::run_once(store.as_ref(), &transport, &clock, &worker).await.unwrap();
-            if round.sent == 0 {
-                break;
-            }
-            sent += round.sent;
+    let Some(receiver) = SmtpReceiver::start() else {
+        println!("send: skipped (python3-aiosmtpd missing)");
+        return Ok(());
+    };
+    let transport = SmtpTransport::new(&receiver.settings()).map_err(anyhow::Error::msg)?;
+    let worker = WorkerSettings {
+        batch: 50,
+        ..WorkerSettings::default()
+    };
+    let started = Instant::now();
+    let mut sent = 0;
+    loop {
+        let round = outbox::run_once(store.as_ref(), &transport, &clock, &worker).await?;
+        if round.sent == 0 {
+            break;
         }
-        let send_rate = sent as f64 / started.elapsed().as_secs_f64();
-        println!("send: {send_rate:.1} mails/s to a local SMTP receiver ({sent} receipts; each marked sent in its own durable commit)");
-    });
+        sent += round.sent;
+    }
+    let send_rate = sent as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "send: {send_rate:.1} mails/s to a local SMTP receiver ({sent} receipts; each marked sent in its own durable commit)"
+    );
+    Ok(())
 }

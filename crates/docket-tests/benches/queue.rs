@@ -10,6 +10,8 @@
 
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+
 use docket_core::search::SearchQuery;
 use docket_core::submission::{Author, CandidateDays, Piece};
 use docket_store::{LengthFilter, QueueQuery, QueueSort, StaffRole};
@@ -36,29 +38,26 @@ fn percentile(mut times: Vec<Duration>, p: f64) -> Duration {
     times[index]
 }
 
-async fn load(app: &TestApp) {
+async fn load(app: &TestApp) -> anyhow::Result<()> {
     let call = app
         .store
         .call("digital-justice-week-2022")
-        .await
-        .unwrap()
-        .unwrap();
-    let now = "2022-10-20T09:00:00Z".parse().unwrap();
+        .await?
+        .context("the seed call")?;
+    let now = "2022-10-20T09:00:00Z".parse()?;
     let days: Vec<_> = call.call.days.iter().map(|day| day.date).collect();
     let kinds = ["blog", "case-study", "blog", "podcast"];
     let mut owners = Vec::new();
     for n in 0..50 {
-        let mut work = app.store.begin().await.unwrap();
+        let mut work = app.store.begin().await?;
         work.create_account(&format!("author{n}@example.org"), now)
-            .await
-            .unwrap();
-        work.commit().await.unwrap();
+            .await?;
+        work.commit().await?;
         owners.push(
             app.store
                 .user_by_email(&format!("author{n}@example.org"))
-                .await
-                .unwrap()
-                .unwrap(),
+                .await?
+                .context("the account just made")?,
         );
     }
     let started = Instant::now();
@@ -87,11 +86,7 @@ async fn load(app: &TestApp) {
             ..Piece::default()
         };
         let owner = &owners[n % owners.len()];
-        let id = app
-            .store
-            .create_draft(call.id, owner, &piece, now)
-            .await
-            .unwrap();
+        let id = app.store.create_draft(call.id, owner, &piece, now).await?;
         app.store
             .submit_revision(
                 id,
@@ -107,19 +102,19 @@ async fn load(app: &TestApp) {
                 ),
                 now,
             )
-            .await
-            .unwrap();
+            .await?;
     }
     println!(
         "  loaded {PIECES} pieces in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
 }
 
-async fn measure(name: &str, db: &TestDb) {
+async fn measure(name: &str, db: &TestDb) -> anyhow::Result<()> {
     println!("{name}:");
     let app = TestApp::spawn(db).await;
-    load(&app).await;
+    load(&app).await?;
     let (editor, _) = app
         .staff_member(
             "digital-justice-week-2022",
@@ -131,15 +126,14 @@ async fn measure(name: &str, db: &TestDb) {
     let call_id = app
         .store
         .call("digital-justice-week-2022")
-        .await
-        .unwrap()
-        .unwrap()
+        .await?
+        .context("the seed call")?
         .id;
     let cases: [(&str, &str, QueueQuery); 5] = [
         ("first page", "", QueueQuery::new(call_id)),
         ("day and kind", "day=2022-11-15&kind=blog", {
             let mut q = QueueQuery::new(call_id);
-            q.day = Some("2022-11-15".parse().unwrap());
+            q.day = Some(jiff::civil::date(2022, 11, 15));
             q.kind = Some("blog".into());
             q
         }),
@@ -176,11 +170,15 @@ async fn measure(name: &str, db: &TestDb) {
                 ))
                 .await;
             page_times.push(started.elapsed());
-            assert_eq!(page.status, 200);
+            anyhow::ensure!(
+                page.status == 200,
+                "{label}: the page answered {}",
+                page.status
+            );
             let started = Instant::now();
-            let found = app.store.queue(&store_query).await.unwrap();
+            let found = app.store.queue(&store_query).await?;
             store_times.push(started.elapsed());
-            assert!(found.total > 0, "{label}");
+            anyhow::ensure!(found.total > 0, "{label}: the query finds pieces");
         }
         println!(
             "  {label:<28} page p50 {:>7.2} ms  p99 {:>7.2} ms   store p50 {:>7.2} ms  p99 {:>7.2} ms",
@@ -191,14 +189,16 @@ async fn measure(name: &str, db: &TestDb) {
         );
     }
     app.stop().await;
+    Ok(())
 }
 
 #[tokio::main]
-async fn main() {
+async fn main() -> anyhow::Result<()> {
     println!("The editors' queue with {PIECES} pieces, {ROUNDS} requests per query:");
-    measure("SQLite", &TestDb::sqlite().await).await;
+    measure("SQLite", &TestDb::sqlite().await).await?;
     match TestDb::postgres().await {
-        Some(db) => measure("PostgreSQL", &db).await,
+        Some(db) => measure("PostgreSQL", &db).await?,
         None => println!("PostgreSQL: not measured (no server at DOCKET_TEST_POSTGRES_URL)"),
     }
+    Ok(())
 }

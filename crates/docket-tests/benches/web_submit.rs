@@ -24,6 +24,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+
 use docket_tests::app::{TestApp, Visitor};
 use docket_tests::db::TestDb;
 use sqlx::ConnectOptions;
@@ -42,26 +44,26 @@ fn blog() -> String {
 }
 
 /// A piece started for one client, whose form it then submits again and again.
-async fn start(web: &Visitor) -> i64 {
+async fn start(web: &Visitor) -> anyhow::Result<i64> {
     let page = web
         .post(
             "/calls/digital-justice-week-2022/submit",
             &[("kind", "blog"), ("day", "2022-11-15")],
         )
         .await;
-    assert_eq!(page.status, 303, "start: {}", page.body);
-    page.location()
+    anyhow::ensure!(page.status == 303, "start: {}", page.body);
+    Ok(page
+        .location()
         .trim_start_matches("/submissions/")
         .trim_end_matches("/edit")
-        .parse()
-        .expect("a piece's id")
+        .parse()?)
 }
 
 /// Submissions per second with `clients` at once.
-async fn web_rate(app: &TestApp, web: &Arc<Visitor>, clients: usize) -> f64 {
+async fn web_rate(app: &TestApp, web: &Arc<Visitor>, clients: usize) -> anyhow::Result<f64> {
     let mut ids = Vec::new();
     for _ in 0..clients {
-        ids.push(start(web).await);
+        ids.push(start(web).await?);
     }
     let csrf = web.csrf().await;
     let body = Arc::new(blog());
@@ -86,50 +88,47 @@ async fn web_rate(app: &TestApp, web: &Arc<Visitor>, clients: usize) -> f64 {
                     .text("author_name_0", "Ada Lovelace")
                     .text("body", body.as_str().to_owned())
                     .text("action", "submit");
-                let response = web.http.post(&url).multipart(form).send().await.unwrap();
-                assert_eq!(
-                    response.status().as_u16(),
-                    303,
-                    "{}",
-                    response.text().await.unwrap()
-                );
+                let response = web.http.post(&url).multipart(form).send().await?;
+                let status = response.status().as_u16();
+                if status != 303 {
+                    anyhow::bail!("a submission answered {status}: {}", response.text().await?);
+                }
                 done.fetch_add(1, Ordering::Relaxed);
             }
+            anyhow::Ok(())
         }));
     }
     for task in tasks {
-        task.await.unwrap();
+        task.await??;
     }
-    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    Ok(done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
 }
 
 /// SQLite's own commit rate on the same disk: a 5 KB row per transaction, WAL, synchronous=FULL.
-async fn sqlite_commit_rate(dir: &std::path::Path) -> f64 {
+async fn sqlite_commit_rate(dir: &std::path::Path) -> anyhow::Result<f64> {
     let options = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(dir.join("raw.db"))
         .create_if_missing(true)
         .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
         .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
-    let mut connection = options.connect().await.unwrap();
+    let mut connection = options.connect().await?;
     sqlx::query("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
         .execute(&mut connection)
-        .await
-        .unwrap();
+        .await?;
     let row = "x".repeat(5 * 1024);
     let until = Instant::now() + Duration::from_secs(SECONDS);
     let started = Instant::now();
     let mut count = 0usize;
     while Instant::now() < until {
-        let mut tx = connection.begin().await.unwrap();
+        let mut tx = connection.begin().await?;
         sqlx::query("INSERT INTO rows (body) VALUES (?1)")
             .bind(&row)
             .execute(&mut *tx)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+            .await?;
+        tx.commit().await?;
         count += 1;
     }
-    count as f64 / started.elapsed().as_secs_f64()
+    Ok(count as f64 / started.elapsed().as_secs_f64())
 }
 
 /// `pgbench` inserting one 5 KB row per transaction with `clients` clients, if it can run.
@@ -174,19 +173,19 @@ fn pgbench_rate(admin_url: &str, clients: usize) -> Option<f64> {
         .and_then(|tps| tps.parse().ok())
 }
 
-async fn measure(name: &str, db: TestDb, references: &[(String, f64)]) {
+async fn measure(name: &str, db: TestDb, references: &[(String, f64)]) -> anyhow::Result<()> {
     let config = docket_web::WebConfig {
         max_body_bytes: 25 * 1024 * 1024,
         ..docket_web::WebConfig::default()
     };
     let app = TestApp::spawn_with(&db, config).await;
-    app.clock.set("2022-10-20T09:00:00Z".parse().unwrap());
+    app.clock.set("2022-10-20T09:00:00Z".parse()?);
     let web = Arc::new(
         app.signed_up("bench@example.org", "correct horse battery")
             .await,
     );
     for clients in [1, 64] {
-        let rate = web_rate(&app, &web, clients).await;
+        let rate = web_rate(&app, &web, clients).await?;
         let ratios: Vec<String> = references
             .iter()
             .map(|(what, reference)| {
@@ -199,22 +198,22 @@ async fn measure(name: &str, db: TestDb, references: &[(String, f64)]) {
         );
     }
     app.stop().await;
+    Ok(())
 }
 
-fn main() {
+fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()
-        .unwrap();
+        .build()?;
     runtime.block_on(async {
         let db = TestDb::sqlite().await;
         let folder = std::path::Path::new(db.url().trim_start_matches("sqlite://"))
             .parent()
-            .unwrap()
+            .context("the test database's folder")?
             .to_owned();
-        let raw = sqlite_commit_rate(&folder).await;
+        let raw = sqlite_commit_rate(&folder).await?;
         println!("SQLite raw commits (5 KB row, WAL, synchronous=FULL): {raw:.0}/s");
-        measure("SQLite", db, &[("SQLite's raw commit rate".into(), raw)]).await;
+        measure("SQLite", db, &[("SQLite's raw commit rate".into(), raw)]).await?;
 
         let admin_url = std::env::var("DOCKET_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
@@ -226,8 +225,9 @@ fn main() {
             }
         }
         match TestDb::postgres().await {
-            Some(db) if !references.is_empty() => measure("PostgreSQL", db, &references).await,
+            Some(db) if !references.is_empty() => measure("PostgreSQL", db, &references).await?,
             _ => println!("PostgreSQL: skipped (no server or no pgbench)"),
         }
-    });
+        Ok(())
+    })
 }

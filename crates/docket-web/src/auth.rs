@@ -505,7 +505,7 @@ mod tests {
     async fn passwords_verify_only_against_their_own_hash() {
         let hash = hash_password("correct horse battery staple".into())
             .await
-            .unwrap();
+            .expect("argon2 hashes a password");
         assert!(hash.starts_with("$argon2id$"));
         assert!(verify_password("correct horse battery staple".into(), Some(hash.clone())).await);
         assert!(!verify_password("wrong".into(), Some(hash)).await);

@@ -248,8 +248,8 @@ mod tests {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
             map.append(
-                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                value.parse().unwrap(),
+                axum::http::HeaderName::from_bytes(name.as_bytes()).expect("a valid header name"),
+                value.parse().expect("a valid literal"),
             );
         }
         map
@@ -257,15 +257,15 @@ mod tests {
 
     #[test]
     fn only_a_trusted_proxy_is_believed_about_whom_it_forwarded_for() {
-        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
-        let trusted: Vec<IpNet> = vec!["127.0.0.1/32".parse().unwrap()];
+        let proxy: IpAddr = "127.0.0.1".parse().expect("a valid literal");
+        let trusted: Vec<IpNet> = vec!["127.0.0.1/32".parse().expect("a valid literal")];
         let forged = headers(&[("x-forwarded-for", "203.0.113.9")]);
-        let stranger: IpAddr = "198.51.100.4".parse().unwrap();
+        let stranger: IpAddr = "198.51.100.4".parse().expect("a valid literal");
         assert_eq!(client_ip(stranger, &forged, &trusted), stranger);
         assert_eq!(client_ip(proxy, &forged, &[]), proxy, "no proxy trusted");
         assert_eq!(
             client_ip(proxy, &forged, &trusted),
-            "203.0.113.9".parse::<IpAddr>().unwrap()
+            "203.0.113.9".parse::<IpAddr>().expect("a valid literal")
         );
         // A client that writes the header itself only adds to the left of the chain.
         let chain = headers(&[("x-forwarded-for", "10.9.9.9, 198.51.100.4")]);

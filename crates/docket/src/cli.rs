@@ -955,11 +955,15 @@ mod tests {
 
     #[test]
     fn the_demo_clock_starts_on_the_morning_the_seed_call_was_published() {
-        let call = call_file::check(crate::seed::SEED_CALL).call.unwrap();
+        let call = call_file::check(crate::seed::SEED_CALL)
+            .call
+            .expect("the seed call reads");
         // 13 October 2022 is BST: 09:00 local is 08:00 UTC.
         assert_eq!(
             demo_start(&call),
-            "2022-10-13T08:00:00Z".parse::<Timestamp>().unwrap()
+            "2022-10-13T08:00:00Z"
+                .parse::<Timestamp>()
+                .expect("a valid literal")
         );
     }
 }
