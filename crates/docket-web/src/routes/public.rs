@@ -84,10 +84,7 @@ async fn call(
         return Ok(fresh.answer(&headers, &page));
     }
     let announcements = state.store.announcements(stored.id).await?;
-    let pieces = state
-        .public_cache
-        .published(&state, stored.id, fresh.version)
-        .await?;
+    let pieces = fresh.pieces(&state, &stored).await?;
     let week = live_week(&state, &stored.call, &pieces);
     let visit = visit(&state, &visitor, &csrf);
     let html = site::call_page(&week, state.clock.as_ref(), visit, &announcements)?;
@@ -111,10 +108,7 @@ async fn day(
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
     }
-    let pieces = state
-        .public_cache
-        .published(&state, stored.id, fresh.version)
-        .await?;
+    let pieces = fresh.pieces(&state, &stored).await?;
     let week = live_week(&state, &stored.call, &pieces);
     let visit = visit(&state, &visitor, &csrf);
     match site::day_page(&week, date, state.clock.as_ref(), visit) {

@@ -217,6 +217,19 @@ impl Freshness {
         }
     }
 
+    /// The call's published pieces at this request's week version, read once per version on
+    /// each node.
+    pub(crate) async fn pieces(
+        &self,
+        state: &AppState,
+        stored: &StoredCall,
+    ) -> Result<Arc<Vec<docket_store::PublishedPiece>>, WebError> {
+        state
+            .public_cache
+            .published(state, stored.id, self.version)
+            .await
+    }
+
     /// The cached page at `path`, when it is still current.
     pub(crate) fn cached(&self, state: &AppState, path: &str) -> Option<Arc<Page>> {
         self.cacheable
@@ -378,18 +391,18 @@ async fn piece(
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
     }
-    match state.store.lookup_slug(stored.id, &piece_slug).await? {
-        SlugLookup::Current(_) => {}
-        SlugLookup::Moved(current) => {
-            return Ok(Redirect::permanent(&current).into_response());
+    let pieces = fresh.pieces(&state, &stored).await?;
+    // A published piece's own address needs no query; any other may have moved or gone.
+    if !pieces.iter().any(|piece| piece.slug == piece_slug) {
+        match state.store.lookup_slug(stored.id, &piece_slug).await? {
+            SlugLookup::Current(_) => {}
+            SlugLookup::Moved(current) => {
+                return Ok(Redirect::permanent(&current).into_response());
+            }
+            SlugLookup::Gone => return Err(gone()),
+            SlugLookup::Unknown => return Err(WebError::not_found(&state)),
         }
-        SlugLookup::Gone => return Err(gone()),
-        SlugLookup::Unknown => return Err(WebError::not_found(&state)),
     }
-    let pieces = state
-        .public_cache
-        .published(&state, stored.id, fresh.version)
-        .await?;
     let week = live_week(&state, &stored.call, &pieces);
     let title = pieces
         .iter()
@@ -416,10 +429,7 @@ async fn author(
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
     }
-    let pieces = state
-        .public_cache
-        .published(&state, stored.id, fresh.version)
-        .await?;
+    let pieces = fresh.pieces(&state, &stored).await?;
     let week = live_week(&state, &stored.call, &pieces);
     let authors = week.authors();
     let name = authors
@@ -479,10 +489,7 @@ async fn piece_file(
         SlugLookup::Gone => return Err(gone()),
         SlugLookup::Unknown => return Err(WebError::not_found(&state)),
     }
-    let pieces = state
-        .public_cache
-        .published(&state, stored.id, fresh.version)
-        .await?;
+    let pieces = fresh.pieces(&state, &stored).await?;
     let document = pieces
         .iter()
         .find(|piece| piece.slug == piece_slug)
@@ -511,10 +518,7 @@ async fn headshot(
     visitor: MaybeUser,
 ) -> Result<Response, WebError> {
     let (stored, fresh) = Freshness::load(&state, &slug, &visitor).await?;
-    let pieces = state
-        .public_cache
-        .published(&state, stored.id, fresh.version)
-        .await?;
+    let pieces = fresh.pieces(&state, &stored).await?;
     let week = live_week(&state, &stored.call, &pieces);
     let asset_id = week
         .authors()
@@ -565,10 +569,7 @@ async fn feed(
     if let Some(page) = fresh.cached(&state, &path) {
         return Ok(fresh.answer(&headers, &page));
     }
-    let pieces = state
-        .public_cache
-        .published(&state, stored.id, fresh.version)
-        .await?;
+    let pieces = fresh.pieces(&state, &stored).await?;
     let week = live_week(&state, &stored.call, &pieces);
     let own = path.rsplit('/').next().unwrap_or_default().to_owned();
     let (body, content_type) = match kind {
