@@ -188,13 +188,11 @@ pub async fn mail(
     checked: &Checked,
 ) -> Result<NewMail, StoreError> {
     let head = crate::letterhead(store, mailer, stored.id, &stored.call).await?;
-    let facts = mailer.piece_facts(
+    let facts = crate::mail::facts_of(
+        mailer,
         &stored.call,
-        &record.draft,
+        record,
         &format!("/submissions/{}", record.id),
-        record.revision_count,
-        record.late,
-        Vec::new(),
     );
     Ok(mailer.decision(
         &head,

@@ -148,13 +148,11 @@ async fn remind_drafts(
     drafts.retain(|draft| seen.insert(draft.owner_email.clone()));
     let mut queued = 0;
     for draft in &drafts {
-        let mut facts = mailer.piece_facts(
+        let mut facts = crate::mail::facts_of(
+            mailer,
             &stored.call,
-            &draft.draft,
+            draft,
             &format!("/submissions/{}/edit", draft.id),
-            draft.revision_count,
-            draft.late,
-            Vec::new(),
         );
         if facts.title.is_empty() {
             "your untitled piece".clone_into(&mut facts.title);

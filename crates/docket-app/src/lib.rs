@@ -30,6 +30,24 @@ pub mod mail {
     pub use docket_mail::letters::PledgeFacts;
     pub use docket_mail::letters::{self, Letter, Part, TemplateProblem};
     pub use docket_mail::{CallFacts, Letterhead, Mailer, PieceFacts, measure, state_explanation};
+
+    /// What a letter says of a stored piece as it stands (its working copy, revision count and
+    /// late flag), linking to `path` on Docket.
+    pub fn facts_of(
+        mailer: &Mailer,
+        call: &docket_core::Call,
+        record: &docket_store::SubmissionRecord,
+        path: &str,
+    ) -> PieceFacts {
+        mailer.piece_facts(
+            call,
+            &record.draft,
+            path,
+            record.revision_count,
+            record.late,
+            Vec::new(),
+        )
+    }
 }
 
 /// The letterhead for mail about `call` (stored with `call_id`): its facts and its own

@@ -192,13 +192,11 @@ async fn live_mails(
     day: Date,
 ) -> Result<Vec<docket_store::NewMail>, StoreError> {
     let letterhead = crate::letterhead(store, mailer, stored.id, &stored.call).await?;
-    let facts = mailer.piece_facts(
+    let facts = crate::mail::facts_of(
+        mailer,
         &stored.call,
-        &record.draft,
+        record,
         &format!("/submissions/{}", record.id),
-        record.revision_count,
-        record.late,
-        Vec::new(),
     );
     let url = mailer.link(&piece_path(&stored.call, slug));
     let day = day_label(&stored.call, day);

@@ -57,14 +57,8 @@ pub(super) async fn invite(
             return render(ShowPage { layout, ..page }, StatusCode::BAD_REQUEST);
         }
     };
-    let mut facts = state.mailer.piece_facts(
-        &call,
-        &record.draft,
-        &format!("/submissions/{id}"),
-        record.revision_count,
-        record.late,
-        Vec::new(),
-    );
+    let mut facts =
+        docket_app::mail::facts_of(&state.mailer, &call, &record, &format!("/submissions/{id}"));
     if facts.title.is_empty() {
         "an untitled piece".clone_into(&mut facts.title);
     }

@@ -17,14 +17,8 @@ pub(super) async fn withdraw(
         )))
     })?;
     // The owner hears of it, whoever withdrew it (a co-author may have).
-    let facts = state.mailer.piece_facts(
-        &call,
-        &record.draft,
-        &format!("/submissions/{id}"),
-        record.revision_count,
-        record.late,
-        Vec::new(),
-    );
+    let facts =
+        docket_app::mail::facts_of(&state.mailer, &call, &record, &format!("/submissions/{id}"));
     let head = letterhead_of(&state, &record, &call).await?;
     let mail = state.mailer.state_changed(
         &head,
