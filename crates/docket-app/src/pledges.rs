@@ -115,6 +115,11 @@ pub async fn open_for(
     call_id: CallId,
     piece: &Piece,
 ) -> Result<Option<i64>, StoreError> {
+    Ok(open_among(&store.pledges_of(owner).await?, call_id, piece))
+}
+
+/// [`open_for`] among someone's pledges, newest first as the store lists them.
+fn open_among(pledges: &[PledgeRecord], call_id: CallId, piece: &Piece) -> Option<i64> {
     use docket_core::submission::CandidateDays;
     let overlaps = |pledged: &Option<CandidateDays>| match (pledged, &piece.days) {
         (Some(CandidateDays::Days(promised)), Some(CandidateDays::Days(offered))) => {
@@ -122,10 +127,8 @@ pub async fn open_for(
         }
         _ => true,
     };
-    Ok(store
-        .pledges_of(owner)
-        .await?
-        .into_iter()
+    pledges
+        .iter()
         .rev()
         .find(|record| {
             record.call_id == call_id
@@ -133,7 +136,7 @@ pub async fn open_for(
                 && record.submission_id.is_none()
                 && overlaps(&record.pledge.days)
         })
-        .map(|record| record.id))
+        .map(|record| record.id)
 }
 
 /// A piece sent on the web keeps its owner's promise: when no pledge names it yet, it fulfils
@@ -152,7 +155,7 @@ pub async fn fulfil_with(
     {
         return Ok(());
     }
-    if let Some(id) = open_for(store, record.owner_id, record.call_id, piece).await? {
+    if let Some(id) = open_among(&pledges, record.call_id, piece) {
         match store.link_pledge(id, record.id, actor, now).await {
             // Withdrawn or linked by another request meanwhile: the piece is sent all the same.
             Err(StoreError::Conflict(_)) => {}
